@@ -80,7 +80,9 @@ class Archive:
             _write_new(target, content)
             _write_new(target.with_name(target.name + ".json"), _json_bytes(sidecar))
         except OSError as exc:
-            raise ArchiveError(f"cannot write snapshot under {folder}: {exc.strerror or exc}") from exc
+            raise ArchiveError(
+                f"cannot write snapshot under {folder}: {exc.strerror or exc}"
+            ) from exc
         return ArchivedSnapshot(target.relative_to(self.root).as_posix(), digest, len(content))
 
     def record_verification(
@@ -94,7 +96,9 @@ class Archive:
             with open(folder / "checks.jsonl", "a", encoding="utf-8") as fh:
                 fh.write(line + "\n")
         except OSError as exc:
-            raise ArchiveError(f"cannot append to {folder / 'checks.jsonl'}: {exc.strerror}") from exc
+            raise ArchiveError(
+                f"cannot append to {folder / 'checks.jsonl'}: {exc.strerror}"
+            ) from exc
 
     def read(self, relative_path: str, expected_sha256: str | None = None) -> bytes:
         path = (self.root / relative_path).resolve()
@@ -141,4 +145,6 @@ def _write_new(target: Path, data: bytes) -> None:
 
 
 def _json_bytes(obj: dict[str, Any]) -> bytes:
-    return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n").encode()
+    return (
+        json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    ).encode()

@@ -50,7 +50,9 @@ class Store:
                 else:
                     row.value = str(current)
         except SQLAlchemyError as exc:
-            raise StoreError(f"database {safe_url(self.url)}: {exc.__class__.__name__}: {exc}") from exc
+            raise StoreError(
+                f"database {safe_url(self.url)}: {exc.__class__.__name__}: {exc}"
+            ) from exc
 
     @contextmanager
     def session(self) -> Iterator[Session]:

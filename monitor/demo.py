@@ -1,0 +1,130 @@
+"""`make demo`: a self-contained run against synthetic provider pages on a loopback port.
+
+Serves the bundled pages, runs a check pass, publishes a changed version of one provider's terms,
+runs again, and shows what was archived and what changed. Needs no internet.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from importlib import resources
+from pathlib import Path
+
+from monitor.declarations import write_declaration
+from monitor.localserver import PageServer
+
+DEMO_DIR = Path("demo-output")
+
+# service id -> (name, {terms type: (path on the demo server, page file)})
+SERVICES: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
+    "Framecast": (
+        "Framecast",
+        {
+            "Terms of Service": ("/framecast/terms", "framecast_terms_v1.html"),
+            "Privacy Policy": ("/framecast/privacy", "framecast_privacy.html"),
+        },
+    ),
+    "Parley": (
+        "Parley",
+        {
+            "Terms of Service": ("/parley/terms", "parley_terms.html"),
+            "Acceptable Use Policy": ("/parley/usage-policy", "parley_usage_policy.html"),
+        },
+    ),
+    "Tillpoint": (
+        "Tillpoint",
+        {
+            "Terms of Service": ("/tillpoint/terms", "tillpoint_terms.html"),
+            "Pricing": ("/tillpoint/pricing", "tillpoint_pricing.html"),
+        },
+    ),
+}
+SELECT = ["main#terms, article.legal"]
+REMOVE = ["nav", "footer", ".cookie-banner"]
+
+
+def page(name: str) -> bytes:
+    return resources.files("monitor").joinpath("demo_pages", name).read_bytes()
+
+
+def write_config(folder: Path) -> Path:
+    config = folder / "clausewatch.toml"
+    config.write_text(
+        "# Demo configuration written by `make demo`.\n"
+        'data_dir = "data"\n'
+        'snapshots_dir = "snapshots"\n'
+        'declarations_dir = "declarations"\n\n'
+        "[fetch]\n"
+        "per_host_delay = 0.0\n"
+        'browser = "never"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def write_declarations(folder: Path, base_url: str) -> None:
+    for service_id, (name, terms) in SERVICES.items():
+        write_declaration(
+            folder,
+            service_id,
+            name,
+            {
+                terms_type: {"fetch": base_url + path, "select": SELECT, "remove": REMOVE}
+                for terms_type, (path, _file) in terms.items()
+            },
+        )
+
+
+def run_cli(config: Path, *args: str) -> int:
+    """Run a clausewatch command in-process, echoing it the way a user would type it."""
+    from monitor.cli import main
+
+    print(f"\n$ clausewatch {' '.join(args)}", flush=True)
+    try:
+        main(["--config", str(config), *args], prog_name="clausewatch", standalone_mode=False)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def show_archive(root: Path) -> None:
+    print(f"\nEvidence archive ({root}/):")
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            print(f"  {path.relative_to(root)}  ({path.stat().st_size:,} bytes)")
+
+
+def main() -> int:
+    if DEMO_DIR.exists():
+        shutil.rmtree(DEMO_DIR)
+    (DEMO_DIR / "declarations").mkdir(parents=True)
+    config = write_config(DEMO_DIR).resolve()
+    with PageServer() as server:
+        for _sid, (_name, terms) in SERVICES.items():
+            for path, file in terms.values():
+                server.put(path, page(file))
+        write_declarations(DEMO_DIR / "declarations", server.base_url)
+        print(f"Serving the synthetic provider pages at {server.base_url}")
+        run_cli(config, "validate")
+
+        print("\n== First pass: everything is new ==")
+        run_cli(config, "check")
+
+        print("\n== Framecast publishes new terms (concurrency, credits, notice, training) ==")
+        server.put("/framecast/terms", page("framecast_terms_v2.html"))
+        status = run_cli(config, "check")
+
+        run_cli(config, "history", "Framecast", "Terms of Service")
+        for step in EXTRA_STEPS:
+            step(config)
+    show_archive(DEMO_DIR / "snapshots")
+    print(f"\nEverything is in {DEMO_DIR.resolve()}/ (configuration, archive, database).")
+    return status
+
+
+# Later features append steps here (change summaries, alerts, the site).
+EXTRA_STEPS: list = []
+
+if __name__ == "__main__":
+    sys.exit(main())

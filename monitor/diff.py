@@ -1,0 +1,640 @@
+"""Clause-aligned diff of two versions of a document. Pure: text and clauses in, ChangeEvents out.
+
+1. Both versions are split into blocks (paragraphs, list items, table rows, headings) with offsets
+   and heading paths, so alignment covers all the text, not only the classified clauses.
+2. Blocks are aligned: the longest common subsequence of normalised blocks keeps unchanged text in
+   place; identical normalised text found elsewhere is a move; the rest is paired fuzzily
+   (token-set / character similarity >= 0.5, same heading path preferred, nearby first).
+3. Each changed region or pair is classified editorial or substantive (`monitor.editorial`);
+   modified pairs get a word-level diff-match-patch diff for highlighting.
+4. Blocks are mapped to the classified clauses overlapping the changed characters, giving
+   categories and facts; facts are compared by name into FactDeltas with a direction.
+
+Text is "removed" only when it left the document: a block whose normalised text is still present
+elsewhere in the new version is reported as editorial (duplicate or merged), never as removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Any, TypeVar
+
+from diff_match_patch import diff_match_patch
+
+from monitor.editorial import editorial_kind, normalise
+from monitor.models import ChangeEvent, ClassifiedClause, Excerpt, Fact, FactDelta
+
+__all__ = [
+    "Block",
+    "diff_versions",
+    "detect_flapping",
+    "fact_deltas",
+    "fact_direction",
+    "normalised_hash",
+    "split_blocks",
+    "word_diff",
+]
+
+SIMILARITY_THRESHOLD = 0.5
+_GLOBAL_FUZZY_THRESHOLD = 0.6
+_MAX_PAIR_CANDIDATES = 40_000  # cap on fuzzy comparisons per diff (keeps rewrites linear-ish)
+_MERGED_MIN_CHARS = 30
+
+# ================================================================== blocks
+
+_HEADING_RE = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_ITEM_RE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+\S")
+_TABLE_RE = re.compile(r"^[ \t]*\|")
+_RULE_RE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$")
+_HEADING_MARKUP_RE = re.compile(r"[*_`]+")
+_HEADING_LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+@dataclass
+class Block:
+    """A span text[start:end] of a version (surrounding whitespace excluded)."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+    heading_path: tuple[str, ...]
+    is_heading: bool
+    norm: str = ""
+    _tokens: frozenset[str] | None = field(default=None, repr=False)
+
+    @property
+    def tokens(self) -> frozenset[str]:
+        if self._tokens is None:
+            self._tokens = frozenset(self.norm.split())
+        return self._tokens
+
+
+def _heading_title(title: str) -> str:
+    return " ".join(_HEADING_LINK_RE.sub(r"\1", _HEADING_MARKUP_RE.sub("", title)).split())
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Blocks of a Markdown text in document order, each with offsets and its heading path.
+
+    A blank line or a horizontal rule ends a block; headings, list items and table rows each start
+    their own block. A heading's path is the path of the headings above it (not itself).
+    """
+    spans: list[tuple[int, int, tuple[str, ...], bool]] = []
+    path: list[tuple[int, str]] = []
+    cur_start, cur_end = -1, -1
+    cur_path: tuple[str, ...] = ()
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        line_start = pos
+        pos += len(line)
+        body = line.rstrip("\r\n")
+        is_table = bool(_TABLE_RE.match(body))
+        if not body.strip() or (not is_table and _RULE_RE.match(body)):
+            if cur_start >= 0:
+                spans.append((cur_start, cur_end, cur_path, False))
+                cur_start = -1
+            continue
+        s = line_start + len(body) - len(body.lstrip())
+        e = line_start + len(body.rstrip())
+        heading = _HEADING_RE.match(body)
+        if heading or is_table or _ITEM_RE.match(body):
+            if cur_start >= 0:
+                spans.append((cur_start, cur_end, cur_path, False))
+                cur_start = -1
+        if heading:
+            level = len(heading.group(1))
+            while path and path[-1][0] >= level:
+                path.pop()
+            spans.append((s, e, tuple(t for _, t in path), True))
+            path.append((level, _heading_title(heading.group(2))))
+            continue
+        if cur_start < 0:
+            cur_start, cur_path = s, tuple(t for _, t in path)
+        cur_end = e
+        if is_table:
+            spans.append((cur_start, cur_end, cur_path, False))
+            cur_start = -1
+    if cur_start >= 0:
+        spans.append((cur_start, cur_end, cur_path, False))
+    return [
+        Block(i, s, e, text[s:e], p, h, normalise(text[s:e]))
+        for i, (s, e, p, h) in enumerate(spans)
+    ]
+
+
+# ================================================================== word diff
+
+_WORD_TOKEN_RE = re.compile(r"\s+|\w+|[^\w\s]")
+
+
+def word_diff(old: str, new: str, *, timeout: float = 0.5) -> list[tuple[int, str]]:
+    """Word-level diff-match-patch ops (op in -1/0/1); ops 0/-1 rebuild `old`, 0/1 rebuild `new`."""
+    if old == new:
+        return [(0, old)] if old else []
+    dmp = diff_match_patch()
+    dmp.Diff_Timeout = timeout
+    vocab: dict[str, str] = {}
+    words: list[str] = []
+
+    def encode(text: str) -> str:
+        out = []
+        for tok in _WORD_TOKEN_RE.findall(text):
+            ch = vocab.get(tok)
+            if ch is None:
+                code = len(words) + 1
+                if code >= 0xD800:
+                    code += 0x800  # skip surrogates
+                ch = chr(code)
+                vocab[tok] = ch
+                words.append(tok)
+            out.append(ch)
+        return "".join(out)
+
+    decode = {ch: tok for tok, ch in vocab.items()}
+    ea, eb = encode(old), encode(new)
+    decode = {ch: tok for tok, ch in vocab.items()}
+    diffs = dmp.diff_main(ea, eb, False)
+    expanded = [(op, "".join(decode[c] for c in chars)) for op, chars in diffs]
+    dmp.diff_cleanupSemantic(expanded)
+    merged: list[tuple[int, str]] = []
+    for op, chunk in expanded:
+        if not chunk:
+            continue
+        if merged and merged[-1][0] == op:
+            merged[-1] = (op, merged[-1][1] + chunk)
+        else:
+            merged.append((op, chunk))
+    return merged
+
+
+def _changed_ranges(ops: Sequence[tuple[int, str]], side: int) -> list[tuple[int, int]]:
+    """Character ranges (relative to the side's text) touched by the diff on one side (-1 or 1).
+
+    Pure insertions/deletions on the other side appear as zero-width ranges at their position.
+    """
+    ranges: list[tuple[int, int]] = []
+    pos = 0
+    for op, chunk in ops:
+        if op == 0:
+            pos += len(chunk)
+        elif op == side:
+            ranges.append((pos, pos + len(chunk)))
+            pos += len(chunk)
+        else:
+            ranges.append((pos, pos))
+    return ranges
+
+
+# ================================================================== clause mapping
+
+
+class _ClauseIndex:
+    def __init__(self, clauses: Sequence[ClassifiedClause]) -> None:
+        self.clauses = sorted(clauses, key=lambda c: c.clause.start)
+        self.starts = [c.clause.start for c in self.clauses]
+
+    def overlapping(self, ranges: Sequence[tuple[int, int]]) -> list[ClassifiedClause]:
+        found: list[ClassifiedClause] = []
+        seen: set[int] = set()
+        for s, e in ranges:
+            hi = bisect_left(self.starts, e + 1 if s == e else e)
+            for k in range(hi):
+                c = self.clauses[k].clause
+                hit = c.start <= s <= c.end if s == e else c.end > s
+                if hit and k not in seen:
+                    seen.add(k)
+                    found.append(self.clauses[k])
+        return sorted(found, key=lambda c: c.clause.start)
+
+
+def _categories(clauses: Sequence[ClassifiedClause]) -> list[str]:
+    out: list[str] = []
+    for cc in clauses:
+        for cl in sorted(cc.categories, key=lambda c: -c.confidence):
+            if cl.category not in out:
+                out.append(cl.category)
+    return out
+
+
+def _facts(clauses: Sequence[ClassifiedClause]) -> list[Fact]:
+    return [f for cc in clauses for f in cc.facts]
+
+
+def _unfair(clauses: Sequence[ClassifiedClause]) -> bool:
+    return any(cl.unfair for cc in clauses for cl in cc.categories)
+
+
+# ================================================================== facts
+
+_SHORTER_WORSE = frozenset({"notice_period", "credit_validity", "refund_window", "optout_window"})
+_LONGER_WORSE = frozenset({"retention"})
+_LOWER_WORSE = frozenset(
+    {"liability_cap", "liability_cap_months", "concurrent_jobs", "requests_per_minute"}
+    | {"requests_per_day", "requests_per_hour", "requests_per_month", "storage_quota"}
+)
+# a fact that appears: is the document now less favourable (a limit now applies) or more?
+_APPEARS_WORSE = frozenset(
+    {"credit_validity", "liability_cap", "liability_cap_months", "concurrent_jobs"}
+    | {"requests_per_minute", "requests_per_day", "requests_per_hour", "requests_per_month"}
+    | {"arbitration_body", "storage_quota"}
+)
+_APPEARS_BETTER = frozenset({"notice_period", "refund_window", "optout_window"})
+TRAINING_ORDER = {"never": 0, "opt_in": 1, "opt_out": 2, "yes": 3}
+
+
+def fact_direction(name: str, old: float | str | None, new: float | str | None) -> str:
+    """ "less_favourable" | "more_favourable" | "neutral", from the user's point of view."""
+    if old == new:
+        return "neutral"
+    if name == "training_on_content":
+        o = TRAINING_ORDER.get(str(old)) if old is not None else None
+        n = TRAINING_ORDER.get(str(new)) if new is not None else None
+        if o is not None and n is not None:
+            return "less_favourable" if n > o else "more_favourable"
+        if n is not None:  # appears
+            return "less_favourable" if n >= 2 else "more_favourable" if n == 0 else "neutral"
+        if o is not None:  # disappears: losing a "never" promise is the bad case
+            return "less_favourable" if o == 0 else "neutral"
+        return "neutral"
+    if old is None:
+        if name in _APPEARS_WORSE:
+            return "less_favourable"
+        return "more_favourable" if name in _APPEARS_BETTER else "neutral"
+    if new is None:
+        if name in _APPEARS_WORSE:
+            return "more_favourable"
+        return "less_favourable" if name in _APPEARS_BETTER else "neutral"
+    if not isinstance(old, int | float) or not isinstance(new, int | float):
+        return "neutral"  # named bodies, laws, venues: a change is worth reading, not ranked
+    if name in _SHORTER_WORSE or name in _LOWER_WORSE:
+        return "less_favourable" if new < old else "more_favourable"
+    if name in _LONGER_WORSE:
+        return "less_favourable" if new > old else "more_favourable"
+    return "neutral"
+
+
+def fact_deltas(old_facts: Sequence[Fact], new_facts: Sequence[Fact]) -> list[FactDelta]:
+    """Compare facts by name. Same values (as multisets) give no delta; otherwise the first value
+    that is not on the other side is reported (None when the fact appears or disappears)."""
+    names: list[str] = []
+    for f in [*old_facts, *new_facts]:
+        if f.name not in names:
+            names.append(f.name)
+    deltas: list[FactDelta] = []
+    for name in names:
+        olds = [f for f in old_facts if f.name == name]
+        news = [f for f in new_facts if f.name == name]
+        ov, nv = [f.value for f in olds], [f.value for f in news]
+        if sorted(map(str, ov)) == sorted(map(str, nv)):
+            continue
+        o = (
+            next((f for f in olds if f.value not in nv), None)
+            if nv
+            else (olds[0] if olds else None)
+        )
+        n = (
+            next((f for f in news if f.value not in ov), None)
+            if ov
+            else (news[0] if news else None)
+        )
+        if o is None and n is None:
+            continue  # only the multiplicity changed
+        ref = n or o
+        assert ref is not None
+        old_value = o.value if o else None
+        new_value = n.value if n else None
+        deltas.append(
+            FactDelta(
+                name=name,
+                kind=ref.kind,
+                old=old_value,
+                new=new_value,
+                unit=ref.unit,
+                direction=fact_direction(name, old_value, new_value),
+            )
+        )
+    return deltas
+
+
+# ================================================================== alignment
+
+
+def _similarity(a: Block, b: Block) -> float:
+    if a.is_heading != b.is_heading:
+        return 0.0
+    ta, tb = a.tokens, b.tokens
+    if not ta or not tb:
+        return 1.0 if a.norm == b.norm else 0.0
+    score = len(ta & tb) / len(ta | tb)
+    if score < SIMILARITY_THRESHOLD and len(a.norm) + len(b.norm) <= 600:
+        sm = SequenceMatcher(None, a.norm, b.norm, autojunk=False)
+        if sm.real_quick_ratio() >= SIMILARITY_THRESHOLD and sm.quick_ratio() >= 0.5:
+            score = max(score, sm.ratio() * 0.95)
+    return score
+
+
+def _pair_fuzzily(
+    olds: Sequence[Block], news: Sequence[Block], threshold: float, budget: list[int]
+) -> list[tuple[Block, Block, float]]:
+    """Greedy best-first pairing; same heading path and nearby position break ties."""
+    if not olds or not news or len(olds) * len(news) > budget[0]:
+        return []
+    budget[0] -= len(olds) * len(news)
+    candidates: list[tuple[float, int, int, int]] = []
+    for x, a in enumerate(olds):
+        for y, b in enumerate(news):
+            if a.tokens.isdisjoint(b.tokens) and a.norm and b.norm:
+                continue
+            score = _similarity(a, b)
+            if score >= threshold:
+                bonus = 0.05 if a.heading_path == b.heading_path else 0.0
+                candidates.append((score + bonus, -abs(x - y), x, y))
+    candidates.sort(reverse=True)
+    used_o: set[int] = set()
+    used_n: set[int] = set()
+    pairs: list[tuple[Block, Block, float]] = []
+    for score, _, x, y in candidates:
+        if x in used_o or y in used_n:
+            continue
+        used_o.add(x)
+        used_n.add(y)
+        pairs.append((olds[x], news[y], min(score, 1.0)))
+    return pairs
+
+
+# ================================================================== events
+
+
+@dataclass
+class _Ctx:
+    old_text: str
+    new_text: str
+    old_sha: str
+    new_sha: str
+    old_idx: _ClauseIndex
+    new_idx: _ClauseIndex
+
+    def before(self, s: int, e: int) -> Excerpt:
+        return Excerpt(self.old_text[s:e], s, e, self.old_sha)
+
+    def after(self, s: int, e: int) -> Excerpt:
+        return Excerpt(self.new_text[s:e], s, e, self.new_sha)
+
+
+def _event(
+    ctx: _Ctx,
+    kind: str,
+    old_span: tuple[int, int] | None,
+    new_span: tuple[int, int] | None,
+    heading_path: tuple[str, ...],
+    *,
+    ekind: str | None = None,
+    ops: list[tuple[int, str]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> ChangeEvent:
+    old_all: list[ClassifiedClause] = []
+    new_all: list[ClassifiedClause] = []
+    old_changed: list[ClassifiedClause] = []
+    new_changed: list[ClassifiedClause] = []
+    if old_span:
+        old_all = ctx.old_idx.overlapping([old_span])
+        old_changed = old_all
+    if new_span:
+        new_all = ctx.new_idx.overlapping([new_span])
+        new_changed = new_all
+    if ops and old_span and new_span and kind == "modified":
+        o0, n0 = old_span[0], new_span[0]
+        old_changed = (
+            ctx.old_idx.overlapping([(o0 + s, o0 + e) for s, e in _changed_ranges(ops, -1)])
+            or old_all
+        )
+        new_changed = (
+            ctx.new_idx.overlapping([(n0 + s, n0 + e) for s, e in _changed_ranges(ops, 1)])
+            or new_all
+        )
+    categories = _categories([*new_changed, *old_changed])
+    deltas = [] if ekind else fact_deltas(_facts(old_all), _facts(new_all))
+    unfair = _unfair(old_changed if kind == "removed" else new_changed)
+    return ChangeEvent(
+        kind=kind,
+        categories=categories,
+        editorial=ekind is not None,
+        exposure="low",
+        reasons=[],
+        fact_deltas=deltas,
+        heading_path=heading_path,
+        before=ctx.before(*old_span) if old_span else None,
+        after=ctx.after(*new_span) if new_span else None,
+        diff=ops or [],
+        editorial_kind=ekind,
+        unfair=unfair,
+        extra={
+            "old_unfair": _unfair(old_changed),
+            "new_unfair": _unfair(new_changed),
+            **(extra or {}),
+        },
+    )
+
+
+def diff_versions(
+    old_text: str,
+    old_clauses: Sequence[ClassifiedClause],
+    new_text: str,
+    new_clauses: Sequence[ClassifiedClause],
+    *,
+    old_sha256: str,
+    new_sha256: str,
+    taxonomy: Any = None,
+    assess_events: bool = True,
+) -> list[ChangeEvent]:
+    """Change events from `old_text` to `new_text`, in new-document order.
+
+    Excerpts are exact substrings of the respective version with its sha256. When `assess_events`
+    is true (the default) `monitor.analysis.assess` sets exposure and reasons, using `taxonomy`
+    (or the packaged taxonomy when None).
+    """
+    old_blocks, new_blocks = split_blocks(old_text), split_blocks(new_text)
+    ctx = _Ctx(
+        old_text,
+        new_text,
+        old_sha256,
+        new_sha256,
+        _ClauseIndex(old_clauses),
+        _ClauseIndex(new_clauses),
+    )
+    keyed: list[tuple[tuple[int, int, int], ChangeEvent]] = []
+    matcher = SequenceMatcher(
+        None, [b.norm for b in old_blocks], [b.norm for b in new_blocks], autojunk=False
+    )
+    regions: list[tuple[int, int, int, int]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for a, b in zip(old_blocks[i1:i2], new_blocks[j1:j2], strict=True):
+                if a.text != b.text:  # same words, different characters: editorial
+                    ek = editorial_kind(a.text, b.text) or "punctuation"
+                    ev = _event(
+                        ctx,
+                        "editorial",
+                        (a.start, a.end),
+                        (b.start, b.end),
+                        b.heading_path,
+                        ekind=ek,
+                        ops=word_diff(a.text, b.text),
+                    )
+                    keyed.append(((b.index, 0, 0), ev))
+            continue
+        if i1 < i2 and j1 < j2:
+            os_, oe = old_blocks[i1].start, old_blocks[i2 - 1].end
+            ns, ne = new_blocks[j1].start, new_blocks[j2 - 1].end
+            ek = editorial_kind(old_text[os_:oe], new_text[ns:ne])
+            if ek is not None:
+                ev = _event(
+                    ctx,
+                    "editorial",
+                    (os_, oe),
+                    (ns, ne),
+                    new_blocks[j1].heading_path,
+                    ekind=ek,
+                    ops=word_diff(old_text[os_:oe], new_text[ns:ne]),
+                    extra={"blocks": [i2 - i1, j2 - j1]},
+                )
+                keyed.append(((j1, 0, 0), ev))
+                continue
+        regions.append((i1, i2, j1, j2))
+
+    # --- moves: identical normalised text elsewhere
+    un_old = [b for i1, i2, _, _ in regions for b in old_blocks[i1:i2]]
+    un_new = [b for _, _, j1, j2 in regions for b in new_blocks[j1:j2]]
+    by_norm: dict[str, list[Block]] = {}
+    for b in un_new:
+        if b.norm:
+            by_norm.setdefault(b.norm, []).append(b)
+    paired_old: set[int] = set()
+    paired_new: set[int] = set()
+    for a in un_old:
+        cands = by_norm.get(a.norm)
+        if not cands:
+            continue
+        b = cands.pop(0)
+        paired_old.add(a.index)
+        paired_new.add(b.index)
+        extra = {"from_heading_path": list(a.heading_path), "old_block": a.index}
+        ev = _event(
+            ctx,
+            "moved",
+            (a.start, a.end),
+            (b.start, b.end),
+            b.heading_path,
+            ekind="reorder",
+            ops=word_diff(a.text, b.text),
+            extra=extra,
+        )
+        keyed.append(((b.index, 0, 1), ev))
+
+    # --- fuzzy pairs inside each region, then across regions
+    budget = [_MAX_PAIR_CANDIDATES]
+    pairs: list[tuple[Block, Block, float, bool]] = []
+    for i1, i2, j1, j2 in regions:
+        olds = [b for b in old_blocks[i1:i2] if b.index not in paired_old]
+        news = [b for b in new_blocks[j1:j2] if b.index not in paired_new]
+        for a, b, score in _pair_fuzzily(olds, news, SIMILARITY_THRESHOLD, budget):
+            paired_old.add(a.index)
+            paired_new.add(b.index)
+            pairs.append((a, b, score, False))
+    rest_old = [b for b in un_old if b.index not in paired_old]
+    rest_new = [b for b in un_new if b.index not in paired_new]
+    for a, b, score in _pair_fuzzily(rest_old, rest_new, _GLOBAL_FUZZY_THRESHOLD, budget):
+        paired_old.add(a.index)
+        paired_new.add(b.index)
+        pairs.append((a, b, score, True))
+
+    for a, b, score, moved in pairs:
+        ops = word_diff(a.text, b.text)
+        ek = editorial_kind(a.text, b.text)
+        extra = {"similarity": round(score, 3), "old_block": a.index, "moved": moved}
+        if moved:
+            extra["from_heading_path"] = list(a.heading_path)
+        kind = "modified" if ek is None else "editorial"
+        ev = _event(
+            ctx,
+            kind,
+            (a.start, a.end),
+            (b.start, b.end),
+            b.heading_path,
+            ekind=ek,
+            ops=ops,
+            extra=extra,
+        )
+        keyed.append(((b.index, 0, 2), ev))
+
+    # --- what is left was added or removed (unless its text is still in the other version)
+    new_norms = {b.norm for b in new_blocks}
+    old_norms = {b.norm for b in old_blocks}
+    new_joined = " ".join(b.norm for b in new_blocks)
+    old_joined = " ".join(b.norm for b in old_blocks)
+    region_of_old = {b.index: j1 for i1, i2, j1, _ in regions for b in old_blocks[i1:i2]}
+    for a in rest_old:
+        if a.index in paired_old:
+            continue
+        ek = _still_present(a, new_norms, new_joined)
+        kind = "editorial" if ek else "removed"
+        ev = _event(ctx, kind, (a.start, a.end), None, a.heading_path, ekind=ek)
+        keyed.append(((region_of_old[a.index], -1, a.index), ev))
+    for b in rest_new:
+        if b.index in paired_new:
+            continue
+        ek = _still_present(b, old_norms, old_joined)
+        kind = "editorial" if ek else "added"
+        ev = _event(ctx, kind, None, (b.start, b.end), b.heading_path, ekind=ek)
+        keyed.append(((b.index, 0, 3), ev))
+
+    keyed.sort(key=lambda kv: kv[0])
+    events = [ev for _, ev in keyed]
+    if assess_events:
+        from monitor.analysis import assess
+
+        assess(events, taxonomy)
+    return events
+
+
+def _still_present(block: Block, norms: set[str], joined: str) -> str | None:
+    """Editorial kind for a block that has no counterpart but whose words are still there."""
+    if not block.norm:
+        return "heading_format"  # only markup (a rule, an empty link, emphasis markers)
+    if block.norm in norms:
+        return "duplicate"
+    if len(block.norm) >= _MERGED_MIN_CHARS and block.norm in joined:
+        return "merged"
+    return None
+
+
+# ================================================================== flapping
+
+_V = TypeVar("_V")
+
+
+def normalised_hash(text: str) -> str:
+    """sha256 (hex) of the normalised text: equal for versions that differ only editorially in
+    whitespace, invisible characters, case, punctuation, link targets or markup."""
+    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+
+
+def detect_flapping(new_normalised_hash: str, recent: Sequence[tuple[_V, str]]) -> _V | None:
+    """The id of an earlier version the new one returns to (A -> B -> A), or None.
+
+    `recent` lists (version_id, normalised_hash) oldest first and ends with the version just before
+    the new one. Matching that immediate predecessor is no change at all, so it is skipped; the
+    most recent older match is returned.
+    """
+    if not recent or recent[-1][1] == new_normalised_hash:
+        return None
+    for version_id, digest in reversed(recent[:-1]):
+        if digest == new_normalised_hash:
+            return version_id
+    return None

@@ -1,0 +1,349 @@
+"""Normalisation and editorial-change classification. Pure, no I/O, and fast.
+
+An *editorial* change is one a reader would not call a change of the terms: whitespace, invisible
+characters, letter case, punctuation, link targets, heading or emphasis markup, reordering of
+identical paragraphs, a "last updated" stamp, or a small typo fix inside one word. A change to a
+number, or the insertion or removal of a negation, is never editorial.
+
+`editorial_kind(old, new)` classifies one pair of texts (a block, a region or a whole document);
+`is_editorial_pair(old, new)` answers for whole documents, paragraph by paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from difflib import SequenceMatcher
+
+__all__ = [
+    "EDITORIAL_KINDS",
+    "editorial_kind",
+    "is_editorial_pair",
+    "normalise",
+    "pair_kind",
+    "split_paragraphs",
+    "strip_date_stamps",
+]
+
+EDITORIAL_KINDS = (
+    "identical",
+    "whitespace",
+    "invisible",
+    "link",
+    "heading_format",
+    "case",
+    "punctuation",
+    "reorder",
+    "date_stamp",
+    "typo",
+)
+
+# ------------------------------------------------------------------ character tables
+
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u180e"
+_INVISIBLE_TABLE = {ord(c): None for c in _INVISIBLE}
+_INVISIBLE_TABLE.update({0xA0: " ", 0x202F: " ", 0x2007: " "})
+
+_QUOTES_DASHES = {
+    **dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u00b4`"), "'"),
+    **dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"), '"'),
+    **dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-"),
+    ord("\u2026"): "...",
+}
+
+_WS_RE = re.compile(r"\s+")
+# [text](url "title"), ![alt](url), <https://...> autolinks, [text][ref], and bare reference defs
+_LINK_RE = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"\n]*\")?\s*\)")
+_REF_LINK_RE = re.compile(r"!?\[([^\]\n]+)\]\[[^\]\n]*\]")
+_REF_DEF_RE = re.compile(r"(?m)^ {0,3}\[[^\]\n]+\]:\s*\S+.*$")
+_AUTOLINK_RE = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
+_HEADING_RE = re.compile(r"(?m)^ {0,3}#{1,6}[ \t]+|[ \t]+#+[ \t]*$|^ {0,3}#{1,6}$")
+_SETEXT_RE = re.compile(r"(?m)^ {0,3}(?:=+|-{2,})[ \t]*$")
+_EMPHASIS_RE = re.compile(r"(\*{1,3}|_{1,3}|~~|`+)(?=\S)|(?<=\S)(\*{1,3}|_{1,3}|~~|`+)")
+_LIST_MARKER_RE = re.compile(r"(?m)^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
+_BLOCKQUOTE_RE = re.compile(r"(?m)^[ \t]*>[ \t]?")
+# apostrophes and hyphens join words; digit separators survive; other punctuation splits words
+_JOINERS_RE = re.compile(r"(?<=\w)['-](?=\w)")
+_DIGIT_SEP_RE = re.compile(r"(?<=\d)[.,:/](?=\d)")
+_PUNCT_RE = re.compile(r"[^\w\s\u0000]|_")
+
+_BLANK_LINE_RE = re.compile(r"\n[ \t\u00a0]*\n")
+
+# ------------------------------------------------------------------ levels
+
+
+def _collapse(text: str) -> str:
+    return _WS_RE.sub(" ", text).strip()
+
+
+def _invisible(text: str) -> str:
+    return unicodedata.normalize("NFKC", text.translate(_INVISIBLE_TABLE))
+
+
+def _links(text: str) -> str:
+    text = _LINK_RE.sub(r"\1", text)
+    text = _REF_LINK_RE.sub(r"\1", text)
+    text = _REF_DEF_RE.sub("", text)
+    return _AUTOLINK_RE.sub(r"\1", text)
+
+
+def _markup(text: str) -> str:
+    text = _SETEXT_RE.sub("", text)
+    text = _HEADING_RE.sub("", text)
+    text = _BLOCKQUOTE_RE.sub("", text)
+    text = _LIST_MARKER_RE.sub("", text)
+    return _EMPHASIS_RE.sub("", text)
+
+
+def _punctuation(text: str) -> str:
+    text = text.translate(_QUOTES_DASHES)
+    text = _JOINERS_RE.sub("", text)
+    text = _DIGIT_SEP_RE.sub("\u0000", text)  # keep "1.5" apart from "15"
+    text = _PUNCT_RE.sub(" ", text)
+    return text.replace("\u0000", ".")
+
+
+def normalise(text: str) -> str:
+    """Canonical form for comparing texts: what is left is what a reader would call the words.
+
+    NFKC, invisible characters dropped, nbsp as space, quotes and dashes unified, Markdown links
+    replaced by their text, heading/emphasis/list markers stripped, lower-cased, punctuation dropped
+    (digit separators such as "1.5" are kept so numbers never merge), whitespace collapsed.
+    """
+    return _collapse(_punctuation(_markup(_links(_invisible(text))).lower()))
+
+
+# ------------------------------------------------------------------ date stamps
+
+_MONTHS = (
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_DATE = (
+    rf"(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"  # March 3, 2024
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\.?,?\s+\d{{4}}"  # 3 March 2024
+    rf"|(?:{_MONTHS})\.?\s+\d{{4}}"  # March 2024
+    r"|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"  # 2024-03-03
+    r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"  # 03/03/2024
+)
+_STAMP_PHRASE = (
+    r"(?:last\s+(?:updated|modified|revised|changed|amended|reviewed)|updated|revised|"
+    r"effective(?:\s+date)?|effective\s+as\s+of|date\s+of\s+(?:last\s+)?(?:revision|update)|"
+    r"version\s+(?:date|of|dated)|published|posted|in\s+effect\s+(?:from|since|as\s+of))"
+)
+_STAMP_RE = re.compile(
+    rf"({_STAMP_PHRASE})([^.\n]{{0,40}}?){_DATE}|{_DATE}(?=[^.\n]{{0,20}}?\b(?:last\s+updated|"
+    r"effective|revision)\b)",
+    re.IGNORECASE,
+)
+
+
+def strip_date_stamps(text: str) -> str:
+    """Replace dates that sit next to a "last updated" / "effective date" phrase by a placeholder."""
+    return _STAMP_RE.sub(lambda m: (m.group(1) or "") + " datestamp ", text)
+
+
+# ------------------------------------------------------------------ typos
+
+_NEGATIONS = frozenset(
+    "not no never none nor neither cannot cant wont dont doesnt isnt arent shant shouldnt "
+    "mustnt without unless except nothing nobody".split()
+)
+_NUMBER_WORDS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty "
+    "ninety hundred thousand million billion first second third fourth fifth sixth seventh eighth "
+    "ninth tenth twice thrice once double triple half quarter".split()
+)
+_NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "non", "dis", "mis", "anti")
+_MEANINGFUL_PAIRS = frozenset(
+    frozenset(p)
+    for p in (
+        ("minimum", "maximum"),
+        ("include", "exclude"),
+        ("included", "excluded"),
+        ("includes", "excludes"),
+        ("including", "excluding"),
+        ("inclusive", "exclusive"),
+        ("increase", "decrease"),
+        ("increased", "decreased"),
+        ("increases", "decreases"),
+        ("hourly", "yearly"),
+        ("accept", "except"),
+        ("affect", "effect"),
+        ("whether", "neither"),
+        ("lawful", "awful"),
+        ("shall", "shell"),
+        ("monthly", "weekly"),
+        ("before", "beyond"),
+        ("later", "latter"),
+        ("former", "farmer"),
+        ("export", "import"),
+        ("exports", "imports"),
+        ("expressly", "impressly"),
+        ("implied", "applied"),
+        ("licensee", "licensor"),
+        ("licensor", "licenser"),
+        ("lessee", "lessor"),
+        ("employee", "employer"),
+        ("payee", "payer"),
+        ("payee", "payor"),
+        ("greater", "lesser"),
+    )
+)
+_MAX_TYPO_WORDS = 3
+
+
+def _edit_distance(a: str, b: str, limit: int = 2) -> int:
+    """Damerau-Levenshtein (optimal string alignment) distance, short-cut above `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _is_typo_pair(a: str, b: str) -> bool:
+    if not (a.isalpha() and b.isalpha()):
+        return False  # numbers, dates, codes: never editorial
+    if max(len(a), len(b)) < 5 or min(len(a), len(b)) < 4:
+        return False
+    if a in _NEGATIONS or b in _NEGATIONS or a in _NUMBER_WORDS or b in _NUMBER_WORDS:
+        return False
+    if frozenset((a, b)) in _MEANINGFUL_PAIRS:
+        return False
+    for short, long_ in ((a, b), (b, a)):
+        if long_.endswith(short) and long_[: len(long_) - len(short)] in _NEGATING_PREFIXES:
+            return False
+    if (
+        a[:2] != b[:2]
+    ):  # stem swaps (in/ex, de/in, min/max) change meaning; typos rarely start there
+        return False
+    return _edit_distance(a, b) <= 2
+
+
+def _typo_only(old_norm: str, new_norm: str) -> bool:
+    a, b = old_norm.split(), new_norm.split()
+    if len(a) != len(b):
+        return False
+    pairs = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    return 0 < len(pairs) <= _MAX_TYPO_WORDS and all(_is_typo_pair(x, y) for x, y in pairs)
+
+
+# ------------------------------------------------------------------ classification
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Paragraphs: runs of text separated by blank lines (empty ones dropped)."""
+    return [p for p in _BLANK_LINE_RE.split(text) if p.strip()]
+
+
+def _reordered(old: str, new: str) -> bool:
+    old_paras = [normalise(p) for p in split_paragraphs(old)]
+    new_paras = [normalise(p) for p in split_paragraphs(new)]
+    if len(old_paras) < 2 or old_paras == new_paras:
+        return False
+    return Counter(p for p in old_paras if p) == Counter(p for p in new_paras if p)
+
+
+_LEVELS = (
+    ("whitespace", lambda t: t),
+    ("invisible", _invisible),
+    ("link", _links),
+    ("heading_format", _markup),
+    ("case", str.lower),
+    ("punctuation", _punctuation),
+)
+
+
+def editorial_kind(old: str, new: str) -> str | None:
+    """The kind of editorial change from `old` to `new`, or None when the change is substantive.
+
+    Levels are cumulative; the kind reported is the most significant one needed to make the two
+    texts equal (a pair differing in whitespace and case is "case").
+    """
+    if old == new:
+        return "identical"
+    a, b = old, new
+    for kind, step in _LEVELS:
+        a, b = step(a), step(b)
+        if _collapse(a) == _collapse(b):
+            return kind
+    if _reordered(old, new):
+        return "reorder"
+    sa = _collapse(_punctuation(strip_date_stamps(_pre_punct(old))))
+    sb = _collapse(_punctuation(strip_date_stamps(_pre_punct(new))))
+    if sa == sb:
+        return "date_stamp"
+    if _typo_only(sa, sb):
+        return "typo"
+    return None
+
+
+def _pre_punct(text: str) -> str:
+    """Everything `normalise` does before dropping punctuation (so dates keep their separators)."""
+    return _markup(_links(_invisible(text))).lower()
+
+
+def pair_kind(old: str, new: str) -> str | None:
+    """Whole-document classification: None if any difference is substantive, else the editorial
+    kinds found, "+"-joined in order of appearance (e.g. "link+date_stamp"), or "identical".
+
+    Paragraphs that normalise identically are set aside first, so the cost is one normalisation
+    of each document plus a small amount of work per changed region.
+    """
+    if old == new:
+        return "identical"
+    whole = editorial_kind(old, new) if len(old) + len(new) < 4000 else None
+    if whole is not None:
+        return whole
+    old_paras, new_paras = split_paragraphs(old), split_paragraphs(new)
+    old_norm = [normalise(p) for p in old_paras]
+    new_norm = [normalise(p) for p in new_paras]
+    if old_norm == new_norm:
+        # every paragraph matches once normalised: name the strongest per-paragraph kind
+        kinds = [editorial_kind(o, n) for o, n in zip(old_paras, new_paras, strict=True) if o != n]
+        return _join_kinds([k for k in kinds if k] or ["whitespace"])
+    if Counter(old_norm) == Counter(new_norm):
+        return "reorder"
+    kinds: list[str] = []
+    matcher = SequenceMatcher(None, old_norm, new_norm, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for o, n in zip(old_paras[i1:i2], new_paras[j1:j2], strict=True):
+                if o != n:
+                    k = editorial_kind(o, n)
+                    if k:
+                        kinds.append(k)
+            continue
+        kind = editorial_kind("\n\n".join(old_paras[i1:i2]), "\n\n".join(new_paras[j1:j2]))
+        if kind is None:
+            return None
+        kinds.append(kind)
+    return _join_kinds(kinds or ["whitespace"])
+
+
+def _join_kinds(kinds: list[str]) -> str:
+    seen: list[str] = []
+    for k in kinds:
+        for part in k.split("+"):
+            if part not in seen and part != "identical":
+                seen.append(part)
+    return "+".join(seen) or "identical"
+
+
+def is_editorial_pair(old_text: str, new_text: str) -> bool:
+    """True when every difference between two whole documents is editorial."""
+    return pair_kind(old_text, new_text) is not None

@@ -1,0 +1,128 @@
+"""Read-side queries returning plain dicts: the documented JSON shapes of the read commands."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.errors import NotFound
+from monitor.store import Capture, Document, Snapshot, Version
+
+
+def iso(dt: datetime | None) -> str | None:
+    """Stored datetimes are naive UTC; JSON carries them as ISO 8601 with 'Z'."""
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+
+
+def find_document(s: Session, service_id: str, terms_type: str) -> Document:
+    doc = s.scalars(
+        select(Document).where(Document.service_id == service_id, Document.terms_type == terms_type)
+    ).first()
+    if doc is None:
+        raise NotFound(f"no document {service_id!r} / {terms_type!r} in the store (run `check`?)")
+    return doc
+
+
+def documents_of(s: Session, service_id: str, terms_type: str | None = None) -> list[Document]:
+    stmt = select(Document).where(Document.service_id == service_id)
+    if terms_type is not None:
+        stmt = stmt.where(Document.terms_type == terms_type)
+    docs = list(s.scalars(stmt.order_by(Document.terms_type)).all())
+    if not docs:
+        raise NotFound(f"no documents for service {service_id!r} in the store")
+    return docs
+
+
+def version_at(s: Session, doc: Document, at: datetime | None) -> Version:
+    stmt = select(Version).where(Version.document_id == doc.id)
+    if at is not None:
+        stmt = stmt.where(Version.captured_at <= at)
+    version = s.scalars(
+        stmt.order_by(Version.captured_at.desc(), Version.id.desc()).limit(1)
+    ).first()
+    if version is None:
+        when = f" at {iso(at)}" if at else ""
+        raise NotFound(f"no version of {doc.service_id!r} / {doc.terms_type!r}{when}")
+    return version
+
+
+def history(s: Session, service_id: str, terms_type: str | None = None) -> list[dict[str, Any]]:
+    """Per document: versions (newest first) and recent captures, including failures."""
+    out = []
+    for doc in documents_of(s, service_id, terms_type):
+        versions = s.scalars(
+            select(Version)
+            .where(Version.document_id == doc.id)
+            .order_by(Version.captured_at.desc(), Version.id.desc())
+        ).all()
+        captures = s.scalars(
+            select(Capture)
+            .where(Capture.document_id == doc.id)
+            .order_by(Capture.id.desc())
+            .limit(50)
+        ).all()
+        snaps = {
+            sn.id: sn
+            for sn in s.scalars(select(Snapshot).where(Snapshot.document_id == doc.id)).all()
+        }
+        out.append(
+            {
+                "service": doc.service_id,
+                "terms_type": doc.terms_type,
+                "url": doc.url,
+                "versions": [version_dict(v, snaps) for v in versions],
+                "captures": [
+                    {
+                        "checked_at": iso(c.checked_at),
+                        "outcome": c.outcome,
+                        "reason": c.reason,
+                        "message": c.message,
+                        "version_id": c.version_id,
+                        "snapshots": [snaps[i].path for i in c.snapshot_ids if i in snaps],
+                        "warnings": c.warnings,
+                    }
+                    for c in captures
+                ],
+            }
+        )
+    return out
+
+
+def version_dict(
+    v: Version, snaps: dict[int, Snapshot], *, with_text: bool = False
+) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "id": v.id,
+        "captured_at": iso(v.captured_at),
+        "sha256": v.sha256,
+        "url": v.url,
+        "origin": v.origin,
+        "technical_upgrade": v.technical_upgrade,
+        "source_ref": v.source_ref,
+        "document_type_ok": v.doctype_ok,
+        "document_type_reason": v.doctype_reason,
+        "snapshots": [
+            {"path": snaps[i].path, "sha256": snaps[i].sha256, "url": snaps[i].final_url}
+            for i in v.snapshot_ids
+            if i in snaps
+        ],
+    }
+    if with_text:
+        d["text"] = v.text
+    return d
+
+
+def show(s: Session, service_id: str, terms_type: str, at: datetime | None) -> dict[str, Any]:
+    doc = find_document(s, service_id, terms_type)
+    v = version_at(s, doc, at)
+    snaps = {sn.id: sn for sn in s.scalars(select(Snapshot).where(Snapshot.id.in_(v.snapshot_ids)))}
+    return {
+        "service": service_id,
+        "terms_type": terms_type,
+        **version_dict(v, snaps, with_text=True),
+    }

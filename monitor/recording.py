@@ -1,0 +1,298 @@
+"""Record a new version of a document: provisions with stable identity, change events, flapping.
+
+Shared by the live check (pipeline.py), `rebuild` and the history import. Runs inside the caller's
+transaction so that a version, its changes and the alerts queued for them land together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.models import ChangeEvent, ClassifiedClause, Excerpt
+from monitor.store import Change, Document, Provision, Version
+
+# How many recent versions to compare against when looking for content flapping back and forth.
+FLAP_WINDOW = 6
+# Two provisions of one category are the same provision when their text is at least this similar.
+IDENTITY_THRESHOLD = 0.55
+
+ChangeHook = Callable[[Session, Document, Version, list[Change]], None]
+
+
+@dataclass
+class Recorded:
+    version: Version
+    changes: list[Change] = field(default_factory=list)
+    flapping: bool = False
+
+    @property
+    def substantive(self) -> list[Change]:
+        return [c for c in self.changes if not c.editorial and c.kind != "flapping"]
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def latest_version(session: Session, document_id: int) -> Version | None:
+    return session.scalars(
+        select(Version)
+        .where(Version.document_id == document_id)
+        .order_by(Version.captured_at.desc(), Version.id.desc())
+        .limit(1)
+    ).first()
+
+
+def record_version(
+    session: Session,
+    document: Document,
+    text: str,
+    *,
+    captured_at: datetime,
+    recorded_at: datetime,
+    url: str | None,
+    snapshot_ids: list[int],
+    origin: str = "capture",
+    technical_upgrade: bool = False,
+    alertable: bool = True,
+    source_ref: str | None = None,
+    previous: Version | None = None,
+    on_changes: ChangeHook | None = None,
+) -> Recorded:
+    """Store `text` as the document's newest version and derive everything that follows from it."""
+    from monitor.clauses import extract_provisions
+    from monitor.clauses.doctype import check_document_type
+    from monitor.diff import normalised_hash
+
+    if previous is None:
+        previous = latest_version(session, document.id)
+    doctype = check_document_type(text, document.terms_type)
+    version = Version(
+        document_id=document.id,
+        captured_at=captured_at,
+        recorded_at=recorded_at,
+        text=text,
+        sha256=text_sha256(text),
+        normalised_sha256=normalised_hash(text),
+        snapshot_ids=snapshot_ids,
+        url=url,
+        origin=origin,
+        technical_upgrade=technical_upgrade,
+        source_ref=source_ref,
+        doctype_ok=doctype.ok,
+        doctype_reason=None if doctype.ok else doctype.reason,
+        analysed=True,
+    )
+    session.add(version)
+    session.flush()
+    clauses = extract_provisions(text, document.terms_type)
+    update_provisions(session, document, version, clauses)
+    result = Recorded(version)
+    if previous is None or technical_upgrade:
+        return result  # first record or re-extraction: nothing to compare, nothing to alert
+    flap = _flapping_partner(session, document.id, version, previous)
+    if flap is not None:
+        result.flapping = True
+        if not _already_flapping(session, document.id, {flap.id, previous.id}, version):
+            change = Change(
+                document_id=document.id,
+                from_version_id=previous.id,
+                to_version_id=version.id,
+                detected_at=recorded_at,
+                kind="flapping",
+                editorial=True,
+                exposure="low",
+                reasons=[
+                    "content returned to the state of "
+                    f"{flap.captured_at:%Y-%m-%d %H:%M} UTC (alternating between two states)"
+                ],
+                alertable=False,
+                extra={"states": sorted({flap.normalised_sha256, previous.normalised_sha256})},
+            )
+            session.add(change)
+            result.changes.append(change)
+        session.flush()
+        return result
+    old_clauses = extract_provisions(previous.text, document.terms_type)
+    events = compute_events(previous, version, old_clauses, clauses)
+    for event in events:
+        change = change_row(document, previous, version, event, recorded_at, alertable)
+        session.add(change)
+        result.changes.append(change)
+    session.flush()
+    if on_changes is not None and alertable and result.substantive:
+        on_changes(session, document, version, result.changes)
+    return result
+
+
+def compute_events(
+    previous: Version,
+    version: Version,
+    old_clauses: list[ClassifiedClause],
+    new_clauses: list[ClassifiedClause],
+) -> list[ChangeEvent]:
+    from monitor.analysis import assess
+    from monitor.clauses.taxonomy import load_taxonomy
+    from monitor.diff import diff_versions
+
+    taxonomy = load_taxonomy()
+    events = diff_versions(
+        previous.text,
+        old_clauses,
+        version.text,
+        new_clauses,
+        old_sha256=previous.sha256,
+        new_sha256=version.sha256,
+        taxonomy=taxonomy,
+    )
+    assessed = assess(events, taxonomy)
+    return assessed if assessed is not None else events
+
+
+def change_row(
+    document: Document,
+    previous: Version,
+    version: Version,
+    event: ChangeEvent,
+    detected_at: datetime,
+    alertable: bool,
+) -> Change:
+    return Change(
+        document_id=document.id,
+        from_version_id=previous.id,
+        to_version_id=version.id,
+        detected_at=detected_at,
+        kind=event.kind,
+        categories=list(event.categories),
+        editorial=event.editorial,
+        editorial_kind=event.editorial_kind,
+        exposure=event.exposure,
+        unfair=event.unfair,
+        reasons=list(event.reasons),
+        fact_deltas=[asdict(d) for d in event.fact_deltas],
+        heading_path=list(event.heading_path),
+        before=excerpt_dict(event.before),
+        after=excerpt_dict(event.after),
+        diff=[[op, text] for op, text in event.diff],
+        alertable=alertable and not event.editorial,
+        extra=dict(event.extra),
+    )
+
+
+def excerpt_dict(excerpt: Excerpt | None) -> dict[str, Any] | None:
+    return None if excerpt is None else asdict(excerpt)
+
+
+def update_provisions(
+    session: Session, document: Document, version: Version, clauses: list[ClassifiedClause]
+) -> None:
+    """Match each classified clause to the document's provisions by category and fuzzy anchor."""
+    from monitor.clauses import anchor_for, similarity
+    from monitor.clauses.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    existing = list(
+        session.scalars(select(Provision).where(Provision.document_id == document.id)).all()
+    )
+    by_category: dict[str, list[Provision]] = {}
+    for p in existing:
+        by_category.setdefault(p.category, []).append(p)
+    seen: set[int] = set()
+    for cc in clauses:
+        for cls in cc.categories:
+            anchor = anchor_for(cc, cls.category)
+            candidates = [p for p in by_category.get(cls.category, []) if p.id not in seen]
+            match = _best_match(candidates, anchor, cc.clause.text, similarity)
+            facts = [asdict(f) for f in cc.facts]
+            category = taxonomy.categories.get(cls.category)
+            exposure = category.default_exposure if category else "low"
+            if match is None:
+                match = Provision(
+                    document_id=document.id,
+                    category=cls.category,
+                    anchor=anchor,
+                    first_version_id=version.id,
+                    first_seen_at=version.captured_at,
+                    text=cc.clause.text,
+                    confidence=cls.confidence,
+                    exposure=exposure,
+                    last_version_id=version.id,
+                    last_seen_at=version.captured_at,
+                )
+                session.add(match)
+                session.flush()
+                by_category.setdefault(cls.category, []).append(match)
+            match.anchor = anchor
+            match.heading_path = list(cc.clause.heading_path)
+            match.text = cc.clause.text
+            match.facts = facts
+            match.confidence = cls.confidence
+            match.unfair = cls.unfair
+            match.exposure = exposure
+            match.reasons = list(cls.reasons)
+            match.last_version_id = version.id
+            match.last_seen_at = version.captured_at
+            match.active = version.doctype_ok
+            seen.add(match.id)
+    for p in existing:
+        if p.id not in seen and p.active:
+            p.active = False  # its text left the document (or the version is not publishable)
+
+
+def _best_match(
+    candidates: list[Provision],
+    anchor: str,
+    text: str,
+    similarity: Callable[[str, str], float],
+) -> Provision | None:
+    exact = [p for p in candidates if p.anchor == anchor]
+    if exact:
+        return max(exact, key=lambda p: p.active)
+    best, best_score = None, IDENTITY_THRESHOLD
+    for p in candidates:
+        score = similarity(p.text, text)
+        if score > best_score:
+            best, best_score = p, score
+    return best
+
+
+def _flapping_partner(
+    session: Session, document_id: int, version: Version, previous: Version
+) -> Version | None:
+    """A recent version (other than the previous one) with the same normalised content."""
+    if version.normalised_sha256 == previous.normalised_sha256:
+        return None
+    recent = session.scalars(
+        select(Version)
+        .where(Version.document_id == document_id, Version.id != version.id)
+        .order_by(Version.captured_at.desc(), Version.id.desc())
+        .limit(FLAP_WINDOW)
+    ).all()
+    for candidate in recent[1:]:
+        if candidate.normalised_sha256 == version.normalised_sha256:
+            return candidate
+    return None
+
+
+def _already_flapping(
+    session: Session, document_id: int, version_ids: set[int], version: Version
+) -> bool:
+    """True when the last recorded flapping event of this document is between the same two states."""
+    last = session.scalars(
+        select(Change)
+        .where(Change.document_id == document_id, Change.kind == "flapping")
+        .order_by(Change.id.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return False
+    prev_states = set(last.extra.get("states", []))
+    current = {version.normalised_sha256}
+    return current <= prev_states
