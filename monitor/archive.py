@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from monitor.declarations import safe_component
 from monitor.errors import ArchiveError
 
 EXTENSIONS = {
@@ -41,9 +42,7 @@ def sha256_bytes(data: bytes) -> str:
 
 def is_safe_component(name: str) -> bool:
     """A service id or terms type that can be used as one path component, and nothing more."""
-    if not name or name in {".", ".."} or name.startswith(".") or len(name) > 150:
-        return False
-    return not any(ch in name for ch in "/\\\0") and all(ord(ch) >= 32 for ch in name)
+    return safe_component(name)
 
 
 class Archive:

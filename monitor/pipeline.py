@@ -6,6 +6,7 @@ record a version only when the text changed -> provisions, changes (recording.py
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +30,7 @@ from monitor.recording import ChangeHook, Recorded, latest_version, record_versi
 from monitor.store import Capture, Document, Run, Service, Snapshot, Store
 
 Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -84,6 +86,7 @@ class Checker:
         on_changes: ChangeHook | None = None,
         on_failure: Callable[[Session, Document, DocumentOutcome], None] | None = None,
         on_recovery: Callable[[Session, Document], None] | None = None,
+        on_run_finished: Callable[[int], None] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -93,6 +96,7 @@ class Checker:
         self.on_changes = on_changes
         self.on_failure = on_failure
         self.on_recovery = on_recovery
+        self.on_run_finished = on_run_finished
         # SQLite has one writer; serialising our own writes avoids lock contention between threads.
         self._write_lock = threading.Lock()
 
@@ -122,7 +126,19 @@ class Checker:
         def work(job: tuple[ServiceDeclaration, str]) -> DocumentOutcome | None:
             if should_stop():
                 return None
-            outcome = self.check_document(job[0], job[1], run_id=run_id)
+            try:
+                outcome = self.check_document(job[0], job[1], run_id=run_id)
+            except ClauseWatchError as exc:  # e.g. the store itself failed: report, keep going
+                outcome = DocumentOutcome(job[0].service_id, job[1], "failed", str(exc), "error")
+            except Exception as exc:  # a bug must not stop the other documents' checks
+                log.exception("internal error checking %s / %s", job[0].service_id, job[1])
+                outcome = DocumentOutcome(
+                    job[0].service_id,
+                    job[1],
+                    "failed",
+                    f"internal error: {exc.__class__.__name__}: {exc}",
+                    "internal_error",
+                )
             if progress:
                 progress(outcome)
             return outcome
@@ -133,6 +149,8 @@ class Checker:
                 if result is not None:
                     outcomes.append(result)
         self._finish_run(run_id, outcomes)
+        if self.on_run_finished is not None:
+            self.on_run_finished(run_id)
         return RunSummary(run_id, outcomes)
 
     def _start_run(self, kind: str) -> int:

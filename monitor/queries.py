@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.errors import NotFound
-from monitor.store import Capture, Document, Snapshot, Version
+from monitor.store import Capture, Change, Document, Snapshot, Version
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -126,3 +126,65 @@ def show(s: Session, service_id: str, terms_type: str, at: datetime | None) -> d
         "terms_type": terms_type,
         **version_dict(v, snaps, with_text=True),
     }
+
+
+EXPOSURE_RANK = {"low": 0, "medium": 1, "high": 2}
+
+
+def change_dict(change: Change, doc: Document, versions: dict[int, Version]) -> dict[str, Any]:
+    """The stable JSON shape of one change event (documented in docs/json.md)."""
+    old = versions.get(change.from_version_id) if change.from_version_id else None
+    new = versions.get(change.to_version_id)
+    return {
+        "id": change.id,
+        "service": doc.service_id,
+        "terms_type": doc.terms_type,
+        "from_captured_at": iso(old.captured_at) if old else None,
+        "to_captured_at": iso(new.captured_at) if new else None,
+        "detected_at": iso(change.detected_at),
+        "kind": change.kind,
+        "categories": list(change.categories),
+        "editorial": change.editorial,
+        "editorial_kind": change.editorial_kind,
+        "exposure": change.exposure,
+        "unfair": change.unfair,
+        "reasons": list(change.reasons),
+        "fact_deltas": list(change.fact_deltas),
+        "heading_path": list(change.heading_path),
+        "before": change.before,
+        "after": change.after,
+        "alertable": change.alertable,
+        "from_version_sha256": old.sha256 if old else None,
+        "to_version_sha256": new.sha256 if new else None,
+    }
+
+
+def list_changes(
+    s: Session,
+    *,
+    since: datetime | None = None,
+    service: str | None = None,
+    include_editorial: bool = False,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Change events, newest capture first. Flapping counts as editorial (reported once)."""
+    stmt = (
+        select(Change, Document)
+        .join(Document, Document.id == Change.document_id)
+        .join(Version, Version.id == Change.to_version_id)
+    )
+    if since is not None:
+        stmt = stmt.where(Version.captured_at >= since)
+    if service is not None:
+        stmt = stmt.where(Document.service_id == service)
+    if not include_editorial:
+        stmt = stmt.where(Change.editorial.is_(False))
+    stmt = stmt.order_by(Version.captured_at.desc(), Change.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = s.execute(stmt).all()
+    ids = {c.to_version_id for c, _ in rows} | {
+        c.from_version_id for c, _ in rows if c.from_version_id
+    }
+    versions = {v.id: v for v in s.scalars(select(Version).where(Version.id.in_(ids))).all()}
+    return [change_dict(c, d, versions) for c, d in rows]

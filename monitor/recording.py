@@ -23,7 +23,8 @@ FLAP_WINDOW = 6
 # Two provisions of one category are the same provision when their text is at least this similar.
 IDENTITY_THRESHOLD = 0.55
 
-ChangeHook = Callable[[Session, Document, Version, list[Change]], None]
+# Called inside the transaction that records the changes (run id, or None outside a check run).
+ChangeHook = Callable[[Session, Document, Version, list[Change], int | None], None]
 
 
 @dataclass
@@ -65,6 +66,7 @@ def record_version(
     source_ref: str | None = None,
     previous: Version | None = None,
     on_changes: ChangeHook | None = None,
+    run_id: int | None = None,
 ) -> Recorded:
     """Store `text` as the document's newest version and derive everything that follows from it."""
     from monitor.clauses import extract_provisions
@@ -128,7 +130,7 @@ def record_version(
         result.changes.append(change)
     session.flush()
     if on_changes is not None and alertable and result.substantive:
-        on_changes(session, document, version, result.changes)
+        on_changes(session, document, version, result.changes, run_id)
     return result
 
 
@@ -207,7 +209,8 @@ def update_provisions(
     seen: set[int] = set()
     for cc in clauses:
         for cls in cc.categories:
-            anchor = anchor_for(cc, cls.category)
+            # one clause can carry several categories: each gets its own provision
+            anchor = cls.category + "|" + anchor_for(cc).split("|", 1)[1]
             candidates = [p for p in by_category.get(cls.category, []) if p.id not in seen]
             match = _best_match(candidates, anchor, cc.clause.text, similarity)
             facts = [asdict(f) for f in cc.facts]
