@@ -8,6 +8,7 @@ per page, so no cookies leak between documents) and restarted if it crashed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -16,7 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from monitor.errors import FetchError
-from monitor.fetch.http import FetchOptions, HTTPFetchError, check_url, status_error
+from monitor.fetch.http import (
+    KEPT_HEADERS,
+    FetchOptions,
+    HTTPFetchError,
+    check_url,
+    status_error,
+)
 from monitor.models import FetchResult
 
 if TYPE_CHECKING:
@@ -126,7 +133,9 @@ class BrowserFetcher:
             return self._browser
         self._stop_on_worker()  # a crashed browser: clean up before starting again
         if not playwright_available():
-            raise _unavailable(url, "the playwright package is not installed (clausewatch[browser])")
+            raise _unavailable(
+                url, "the playwright package is not installed (clausewatch[browser])"
+            )
         path = find_chromium(self.opts.chromium_path)
         if path is None:
             where = self.opts.chromium_path or ", ".join(CHROMIUM_CANDIDATES) + " or PATH"
@@ -136,11 +145,16 @@ class BrowserFetcher:
         playwright = sync_playwright().start()
         try:
             browser = playwright.chromium.launch(
-                executable_path=path, headless=True, args=list(CHROMIUM_ARGS), timeout=LAUNCH_TIMEOUT_MS
+                executable_path=path,
+                headless=True,
+                args=list(CHROMIUM_ARGS),
+                timeout=LAUNCH_TIMEOUT_MS,
             )
         except Exception as exc:
             playwright.stop()
-            raise _unavailable(url, f"Chromium at {path} did not start: {_first_line(exc)}") from exc
+            raise _unavailable(
+                url, f"Chromium at {path} did not start: {_first_line(exc)}"
+            ) from exc
         self._playwright, self._browser = playwright, browser
         self._user_agent = self._identifying_user_agent(browser)
         self.launches += 1
@@ -155,14 +169,22 @@ class BrowserFetcher:
             page.close()
         return f"{native} {self.opts.user_agent}".strip()
 
-    def _fetch_on_worker(self, url: str, wait_for: str | None, headers: dict[str, str]) -> FetchResult:
+    def _fetch_on_worker(
+        self, url: str, wait_for: str | None, headers: dict[str, str]
+    ) -> FetchResult:
         from playwright.sync_api import Error as PlaywrightError
 
         browser = self._start_on_worker(url)
+        language = next(
+            (v for k, v in headers.items() if k.lower() == "accept-language"),
+            self.opts.accept_language,
+        )
+        # The locale drives navigator.languages for client-side rendering; Chromium then sends
+        # only its primary tag as Accept-Language, overriding the extra header.
         context = browser.new_context(
             user_agent=self._user_agent,
-            locale=_locale(self.opts.accept_language),
-            extra_http_headers={"Accept-Language": self.opts.accept_language, **headers},
+            locale=_locale(language),
+            extra_http_headers={"Accept-Language": language, **headers},
         )
         try:
             page = context.new_page()
@@ -177,7 +199,9 @@ class BrowserFetcher:
 
         read_ms = self.opts.read_timeout * 1000
         page.set_default_timeout(read_ms)
-        response = page.goto(url, wait_until="load", timeout=read_ms + self.opts.connect_timeout * 1000)
+        response = page.goto(
+            url, wait_until="load", timeout=read_ms + self.opts.connect_timeout * 1000
+        )
         status = response.status if response is not None else 200
         if status >= 400:
             raise status_error(url, status, response.status_text if response is not None else "")
@@ -221,18 +245,16 @@ class BrowserFetcher:
     def _stop_on_worker(self) -> None:
         browser, playwright = self._browser, self._playwright
         self._browser = self._playwright = None
-        for stop in (browser.close if browser else None, playwright.stop if playwright else None):
-            if stop is None:
-                continue
-            try:
-                stop()
-            except Exception:  # noqa: BLE001 - best effort: the process may already be gone
-                pass
+        # best effort: after a crash the processes may already be gone
+        if browser is not None:
+            with contextlib.suppress(Exception):
+                browser.close()
+        if playwright is not None:
+            with contextlib.suppress(Exception):
+                playwright.stop()
 
 
 def _kept_headers(response: Response | None) -> dict[str, str]:
-    from monitor.fetch.http import KEPT_HEADERS
-
     if response is None:
         return {}
     return {k: v for k, v in response.headers.items() if k.lower() in KEPT_HEADERS}
@@ -257,11 +279,17 @@ def _navigation_error(url: str, exc: Any) -> HTTPFetchError:
 
     text = _first_line(exc)
     if isinstance(exc, PlaywrightTimeout):
-        return HTTPFetchError(f"{url}: browser timed out: {text}", url=url, transient=True, reason="timeout")
+        return HTTPFetchError(
+            f"{url}: browser timed out: {text}", url=url, transient=True, reason="timeout"
+        )
     for marker, reason, transient in _NAVIGATION_ERRORS:
         if marker in text:
-            return HTTPFetchError(f"{url}: browser: {text}", url=url, transient=transient, reason=reason)
-    return HTTPFetchError(f"{url}: browser failed: {text}", url=url, transient=True, reason="browser_error")
+            return HTTPFetchError(
+                f"{url}: browser: {text}", url=url, transient=transient, reason=reason
+            )
+    return HTTPFetchError(
+        f"{url}: browser failed: {text}", url=url, transient=True, reason="browser_error"
+    )
 
 
 def _first_line(exc: BaseException) -> str:

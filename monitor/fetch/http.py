@@ -63,6 +63,13 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 
+# Candidates for statistical detection: the legacy encodings still found on the web.
+WEB_ENCODINGS = (
+    "utf_8", "utf_16", "cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256",
+    "cp1257", "cp1258", "cp874", "iso8859_2", "iso8859_5", "iso8859_7", "iso8859_15", "koi8_r",
+    "koi8_u", "shift_jis", "euc_jp", "iso2022_jp", "gb18030", "big5", "euc_kr",
+)  # fmt: skip
+
 # Indirection so tests can observe backoff without sleeping.
 _sleep: Callable[[float], None] = time.sleep
 
@@ -171,7 +178,9 @@ def fetch_http(
     raise AssertionError("unreachable")  # the loop always returns or raises
 
 
-def status_error(url: str, status: int, phrase: str = "", *, retry_after: float | None = None) -> HTTPFetchError:
+def status_error(
+    url: str, status: int, phrase: str = "", *, retry_after: float | None = None
+) -> HTTPFetchError:
     """The FetchError for an HTTP error status; `transient` says whether retrying may help."""
     if status in (404, 410):
         reason, transient = "not_found", False
@@ -250,14 +259,10 @@ def detect_charset(content_type: str | None, content: bytes) -> str | None:
             return name
     declared = [_header_charset(content_type), *_sniffed_charsets(content[:SNIFF_BYTES])]
     for label in declared:
-        name = _usable_charset(label, content) if label else None
-        if name:
-            return name
-    best = from_bytes(content).best()
-    if best is None:
-        return None
-    detected = codecs.lookup(best.encoding).name
-    return "utf-8" if detected == "ascii" else detected
+        usable = _usable_charset(label, content) if label else None
+        if usable:
+            return usable
+    return _detected_charset(content)
 
 
 # ---------------------------------------------------------------- one attempt
@@ -431,8 +436,27 @@ def _header_charset(content_type: str | None) -> str | None:
 
 
 def _sniffed_charsets(head: bytes) -> list[str]:
-    found = [m.group(1).decode("ascii") for m in (_META_CHARSET.search(head), _XML_ENCODING.search(head)) if m]
+    found = [
+        m.group(1).decode("ascii")
+        for m in (_META_CHARSET.search(head), _XML_ENCODING.search(head))
+        if m
+    ]
     return found
+
+
+def _detected_charset(content: bytes) -> str | None:
+    """Statistical guess, limited to encodings web pages use (else DOS code pages win ties)."""
+    matches = list(from_bytes(content, cp_isolation=list(WEB_ENCODINGS)))
+    if not matches:
+        return None
+    best = matches[0]
+    for match in matches:
+        # windows-1252 is the web's default fallback (WHATWG); prefer it on a near tie
+        near_tie = match.chaos <= best.chaos and match.coherence >= best.coherence - 0.05
+        if match.encoding == "cp1252" and near_tie:
+            return "cp1252"
+    detected = codecs.lookup(best.encoding).name
+    return "utf-8" if detected == "ascii" else detected
 
 
 def _usable_charset(label: str, content: bytes) -> str | None:
