@@ -1,0 +1,109 @@
+"""The command line: init, validate, check, history, show, rebuild; exit codes and JSON shapes."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pages import terms_page
+
+from monitor.cli import main
+from monitor.declarations import write_declaration
+
+
+def run(root: Path, *args: str) -> tuple[int, str, str]:
+    runner = CliRunner()
+    result = runner.invoke(main, ["--config", str(root / "clausewatch.toml"), *args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def project(tmp_path: Path, http_server) -> Path:  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    result = runner.invoke(main, ["init", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    config = tmp_path / "clausewatch.toml"
+    text = config.read_text()
+    for key, value in (("per_host_delay", "0.0"), ("browser", '"never"'), ("retries", "0")):
+        text = re.sub(rf"(?m)^#?\s*{key} = .*$", f"{key} = {value}", text, count=1)
+    config.write_text(text)
+    http_server.routes["/terms"] = terms_page()
+    write_declaration(
+        tmp_path / "declarations",
+        "Acme",
+        "Acme Studio",
+        {"Terms of Service": {"fetch": http_server.url("/terms"), "select": "article.legal"}},
+    )
+    return tmp_path
+
+
+def test_init_writes_config_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", str(tmp_path)]).exit_code == 0
+    assert (tmp_path / "clausewatch.toml").exists() and (tmp_path / "declarations").is_dir()
+    again = runner.invoke(main, ["init", str(tmp_path)])
+    assert again.exit_code == 2
+    assert "clausewatch.toml" in again.stderr
+
+
+def test_validate_ok_and_errors_name_file_and_key(project: Path) -> None:
+    code, out, _ = run(project, "validate")
+    assert code == 0 and out.startswith("ok: 1 services")
+    (project / "declarations" / "Broken.json").write_text(
+        json.dumps({"name": "Broken", "terms": {"Terms of Service": {"fetch": "ftp://x", "slect": "main"}}})
+    )
+    code, out, _ = run(project, "validate")
+    assert code == 2
+    lines = [line for line in out.splitlines() if line.startswith("error:")]
+    assert any("Broken.json" in line and "slect" in line for line in lines)
+    assert any("Broken.json" in line and "fetch" in line for line in lines)
+    # check refuses to start with an invalid declaration set
+    code, _, err = run(project, "check")
+    assert code == 2 and "validate" in err
+
+
+def test_bad_config_is_exit_2_with_one_line(project: Path) -> None:
+    (project / "clausewatch.toml").write_text("[fetch]\nread_timeout = \"abc\"\n")
+    code, _, err = run(project, "check")
+    assert code == 2
+    assert "read_timeout" in err and len(err.strip().splitlines()) == 1
+
+
+def test_check_history_show_json(project: Path, http_server) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(project, "check", "--json")
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["counts"] == {"new": 1, "changed": 0, "unchanged": 0, "failed": 0}
+    http_server.routes["/terms"] = terms_page(notice_days=7)
+    assert run(project, "check")[0] == 0
+    code, out, _ = run(project, "history", "Acme", "--json")
+    doc = json.loads(out)[0]
+    assert doc["service"] == "Acme" and len(doc["versions"]) == 2
+    assert {"captured_at", "sha256", "origin", "technical_upgrade", "snapshots"} <= set(doc["versions"][0])
+    first = doc["versions"][-1]["captured_at"]
+    code, out, _ = run(project, "show", "Acme", "Terms of Service", "--at", first)
+    assert code == 0 and "30 days' notice" in out
+    code, out, _ = run(project, "show", "Acme", "Terms of Service")
+    assert "7 days' notice" in out
+    code, _, err = run(project, "show", "Nope", "Terms of Service")
+    assert code == 1 and "Nope" in err
+
+
+def test_check_exit_1_when_a_document_fails(project: Path, http_server) -> None:  # type: ignore[no-untyped-def]
+    http_server.routes["/terms"] = "<html><body><p>gone</p></body></html>"
+    code, out, _ = run(project, "check")
+    assert code == 1 and "failed" in out
+
+
+def test_python_dash_m_monitor_works() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "monitor", "--version"], capture_output=True, text=True, check=True
+    )
+    assert "clausewatch" in result.stdout
