@@ -71,11 +71,13 @@ def analyse(text: str, model: LinearModel | None | object = _DEFAULT) -> ClauseA
     margins: dict[str, tuple[float, float, float]] = {}
     if lin is not None:
         ms = lin.margins(features(tokens, [r.id for r in fired]))
-        for j, cat in enumerate(lin.categories):
-            margins[cat] = (ms[j], lin.thresholds[j], lin.low_thresholds[j])
+        for j, low in enumerate(lin.low_thresholds):
+            cat = lin.categories[j]
+            if ms[j] >= low or cat in by_cat:
+                margins[cat] = (ms[j], lin.thresholds[j], low)
 
     result: list[Classification] = []
-    for cat in sorted(set(by_cat) | set(margins)):
+    for cat in sorted(by_cat.keys() | margins.keys()):
         rules = by_cat.get(cat, [])
         negated = any(r.kind == "neg" for r in rules)
         positive = [r for r in rules if r.kind != "neg"]

@@ -59,15 +59,12 @@ class LinearModel:
     def margins(self, feats: Iterable[str]) -> list[float]:
         w = self.weights
         hits = [w[f] for f in feats if f in w]
-        k = len(self.categories)
         if not hits:
             return list(self.bias)
         norm = 1.0 / math.sqrt(len(hits))
-        sums = [0.0] * k
-        for row in hits:
-            for j in range(k):
-                sums[j] += row[j]
-        return [self.bias[j] + norm * sums[j] for j in range(k)]
+        return [
+            b + norm * sum(col) for b, col in zip(self.bias, zip(*hits, strict=False), strict=True)
+        ]
 
     def to_json(self) -> dict[str, object]:
         return {

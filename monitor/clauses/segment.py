@@ -25,6 +25,7 @@ _LIST_MARKER = re.compile(
     r"^[ \t]*(?:[-*+•]|\(?[0-9]{1,3}(?:\\?\.[0-9]{1,3})*\\?[.)]|\(?(?:[a-zA-Z]|[ivxIVX]{1,5})[.)]"
     r"|\((?:[a-zA-Z]|[ivxIVX]{1,5}|[0-9]{1,3})\))[ \t]+"
 )
+_BULLET = re.compile(r"^[ \t]*[-*+•][ \t]+")
 _THEMATIC = re.compile(r"^ {0,3}(?:[-*_][ \t]*){3,}$")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{3,}")
 # Sentence boundary: end punctuation (optionally closing quote/paren/emphasis), whitespace,
@@ -115,10 +116,7 @@ def segment(text: str) -> list[Clause]:
         if not any(ch.isalnum() for ch in body):
             return
         path = heading_path()
-        if len(body) > LONG_PARAGRAPH:
-            spans = split_sentences(body, s)
-        else:
-            spans = [(s, e)]
+        spans = split_sentences(body, s) if len(body) > LONG_PARAGRAPH else [(s, e)]
         for a, b in spans:
             clauses.append(Clause(len(clauses), path, text[a:b], a, b))
 
@@ -142,7 +140,7 @@ def segment(text: str) -> list[Clause]:
             and i + 1 < n
             and _SETEXT.match(lines[i + 1].rstrip("\r\n"))
             and len(stripped) <= 200
-            and not _LIST_MARKER.match(raw)
+            and not _BULLET.match(raw)
         ):
             level = 1 if lines[i + 1].strip().startswith("=") else 2
             push_heading(level, clean_heading(stripped))

@@ -127,9 +127,7 @@ def diff(
     from monitor.summaries import summary_between
 
     with app.store.session() as s:
-        result = summary_between(
-            s, app.settings, service, terms_type, parse_when(from_), parse_when(to), fmt
-        )
+        result = summary_between(s, service, terms_type, parse_when(from_), parse_when(to), fmt)
     if fmt == "json":
         print_json(result)
     else:

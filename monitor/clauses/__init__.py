@@ -1,0 +1,147 @@
+"""Clause extraction: segment a version, classify clauses into the taxonomy, read their facts.
+
+Public API::
+
+    extract_provisions(text, terms_type) -> list[ClassifiedClause]
+    classify_text(line) -> ClassifiedClause
+    anchor_for(cc) -> str
+    similarity(a_text, b_text) -> float
+    segment(text) -> list[Clause]
+    extract_facts(text, categories) -> list[Fact]
+    check_document_type(text, terms_type) -> DocTypeResult
+    load_taxonomy() -> Taxonomy
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from monitor.clauses.classify import analyse
+from monitor.clauses.doctype import DocTypeResult, check_document_type
+from monitor.clauses.facts import extract_facts
+from monitor.clauses.segment import segment
+from monitor.clauses.taxonomy import Category, Taxonomy, load_taxonomy
+from monitor.models import ClassifiedClause, Clause
+
+__all__ = [
+    "Category",
+    "DocTypeResult",
+    "Taxonomy",
+    "anchor_for",
+    "check_document_type",
+    "classify_text",
+    "extract_facts",
+    "extract_provisions",
+    "load_taxonomy",
+    "segment",
+    "similarity",
+]
+
+
+def _classify_clause(clause: Clause) -> ClassifiedClause:
+    cats = analyse(clause.text).categories
+    facts = extract_facts(clause.text, cats) if cats else []
+    return ClassifiedClause(clause, cats, facts)
+
+
+def extract_provisions(text: str, terms_type: str = "") -> list[ClassifiedClause]:
+    """Clauses of a version that carry at least one category, with their facts attached.
+
+    ``terms_type`` is accepted for future per-type tuning; classification does not depend on it.
+    """
+    out: list[ClassifiedClause] = []
+    for clause in segment(text):
+        cc = _classify_clause(clause)
+        if cc.categories:
+            out.append(cc)
+    return out
+
+
+def classify_text(line: str) -> ClassifiedClause:
+    """Classify free text as one clause (offsets relative to ``line``)."""
+    clause = Clause(0, (), line, 0, len(line))
+    return _classify_clause(clause)
+
+
+# ---------------------------------------------------------------- identity
+
+_WORD = re.compile(r"[a-z0-9]+")
+_SECTION_NO = re.compile(r"^\s*(?:section\s+|article\s+|§\s*)?[0-9ivxlc]+(?:\.[0-9]+)*\.?\s+", re.I)
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "may",
+        "of",
+        "on",
+        "or",
+        "our",
+        "shall",
+        "such",
+        "that",
+        "the",
+        "their",
+        "these",
+        "this",
+        "to",
+        "us",
+        "we",
+        "will",
+        "with",
+        "you",
+        "your",
+    ]
+)
+
+
+def _norm_tokens(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text).lower()
+    return _WORD.findall(text)
+
+
+@lru_cache(maxsize=4096)
+def _sig_tokens(text: str) -> frozenset[str]:
+    return frozenset(t for t in _norm_tokens(text) if t not in _STOP and len(t) > 1)
+
+
+def anchor_for(cc: ClassifiedClause) -> str:
+    """A short normalised anchor: main category | heading tail (no section number) | first words.
+
+    Stable across renumbering, whitespace, case and punctuation changes; the store matches anchors
+    fuzzily (see :func:`similarity`) to survive rewording.
+    """
+    cats = sorted(cc.categories, key=lambda c: (-int(c.unfair), -c.confidence, c.category))
+    cat = cats[0].category if cats else "uncategorised"
+    heading = cc.clause.heading_path[-1] if cc.clause.heading_path else ""
+    heading = _SECTION_NO.sub("", heading)
+    head = "-".join(_norm_tokens(heading)[:6])
+    words = [t for t in _norm_tokens(cc.clause.text) if t not in _STOP and not t.isdigit()][:6]
+    return f"{cat}|{head}|{' '.join(words)}"
+
+
+def similarity(a_text: str, b_text: str) -> float:
+    """Token-set similarity in [0, 1] of two clause texts (Jaccard over significant tokens)."""
+    a = _sig_tokens(a_text)
+    b = _sig_tokens(b_text)
+    if not a and not b:
+        return 1.0 if a_text.strip() == b_text.strip() else 0.0
+    return len(a & b) / len(a | b)

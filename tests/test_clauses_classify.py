@@ -1,0 +1,167 @@
+"""Classification: one synthetic clause per category, tricky negatives, unfair degree."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.clauses import classify_text, extract_provisions
+from monitor.models import ClassifiedClause
+
+POSITIVE = {
+    "concurrency_limit": "Pro subscribers may run up to 12 concurrent jobs at the same time.",
+    "rate_limit": "API access is rate limited to 600 requests per minute per organisation.",
+    "credit_expiry": "Purchased credits expire 12 months after the date of purchase.",
+    "refunds": "All purchases are final and non-refundable.",
+    "auto_renewal": "Your subscription will automatically renew at the end of each billing period "
+    "unless you cancel it.",
+    "price_change": "We may change our prices at any time by posting the new prices on the website.",
+    "failed_job_billing": "Credits are consumed for failed generations and cancelled jobs.",
+    "fund_hold": "We may withhold payouts to you for up to 90 days if we suspect fraud.",
+    "ai_training_on_user_content": "We use your prompts and outputs to train and improve our models.",
+    "output_ownership": "As between you and us, you own all outputs you create with the Service.",
+    "license_to_platform": "You grant us a perpetual, irrevocable, worldwide licence to use, "
+    "reproduce, modify and distribute your content.",
+    "output_non_compete": "You may not use the outputs to develop models that compete with our services.",
+    "public_by_default": "Images you generate are publicly visible in the community gallery by default.",
+    "voice_likeness_biometrics": "When you clone your voice we create a voiceprint from your voice "
+    "recordings.",
+    "acceptable_use": "You may not use the Service to harass others or distribute malware.",
+    "arbitration": "Any dispute shall be resolved by binding arbitration administered by the AAA.",
+    "class_action_waiver": "You may bring claims only on an individual basis and not as a plaintiff "
+    "in any class action.",
+    "jury_trial_waiver": "Each party waives any right to a jury trial.",
+    "unilateral_change": "We reserve the right to modify these Terms at any time at our sole discretion.",
+    "content_removal": "We may remove any content at any time for any reason without notice.",
+    "unilateral_termination": "We may terminate your account at any time, for any reason, without notice.",
+    "account_suspension": "We may suspend your account while we investigate a suspected violation.",
+    "jurisdiction": "You agree to submit to the exclusive jurisdiction of the courts of San Francisco "
+    "County, California.",
+    "choice_of_law": "These Terms are governed by the laws of the State of California.",
+    "limitation_of_liability": "In no event shall we be liable for any indirect, incidental or "
+    "consequential damages.",
+    "indemnification": "You agree to indemnify and hold us harmless from any claims arising from your use.",
+    "warranty_disclaimer": "The Service is provided as is and as available, without warranties of any kind.",
+    "contract_by_using": "By accessing or using the Service, you agree to be bound by these Terms.",
+    "privacy_policy_by_reference": "Our Privacy Policy is incorporated into these Terms by reference.",
+    "data_retention": "We retain your conversations for 30 days and then delete them.",
+    "age_eligibility": "You must be at least 18 years old to use the Service.",
+    "data_sharing_third_parties": "We share your personal information with advertising partners and "
+    "other third parties.",
+    "export_controls": "You may not use the Service in any country subject to U.S. embargoes or "
+    "sanctions administered by OFAC.",
+}
+
+UNFAIR = [
+    "arbitration",
+    "unilateral_change",
+    "content_removal",
+    "unilateral_termination",
+    "limitation_of_liability",
+    "contract_by_using",
+    "class_action_waiver",
+    "credit_expiry",
+    "ai_training_on_user_content",
+]
+
+
+def cats(cc: ClassifiedClause) -> dict[str, bool]:
+    return {c.category: c.unfair for c in cc.categories}
+
+
+@pytest.mark.parametrize("category", sorted(POSITIVE))
+def test_every_category_recognised(category: str) -> None:
+    cc = classify_text(POSITIVE[category])
+    assert category in cats(cc), (category, cc.categories)
+    cls = next(c for c in cc.categories if c.category == category)
+    assert 0 < cls.confidence <= 1
+    assert cls.reasons
+
+
+@pytest.mark.parametrize("category", UNFAIR)
+def test_unfavourable_versions_are_unfair(category: str) -> None:
+    assert cats(classify_text(POSITIVE[category]))[category] is True
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "fact", "value"),
+    [
+        (
+            "We will not train our models on your content.",
+            "ai_training_on_user_content",
+            "training_on_content",
+            "never",
+        ),
+        (
+            "We do not use your inputs or outputs to train our models.",
+            "ai_training_on_user_content",
+            "training_on_content",
+            "never",
+        ),
+        ("Credits never expire.", "credit_expiry", "credits_expire", "never"),
+        ("Your prepaid credits do not expire.", "credit_expiry", "credits_expire", "never"),
+        (
+            "There is no arbitration: disputes are heard by the courts.",
+            "arbitration",
+            "arbitration",
+            "none",
+        ),
+    ],
+)
+def test_negations_are_not_unfair(text: str, category: str, fact: str, value: str) -> None:
+    cc = classify_text(text)
+    c = cats(cc)
+    assert c.get(category) is not True, cc.categories
+    if category in c:
+        assert any(f.name == fact and f.value == value for f in cc.facts), cc.facts
+
+
+def test_no_arbitration_never_unfair_arbitration() -> None:
+    for text in (
+        "There is no arbitration.",
+        "Disputes will not be subject to binding arbitration.",
+    ):
+        assert cats(classify_text(text)).get("arbitration") is not True
+
+
+def test_failed_jobs_not_charged_is_not_unfair() -> None:
+    cc = classify_text("Failed generations are not charged and credits are returned.")
+    assert cats(cc).get("failed_job_billing") is not True
+
+
+def test_we_do_not_sell_data() -> None:
+    cc = classify_text("We do not sell your personal information to third parties.")
+    assert cats(cc).get("data_sharing_third_parties") is not True
+
+
+def test_fair_arbitration_clause_is_recognised() -> None:
+    cc = classify_text(
+        "You may opt out of this arbitration agreement within 30 days, and either party may bring "
+        "an individual claim in small claims court."
+    )
+    assert "arbitration" in cats(cc)
+
+
+def test_liability_carveout_vs_full_exclusion() -> None:
+    full = classify_text(
+        "We shall not be liable for any damages whatsoever arising from the Service."
+    )
+    assert cats(full)["limitation_of_liability"] is True
+
+
+def test_plain_text_has_no_category() -> None:
+    assert classify_text("Welcome to our website, we hope you enjoy it.").categories == []
+
+
+def test_extract_provisions_only_categorised_with_facts() -> None:
+    doc = (
+        "# Terms\n\nWelcome to our website.\n\n## Billing\n\n"
+        "Prepaid credits expire 12 months after purchase.\n\n"
+        "## Disputes\n\nDisputes are resolved by binding arbitration administered by JAMS.\n"
+    )
+    provs = extract_provisions(doc, "Terms of Service")
+    assert [p.categories[0].category for p in provs] == ["credit_expiry", "arbitration"]
+    for p in provs:
+        assert doc[p.clause.start : p.clause.end] == p.clause.text
+    assert any(f.name == "credit_validity" and f.value == 360 for f in provs[0].facts)
+    assert any(f.name == "arbitration_body" and f.value == "JAMS" for f in provs[1].facts)
+    assert provs[1].clause.heading_path == ("Terms", "Disputes")
