@@ -106,7 +106,7 @@ def build_checker(app: App) -> Any:
     except ImportError:
         pass
     else:
-        hooks = checker_hooks(app.settings)
+        hooks = checker_hooks(app.settings, app.store)
     return Checker(app.settings, app.store, **hooks)
 
 

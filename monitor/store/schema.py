@@ -212,3 +212,24 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     dedupe_key: Mapped[str | None] = mapped_column(String(255), nullable=True, unique=True)
+
+
+class AlertItem(Base):
+    """A change a subscriber is to hear about, recorded in the change's own transaction.
+
+    After the run, the items of one (run, subscriber) are composed into one outbox message and
+    `outbox_id` is set; items without an `outbox_id` are an unfinished batch (the process died
+    between recording and composing) and are composed by housekeeping.
+    """
+
+    __tablename__ = "alert_items"
+    __table_args__ = (
+        UniqueConstraint("subscriber_id", "change_id"),
+        Index("ix_alert_items_pending", "outbox_id", "run_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id"), index=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), nullable=True)
