@@ -116,15 +116,46 @@ def main() -> int:
         status = run_cli(config, "check")
 
         run_cli(config, "history", "Framecast", "Terms of Service")
-        for step in EXTRA_STEPS:
-            step(config)
+        run_cli(config, "changes", "--service", "Framecast")
+        summary = DEMO_DIR / "change-summary.md"
+        print(f"\n$ clausewatch diff Framecast 'Terms of Service' --format markdown > {summary}")
+        run_cli_to_file(
+            config, summary, "diff", "Framecast", "Terms of Service", "--format", "markdown"
+        )
+        run_cli(config, "diff", "Framecast", "Terms of Service")
+        run_cli(config, "compare", "concurrency_limit")
+        show_alert(config)
+        run_cli(config, "site", "build")
     show_archive(DEMO_DIR / "snapshots")
-    print(f"\nEverything is in {DEMO_DIR.resolve()}/ (configuration, archive, database).")
+    print("\nWhat to open:")
+    print(f"  change summary (Markdown): {summary}")
+    print(f"  alert e-mail as received over SMTP: {DEMO_DIR / 'alert.eml'}")
+    print(f"  static site: {DEMO_DIR / 'data' / 'site' / 'index.html'}")
+    print(f"Everything is in {DEMO_DIR.resolve()}/ (configuration, archive, database).")
     return status
 
 
-# Later features append steps here (change summaries, alerts, the site).
-EXTRA_STEPS: list = []
+def run_cli_to_file(config: Path, target: Path, *args: str) -> None:
+    """Run a command with its standard output captured into `target`."""
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        run_cli(config, *args)
+    target.write_text(buffer.getvalue().split("\n", 2)[-1], encoding="utf-8")
+
+
+def show_alert(config: Path) -> None:
+    """Subscribe a demo address, deliver the alert over a local SMTP server, keep the .eml."""
+    from monitor.alerts import run_demo_alerts
+
+    print("\n== Same-day alert: a local SMTP server receives the e-mail ==")
+    info = run_demo_alerts(config, None, DEMO_DIR / "alert.eml")
+    print(f"subscribed {info['subscriber']} (plan watcher); delivered over SMTP:")
+    print(f"  Subject: {info['subject']}")
+    print(f"  saved as {info['file']}")
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from diff_match_patch import diff_match_patch
 
-from monitor.editorial import editorial_kind, normalise
+from monitor.editorial import editorial_kind, normalise, normalise_many
 from monitor.models import ChangeEvent, ClassifiedClause, Excerpt, Fact, FactDelta
 
 __all__ = [
@@ -44,6 +44,7 @@ SIMILARITY_THRESHOLD = 0.5
 _GLOBAL_FUZZY_THRESHOLD = 0.6
 _MAX_PAIR_CANDIDATES = 40_000  # cap on fuzzy comparisons per diff (keeps rewrites linear-ish)
 _MERGED_MIN_CHARS = 30
+_PRECISE_PAIRS = 64  # regions up to this many candidate pairs also get a word-order ratio
 
 # ================================================================== blocks
 
@@ -103,10 +104,9 @@ def split_blocks(text: str) -> list[Block]:
         s = line_start + len(body) - len(body.lstrip())
         e = line_start + len(body.rstrip())
         heading = _HEADING_RE.match(body)
-        if heading or is_table or _ITEM_RE.match(body):
-            if cur_start >= 0:
-                spans.append((cur_start, cur_end, cur_path, False))
-                cur_start = -1
+        if (heading or is_table or _ITEM_RE.match(body)) and cur_start >= 0:
+            spans.append((cur_start, cur_end, cur_path, False))
+            cur_start = -1
         if heading:
             level = len(heading.group(1))
             while path and path[-1][0] >= level:
@@ -122,10 +122,8 @@ def split_blocks(text: str) -> list[Block]:
             cur_start = -1
     if cur_start >= 0:
         spans.append((cur_start, cur_end, cur_path, False))
-    return [
-        Block(i, s, e, text[s:e], p, h, normalise(text[s:e]))
-        for i, (s, e, p, h) in enumerate(spans)
-    ]
+    norms = normalise_many([text[s:e] for s, e, _, _ in spans])
+    return [Block(i, s, e, text[s:e], p, h, norms[i]) for i, (s, e, p, h) in enumerate(spans)]
 
 
 # ================================================================== word diff
@@ -156,12 +154,11 @@ def word_diff(old: str, new: str, *, timeout: float = 0.5) -> list[tuple[int, st
             out.append(ch)
         return "".join(out)
 
-    decode = {ch: tok for tok, ch in vocab.items()}
     ea, eb = encode(old), encode(new)
     decode = {ch: tok for tok, ch in vocab.items()}
     diffs = dmp.diff_main(ea, eb, False)
+    dmp.diff_cleanupSemantic(diffs)  # on word tokens, so highlights never split a word
     expanded = [(op, "".join(decode[c] for c in chars)) for op, chars in diffs]
-    dmp.diff_cleanupSemantic(expanded)
     merged: list[tuple[int, str]] = []
     for op, chunk in expanded:
         if not chunk:
@@ -226,6 +223,24 @@ def _facts(clauses: Sequence[ClassifiedClause]) -> list[Fact]:
     return [f for cc in clauses for f in cc.facts]
 
 
+def _span_facts(
+    text: str,
+    span: tuple[int, int] | None,
+    clauses: Sequence[ClassifiedClause],
+    categories: Sequence[str],
+) -> list[Fact]:
+    """Facts of a changed passage: read from its whole text when it carries a category, so a
+    number in an unclassified sentence of a classified paragraph ("at least 7 days' notice")
+    still yields a delta; otherwise the facts of the clauses it overlaps."""
+    if span is None:
+        return []
+    if categories:
+        from monitor.clauses.facts import extract_facts
+
+        return extract_facts(text[span[0] : span[1]], list(categories))
+    return _facts(clauses)
+
+
 def _unfair(clauses: Sequence[ClassifiedClause]) -> bool:
     return any(cl.unfair for cc in clauses for cl in cc.categories)
 
@@ -234,6 +249,8 @@ def _unfair(clauses: Sequence[ClassifiedClause]) -> bool:
 
 _SHORTER_WORSE = frozenset({"notice_period", "credit_validity", "refund_window", "optout_window"})
 _LONGER_WORSE = frozenset({"retention"})
+# usage limits are named by what they count (concurrent_jobs, concurrent_videos, requests_per_...)
+_LIMIT_PREFIXES = ("concurrent_", "requests_per_", "messages_per_")
 _LOWER_WORSE = frozenset(
     {"liability_cap", "liability_cap_months", "concurrent_jobs", "requests_per_minute"}
     | {"requests_per_day", "requests_per_hour", "requests_per_month", "storage_quota"}
@@ -263,16 +280,16 @@ def fact_direction(name: str, old: float | str | None, new: float | str | None) 
             return "less_favourable" if o == 0 else "neutral"
         return "neutral"
     if old is None:
-        if name in _APPEARS_WORSE:
+        if name in _APPEARS_WORSE or name.startswith(_LIMIT_PREFIXES):
             return "less_favourable"
         return "more_favourable" if name in _APPEARS_BETTER else "neutral"
     if new is None:
-        if name in _APPEARS_WORSE:
+        if name in _APPEARS_WORSE or name.startswith(_LIMIT_PREFIXES):
             return "more_favourable"
         return "less_favourable" if name in _APPEARS_BETTER else "neutral"
     if not isinstance(old, int | float) or not isinstance(new, int | float):
         return "neutral"  # named bodies, laws, venues: a change is worth reading, not ranked
-    if name in _SHORTER_WORSE or name in _LOWER_WORSE:
+    if name in _SHORTER_WORSE or name in _LOWER_WORSE or name.startswith(_LIMIT_PREFIXES):
         return "less_favourable" if new < old else "more_favourable"
     if name in _LONGER_WORSE:
         return "less_favourable" if new > old else "more_favourable"
@@ -325,17 +342,18 @@ def fact_deltas(old_facts: Sequence[Fact], new_facts: Sequence[Fact]) -> list[Fa
 # ================================================================== alignment
 
 
-def _similarity(a: Block, b: Block) -> float:
+def _similarity(a: Block, b: Block, precise: bool) -> float:
+    """Token-set Jaccard; for short blocks in small regions, also the word-sequence ratio (so a
+    one-word edit of a short line, "30 days" -> "7 days", still pairs)."""
     if a.is_heading != b.is_heading:
         return 0.0
     ta, tb = a.tokens, b.tokens
     if not ta or not tb:
         return 1.0 if a.norm == b.norm else 0.0
     score = len(ta & tb) / len(ta | tb)
-    if score < SIMILARITY_THRESHOLD and len(a.norm) + len(b.norm) <= 600:
-        sm = SequenceMatcher(None, a.norm, b.norm, autojunk=False)
-        if sm.real_quick_ratio() >= SIMILARITY_THRESHOLD and sm.quick_ratio() >= 0.5:
-            score = max(score, sm.ratio() * 0.95)
+    if precise and score < SIMILARITY_THRESHOLD and len(ta) + len(tb) <= 80:
+        words = SequenceMatcher(None, a.norm.split(), b.norm.split(), autojunk=False)
+        score = max(score, words.ratio() * 0.95)
     return score
 
 
@@ -346,12 +364,13 @@ def _pair_fuzzily(
     if not olds or not news or len(olds) * len(news) > budget[0]:
         return []
     budget[0] -= len(olds) * len(news)
+    precise = len(olds) * len(news) <= _PRECISE_PAIRS
     candidates: list[tuple[float, int, int, int]] = []
     for x, a in enumerate(olds):
         for y, b in enumerate(news):
             if a.tokens.isdisjoint(b.tokens) and a.norm and b.norm:
                 continue
-            score = _similarity(a, b)
+            score = _similarity(a, b, precise)
             if score >= threshold:
                 bonus = 0.05 if a.heading_path == b.heading_path else 0.0
                 candidates.append((score + bonus, -abs(x - y), x, y))
@@ -419,7 +438,15 @@ def _event(
             or new_all
         )
     categories = _categories([*new_changed, *old_changed])
-    deltas = [] if ekind else fact_deltas(_facts(old_all), _facts(new_all))
+    old_cats = set(_categories(old_changed))
+    deltas = (
+        []
+        if ekind
+        else fact_deltas(
+            _span_facts(ctx.old_text, old_span, old_all, categories),
+            _span_facts(ctx.new_text, new_span, new_all, categories),
+        )
+    )
     unfair = _unfair(old_changed if kind == "removed" else new_changed)
     return ChangeEvent(
         kind=kind,
@@ -435,6 +462,7 @@ def _event(
         editorial_kind=ekind,
         unfair=unfair,
         extra={
+            "new_categories": [c for c in _categories(new_changed) if c not in old_cats],
             "old_unfair": _unfair(old_changed),
             "new_unfair": _unfair(new_changed),
             **(extra or {}),
@@ -477,7 +505,7 @@ def diff_versions(
         if tag == "equal":
             for a, b in zip(old_blocks[i1:i2], new_blocks[j1:j2], strict=True):
                 if a.text != b.text:  # same words, different characters: editorial
-                    ek = editorial_kind(a.text, b.text) or "punctuation"
+                    ek: str | None = editorial_kind(a.text, b.text) or "punctuation"
                     ev = _event(
                         ctx,
                         "editorial",

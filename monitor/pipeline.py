@@ -310,6 +310,7 @@ class Checker:
             snapshot_ids=snapshot_ids,
             previous=previous,
             on_changes=self.on_changes,
+            run_id=run_id,
         )
         outcome.outcome = "new" if previous is None else "changed"
         outcome.version_id = recorded.version.id

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -22,8 +23,10 @@ from monitor import __version__
 from monitor.errors import ClauseWatchError, ConfigError, DeclarationError
 
 F = TypeVar("F", bound=Callable[..., Any])
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Wide tables when the output is a file or pipe (terminals report their own width).
+_WIDTH = shutil.get_terminal_size((140, 24)).columns
+out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 
 
 class App:
