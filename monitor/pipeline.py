@@ -310,7 +310,9 @@ class Checker:
             snapshot_ids=snapshot_ids,
             previous=previous,
             on_changes=self.on_changes,
-            run_id=run_id,
+            # the alert hook resolves the run from the capture row written below; passing the id
+            # here changed how the daemon batches a run interrupted by a crash (see docs/daemon.md)
+            run_id=None,
         )
         outcome.outcome = "new" if previous is None else "changed"
         outcome.version_id = recorded.version.id
