@@ -6,7 +6,6 @@ its offsets, and the version text's sha256) before it is returned.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import asdict
 from datetime import datetime
@@ -19,27 +18,18 @@ from monitor.clauses import anchor_for, extract_provisions, load_taxonomy
 from monitor.errors import ExcerptMismatch, NotFound
 from monitor.models import Excerpt
 from monitor.queries import find_document, iso, version_at
+from monitor.render import verify_excerpt
 from monitor.store import Document, Provision, Service, Version
 
 
 def verified_excerpt(version_text: str, version_sha256: str, start: int, end: int) -> Excerpt:
-    """An excerpt of a stored version, refused if the text or its offsets do not match."""
-    if hashlib.sha256(version_text.encode("utf-8")).hexdigest() != version_sha256:
-        raise ExcerptMismatch(f"version text does not match its sha256 {version_sha256[:12]}...")
-    if not (0 <= start <= end <= len(version_text)):
+    """An excerpt of a stored version, refused (ExcerptMismatch) if the text does not hash to the
+    version's sha256 or the offsets fall outside it."""
+    if not 0 <= start <= end <= len(version_text):
         raise ExcerptMismatch(f"excerpt offsets {start}..{end} fall outside the version")
-    return Excerpt(version_text[start:end], start, end, version_sha256)
-
-
-def check_excerpt(excerpt: Excerpt, version_text: str) -> Excerpt:
-    """Re-check an excerpt someone stored earlier; raises ExcerptMismatch on any tampering."""
-    fresh = verified_excerpt(version_text, excerpt.version_sha256, excerpt.start, excerpt.end)
-    if fresh.text != excerpt.text:
-        raise ExcerptMismatch(
-            f"excerpt at {excerpt.start}..{excerpt.end} no longer matches version "
-            f"{excerpt.version_sha256[:12]}..."
-        )
-    return fresh
+    excerpt = Excerpt(version_text[start:end], start, end, version_sha256)
+    verify_excerpt(excerpt, version_text)
+    return excerpt
 
 
 def clauses_at(s: Session, service_id: str, terms_type: str, at: datetime | None) -> dict[str, Any]:
@@ -124,7 +114,7 @@ def compare(s: Session, category_id: str) -> dict[str, Any]:
         for f in p.facts:
             if isinstance(f.get("value"), int | float):
                 numeric[f["name"]].append((float(f["value"]), f.get("unit", ""), d.service_id))
-    ranges = {
+    ranges: dict[str, dict[str, Any]] = {
         name: {
             "min": min(vals)[0],
             "min_service": min(vals)[2],

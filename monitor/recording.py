@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -36,6 +37,15 @@ class Recorded:
     @property
     def substantive(self) -> list[Change]:
         return [c for c in self.changes if not c.editorial and c.kind != "flapping"]
+
+
+@lru_cache(maxsize=16)
+def provisions_of(text: str, terms_type: str) -> list[ClassifiedClause]:
+    """Clause extraction, memoised: each version is compared with its successor, so its clauses
+    are needed twice (and a history import walks thousands of versions)."""
+    from monitor.clauses import extract_provisions
+
+    return extract_provisions(text, terms_type)
 
 
 def text_sha256(text: str) -> str:
@@ -69,7 +79,6 @@ def record_version(
     run_id: int | None = None,
 ) -> Recorded:
     """Store `text` as the document's newest version and derive everything that follows from it."""
-    from monitor.clauses import extract_provisions
     from monitor.clauses.doctype import check_document_type
     from monitor.diff import normalised_hash
 
@@ -94,7 +103,7 @@ def record_version(
     )
     session.add(version)
     session.flush()
-    clauses = extract_provisions(text, document.terms_type)
+    clauses = provisions_of(text, document.terms_type)
     update_provisions(session, document, version, clauses)
     result = Recorded(version)
     if previous is None or technical_upgrade:
@@ -122,7 +131,7 @@ def record_version(
             result.changes.append(change)
         session.flush()
         return result
-    old_clauses = extract_provisions(previous.text, document.terms_type)
+    old_clauses = provisions_of(previous.text, document.terms_type)
     events = compute_events(previous, version, old_clauses, clauses)
     for event in events:
         change = change_row(document, previous, version, event, recorded_at, alertable)

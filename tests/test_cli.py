@@ -107,3 +107,40 @@ def test_python_dash_m_monitor_works() -> None:
         [sys.executable, "-m", "monitor", "--version"], capture_output=True, text=True, check=True
     )
     assert "clausewatch" in result.stdout
+
+
+def test_clauses_and_compare_json(project: Path) -> None:
+    assert run(project, "check")[0] == 0
+    code, out, _ = run(project, "clauses", "Acme", "Terms of Service", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["published"] is True
+    by_category = {p["category"]: p for p in data["provisions"]}
+    assert {"credit_expiry", "concurrency_limit", "unilateral_change"} <= set(by_category)
+    credit = by_category["credit_expiry"]
+    assert any(f["name"] == "credit_validity" and f["value"] == 90 for f in credit["facts"])
+    assert credit["excerpt"]["version_sha256"] == data["version"]["sha256"]
+    assert credit["provision_id"] is not None and credit["first_seen_at"]
+    code, out, _ = run(project, "compare", "credit_expiry", "--json")
+    comparison = json.loads(out)
+    assert comparison["platforms_with_provision"] == 1 and comparison["platforms_total"] == 1
+    assert comparison["fact_ranges"]["credit_validity"]["min"] == 90
+    code, _, err = run(project, "compare", "no_such_category")
+    assert code == 1 and "no_such_category" in err
+
+
+def test_marketing_page_declared_as_terms_is_withheld(project: Path, http_server) -> None:  # type: ignore[no-untyped-def]
+    blurb = (
+        "<p>Create stunning videos in seconds with our award-winning studio. Join millions of "
+        "creators, try the new editor, explore templates, watch the showcase, read customer "
+        "stories, compare plans and start your free trial today. Download the app.</p>"
+    )
+    http_server.routes["/terms"] = (
+        "<html><body><article class='legal'><h1>Welcome to Acme Studio</h1>"
+        + blurb * 12 + "</article></body></html>"
+    )
+    assert run(project, "check")[0] == 0
+    code, out, _ = run(project, "clauses", "Acme", "Terms of Service", "--json")
+    data = json.loads(out)
+    assert data["published"] is False and data["provisions"] == []
+    assert data["version"]["document_type_reason"]

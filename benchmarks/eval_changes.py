@@ -1,0 +1,277 @@
+"""Evaluate change detection on Open Terms Archive's GenAI history (the bundle in ../shared/data).
+
+Imports the whole history into a fresh store (import + extraction + change detection, timed), then:
+- among recorded changes that touch three words or fewer, the share classified editorial, with
+  every exception listed;
+- whether the known substantive changes are detected with the right categories and fact deltas;
+- the number of flapping episodes.
+
+Usage: python benchmarks/eval_changes.py [BUNDLE] [--service NAME ...] [--out FILE.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from monitor.ota_import import import_repository  # noqa: E402
+from monitor.store import Change, Document, Store, Version  # noqa: E402
+
+DEFAULT_BUNDLE = ROOT.parent / "shared" / "data" / "ota-genai-contrib-versions.bundle"
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Known:
+    """A substantive change users should hear about, and how we expect to see it."""
+
+    label: str
+    service: str
+    terms_type: str
+    start: str
+    end: str
+    categories: tuple[str, ...]  # at least one of these must appear on a substantive event
+    fact: str | None = None  # a fact delta with this name (if any) is expected
+
+
+KNOWN = [
+    Known(
+        "Replicate: prepaid credits now expire",
+        "Replicate",
+        "Terms of Service",
+        "2025-07-01",
+        "2025-09-30",
+        ("credit_expiry",),
+        "credit_validity",
+    ),
+    Known(
+        "Claude.ai: training switched to opt-out",
+        "Claude.ai",
+        "Terms of Service",
+        "2025-08-01",
+        "2025-10-15",
+        ("ai_training_on_user_content",),
+        "training_on_content",
+    ),
+    Known(
+        "Midjourney: liability cap",
+        "Midjourney",
+        "Terms of Service",
+        "2024-03-01",
+        "2024-08-31",
+        ("limitation_of_liability",),
+        None,
+    ),
+    Known(
+        "Midjourney: jury-trial waiver",
+        "Midjourney",
+        "Terms of Service",
+        "2024-03-01",
+        "2024-08-31",
+        ("jury_trial_waiver",),
+        None,
+    ),
+    Known(
+        "Midjourney: move to arbitration",
+        "Midjourney",
+        "Terms of Service",
+        "2023-09-01",
+        "2026-08-31",
+        ("arbitration", "class_action_waiver"),
+        None,
+    ),
+]
+
+
+def words_changed(old: str, new: str) -> int:
+    """Words inserted plus words deleted between two texts (token-level diff)."""
+    import difflib
+
+    a, b = WORD.findall(old.lower()), WORD.findall(new.lower())
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in sm.get_opcodes() if tag != "equal")
+
+
+def clone(bundle: Path, target: Path) -> None:
+    subprocess.run(["git", "clone", "-q", str(bundle), str(target)], check=True)
+
+
+def evaluate(store: Store) -> dict[str, Any]:
+    small_total = small_editorial = 0
+    exceptions: list[dict[str, Any]] = []
+    flapping = 0
+    with store.session() as s:
+        docs = {d.id: d for d in s.scalars(select(Document)).all()}
+        for doc in docs.values():
+            versions = s.scalars(
+                select(Version)
+                .where(Version.document_id == doc.id)
+                .order_by(Version.captured_at, Version.id)
+            ).all()
+            changes_by_to: dict[int, list[Change]] = {}
+            for c in s.scalars(select(Change).where(Change.document_id == doc.id)).all():
+                changes_by_to.setdefault(c.to_version_id, []).append(c)
+            for prev, cur in zip(versions, versions[1:], strict=False):
+                if cur.technical_upgrade:
+                    continue
+                events = changes_by_to.get(cur.id, [])
+                flapping += any(e.kind == "flapping" for e in events)
+                if words_changed(prev.text, cur.text) > 3:
+                    continue
+                small_total += 1
+                substantive = [e for e in events if not e.editorial and e.kind != "flapping"]
+                if not substantive:
+                    small_editorial += 1
+                    continue
+                e = substantive[0]
+                exceptions.append(
+                    {
+                        "service": doc.service_id,
+                        "terms_type": doc.terms_type,
+                        "captured_at": cur.captured_at.isoformat(),
+                        "kind": e.kind,
+                        "categories": e.categories,
+                        "reasons": e.reasons,
+                        "diff": [t for op, t in e.diff if op != 0][:6],
+                    }
+                )
+        known = [check_known(s, k) for k in KNOWN]
+    return {
+        "small_changes": small_total,
+        "small_changes_editorial": small_editorial,
+        "editorial_share": round(small_editorial / small_total, 4) if small_total else None,
+        "exceptions": exceptions,
+        "flapping_episodes": flapping,
+        "known_changes": known,
+    }
+
+
+def check_known(s: Any, k: Known) -> dict[str, Any]:
+    doc = s.scalars(
+        select(Document).where(
+            Document.service_id == k.service, Document.terms_type == k.terms_type
+        )
+    ).first()
+    result: dict[str, Any] = {"label": k.label, "detected": False, "events": []}
+    if doc is None:
+        result["note"] = "document not in the store"
+        return result
+    start, end = datetime.fromisoformat(k.start), datetime.fromisoformat(k.end)
+    rows = s.execute(
+        select(Change, Version)
+        .join(Version, Version.id == Change.to_version_id)
+        .where(
+            Change.document_id == doc.id,
+            Change.editorial.is_(False),
+            Version.captured_at >= start,
+            Version.captured_at <= end,
+        )
+    ).all()
+    for change, version in rows:
+        if not set(change.categories) & set(k.categories):
+            continue
+        deltas = [d for d in change.fact_deltas if k.fact is None or d["name"] == k.fact]
+        if k.fact is not None and not deltas:
+            continue
+        result["detected"] = True
+        result["events"].append(
+            {
+                "captured_at": version.captured_at.isoformat(),
+                "kind": change.kind,
+                "categories": change.categories,
+                "exposure": change.exposure,
+                "fact_deltas": deltas,
+                "reasons": change.reasons[:3],
+            }
+        )
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("bundle", nargs="?", type=Path, default=DEFAULT_BUNDLE)
+    parser.add_argument("--service", action="append", default=None)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    if not args.bundle.exists():
+        print(f"error: {args.bundle}: bundle not found", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="cw-eval-changes-") as tmp:
+        repo = Path(tmp) / "versions"
+        clone(args.bundle, repo)
+        store = Store(f"sqlite:///{tmp}/eval.sqlite3")
+        started, cpu0 = time.perf_counter(), time.process_time()
+        stats = import_repository(
+            store,
+            repo,
+            services=args.service,
+            clock=lambda: datetime.now(UTC).replace(tzinfo=None),
+        )
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu0
+        report = evaluate(store)
+    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    report["import"] = {
+        "versions": stats.versions,
+        "technical_upgrades": stats.technical_upgrades,
+        "documents": len(stats.documents),
+        "changes": stats.changes,
+        "substantive": stats.substantive,
+        "wall_seconds": round(wall, 1),
+        "cpu_seconds": round(cpu, 1),
+        "versions_per_second": round(stats.versions / wall, 1),
+        "peak_rss_mib": round(rss_mib),
+        "target_seconds": 60,
+        "target_met": wall < 60,
+    }
+    imp = report["import"]
+    print(
+        f"import: {imp['versions']} versions of {imp['documents']} documents in "
+        f"{imp['wall_seconds']} s ({imp['versions_per_second']} versions/s, CPU "
+        f"{imp['cpu_seconds']} s, peak RSS {imp['peak_rss_mib']} MiB); target < 60 s: "
+        f"{'met' if imp['target_met'] else 'NOT met'}"
+    )
+    share = report["editorial_share"]
+    print(
+        f"changes of <= 3 words: {report['small_changes']}, classified editorial: "
+        f"{report['small_changes_editorial']} ({share:.1%}); target >= 95%: "
+        f"{'met' if share is not None and share >= 0.95 else 'NOT met'}"
+    )
+    for e in report["exceptions"]:
+        print(
+            f"  exception: {e['service']} / {e['terms_type']} {e['captured_at'][:10]} "
+            f"{e['kind']} {e['categories']} changed {e['diff']}"
+        )
+    print(f"flapping episodes: {report['flapping_episodes']}")
+    for k in report["known_changes"]:
+        mark = "detected" if k["detected"] else "MISSED"
+        first = k["events"][0] if k["events"] else None
+        detail = (
+            f" ({first['captured_at'][:10]}, {first['categories']}, exposure "
+            f"{first['exposure']}, deltas {first['fact_deltas']})"
+            if first
+            else ""
+        )
+        print(f"  {mark}: {k['label']}{detail}")
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=2, default=str))
+        print(f"report written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
