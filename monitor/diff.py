@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any, TypeVar
@@ -131,7 +131,7 @@ def split_blocks(text: str) -> list[Block]:
 _WORD_TOKEN_RE = re.compile(r"\s+|\w+|[^\w\s]")
 
 
-def word_diff(old: str, new: str, *, timeout: float = 0.5) -> list[tuple[int, str]]:
+def word_diff(old: str, new: str, *, timeout: float = 0.1) -> list[tuple[int, str]]:
     """Word-level diff-match-patch ops (op in -1/0/1); ops 0/-1 rebuild `old`, 0/1 rebuild `new`."""
     if old == new:
         return [(0, old)] if old else []
@@ -223,21 +223,32 @@ def _facts(clauses: Sequence[ClassifiedClause]) -> list[Fact]:
     return [f for cc in clauses for f in cc.facts]
 
 
+FactReader = Callable[[str, list[str]], list[Fact]]
+
+
+def _auto_fact_reader() -> FactReader | None:
+    try:
+        from monitor.clauses.facts import extract_facts
+    except ImportError:  # clauses package unavailable: clause facts only
+        return None
+    return extract_facts
+
+
 def _span_facts(
+    ctx: _Ctx,
     text: str,
     span: tuple[int, int] | None,
     clauses: Sequence[ClassifiedClause],
     categories: Sequence[str],
 ) -> list[Fact]:
-    """Facts of a changed passage: read from its whole text when it carries a category, so a
-    number in an unclassified sentence of a classified paragraph ("at least 7 days' notice")
-    still yields a delta; otherwise the facts of the clauses it overlaps."""
+    """Facts of a changed passage. With a fact reader and a category, they are read from the
+    passage's whole text, so a number in an unclassified sentence of a classified paragraph
+    ("at least 7 days' notice") still yields a delta; otherwise they are the facts of the clauses
+    the passage overlaps."""
     if span is None:
         return []
-    if categories:
-        from monitor.clauses.facts import extract_facts
-
-        return extract_facts(text[span[0] : span[1]], list(categories))
+    if categories and ctx.fact_reader is not None:
+        return ctx.fact_reader(text[span[0] : span[1]], list(categories))
     return _facts(clauses)
 
 
@@ -398,6 +409,7 @@ class _Ctx:
     new_sha: str
     old_idx: _ClauseIndex
     new_idx: _ClauseIndex
+    fact_reader: FactReader | None = None
 
     def before(self, s: int, e: int) -> Excerpt:
         return Excerpt(self.old_text[s:e], s, e, self.old_sha)
@@ -443,8 +455,8 @@ def _event(
         []
         if ekind
         else fact_deltas(
-            _span_facts(ctx.old_text, old_span, old_all, categories),
-            _span_facts(ctx.new_text, new_span, new_all, categories),
+            _span_facts(ctx, ctx.old_text, old_span, old_all, categories),
+            _span_facts(ctx, ctx.new_text, new_span, new_all, categories),
         )
     )
     unfair = _unfair(old_changed if kind == "removed" else new_changed)
@@ -480,12 +492,17 @@ def diff_versions(
     new_sha256: str,
     taxonomy: Any = None,
     assess_events: bool = True,
+    fact_reader: FactReader | None | str = "auto",
 ) -> list[ChangeEvent]:
     """Change events from `old_text` to `new_text`, in new-document order.
 
     Excerpts are exact substrings of the respective version with its sha256. When `assess_events`
     is true (the default) `monitor.analysis.assess` sets exposure and reasons, using `taxonomy`
     (or the packaged taxonomy when None).
+
+    `fact_reader(text, categories) -> list[Fact]` reads the facts of a changed categorised passage
+    from its whole text; "auto" uses `monitor.clauses.facts.extract_facts` when importable, None
+    uses only the facts carried by the given clauses (pure: clauses in, events out).
     """
     old_blocks, new_blocks = split_blocks(old_text), split_blocks(new_text)
     ctx = _Ctx(
@@ -495,6 +512,7 @@ def diff_versions(
         new_sha256,
         _ClauseIndex(old_clauses),
         _ClauseIndex(new_clauses),
+        _auto_fact_reader() if fact_reader == "auto" else fact_reader,  # type: ignore[arg-type]
     )
     keyed: list[tuple[tuple[int, int, int], ChangeEvent]] = []
     matcher = SequenceMatcher(

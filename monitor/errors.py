@@ -18,7 +18,9 @@ class DeclarationError(ClauseWatchError):
 class FetchError(ClauseWatchError):
     """A document could not be fetched. `transient` says whether a retry may help."""
 
-    def __init__(self, message: str, *, url: str = "", transient: bool = False, reason: str = "") -> None:
+    def __init__(
+        self, message: str, *, url: str = "", transient: bool = False, reason: str = ""
+    ) -> None:
         super().__init__(message)
         self.url = url
         self.transient = transient

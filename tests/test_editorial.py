@@ -1,0 +1,112 @@
+"""Editorial-change classification: every editorial kind, and the substantive negatives."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.editorial import editorial_kind, is_editorial_pair, normalise, pair_kind
+
+BASE = "You may cancel your subscription at any time from the account settings page."
+
+
+def test_normalise_basics() -> None:
+    text = "## Fees\u00a0and **Credits**\u200b: see [our “pricing” page](https://x.test/p) — now."
+    assert normalise(text) == "fees and credits see our pricing page now"
+
+
+def test_normalise_keeps_numbers_apart() -> None:
+    assert normalise("1.5 GB") != normalise("15 GB")
+    assert normalise("USD 1,000") == "usd 1.000"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "kind"),
+    [
+        (BASE, BASE, "identical"),
+        (BASE, BASE.replace(" any ", "  any\n"), "whitespace"),
+        (BASE, BASE.replace("cancel", "can\u00adcel").replace("time", "ti\u200bme"), "invisible"),
+        (BASE, BASE.replace("subscription", "subscription\ufeff"), "invisible"),
+        (BASE, BASE.replace("any time", "any\u00a0time"), "whitespace"),
+        (BASE, BASE.upper(), "case"),
+        (BASE, BASE.replace(".", "!").replace("You", "You,"), "punctuation"),
+        ("It's the users' “right”.", 'It’s the users’ "right".', "punctuation"),
+        (
+            "See the [settings page](https://a.test/settings).",
+            "See the [settings page](https://a.test/account/settings?tab=1).",
+            "link",
+        ),
+        ("See the settings page.", "See the [settings page](https://a.test/s).", "link"),
+        ("## 4. Payments", "### 4. Payments", "heading_format"),
+        ("**Payments**", "## Payments", "heading_format"),
+        ("Refunds are *not* available.", "Refunds are **not** available.", "heading_format"),
+        (
+            "First paragraph here.\n\nSecond paragraph there.",
+            "Second paragraph there.\n\nFirst paragraph here.",
+            "reorder",
+        ),
+        (
+            "Last updated: March 3, 2024\n\n" + BASE,
+            "Last updated: 14 August 2025\n\n" + BASE,
+            "date_stamp",
+        ),
+        (
+            "Effective date: 2024-01-01. " + BASE,
+            "Effective date: 2025-06-30. " + BASE,
+            "date_stamp",
+        ),
+        (
+            "These terms were last revised on 01/02/2023.",
+            "These terms were last revised on 5/9/2025.",
+            "date_stamp",
+        ),
+        (BASE, BASE.replace("subscription", "subscripton"), "typo"),
+        (BASE, BASE.replace("settings", "setings"), "typo"),
+        (BASE, BASE.replace("cancel", "cancle"), "typo"),
+    ],
+)
+def test_editorial_kinds(old: str, new: str, kind: str) -> None:
+    assert editorial_kind(old, new) == kind
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("You will receive 30 days notice.", "You will receive 7 days notice."),
+        ("You will receive thirty days notice.", "You will receive seven days notice."),
+        ("We will sell your data.", "We will not sell your data."),
+        ("We will never train on your content.", "We will train on your content."),
+        ("Credits are refundable.", "Credits are nonrefundable."),
+        ("Lawful use only.", "Unlawful use only."),
+        ("The minimum fee applies.", "The maximum fee applies."),
+        ("Prices include taxes.", "Prices exclude taxes."),
+        ("Fees increased by 10%.", "Fees decreased by 10%."),
+        ("Up to 5 concurrent jobs.", "Up to 2 concurrent jobs."),
+        ("A fee of 1.5 USD.", "A fee of 15 USD."),
+        (
+            "Last updated: March 3, 2024. Notice is 30 days.",
+            "Last updated: May 1, 2025. Notice is 7 days.",
+        ),
+        (BASE, BASE + " Cancellation fees apply."),
+        (BASE, BASE.replace("cancel your subscription", "pause your account")),
+    ],
+)
+def test_substantive_changes(old: str, new: str) -> None:
+    assert editorial_kind(old, new) is None
+
+
+def test_number_change_never_typo_even_in_long_token() -> None:
+    assert editorial_kind("Order 123456 placed.", "Order 123457 placed.") is None
+
+
+def test_whole_document_pair() -> None:
+    old = "\n\n".join(
+        ["# Terms", "Last updated: March 3, 2024", BASE, "See [help](https://h.test/a)."]
+        + [f"Paragraph number {i} says something plain and ordinary." for i in range(200)]
+    )
+    new = old.replace("March 3, 2024", "April 9, 2025").replace("h.test/a", "h.test/b")
+    new = new.replace("something plain", "something  plain")
+    assert is_editorial_pair(old, new)
+    kind = pair_kind(old, new)
+    assert kind is not None and "date_stamp" in kind and "link" in kind
+    assert not is_editorial_pair(old, new.replace("number 7 says", "number 7 never says"))
+    assert pair_kind(old, old) == "identical"
