@@ -57,7 +57,9 @@ def test_validate_ok_and_errors_name_file_and_key(project: Path) -> None:
     code, out, _ = run(project, "validate")
     assert code == 0 and out.startswith("ok: 1 services")
     (project / "declarations" / "Broken.json").write_text(
-        json.dumps({"name": "Broken", "terms": {"Terms of Service": {"fetch": "ftp://x", "slect": "main"}}})
+        json.dumps(
+            {"name": "Broken", "terms": {"Terms of Service": {"fetch": "ftp://x", "slect": "main"}}}
+        )
     )
     code, out, _ = run(project, "validate")
     assert code == 2
@@ -70,7 +72,7 @@ def test_validate_ok_and_errors_name_file_and_key(project: Path) -> None:
 
 
 def test_bad_config_is_exit_2_with_one_line(project: Path) -> None:
-    (project / "clausewatch.toml").write_text("[fetch]\nread_timeout = \"abc\"\n")
+    (project / "clausewatch.toml").write_text('[fetch]\nread_timeout = "abc"\n')
     code, _, err = run(project, "check")
     assert code == 2
     assert "read_timeout" in err and len(err.strip().splitlines()) == 1
@@ -86,7 +88,9 @@ def test_check_history_show_json(project: Path, http_server) -> None:  # type: i
     code, out, _ = run(project, "history", "Acme", "--json")
     doc = json.loads(out)[0]
     assert doc["service"] == "Acme" and len(doc["versions"]) == 2
-    assert {"captured_at", "sha256", "origin", "technical_upgrade", "snapshots"} <= set(doc["versions"][0])
+    assert {"captured_at", "sha256", "origin", "technical_upgrade", "snapshots"} <= set(
+        doc["versions"][0]
+    )
     first = doc["versions"][-1]["captured_at"]
     code, out, _ = run(project, "show", "Acme", "Terms of Service", "--at", first)
     assert code == 0 and "30 days' notice" in out
@@ -137,7 +141,8 @@ def test_marketing_page_declared_as_terms_is_withheld(project: Path, http_server
     )
     http_server.routes["/terms"] = (
         "<html><body><article class='legal'><h1>Welcome to Acme Studio</h1>"
-        + blurb * 12 + "</article></body></html>"
+        + blurb * 12
+        + "</article></body></html>"
     )
     assert run(project, "check")[0] == 0
     code, out, _ = run(project, "clauses", "Acme", "Terms of Service", "--json")

@@ -33,8 +33,13 @@ Arbitration Association. You waive any right to a jury trial and to take part in
 
 
 def git(repo: Path, *args: str, date: str | None = None) -> None:
-    env = dict(os.environ, GIT_AUTHOR_NAME="OTA bot", GIT_AUTHOR_EMAIL="bot@example.org",
-               GIT_COMMITTER_NAME="OTA bot", GIT_COMMITTER_EMAIL="bot@example.org")
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="OTA bot",
+        GIT_AUTHOR_EMAIL="bot@example.org",
+        GIT_COMMITTER_NAME="OTA bot",
+        GIT_COMMITTER_EMAIL="bot@example.org",
+    )
     if date:
         env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
     subprocess.run(["git", "-C", str(repo), *args], check=True, env=env, capture_output=True)
@@ -57,12 +62,24 @@ def build_repo(tmp_path: Path) -> Path:
     git(repo, "commit", "-q", "-m", "Initial commit", date="2024-01-01T00:00:00Z")
     v1 = TERMS.format(days=90, notice=30)
     commit(repo, v1, "First record of Acme Terms of Service", "2024-02-01T10:00:00Z")
-    commit(repo, v1.replace("## 4. Credits", "## 4.  Credits"),  # markup-only re-extraction
-           "Apply technical or declaration upgrade on Acme Terms of Service", "2024-03-01T10:00:00Z")
-    commit(repo, v1.replace("4.  Credits", "4. Credits").replace("Unused\ncredits", "Unused\n credits"),
-           "Record new changes of Acme Terms of Service", "2024-04-01T10:00:00Z")
-    commit(repo, TERMS.format(days=30, notice=7), "Record new changes of Acme Terms of Service",
-           "2024-05-01T10:00:00Z")
+    commit(
+        repo,
+        v1.replace("## 4. Credits", "## 4.  Credits"),  # markup-only re-extraction
+        "Apply technical or declaration upgrade on Acme Terms of Service",
+        "2024-03-01T10:00:00Z",
+    )
+    commit(
+        repo,
+        v1.replace("4.  Credits", "4. Credits").replace("Unused\ncredits", "Unused\n credits"),
+        "Record new changes of Acme Terms of Service",
+        "2024-04-01T10:00:00Z",
+    )
+    commit(
+        repo,
+        TERMS.format(days=30, notice=7),
+        "Record new changes of Acme Terms of Service",
+        "2024-05-01T10:00:00Z",
+    )
     return repo
 
 
@@ -93,21 +110,49 @@ def test_import_history_without_alerts_and_incrementally(tmp_path: Path) -> None
     # a second run adds only what is new
     again = runner.invoke(main, ["--config", str(config), "import-ota", str(repo), "--json"])
     assert json.loads(again.stdout)["versions"] == 0
-    commit(repo, TERMS.format(days=60, notice=7), "Record new changes of Acme Terms of Service",
-           "2024-06-01T10:00:00Z")
+    commit(
+        repo,
+        TERMS.format(days=60, notice=7),
+        "Record new changes of Acme Terms of Service",
+        "2024-06-01T10:00:00Z",
+    )
     third = runner.invoke(main, ["--config", str(config), "import-ota", str(repo), "--json"])
     assert json.loads(third.stdout)["versions"] == 1
     # the history is readable with the usual commands
     changes = runner.invoke(main, ["--config", str(config), "changes", "--json"])
     rows = json.loads(changes.stdout)
     assert rows[0]["to_captured_at"].startswith("2024-06-01")
-    assert {"service", "terms_type", "kind", "categories", "editorial", "exposure", "reasons",
-            "fact_deltas", "before", "after"} <= set(rows[0])
-    diff = runner.invoke(main, ["--config", str(config), "diff", "Acme", "Terms of Service",
-                                "--from", "2024-04-15", "--to", "2024-05-15"])
+    assert {
+        "service",
+        "terms_type",
+        "kind",
+        "categories",
+        "editorial",
+        "exposure",
+        "reasons",
+        "fact_deltas",
+        "before",
+        "after",
+    } <= set(rows[0])
+    diff = runner.invoke(
+        main,
+        [
+            "--config",
+            str(config),
+            "diff",
+            "Acme",
+            "Terms of Service",
+            "--from",
+            "2024-04-15",
+            "--to",
+            "2024-05-15",
+        ],
+    )
     assert diff.exit_code == 0, diff.output
     assert "90 days" in diff.stdout and "30 days" in diff.stdout
-    assert "not a legal determination" in diff.stdout.lower() or "legal advice" in diff.stdout.lower()
+    assert (
+        "not a legal determination" in diff.stdout.lower() or "legal advice" in diff.stdout.lower()
+    )
 
 
 def test_not_a_repository_is_a_clear_error(tmp_path: Path) -> None:

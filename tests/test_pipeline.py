@@ -37,7 +37,7 @@ class Clock:
 def project(tmp_path: Path, http_server):  # type: ignore[no-untyped-def]
     (tmp_path / "declarations").mkdir()
     (tmp_path / "clausewatch.toml").write_text(
-        "[fetch]\nper_host_delay = 0.0\nbrowser = \"never\"\nretries = 1\nbackoff = 0.01\n"
+        '[fetch]\nper_host_delay = 0.0\nbrowser = "never"\nretries = 1\nbackoff = 0.01\n'
         "read_timeout = 1.0\nconnect_timeout = 1.0\nmax_bytes = 300000\n"
     )
     settings = load_settings(tmp_path / "clausewatch.toml", {}, tmp_path)
@@ -83,7 +83,10 @@ def test_first_pass_archives_snapshot_sidecar_and_version(project: Project) -> N
     assert outcome.outcome == "new", outcome.message
     raw = [p for p in project.archive_files() if p.suffix == ".html"]
     assert len(raw) == 1
-    assert raw[0].relative_to(project.settings.snapshots_dir).parts[:2] == ("Acme", "Terms of Service")
+    assert raw[0].relative_to(project.settings.snapshots_dir).parts[:2] == (
+        "Acme",
+        "Terms of Service",
+    )
     sidecar = json.loads(raw[0].with_name(raw[0].name + ".json").read_text())
     assert sidecar["sha256"] == sha256_bytes(raw[0].read_bytes())
     assert sidecar["status"] == 200 and sidecar["fetcher"] == "http"
@@ -117,7 +120,7 @@ def test_identical_bytes_record_a_verification_not_a_file(project: Project) -> N
     project.check()
     assert project.check().outcome == "unchanged"
     assert project.count(Snapshot) == 1
-    log = (project.settings.snapshots_dir / "Acme" / "Terms of Service" / "checks.jsonl")
+    log = project.settings.snapshots_dir / "Acme" / "Terms of Service" / "checks.jsonl"
     assert json.loads(log.read_text().splitlines()[-1])["outcome"] == "verified"
 
 
@@ -142,16 +145,24 @@ def test_changed_page_records_new_version_and_changes(project: Project) -> None:
         (Reply(404, body="<h1>Not found</h1>"), "not_found"),
         (Reply(200, body="<html><body><article class='legal'></article></body></html>"), None),
         (
-            Reply(200, body="<html><head><title>Just a moment...</title></head><body>"
-                  "<article class='legal'>Checking your browser before accessing the site."
-                  "</article></body></html>"),
+            Reply(
+                200,
+                body="<html><head><title>Just a moment...</title></head><body>"
+                "<article class='legal'>Checking your browser before accessing the site."
+                "</article></body></html>",
+            ),
             None,
         ),
-        (Reply(200, body="<html><body><main>no article here</main></body></html>"), "selector_not_found"),
+        (
+            Reply(200, body="<html><body><main>no article here</main></body></html>"),
+            "selector_not_found",
+        ),
     ],
     ids=["500", "404", "empty", "bot-wall", "selector-gone"],
 )
-def test_failures_are_recorded_and_lose_nothing(project: Project, reply: Reply, reason: str | None) -> None:
+def test_failures_are_recorded_and_lose_nothing(
+    project: Project, reply: Reply, reason: str | None
+) -> None:
     project.server.routes["/terms"] = terms_page()
     project.declare()
     assert project.check().outcome == "new"
@@ -192,7 +203,9 @@ def test_timeout_redirect_loop_and_oversized_body(project: Project) -> None:
 
 def test_non_utf8_page_is_decoded(project: Project) -> None:
     page = terms_page("Caf\u00e9 Cr\u00e8me").encode("cp1252")
-    project.server.routes["/terms"] = Reply(200, {"Content-Type": "text/html; charset=windows-1252"}, page)
+    project.server.routes["/terms"] = Reply(
+        200, {"Content-Type": "text/html; charset=windows-1252"}, page
+    )
     project.declare()
     assert project.check().outcome == "new"
     with project.store.session() as s:
