@@ -101,14 +101,18 @@ FILLER = (
 )
 
 
-def synthetic_terms(target_bytes: int = 50_000) -> str:
+def synthetic_terms(target_bytes: int = 50_000, distinct: bool = False) -> str:
+    """Sections repeated up to ``target_bytes``; ``distinct`` makes every clause text unique (so a
+    per-clause-text cache cannot help, like a real document of that size)."""
     parts = ["# Terms of Service\n\nLast updated: 1 March 2026\n"]
     n = 0
     while len("\n".join(parts).encode()) < target_bytes:
         for title, clauses in SECTIONS:
             n += 1
             parts.append(f"## {n}. {title}\n")
-            parts.append(FILLER + "\n")
+            filler = FILLER + (f" This is part {n} of the terms." if distinct else "")
+            parts.append(filler + "\n")
             for i, c in enumerate(clauses, 1):
-                parts.append(f"{n}.{i}. {c}\n")
+                tail = f" This applies to plan {n}.{i}." if distinct else ""
+                parts.append(f"{n}.{i}. {c}{tail}\n")
     return "\n".join(parts)

@@ -3,8 +3,9 @@
 Offline only (scikit-learn). Usage:
     .venv/bin/python scripts/train_clause_model.py [CLAUDETTE_DIR] [--out monitor/data/clause_model.json]
 
-Positive example of a category = the sentence carries its code with degree 2 or 3. Features are the
-runtime features (``monitor.clauses.model.features``: word uni/bigrams + rule hits). Per-category
+Positive example of a category = the sentence carries its code with degree 2 or 3 (degree-1, fair,
+examples of the category are negatives). Features are the runtime features
+(``monitor.clauses.model.count_features``: TF-IDF word uni/bigrams + char 3-5-grams). Per-category
 thresholds are tuned on out-of-fold margins of an inner cross-validation grouped by service, so an
 outer evaluation (benchmarks/eval_claudette.py) never sees test services while tuning.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,20 +23,33 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.linear_model import LogisticRegression
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GroupKFold
+from sklearn.preprocessing import normalize
+from sklearn.svm import LinearSVC
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.clauses.classify import fired_rules  # noqa: E402
-from monitor.clauses.model import CLAUDETTE_CODES, LinearModel, features, tokenize  # noqa: E402
+from monitor.clauses.model import (  # noqa: E402
+    BLOCKS,
+    CLAUDETTE_CODES,
+    LinearModel,
+    count_features,
+    tokenize,
+)
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "claudette-en"
 CODES = list(CLAUDETTE_CODES)  # a ch cr j law ltd ter use pinc
 MIN_DF = 2
-C = 4.0
-LOW_MARGIN = 1.0  # category recognised (maybe fair) this far below the unfair threshold
+C = 0.5
+SCALES = {"w": 1.0, "c": 1.0}  # weight of each normalised block
+# word block: sublinear tf + L2 norm; char block: raw tf, norm sqrt(sum tf * idf^2), which the
+# runtime computes word by word from cached per-word sums (see LinearModel._score_raw)
+SUBLINEAR = {"w": True, "c": False}
+MAX_FEATURES = 30_000  # exported vocabulary (both blocks), chosen by weight after the first fit
+SHRINK = 0.5  # tuned thresholds are noisy across services: move them halfway back to 0
+LOW_MARGIN = 0.5  # category recognised (maybe fair) this far below the unfair threshold
 
 
 @dataclass
@@ -73,52 +88,97 @@ def load_claudette(path: Path) -> Corpus:
     return Corpus(sents, np.array(labels), np.array(anyl), groups)
 
 
-def sentence_features(sentences: Sequence[str]) -> list[set[str]]:
-    out = []
-    for s in sentences:
-        lower = s.lower()
-        toks = tokenize(lower)
-        out.append(features(toks, [r.id for r in fired_rules(lower, toks)]))
-    return out
+def sentence_features(sentences: Sequence[str]) -> list[dict[str, Counter[str]]]:
+    """Runtime n-gram counts per sentence (``monitor.clauses.model.count_features``)."""
+    return [count_features(tokenize(s.lower())) for s in sentences]
 
 
-def _matrix(feats: Sequence[set[str]], vocab: dict[str, int]) -> sparse.csr_matrix:
-    rows, cols = [], []
-    for i, fs in enumerate(feats):
-        for f in fs:
-            j = vocab.get(f)
-            if j is not None:
-                rows.append(i)
-                cols.append(j)
-    data = np.ones(len(rows))
-    m = sparse.csr_matrix((data, (rows, cols)), shape=(len(feats), len(vocab)))
-    counts = np.asarray(m.sum(axis=1)).ravel()
-    counts[counts == 0] = 1
-    return sparse.diags(1.0 / np.sqrt(counts)) @ m
+class _Counts:
+    """Per-block sparse count matrices of a list of sentences, over every n-gram seen."""
+
+    def __init__(self, feats: Sequence[dict[str, Counter[str]]]) -> None:
+        self.n = len(feats)
+        self.names: dict[str, list[str]] = {}
+        self.mats: dict[str, sparse.csr_matrix] = {}
+        for block in BLOCKS:
+            index: dict[str, int] = {}
+            indptr = [0]
+            cols: list[int] = []
+            vals: list[float] = []
+            for fs in feats:
+                for f, tf in fs[block].items():
+                    cols.append(index.setdefault(f, len(index)))
+                    vals.append(tf)
+                indptr.append(len(cols))
+            m = sparse.csr_matrix(
+                (np.array(vals, dtype=np.float64), np.array(cols), np.array(indptr)),
+                shape=(self.n, len(index)),
+            )
+            if SUBLINEAR[block]:
+                m.data = 1.0 + np.log(m.data)  # sublinear tf
+            self.mats[block] = m
+            self.names[block] = list(index)
 
 
-def _vocab(feats: Sequence[set[str]]) -> dict[str, int]:
-    df: Counter[str] = Counter()
-    for fs in feats:
-        df.update(fs)
-    keep = sorted(f for f, n in df.items() if n >= MIN_DF or f.startswith("R:"))
-    return {f: i for i, f in enumerate(keep)}
+@dataclass
+class _Design:
+    """Vocabulary (column ids per block) and idf learnt on some rows; transforms any rows."""
+
+    cols: dict[str, np.ndarray]
+    idf: dict[str, np.ndarray]
+
+    @classmethod
+    def fit(cls, counts: _Counts, rows: np.ndarray) -> _Design:
+        cols, idf = {}, {}
+        n = len(rows)
+        for block in BLOCKS:
+            df = np.asarray((counts.mats[block][rows] > 0).sum(axis=0)).ravel()
+            keep = np.flatnonzero(df >= MIN_DF)
+            cols[block] = keep
+            idf[block] = np.log((1.0 + n) / (1.0 + df[keep])) + 1.0
+        return cls(cols, idf)
+
+    def restrict(self, keep: dict[str, np.ndarray]) -> _Design:
+        """The same design over a subset of its columns (positions into ``cols``)."""
+        return _Design(
+            {b: self.cols[b][keep[b]] for b in BLOCKS}, {b: self.idf[b][keep[b]] for b in BLOCKS}
+        )
+
+    def transform(self, counts: _Counts, rows: np.ndarray | None = None) -> sparse.csr_matrix:
+        parts = []
+        for block in BLOCKS:
+            m = counts.mats[block] if rows is None else counts.mats[block][rows]
+            m = m[:, self.cols[block]]
+            if SUBLINEAR[block]:
+                m = normalize(m @ sparse.diags(self.idf[block]))
+            else:
+                # raw tf, normalised by sqrt(sum tf * idf^2) (see LinearModel._score_raw)
+                sq = np.asarray(m @ (self.idf[block] ** 2)).ravel()
+                sq[sq <= 0] = 1.0
+                m = sparse.diags(1.0 / np.sqrt(sq)) @ m @ sparse.diags(self.idf[block])
+            parts.append(m * SCALES[block])
+        return sparse.hstack(parts).tocsr()
+
+    def sizes(self) -> list[int]:
+        return [len(self.cols[b]) for b in BLOCKS]
 
 
 def _fit(x: sparse.csr_matrix, y: np.ndarray) -> tuple[np.ndarray, float]:
     if y.sum() == 0:
         return np.zeros(x.shape[1]), -10.0
-    clf = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear")
-    clf.fit(x, y)
+    clf = LinearSVC(C=C, class_weight="balanced", max_iter=5000, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(x, y)
     return clf.coef_.ravel(), float(clf.intercept_[0])
 
 
 def _best_threshold(margins: np.ndarray, y: np.ndarray) -> float:
+    """Margin threshold maximising F1 on out-of-fold margins, shrunk towards the SVM's 0."""
     if y.sum() == 0:
         return 10.0
-    order = np.sort(np.unique(margins))
+    cands = np.quantile(margins, np.linspace(0.5, 1.0, 400))
     best_t, best_f = 0.0, -1.0
-    cands = np.quantile(order, np.linspace(0.5, 1.0, 400)) if len(order) > 400 else order
     for t in cands:
         pred = margins >= t
         tp = float((pred & (y == 1)).sum())
@@ -127,53 +187,75 @@ def _best_threshold(margins: np.ndarray, y: np.ndarray) -> float:
         f = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
         if f > best_f:
             best_f, best_t = f, float(t)
-    return best_t
+    return SHRINK * best_t
 
 
 def train(
-    feats: Sequence[set[str]], labels: np.ndarray, groups: Sequence[str], inner_folds: int = 4
+    feats: Sequence[dict[str, Counter[str]]],
+    labels: np.ndarray,
+    groups: Sequence[str],
+    inner_folds: int = 3,
 ) -> LinearModel:
-    """Fit one logistic regression per category; tune thresholds on inner grouped folds."""
+    """One linear SVM per category over TF-IDF word + char n-grams; thresholds on inner folds."""
     n_cat = labels.shape[1]
-    # inner out-of-fold margins for threshold tuning
+    counts = _Counts(feats)
+    # inner out-of-fold margins for threshold tuning (vocabulary and idf fit on inner train only)
     oof = np.zeros(labels.shape)
-    gkf = GroupKFold(n_splits=min(inner_folds, len(set(groups))))
-    for tr, te in gkf.split(np.zeros(len(feats)), groups=groups):
-        vocab = _vocab([feats[i] for i in tr])
-        xtr = _matrix([feats[i] for i in tr], vocab)
-        xte = _matrix([feats[i] for i in te], vocab)
-        for j in range(n_cat):
-            w, b = _fit(xtr, labels[tr, j])
-            oof[te, j] = xte @ w + b
-    thresholds = [_best_threshold(oof[:, j], labels[:, j]) for j in range(n_cat)]
+    if inner_folds > 1:
+        gkf = GroupKFold(n_splits=min(inner_folds, len(set(groups))))
+        for tr, te in gkf.split(np.zeros(len(feats)), groups=list(groups)):
+            design = _Design.fit(counts, tr)
+            xtr = design.transform(counts, tr)
+            xte = design.transform(counts, te)
+            for j in range(n_cat):
+                w, b = _fit(xtr, labels[tr, j])
+                oof[te, j] = xte @ w + b
+        thresholds = [_best_threshold(oof[:, j], labels[:, j]) for j in range(n_cat)]
+    else:
+        thresholds = [0.0] * n_cat
 
-    vocab = _vocab(feats)
-    x = _matrix(feats, vocab)
+    every = np.arange(len(feats))
+    design = _Design.fit(counts, every)
+    x = design.transform(counts)
+    wmat = np.vstack([_fit(x, labels[:, j])[0] for j in range(n_cat)]).T  # (n_feat, n_cat)
+    # keep the MAX_FEATURES features that matter most to some category, then refit on that
+    # vocabulary so the runtime normalisation (over known features) equals the training one
+    strength = np.abs(wmat).max(axis=1)
+    if len(strength) > MAX_FEATURES:
+        cut = np.sort(strength)[-MAX_FEATURES]
+        mask = strength >= cut
+    else:
+        mask = np.ones(len(strength), dtype=bool)
+    keep, start = {}, 0
+    for block, size in zip(BLOCKS, design.sizes(), strict=True):
+        keep[block] = np.flatnonzero(mask[start : start + size])
+        start += size
+    design = design.restrict(keep)
+    x = design.transform(counts)
     coefs, biases = [], []
     for j in range(n_cat):
         w, b = _fit(x, labels[:, j])
         coefs.append(w)
         biases.append(b)
-    wmat = np.vstack(coefs).T  # (n_feat, n_cat)
-    # prune features that matter to no category, then refit on the pruned vocabulary so the
-    # runtime normalisation (over known features) equals the training one
-    keep = np.abs(wmat).max(axis=1) >= 0.05
-    names = [f for f, i in sorted(vocab.items(), key=lambda kv: kv[1]) if keep[i]]
-    vocab2 = {f: i for i, f in enumerate(names)}
-    x2 = _matrix(feats, vocab2)
-    coefs, biases = [], []
-    for j in range(n_cat):
-        w, b = _fit(x2, labels[:, j])
-        coefs.append(w)
-        biases.append(b)
     wmat = np.vstack(coefs).T
-    weights = {f: [round(float(v), 4) for v in wmat[i]] for f, i in vocab2.items()}
+    vocab: dict[str, dict[str, list[float]]] = {}
+    start = 0
+    for block in BLOCKS:
+        names = counts.names[block]
+        vocab[block] = {
+            names[c]: [round(float(design.idf[block][k]), 4)]
+            + [round(float(v), 4) for v in wmat[start + k]]
+            for k, c in enumerate(design.cols[block])
+        }
+        start += len(design.cols[block])
     return LinearModel(
         categories=[CLAUDETTE_CODES[c] for c in CODES[:n_cat]],
-        weights=weights,
+        vocab=vocab,
         bias=[round(b, 4) for b in biases],
         thresholds=[round(t, 4) for t in thresholds],
         low_thresholds=[round(t - LOW_MARGIN, 4) for t in thresholds],
+        scales=dict(SCALES),
+        sublinear=dict(SUBLINEAR),
     )
 
 
@@ -187,7 +269,8 @@ def main() -> None:
     model = train(feats, corpus.labels, corpus.groups)
     Path(args.out).write_text(json.dumps(model.to_json(), separators=(",", ":")), "utf-8")
     size = Path(args.out).stat().st_size
-    print(f"wrote {args.out}: {len(model.weights)} features, {size / 1e6:.2f} MB")
+    nfeat = sum(len(v) for v in model.vocab.values())
+    print(f"wrote {args.out}: {nfeat} features, {size / 1e6:.2f} MB")
     for c, t in zip(model.categories, model.thresholds, strict=True):
         print(f"  {c:30s} threshold {t:+.3f}")
 

@@ -165,3 +165,57 @@ def test_extract_provisions_only_categorised_with_facts() -> None:
     assert any(f.name == "credit_validity" and f.value == 360 for f in provs[0].facts)
     assert any(f.name == "arbitration_body" and f.value == "JAMS" for f in provs[1].facts)
     assert provs[1].clause.heading_path == ("Terms", "Disputes")
+
+
+def test_unfair_model_decision_lists_features() -> None:
+    cc = classify_text("We may terminate your account at any time, for any reason, without notice.")
+    cls = next(c for c in cc.categories if c.category == "unilateral_termination")
+    assert cls.unfair
+    assert any(r.startswith("model:") for r in cls.reasons)
+    assert any(r.startswith("ngram:") for r in cls.reasons)
+
+
+def test_cached_classification_returns_fresh_lists() -> None:
+    text = "These Terms are governed by the laws of the State of California."
+    a = classify_text(text)
+    b = classify_text(text)
+    assert a.categories == b.categories and a.facts == b.facts
+    assert a.categories is not b.categories and a.facts is not b.facts
+    a.categories.clear()
+    assert classify_text(text).categories == b.categories
+
+
+def test_runtime_scorer_matches_tfidf_formula() -> None:
+    """Pure-Python scoring equals the training transform: sublinear-tf L2 word block plus a raw-tf
+    character block normalised by sqrt(sum tf * idf^2)."""
+    import math
+
+    from monitor.clauses.model import LinearModel, char_counts, tokenize, word_counts
+
+    vocab = {
+        "w": {"we": [1.2, 0.5, -0.1], "may": [1.5, 0.3, 0.2], "we may": [2.0, 0.9, 0.0]},
+        "c": {" we": [1.1, 0.2, 0.1], "may": [1.3, -0.4, 0.6], " ma": [1.7, 0.1, 0.1]},
+    }
+    m = LinearModel(
+        categories=["x", "y"],
+        vocab=vocab,
+        bias=[-0.5, 0.25],
+        thresholds=[0.0, 0.0],
+        low_thresholds=[-0.5, -0.5],
+        sublinear={"w": True, "c": False},
+    )
+    toks = tokenize("we may we may maybe we do")
+    expect = list(m.bias)
+    for block, counts, sub in (("w", word_counts(toks), True), ("c", char_counts(toks), False)):
+        known = {f: tf for f, tf in counts.items() if f in vocab[block]}
+        vals = {
+            f: ((1 + math.log(tf)) if sub else tf) * vocab[block][f][0] for f, tf in known.items()
+        }
+        if sub:
+            norm = math.sqrt(sum(v * v for v in vals.values()))
+        else:
+            norm = math.sqrt(sum(tf * vocab[block][f][0] ** 2 for f, tf in known.items()))
+        for j in range(2):
+            expect[j] += sum(v * vocab[block][f][j + 1] for f, v in vals.items()) / norm
+    got = m.margins(toks)
+    assert all(abs(a - b) < 1e-9 for a, b in zip(got, expect, strict=True))

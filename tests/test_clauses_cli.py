@@ -18,9 +18,16 @@ from monitor.extract import extract_version
 from monitor.provisions import verified_excerpt
 
 GOLDEN = Path(__file__).parent / "golden" / "provisions"
-CLAUDETTE_IDS = {"arbitration", "unilateral_change", "content_removal", "jurisdiction",
-                 "choice_of_law", "limitation_of_liability", "unilateral_termination",
-                 "contract_by_using"}
+CLAUDETTE_IDS = {
+    "arbitration",
+    "unilateral_change",
+    "content_removal",
+    "jurisdiction",
+    "choice_of_law",
+    "limitation_of_liability",
+    "unilateral_termination",
+    "contract_by_using",
+}
 
 
 def test_taxonomy_json_has_every_required_category() -> None:
@@ -29,7 +36,9 @@ def test_taxonomy_json_has_every_required_category() -> None:
     data = json.loads(result.stdout)
     ids = {c["id"] for c in data["categories"]}
     assert len(ids) >= 30
-    assert CLAUDETTE_IDS | {"concurrency_limit", "credit_expiry", "ai_training_on_user_content"} <= ids
+    assert (
+        CLAUDETTE_IDS | {"concurrency_limit", "credit_expiry", "ai_training_on_user_content"} <= ids
+    )
     assert "legal" in data["disclaimer"].lower()
 
 
@@ -53,7 +62,9 @@ def test_classify_json_one_object_per_line_with_negations() -> None:
     assert any(f["value"] == "never" for f in never["facts"])
     assert not any(c["unfair"] for c in credits["categories"])
     assert any(c["id"] == "arbitration" for c in arbitration["categories"])
-    assert any(f["name"] == "arbitration_body" and f["value"] == "JAMS" for f in arbitration["facts"])
+    assert any(
+        f["name"] == "arbitration_body" and f["value"] == "JAMS" for f in arbitration["facts"]
+    )
     assert empty["categories"] == []
 
 
@@ -69,14 +80,22 @@ def test_excerpt_verification_refuses_tampering() -> None:
         verified_excerpt(text, sha, 0, 999)  # offsets outside the version
 
 
-DEMO_PAGES = ["framecast_terms_v1.html", "framecast_privacy.html", "parley_terms.html",
-              "parley_usage_policy.html", "tillpoint_terms.html"]
+DEMO_PAGES = [
+    "framecast_terms_v1.html",
+    "framecast_privacy.html",
+    "parley_terms.html",
+    "parley_usage_policy.html",
+    "tillpoint_terms.html",
+]
 
 
 def provision_summary(page: str) -> dict[str, list[str]]:
     raw = resources.files("monitor").joinpath("demo_pages", page).read_bytes()
-    source = SourceDocument(fetch="http://demo.example/", select=["main#terms, article.legal"],
-                            remove=["nav", "footer", ".cookie-banner"])
+    source = SourceDocument(
+        fetch="http://demo.example/",
+        select=["main#terms, article.legal"],
+        remove=["nav", "footer", ".cookie-banner"],
+    )
     markdown = extract_version(raw, "text/html", source, "http://demo.example/").markdown
     found: dict[str, set[str]] = {}
     for cc in extract_provisions(markdown, "Terms of Service"):

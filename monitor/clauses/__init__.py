@@ -23,7 +23,7 @@ from monitor.clauses.doctype import DocTypeResult, check_document_type
 from monitor.clauses.facts import extract_facts
 from monitor.clauses.segment import segment
 from monitor.clauses.taxonomy import Category, Taxonomy, load_taxonomy
-from monitor.models import ClassifiedClause, Clause
+from monitor.models import Classification, ClassifiedClause, Clause, Fact
 
 __all__ = [
     "Category",
@@ -31,6 +31,7 @@ __all__ = [
     "Taxonomy",
     "anchor_for",
     "check_document_type",
+    "clear_cache",
     "classify_text",
     "extract_facts",
     "extract_provisions",
@@ -40,10 +41,27 @@ __all__ = [
 ]
 
 
+# The history importer and the checker classify the same clause texts over thousands of versions:
+# classification depends on the text alone, so it is cached (bounded, thread-safe: lru_cache locks
+# its bookkeeping, and the cached values are immutable tuples of frozen dataclasses).
+CLASSIFY_CACHE_SIZE = 16384
+
+
+@lru_cache(maxsize=CLASSIFY_CACHE_SIZE)
+def _classify_cached(text: str) -> tuple[tuple[Classification, ...], tuple[Fact, ...]]:
+    cats = analyse(text).categories
+    facts = extract_facts(text, cats) if cats else []
+    return tuple(cats), tuple(facts)
+
+
 def _classify_clause(clause: Clause) -> ClassifiedClause:
-    cats = analyse(clause.text).categories
-    facts = extract_facts(clause.text, cats) if cats else []
-    return ClassifiedClause(clause, cats, facts)
+    cats, facts = _classify_cached(clause.text)
+    return ClassifiedClause(clause, list(cats), list(facts))
+
+
+def clear_cache() -> None:
+    """Forget cached classifications (after swapping the model or the rules)."""
+    _classify_cached.cache_clear()
 
 
 def extract_provisions(text: str, terms_type: str = "") -> list[ClassifiedClause]:

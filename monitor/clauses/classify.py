@@ -1,10 +1,11 @@
 """Assign taxonomy categories to a clause: named rules plus an optional linear model.
 
-Rules (``rules.py``) recognise every category; for the CLAUDETTE categories a linear model trained
-on the CLAUDETTE corpus (rule hits are among its features) decides whether the clause is unfair
-(degree 2 or 3). A negation rule ("no arbitration", "credits never expire", "we will not train on
-your content") keeps the category for provision tracking but marks it not unfair, and the facts say
-so.
+Rules (``rules.py``) recognise every category. For the CLAUDETTE categories a linear model over
+TF-IDF word and character n-grams, trained on the CLAUDETTE corpus (``model.py``), decides whether
+the clause is unfair (degree 2 or 3): its margin against a threshold tuned on grouped inner folds
+gives ``unfair``, and the reasons list the rules that fired, the margin and the n-grams that pushed
+it most. A negation rule ("no arbitration", "credits never expire", "we will not train on your
+content") keeps the category for provision tracking but marks it not unfair, and the facts say so.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.clauses.model import LinearModel, features, load_model, tokenize
+from monitor.clauses.model import LinearModel, Scored, load_model, tokenize
 from monitor.clauses.rules import RULES_BY_TRIGGER, Rule
 from monitor.models import Classification
 
@@ -69,12 +70,16 @@ def analyse(text: str, model: LinearModel | None | object = _DEFAULT) -> ClauseA
         by_cat.setdefault(rule.category, []).append(rule)
 
     margins: dict[str, tuple[float, float, float]] = {}
+    col: dict[str, int] = {}
+    scored: Scored | None = None
     if lin is not None:
-        ms = lin.margins(features(tokens, [r.id for r in fired]))
+        scored = lin.score(tokens)
+        ms = scored.margins
         for j, low in enumerate(lin.low_thresholds):
             cat = lin.categories[j]
             if ms[j] >= low or cat in by_cat:
                 margins[cat] = (ms[j], lin.thresholds[j], low)
+                col[cat] = j
 
     result: list[Classification] = []
     for cat in sorted(by_cat.keys() | margins.keys()):
@@ -91,6 +96,8 @@ def analyse(text: str, model: LinearModel | None | object = _DEFAULT) -> ClauseA
                 continue
             unfair = m >= thr and not negated
             reasons.append(f"model:{m - thr:+.2f}")
+            if unfair and lin is not None and scored is not None:
+                reasons.extend(f"ngram:{f}" for f in lin.explain(scored, col[cat]))
             conf = _sigmoid(2.0 * (m - thr))
             confidence = max(conf, rule_conf) if unfair else max(rule_conf * 0.8, conf)
         else:

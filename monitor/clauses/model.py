@@ -1,26 +1,52 @@
-"""A small linear model over word n-grams and rule hits, loaded from JSON and scored in pure Python.
+"""A small linear model over TF-IDF word and character n-grams, loaded from JSON, scored in pure Python.
 
 The weights are produced offline by ``scripts/train_clause_model.py`` (scikit-learn) and stored in
 ``monitor/data/clause_model.json``; nothing here imports scikit-learn, numpy or pickle.
 
-Features (shared with the training script through :func:`features`): lower-cased word unigrams and
-bigrams plus ``R:<rule id>`` for every recognition rule that fired. Vectors are binary and
-L2-normalised over the features the model knows, exactly as at training time.
+Features (shared with the training script through :func:`count_features`), in two blocks:
+
+- ``w``: lower-cased word unigrams and bigrams;
+- ``c``: character 3- to 5-grams inside word boundaries (each word padded with one space on either
+  side, like scikit-learn's ``char_wb`` analyser).
+
+The word block is weighted like scikit-learn's ``TfidfVectorizer(sublinear_tf=True)``: ``(1 + ln
+tf) * idf``, L2-normalised over the features the model knows. The character block uses raw ``tf *
+idf`` normalised by ``sqrt(sum tf * idf^2)`` (the L2 norm whenever every n-gram occurs once): since
+its n-grams never cross a word boundary, both its dot product and its normaliser are sums of
+per-word terms, cached per word, so scoring a clause costs a few lookups per distinct word. The
+training script builds exactly these vectors over a vocabulary fixed before the final fit. The
+margin of a category is ``bias + sum over blocks of scale * <x_block, w_block>``; rule hits are not
+features (they did not help under cross-validation) but still decide recognition and negation in
+``classify.py``.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import compress
+from operator import itemgetter
 
-__all__ = ["LinearModel", "features", "tokenize", "load_model", "CLAUDETTE_CODES"]
+__all__ = [
+    "CLAUDETTE_CODES",
+    "BLOCKS",
+    "LinearModel",
+    "count_features",
+    "load_model",
+    "tokenize",
+]
 
 TOKEN = re.compile(r"[a-z0-9]+")
+FORMAT = "clausewatch-tfidf-2"
+BLOCKS = ("w", "c")
+CHAR_MIN, CHAR_MAX = 3, 5
 
 # CLAUDETTE category code -> taxonomy id
 CLAUDETTE_CODES: dict[str, str] = {
@@ -40,56 +66,221 @@ def tokenize(lower: str) -> list[str]:
     return TOKEN.findall(lower)
 
 
-def features(tokens: Sequence[str], rule_ids: Iterable[str]) -> set[str]:
-    """The binary feature set of one clause."""
-    feats = set(tokens)
-    feats.update(a + " " + b for a, b in zip(tokens, tokens[1:], strict=False))
-    feats.update("R:" + r for r in rule_ids)
-    return feats
+def word_counts(tokens: Sequence[str]) -> Counter[str]:
+    c = Counter(tokens)
+    c.update([a + " " + b for a, b in zip(tokens, tokens[1:], strict=False)])
+    return c
+
+
+@lru_cache(maxsize=65536)
+def _word_grams(tok: str) -> tuple[str, ...]:
+    w = " " + tok + " "
+    n = len(w)
+    out: list[str] = []
+    for k in range(CHAR_MIN, CHAR_MAX + 1):
+        if k > n:
+            break
+        out.extend(w[i : i + k] for i in range(n - k + 1))
+    return tuple(out)
+
+
+def char_counts(tokens: Sequence[str]) -> Counter[str]:
+    c: Counter[str] = Counter()
+    for tok in tokens:
+        c.update(_word_grams(tok))
+    return c
+
+
+def count_features(tokens: Sequence[str]) -> dict[str, Counter[str]]:
+    """Raw n-gram counts per block (the training script builds its TF-IDF matrices from these)."""
+    return {"w": word_counts(tokens), "c": char_counts(tokens)}
+
+
+_SUBLIN = [0.0] + [1.0 + math.log(t) for t in range(1, 256)]  # sublinear tf, precomputed
+
+
+def multi_sub(tf: int) -> float:
+    return _SUBLIN[tf] if tf < len(_SUBLIN) else 1.0 + math.log(tf)
+
+
+@dataclass
+class Scored:
+    """Margins of one clause plus what produced them (reused to explain a decision)."""
+
+    margins: list[float]
+    # per block: (block, feature names, their idf * weight rows, sublinear tf of the features that
+    # occur more than once, norm); for a raw-tf character block the names are the clause's words
+    # and the rows their per-word sums
+    hits: list[tuple[str, list[str], list[tuple[float, ...]], dict[str, float], float]]
+    tokens: Sequence[str] = ()
 
 
 @dataclass
 class LinearModel:
     categories: list[str]  # taxonomy ids, one weight column each
-    weights: dict[str, list[float]]
+    # block -> feature -> [idf, w_cat0, w_cat1, ...]
+    vocab: dict[str, dict[str, list[float]]]
     bias: list[float]
     thresholds: list[float]  # margin at or above which the clause is unfair in that category
     low_thresholds: list[float]  # margin at or above which the category is recognised at all
+    scales: dict[str, float] = field(default_factory=lambda: {b: 1.0 for b in BLOCKS})
 
-    def margins(self, feats: Iterable[str]) -> list[float]:
-        w = self.weights
-        hits = [w[f] for f in feats if f in w]
-        if not hits:
-            return list(self.bias)
-        norm = 1.0 / math.sqrt(len(hits))
-        return [
-            b + norm * sum(col) for b, col in zip(self.bias, zip(*hits, strict=False), strict=True)
-        ]
+    # per block: sublinear tf (1 + ln tf) with L2 norm, or raw tf normalised by sqrt(sum tf * idf^2)
+    # (see _score_raw: character blocks are then scored word by word)
+    sublinear: dict[str, bool] = field(default_factory=lambda: {b: True for b in BLOCKS})
+
+    def __post_init__(self) -> None:
+        self._idf = {b: {f: r[0] for f, r in v.items()} for b, v in self.vocab.items()}
+        self._word_cache: dict[tuple[str, str], tuple[tuple[float, ...], float]] = {}
+        # Most n-grams occur once in a clause (sublinear tf 1), so store idf * weight rows and
+        # idf squared: a clause's margins are then column sums of looked-up rows (C-level
+        # map/zip/sum), with a correction only for the few n-grams that occur more than once.
+        self._idf2 = {b: {f: r[0] * r[0] for f, r in v.items()} for b, v in self.vocab.items()}
+        self._rows = {
+            b: {f: tuple(r[0] * x for x in r[1:]) for f, r in v.items()}
+            for b, v in self.vocab.items()
+        }
+
+    def score(self, tokens: Sequence[str]) -> Scored:
+        out = list(self.bias)
+        hits: list[tuple[str, list[str], list[tuple[float, ...]], dict[str, float], float]] = []
+        for block in BLOCKS:
+            pw = self._rows.get(block)
+            if not pw:
+                continue
+            if not self.sublinear.get(block, True):
+                self._score_raw(block, tokens, out, hits)
+                continue
+            counts = word_counts(tokens) if block == "w" else char_counts(tokens)
+            hit = list(counts.keys() & pw.keys())
+            if not hit:
+                continue
+            idf2 = self._idf2[block]
+            rows = list(map(pw.__getitem__, hit))
+            sq = sum(map(idf2.__getitem__, hit))
+            # n-grams occurring tf > 1 times: add (ln tf) * row, grouped by tf (few distinct tfs)
+            tfs = list(map(counts.__getitem__, hit))
+            multi: dict[str, float] = {}
+            by_tf: dict[int, list[tuple[float, ...]]] = {}
+            for f in compress(hit, map((1).__lt__, tfs)):
+                tf = counts[f]
+                sub = multi_sub(tf)
+                multi[f] = sub
+                sq += idf2[f] * (sub * sub - 1.0)
+                by_tf.setdefault(tf, []).append(pw[f])
+            norm = self.scales.get(block, 1.0) / math.sqrt(sq)
+            for j, col in enumerate(zip(*rows, strict=True)):
+                out[j] += norm * sum(col)
+            for tf, trows in by_tf.items():
+                extra = norm * (multi_sub(tf) - 1.0)
+                for j, col in enumerate(zip(*trows, strict=True)):
+                    out[j] += extra * sum(col)
+            hits.append((block, hit, rows, multi, norm))
+        return Scored(out, hits, tokens)
+
+    def _score_raw(
+        self,
+        block: str,
+        tokens: Sequence[str],
+        out: list[float],
+        hits: list[tuple[str, list[str], list[tuple[float, ...]], dict[str, float], float]],
+    ) -> None:
+        """A raw-tf character block, scored word by word.
+
+        Character n-grams never cross a word boundary, so with raw tf the dot product is the sum
+        of per-word vectors, and the block's normaliser ``sqrt(sum tf * idf^2)`` (the L2 norm when
+        every n-gram occurs once) is the sum of per-word terms: both are cached per word, so
+        scoring costs one lookup per distinct word.
+        """
+        sq = 0.0
+        words = []
+        rows = []
+        for tok, n in Counter(tokens).items():
+            vec, s = self._word_vec(block, tok)
+            if s:
+                sq += n * s
+                words.append(tok)
+                rows.append(vec if n == 1 else tuple(n * x for x in vec))
+        if sq <= 0.0:
+            return
+        norm = self.scales.get(block, 1.0) / math.sqrt(sq)
+        for j, col in enumerate(zip(*rows, strict=True)):
+            out[j] += norm * sum(col)
+        # explained per word: the contribution of all the word's character n-grams
+        hits.append((block, words, rows, {}, norm))
+
+    def _word_vec(self, block: str, tok: str) -> tuple[tuple[float, ...], float]:
+        """Sum of the idf * weight rows and of idf^2 over a word's character n-grams (cached)."""
+        cache = self._word_cache
+        key = (block, tok)
+        got = cache.get(key)
+        if got is None:
+            acc = [0.0] * len(self.bias)
+            s = 0.0
+            pw = self._rows[block]
+            idf2 = self._idf2[block]
+            for g in _word_grams(tok):
+                row = pw.get(g)
+                if row is not None:
+                    acc = [a + x for a, x in zip(acc, row, strict=True)]
+                    s += idf2[g]
+            got = (tuple(acc), s)
+            if len(cache) > 200_000:
+                cache.clear()
+            cache[key] = got
+        return got
+
+    def margins(self, tokens: Sequence[str]) -> list[float]:
+        return self.score(tokens).margins
+
+    def explain(self, scored: Scored, category: int, k: int = 3) -> list[str]:
+        """The ``k`` n-grams that push category ``category`` towards unfair the most.
+
+        Word n-grams are shown as they are; the character block is explained per word, as
+        ``~word`` (the contribution of all the character n-grams of that word).
+        """
+        top: list[tuple[float, str]] = []
+        get = itemgetter(category)
+        for block, hit, rows, _multi, norm in scored.hits:
+            best = heapq.nlargest(k, zip(map(norm.__mul__, map(get, rows)), hit, strict=True))
+            top.extend((c, f if block == "w" else "~" + f) for c, f in best)
+        return [f for c, f in heapq.nlargest(k, top) if c > 0]
 
     def to_json(self) -> dict[str, object]:
         return {
-            "format": "clausewatch-linear-1",
+            "format": FORMAT,
             "categories": self.categories,
             "bias": self.bias,
             "thresholds": self.thresholds,
             "low_thresholds": self.low_thresholds,
-            "weights": self.weights,
+            "scales": self.scales,
+            "sublinear": self.sublinear,
+            "vocab": self.vocab,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> LinearModel:
-        if data.get("format") != "clausewatch-linear-1":
+        if data.get("format") != FORMAT:
             raise ValueError("unknown clause model format")
         cats = [str(c) for c in data["categories"]]  # type: ignore[attr-defined]
-        raw = data["weights"]
+        raw = data["vocab"]
         assert isinstance(raw, dict)
-        weights = {str(f): [float(x) for x in v] for f, v in raw.items()}
+        vocab = {
+            str(b): {str(f): [float(x) for x in v] for f, v in feats.items()}
+            for b, feats in raw.items()
+        }
+        scales = data.get("scales") or {b: 1.0 for b in BLOCKS}
+        assert isinstance(scales, dict)
+        sublinear = data.get("sublinear") or {b: True for b in BLOCKS}
+        assert isinstance(sublinear, dict)
         return cls(
             categories=cats,
-            weights=weights,
+            vocab=vocab,
             bias=[float(x) for x in data["bias"]],  # type: ignore[attr-defined]
             thresholds=[float(x) for x in data["thresholds"]],  # type: ignore[attr-defined]
             low_thresholds=[float(x) for x in data["low_thresholds"]],  # type: ignore[attr-defined]
+            scales={str(b): float(s) for b, s in scales.items()},
+            sublinear={str(b): bool(v) for b, v in sublinear.items()},
         )
 
 
@@ -100,4 +291,7 @@ def load_model() -> LinearModel | None:
         text = resources.files("monitor").joinpath("data/clause_model.json").read_text("utf-8")
     except (FileNotFoundError, OSError):
         return None
-    return LinearModel.from_json(json.loads(text))
+    try:
+        return LinearModel.from_json(json.loads(text))
+    except (ValueError, KeyError):
+        return None

@@ -89,14 +89,17 @@ def segment(text: str) -> list[Clause]:
     stack: list[tuple[int, str]] = []  # (level, title); bold pseudo-headings use level 7
     block: list[int] = []  # line indexes of the current paragraph / list item
 
+    path_now: list[tuple[str, ...]] = [()]  # heading path of the current stack, rebuilt on change
+
     def heading_path() -> tuple[str, ...]:
-        return tuple(t for _, t in stack)
+        return path_now[0]
 
     def push_heading(level: int, title: str) -> None:
         while stack and stack[-1][0] >= level:
             stack.pop()
         if title:
             stack.append((level, title))
+        path_now[0] = tuple(t for _, t in stack)
 
     def flush() -> None:
         if not block:
