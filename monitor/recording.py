@@ -13,8 +13,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from monitor.models import ChangeEvent, ClassifiedClause, Excerpt
 from monitor.store import Change, Document, Provision, Version
@@ -149,7 +150,6 @@ def compute_events(
     old_clauses: list[ClassifiedClause],
     new_clauses: list[ClassifiedClause],
 ) -> list[ChangeEvent]:
-    from monitor.analysis import assess
     from monitor.clauses.taxonomy import load_taxonomy
     from monitor.diff import diff_versions
 
@@ -163,8 +163,7 @@ def compute_events(
         new_sha256=version.sha256,
         taxonomy=taxonomy,
     )
-    assessed = assess(events, taxonomy)
-    return assessed if assessed is not None else events
+    return events  # diff_versions has already assessed exposure and reasons
 
 
 def change_row(
@@ -216,6 +215,7 @@ def update_provisions(
     for p in existing:
         by_category.setdefault(p.category, []).append(p)
     seen: set[int] = set()
+    untouched: list[int] = []  # same text and facts as before: only "last seen" moves
     for cc in clauses:
         for cls in cc.categories:
             # one clause can carry several categories: each gets its own provision
@@ -241,6 +241,16 @@ def update_provisions(
                 session.add(match)
                 session.flush()
                 by_category.setdefault(cls.category, []).append(match)
+            elif (
+                match.text == cc.clause.text
+                and match.anchor == anchor
+                and match.facts == facts
+                and match.unfair == cls.unfair
+                and match.active == version.doctype_ok
+            ):
+                seen.add(match.id)
+                untouched.append(match.id)
+                continue
             match.anchor = anchor
             match.heading_path = list(cc.clause.heading_path)
             match.text = cc.clause.text
@@ -253,6 +263,18 @@ def update_provisions(
             match.last_seen_at = version.captured_at
             match.active = version.doctype_ok
             seen.add(match.id)
+    if untouched:
+        # one statement instead of an UPDATE per provision (a history import does this per version)
+        session.execute(
+            update(Provision)
+            .where(Provision.id.in_(untouched))
+            .values(last_version_id=version.id, last_seen_at=version.captured_at),
+            execution_options={"synchronize_session": False},
+        )
+        for p in existing:
+            if p.id in set(untouched):
+                set_committed_value(p, "last_version_id", version.id)
+                set_committed_value(p, "last_seen_at", version.captured_at)
     for p in existing:
         if p.id not in seen and p.active:
             p.active = False  # its text left the document (or the version is not publishable)
