@@ -1,0 +1,185 @@
+"""History-import benchmark: an Open Terms Archive versions repository into a fresh SQLite store.
+
+    .venv/bin/python benchmarks/import_history.py [--bundle PATH] [--service NAME ...] [--out DIR]
+
+Clones the bundle (default: ../shared/data/ota-genai-contrib-versions.bundle next to the repository)
+into a temporary folder, then runs `clausewatch import-ota CLONE --json` as a child process:
+extraction of provisions and change detection over every version. Reports versions per second,
+wall, CPU (user + sys) and peak RSS of that child. The store is kept in the benchmark cache so that
+site_build.py can build the site from it without importing again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (  # noqa: E402 (the script's own folder must be importable first)
+    DEFAULT_TIMEOUT,
+    LAST_IMPORT,
+    REPO_ROOT,
+    Measured,
+    clausewatch_env,
+    machine_info,
+    output_dir,
+    peer_versions,
+    print_info,
+    print_table,
+    python_exe,
+    run_measured,
+    run_quiet,
+    write_clausewatch_config,
+    write_json,
+)
+
+DEFAULT_BUNDLE = REPO_ROOT.parent / "shared" / "data" / "ota-genai-contrib-versions.bundle"
+
+# --feed-blobs-in-thread: runs the same CLI with `monitor.ota_import.read_blobs` replaced by a
+# reader that writes the blob ids from a thread. The original writes every id to `git cat-file
+# --batch` before reading anything, which deadlocks (both pipes full) once the ids exceed the pipe
+# buffer (~1,600 blobs); with this flag the rest of the import can still be measured.
+THREADED_READER = """\
+import subprocess, sys, threading
+import monitor.ota_import as ota_import
+
+def read_blobs(repo, blobs):
+    wanted = list(blobs)
+    proc = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    def feed():
+        proc.stdin.write("".join(b + "\\n" for b in wanted).encode())
+        proc.stdin.close()
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    for blob in wanted:
+        size = int(proc.stdout.readline().split()[2])
+        data = proc.stdout.read(size)
+        proc.stdout.read(1)
+        yield blob, data.decode("utf-8", errors="replace")
+    feeder.join()
+    proc.wait()
+
+ota_import.read_blobs = read_blobs
+from monitor.cli import main
+main(sys.argv[1:], prog_name="clausewatch")
+"""
+
+
+def clone(bundle: Path, target: Path) -> Path:
+    proc = run_quiet(["git", "clone", "--quiet", str(bundle), str(target)], timeout=600)
+    if proc.returncode != 0:
+        raise SystemExit(f"git clone {bundle} failed: {proc.stderr.strip()}")
+    return target
+
+
+def repo_facts(repo: Path) -> dict[str, int]:
+    commits = run_quiet(["git", "-C", str(repo), "rev-list", "--count", "HEAD"], timeout=120)
+    files = run_quiet(["git", "-C", str(repo), "ls-files", "*/*.md"], timeout=120)
+    return {
+        "commits": int(commits.stdout.strip() or 0),
+        "documents": len(files.stdout.splitlines()),
+    }
+
+
+def run_import(
+    bundle: Path, workdir: Path, services: list[str], timeout: float, *, threaded: bool = False
+) -> tuple[Measured, dict[str, Any], Path]:
+    """Clone + import into `workdir` (emptied first); returns (measurement, facts, config)."""
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix="cw-bench-clone-") as tmp:
+        repo = clone(bundle, Path(tmp) / "versions")
+        facts = repo_facts(repo)
+        config = write_clausewatch_config(workdir)
+        runner = ["-c", THREADED_READER] if threaded else ["-m", "monitor"]
+        cmd = [python_exe(), *runner, "--config", str(config), "import-ota", str(repo)]
+        for name in services:
+            cmd += ["--service", name]
+        m = run_measured("clausewatch import-ota", [*cmd, "--json"], cwd=workdir,
+                         env=clausewatch_env(), timeout=timeout)  # fmt: skip
+    try:
+        m.extra = json.loads(m.stdout)
+    except ValueError:
+        m.extra = {"error": (m.stderr.strip() or m.stdout.strip())[-800:]}
+    m.extra["threaded_blob_reader"] = threaded
+    stamp = {"bundle": str(bundle), "services": services, "ok": m.ok, "result": m.extra}
+    (workdir / "stamp.json").write_text(json.dumps(stamp, indent=2), encoding="utf-8")
+    return m, facts, config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    parser.add_argument("--service", action="append", default=[], help="only this service")
+    parser.add_argument("--out", help="folder for the JSON results (default: a temp folder)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT * 2, help="seconds")
+    parser.add_argument(
+        "--feed-blobs-in-thread",
+        action="store_true",
+        help="work around the git cat-file pipe deadlock in monitor.ota_import.read_blobs",
+    )
+    args = parser.parse_args(argv)
+    if not args.bundle.is_file():
+        print(f"{args.bundle}: bundle not found; nothing to measure (pass --bundle PATH)")
+        return 0
+    out = output_dir(args.out, "cw-bench-import-")
+    info = machine_info() | peer_versions()
+
+    print(f"== import of {args.bundle.name} into a fresh SQLite store ==")
+    m, facts, _config = run_import(
+        args.bundle, LAST_IMPORT, args.service, args.timeout, threaded=args.feed_blobs_in_thread
+    )
+    if args.feed_blobs_in_thread:
+        print("  (read_blobs replaced by the benchmark's threaded reader: --feed-blobs-in-thread)")
+    data = m.extra
+    versions = data.get("versions")
+    rows = [
+        ["commits in the repository", facts["commits"]],
+        ["documents in the repository", facts["documents"]],
+        ["services imported", ", ".join(args.service) or "all"],
+        [
+            "blob reader",
+            "threaded (benchmark workaround)" if args.feed_blobs_in_thread else "as shipped",
+        ],
+        ["versions imported", versions],
+        ["technical upgrades", data.get("technical_upgrades")],
+        ["documents imported", data.get("documents")],
+        ["change events", data.get("changes")],
+        ["substantive changes", data.get("substantive_changes")],
+        ["flapping episodes", data.get("flapping_episodes")],
+        ["wall s (child process)", m.wall],
+        ["CPU s (user + sys)", m.cpu],
+        ["peak RSS MiB", m.maxrss_mib],
+        ["versions / s (wall)", versions / m.wall if versions and m.wall else None],
+        ["ms CPU / version", 1000 * m.cpu / versions if versions else None],
+        ["store size MiB", _size(LAST_IMPORT / "data") / 2**20],
+        ["status", "ok" if m.ok else ("TIMED OUT" if m.timed_out else f"exit {m.returncode}")],
+    ]
+    if not m.ok:
+        rows.append(["error", str(data.get("error", ""))[-300:]])
+    print_info(info)
+    print_table("History import (clausewatch import-ota)", ["measure", "value"], rows)
+    path = write_json(
+        out,
+        "import_history.json",
+        {"machine": info, "bundle": str(args.bundle), "repository": facts,
+         "import": m.to_json() | {"result": data}},
+    )  # fmt: skip
+    print(f"\nJSON: {path}\nstore kept for site_build.py: {LAST_IMPORT}")
+    return 0 if m.ok else 1
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
