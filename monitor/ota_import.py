@@ -8,7 +8,9 @@ imported ever alerts anyone. Re-running adds only commits not imported yet.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -110,7 +112,11 @@ def list_file_changes(repo: Path, services: set[str] | None = None) -> list[File
 
 
 def read_blobs(repo: Path, blobs: Iterable[str]) -> Iterator[tuple[str, str]]:
-    """(blob id, text) pairs through one `git cat-file --batch` process."""
+    """(blob id, text) pairs through one `git cat-file --batch` process, streamed.
+
+    The ids are written from a thread: writing them all before reading would fill both pipes and
+    deadlock once the output outgrows the pipe buffer.
+    """
     wanted = list(blobs)
     proc = subprocess.Popen(
         ["git", "-C", str(repo), "cat-file", "--batch"],
@@ -118,15 +124,33 @@ def read_blobs(repo: Path, blobs: Iterable[str]) -> Iterator[tuple[str, str]]:
         stdout=subprocess.PIPE,
     )
     assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write("".join(b + "\n" for b in wanted).encode())
-    proc.stdin.close()
-    for blob in wanted:
-        header = proc.stdout.readline().split()
-        size = int(header[2])
-        data = proc.stdout.read(size)
-        proc.stdout.read(1)  # the newline after each object
-        yield blob, data.decode("utf-8", errors="replace")
-    proc.wait()
+    stdin = proc.stdin
+
+    def feed() -> None:
+        try:
+            for blob in wanted:
+                stdin.write(blob.encode() + b"\n")
+        except BrokenPipeError:  # the reader stopped early; nothing more to send
+            pass
+        finally:
+            with contextlib.suppress(BrokenPipeError):
+                stdin.close()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        for blob in wanted:
+            header = proc.stdout.readline().split()
+            if len(header) < 3 or header[1] == b"missing":
+                raise ImportError_(f"{repo}: git object {blob} is missing")
+            size = int(header[2])
+            data = proc.stdout.read(size)
+            proc.stdout.read(1)  # the newline after each object
+            yield blob, data.decode("utf-8", errors="replace")
+    finally:
+        proc.stdout.close()
+        proc.wait()
+        writer.join(timeout=5)
 
 
 def import_repository(
@@ -144,12 +168,15 @@ def import_repository(
     todo = [fc for fc in file_changes if (fc.service_id, fc.terms_type, fc.commit) not in known]
     stats.skipped_known = len(file_changes) - len(todo)
     stats.commits = len({fc.commit for fc in todo})
-    texts = dict(read_blobs(repo, dict.fromkeys(fc.blob for fc in todo)))
+    # blobs arrive in the order of `todo`; only the current batch's texts are held in memory
+    blob_stream = read_blobs(repo, [fc.blob for fc in todo])
     docs: dict[tuple[str, str], int] = {}
     previous: dict[int, Version | None] = {}
     for start in range(0, len(todo), BATCH):
+        batch = todo[start : start + BATCH]
+        texts = dict(next(blob_stream) for _ in batch)
         with store.session() as s:
-            for fc in todo[start : start + BATCH]:
+            for fc in batch:
                 key = (fc.service_id, fc.terms_type)
                 if key not in docs:
                     docs[key] = _ensure_document(s, fc, clock()).id

@@ -214,13 +214,13 @@ def update_provisions(
     by_category: dict[str, list[Provision]] = {}
     for p in existing:
         by_category.setdefault(p.category, []).append(p)
-    seen: set[int] = set()
+    seen: set[int] = set()  # id() of the provisions matched in this version
     untouched: list[int] = []  # same text and facts as before: only "last seen" moves
     for cc in clauses:
         for cls in cc.categories:
             # one clause can carry several categories: each gets its own provision
             anchor = cls.category + "|" + anchor_for(cc).split("|", 1)[1]
-            candidates = [p for p in by_category.get(cls.category, []) if p.id not in seen]
+            candidates = [p for p in by_category.get(cls.category, []) if id(p) not in seen]
             match = _best_match(candidates, anchor, cc.clause.text, similarity)
             facts = [asdict(f) for f in cc.facts]
             category = taxonomy.categories.get(cls.category)
@@ -238,8 +238,7 @@ def update_provisions(
                     last_version_id=version.id,
                     last_seen_at=version.captured_at,
                 )
-                session.add(match)
-                session.flush()
+                session.add(match)  # flushed with the version, not one by one
                 by_category.setdefault(cls.category, []).append(match)
             elif (
                 match.text == cc.clause.text
@@ -248,7 +247,7 @@ def update_provisions(
                 and match.unfair == cls.unfair
                 and match.active == version.doctype_ok
             ):
-                seen.add(match.id)
+                seen.add(id(match))
                 untouched.append(match.id)
                 continue
             match.anchor = anchor
@@ -262,7 +261,7 @@ def update_provisions(
             match.last_version_id = version.id
             match.last_seen_at = version.captured_at
             match.active = version.doctype_ok
-            seen.add(match.id)
+            seen.add(id(match))
     if untouched:
         # one statement instead of an UPDATE per provision (a history import does this per version)
         session.execute(
@@ -271,12 +270,13 @@ def update_provisions(
             .values(last_version_id=version.id, last_seen_at=version.captured_at),
             execution_options={"synchronize_session": False},
         )
+        untouched_ids = set(untouched)
         for p in existing:
-            if p.id in set(untouched):
+            if p.id in untouched_ids:
                 set_committed_value(p, "last_version_id", version.id)
                 set_committed_value(p, "last_seen_at", version.captured_at)
     for p in existing:
-        if p.id not in seen and p.active:
+        if id(p) not in seen and p.active:
             p.active = False  # its text left the document (or the version is not publishable)
 
 

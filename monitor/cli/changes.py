@@ -10,7 +10,6 @@ import click
 from rich.table import Table
 
 from monitor.cli import App, err, handle_errors, main, out, parse_when, print_json
-from monitor.pipeline import utc_now
 
 
 @main.command("import-ota")
@@ -24,6 +23,7 @@ def import_ota(app: App, path: Path, services: tuple[str, ...], as_json: bool) -
     from rich.progress import Progress
 
     from monitor.ota_import import import_repository
+    from monitor.pipeline import utc_now
 
     started = time.perf_counter()
     with Progress(console=err, transient=True, disable=as_json) as progress:
