@@ -98,11 +98,20 @@ KNOWN = [
 ]
 
 
-def words_changed(old: str, new: str) -> int:
-    """Words inserted plus words deleted between two texts (token-level diff)."""
+def words_changed(old: str, new: str, limit: int = 3) -> int:
+    """Words changed between two texts (per diff hunk, the larger of words removed and added).
+
+    Returns early with a bound above `limit` when the word multisets alone prove that more than
+    `limit` words changed (each hunk counts at least half its removed plus added words).
+    """
     import difflib
+    from collections import Counter
 
     a, b = WORD.findall(old.lower()), WORD.findall(new.lower())
+    ca, cb = Counter(a), Counter(b)
+    lower_bound = (sum((ca - cb).values()) + sum((cb - ca).values()) + 1) // 2
+    if lower_bound > limit:
+        return lower_bound
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
     return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in sm.get_opcodes() if tag != "equal")
 
@@ -207,7 +216,17 @@ def main() -> int:
     parser.add_argument("bundle", nargs="?", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument("--service", action="append", default=None)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help="evaluate an existing store (from an earlier import) instead",
+    )
     args = parser.parse_args()
+    if args.store is not None:
+        report = evaluate(Store(f"sqlite:///{args.store}"))
+        report["import"] = None
+        return print_report(report, args.out)
     if not args.bundle.exists():
         print(f"error: {args.bundle}: bundle not found", file=sys.stderr)
         return 2
@@ -238,13 +257,18 @@ def main() -> int:
         "target_seconds": 60,
         "target_met": wall < 60,
     }
+    return print_report(report, args.out)
+
+
+def print_report(report: dict[str, Any], out: Path | None) -> int:
     imp = report["import"]
-    print(
-        f"import: {imp['versions']} versions of {imp['documents']} documents in "
-        f"{imp['wall_seconds']} s ({imp['versions_per_second']} versions/s, CPU "
-        f"{imp['cpu_seconds']} s, peak RSS {imp['peak_rss_mib']} MiB); target < 60 s: "
-        f"{'met' if imp['target_met'] else 'NOT met'}"
-    )
+    if imp:
+        print(
+            f"import: {imp['versions']} versions of {imp['documents']} documents in "
+            f"{imp['wall_seconds']} s ({imp['versions_per_second']} versions/s, CPU "
+            f"{imp['cpu_seconds']} s, peak RSS {imp['peak_rss_mib']} MiB); target < 60 s: "
+            f"{'met' if imp['target_met'] else 'NOT met'}"
+        )
     share = report["editorial_share"]
     print(
         f"changes of <= 3 words: {report['small_changes']}, classified editorial: "
@@ -267,9 +291,9 @@ def main() -> int:
             else ""
         )
         print(f"  {mark}: {k['label']}{detail}")
-    if args.out:
-        args.out.write_text(json.dumps(report, indent=2, default=str))
-        print(f"report written to {args.out}")
+    if out:
+        out.write_text(json.dumps(report, indent=2, default=str))
+        print(f"report written to {out}")
     return 0
 
 

@@ -628,14 +628,14 @@ def diff_versions(
     for a in rest_old:
         if a.index in paired_old:
             continue
-        ek = _still_present(a, new_norms, new_joined)
+        ek = _still_present(a, new_norms, new_joined) or _interface_fragment(a)
         kind = "editorial" if ek else "removed"
         ev = _event(ctx, kind, (a.start, a.end), None, a.heading_path, ekind=ek)
         keyed.append(((region_of_old[a.index], -1, a.index), ev))
     for b in rest_new:
         if b.index in paired_new:
             continue
-        ek = _still_present(b, old_norms, old_joined)
+        ek = _still_present(b, old_norms, old_joined) or _interface_fragment(b)
         kind = "editorial" if ek else "added"
         ev = _event(ctx, kind, None, (b.start, b.end), b.heading_path, ekind=ek)
         keyed.append(((b.index, 0, 3), ev))
@@ -647,6 +647,21 @@ def diff_versions(
 
         assess(events, taxonomy)
     return events
+
+
+_FRAGMENT_MAX_WORDS = 3
+
+
+def _interface_fragment(block: Block) -> str | None:
+    """Page chrome captured with the document ("Select language", "Copy", "View page"): at most
+    three words, no digits, no sentence punctuation. Recorded, but not a change to the terms."""
+    words = block.norm.split()
+    raw = block.text.strip()
+    if not 0 < len(words) <= _FRAGMENT_MAX_WORDS or any(ch.isdigit() for ch in raw):
+        return None
+    if raw.startswith("#") or raw.rstrip("*_ ").endswith((".", ":", ";", "!", "?")):
+        return None  # a heading or a sentence, however short, is part of the document
+    return "interface_text"
 
 
 def _still_present(block: Block, norms: set[str], joined: str) -> str | None:

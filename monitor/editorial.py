@@ -336,11 +336,30 @@ def _is_typo_pair(a: str, b: str) -> bool:
     for short, long_ in ((a, b), (b, a)):
         if long_.endswith(short) and long_[: len(long_) - len(short)] in _NEGATING_PREFIXES:
             return False
-    if (
-        a[:2] != b[:2]
-    ):  # stem swaps (in/ex, de/in, min/max) change meaning; typos rarely start there
-        return False
+    if a[:2] != b[:2]:
+        # stem swaps (in/ex, de/in, im/ex) change meaning; at the start of a word only a dropped
+        # letter ("ervices") or two swapped letters ("sepcific") count as a typo
+        return _dropped_letter(a, b) or _swapped_letters(a, b)
     return _edit_distance(a, b) <= 2
+
+
+def _dropped_letter(a: str, b: str) -> bool:
+    short, long_ = sorted((a, b), key=len)
+    return len(long_) == len(short) + 1 and any(
+        long_[:i] + long_[i + 1 :] == short for i in range(len(long_))
+    )
+
+
+def _swapped_letters(a: str, b: str) -> bool:
+    if len(a) != len(b):
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and a[diff[0]] == b[diff[1]]
+        and (a[diff[1]] == b[diff[0]])
+    )
 
 
 def _typo_only(old_norm: str, new_norm: str) -> bool:

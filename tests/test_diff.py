@@ -400,3 +400,15 @@ def test_flapping_a_b_a() -> None:
     assert detect_flapping(normalised_hash(b), history) is None  # same as predecessor
     assert detect_flapping(normalised_hash("Something new."), history) is None
     assert normalised_hash("Terms,  regional variant A") == normalised_hash(a)
+
+
+def test_interface_fragment_added_is_editorial_but_a_short_sentence_is_not() -> None:
+    from monitor.diff import diff_versions
+
+    old = "# Terms\n\nYou may cancel at any time from your account settings page.\n"
+    chrome = old + "\nSelect language\n"
+    events = diff_versions(old, [], chrome, [], old_sha256="a", new_sha256="b", fact_reader=None)
+    assert [(e.kind, e.editorial_kind) for e in events] == [("editorial", "interface_text")]
+    sentence = old + "\nNo refunds.\n"
+    events = diff_versions(old, [], sentence, [], old_sha256="a", new_sha256="b", fact_reader=None)
+    assert [e.kind for e in events] == ["added"]

@@ -110,3 +110,13 @@ def test_whole_document_pair() -> None:
     assert kind is not None and "date_stamp" in kind and "link" in kind
     assert not is_editorial_pair(old, new.replace("number 7 says", "number 7 never says"))
     assert pair_kind(old, old) == "identical"
+
+
+def test_typo_at_word_start_dropped_or_swapped_letter() -> None:
+    from monitor.editorial import editorial_kind as kind
+
+    assert kind("Terms for our ervices and apps.", "Terms for our services and apps.") == "typo"
+    assert kind("Read the sepcific terms.", "Read the specific terms.") == "typo"
+    # stem swaps and negating prefixes stay substantive
+    assert kind("We import your data.", "We export your data.") is None
+    assert kind("This is appropriate use.", "This is inappropriate use.") is None
