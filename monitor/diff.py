@@ -398,6 +398,43 @@ def _pair_fuzzily(
     return pairs
 
 
+_SAME_PROVISION_THRESHOLD = 0.0  # heading + category + place are the evidence
+
+
+def _pair_same_provision(
+    ctx: _Ctx, olds: Sequence[Block], news: Sequence[Block]
+) -> list[tuple[Block, Block, float]]:
+    """Pair leftover blocks of one changed region that sit under the same heading and carry a
+    common provision category, even when their wording is mostly new."""
+    if not olds or not news:
+        return []
+    old_cats = {
+        a.index: set(_categories(ctx.old_idx.overlapping([(a.start, a.end)]))) for a in olds
+    }
+    new_cats = {
+        b.index: set(_categories(ctx.new_idx.overlapping([(b.start, b.end)]))) for b in news
+    }
+    candidates: list[tuple[float, int, int]] = []
+    for x, a in enumerate(olds):
+        for y, b in enumerate(news):
+            if a.heading_path != b.heading_path or not old_cats[a.index] & new_cats[b.index]:
+                continue
+            score = _similarity(a, b, False)
+            if score >= _SAME_PROVISION_THRESHOLD:
+                candidates.append((score, x, y))
+    candidates.sort(reverse=True)
+    used_o: set[int] = set()
+    used_n: set[int] = set()
+    pairs: list[tuple[Block, Block, float]] = []
+    for score, x, y in candidates:
+        if x in used_o or y in used_n:
+            continue
+        used_o.add(x)
+        used_n.add(y)
+        pairs.append((olds[x], news[y], score))
+    return pairs
+
+
 # ================================================================== events
 
 
@@ -590,6 +627,15 @@ def diff_versions(
         olds = [b for b in old_blocks[i1:i2] if b.index not in paired_old]
         news = [b for b in new_blocks[j1:j2] if b.index not in paired_new]
         for a, b, score in _pair_fuzzily(olds, news, SIMILARITY_THRESHOLD, budget):
+            paired_old.add(a.index)
+            paired_new.add(b.index)
+            pairs.append((a, b, score, False))
+    # a rewritten provision ("we will not train" -> "we may train unless you opt out") shares
+    # little wording but keeps its place, its heading and its category: still a modification
+    for i1, i2, j1, j2 in regions:
+        olds = [b for b in old_blocks[i1:i2] if b.index not in paired_old]
+        news = [b for b in new_blocks[j1:j2] if b.index not in paired_new]
+        for a, b, score in _pair_same_provision(ctx, olds, news):
             paired_old.add(a.index)
             paired_new.add(b.index)
             pairs.append((a, b, score, False))

@@ -412,3 +412,30 @@ def test_interface_fragment_added_is_editorial_but_a_short_sentence_is_not() -> 
     sentence = old + "\nNo refunds.\n"
     events = diff_versions(old, [], sentence, [], old_sha256="a", new_sha256="b", fact_reader=None)
     assert [e.kind for e in events] == ["added"]
+
+
+def test_rewritten_provision_under_same_heading_is_modified() -> None:
+    from monitor.diff import diff_versions
+    from monitor.models import Classification, ClassifiedClause, Clause
+
+    def classified(text: str, sentence: str) -> list[ClassifiedClause]:
+        start = text.index(sentence)
+        clause = Clause(0, ("Training",), sentence, start, start + len(sentence))
+        cls = Classification("ai_training_on_user_content", 0.9, False, ("test",))
+        return [ClassifiedClause(clause, [cls], [])]
+
+    old_sentence = "We will never use the materials you submit to develop our systems."
+    new_sentence = "Your chats may improve our models unless you switch this off in Settings."
+    old = f"# Terms\n\n## Training\n\n{old_sentence}\n\n## Contact\n\nWrite to us by post.\n"
+    new = old.replace(old_sentence, new_sentence)
+    events = diff_versions(
+        old,
+        classified(old, old_sentence),
+        new,
+        classified(new, new_sentence),
+        old_sha256="a",
+        new_sha256="b",
+        fact_reader=None,
+    )
+    assert [e.kind for e in events] == ["modified"]
+    assert events[0].categories == ["ai_training_on_user_content"]
