@@ -40,6 +40,11 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def sha256_text(text: str) -> str:
+    """sha256 of a version's text as stored (UTF-8): what excerpts cite."""
+    return sha256_bytes(text.encode("utf-8"))
+
+
 def is_safe_component(name: str) -> bool:
     """A service id or terms type that can be used as one path component, and nothing more."""
     return safe_component(name)

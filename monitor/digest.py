@@ -119,11 +119,11 @@ class _WeekItems:
 
     def __init__(self, session: Session, base_url: str) -> None:
         from monitor.analysis import describe_event, describe_fact_delta
-        from monitor.site.model import as_event
+        from monitor.queries import event_from_row
 
         self._describe = describe_event
         self._delta = describe_fact_delta
-        self._as_event = as_event
+        self._as_event = event_from_row
         self.session = session
         self.base_url = base_url
         self.categories, self.disclaimer, self.taxonomy = load_categories()

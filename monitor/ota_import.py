@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from monitor.archive import is_safe_component
 from monitor.errors import ClauseWatchError
-from monitor.recording import latest_version, record_version
-from monitor.store import Document, Service, Store, Version
+from monitor.recording import ensure_document, latest_version, record_version
+from monitor.store import Document, Store, Version
 
 REAL_CHANGE_PREFIXES = ("First record of", "Record new changes of")
 BATCH = 250  # commits per transaction: a crash loses at most one batch, and a re-run redoes it
@@ -179,7 +179,9 @@ def import_repository(
             for fc in batch:
                 key = (fc.service_id, fc.terms_type)
                 if key not in docs:
-                    docs[key] = _ensure_document(s, fc, clock()).id
+                    docs[key] = ensure_document(
+                        s, fc.service_id, fc.service_id, fc.terms_type, None, clock()
+                    ).id
                 doc = s.get_one(Document, docs[key])
                 if doc.id not in previous:
                     previous[doc.id] = latest_version(s, doc.id)
@@ -224,25 +226,3 @@ def _known_refs(store: Store) -> set[tuple[str, str, str]]:
             .where(Version.origin == "import")
         ).all()
     return {(a, b, c) for a, b, c in rows if c}
-
-
-def _ensure_document(s, fc: FileChange, now: datetime) -> Document:  # type: ignore[no-untyped-def]
-    if s.get(Service, fc.service_id) is None:
-        s.add(Service(id=fc.service_id, name=fc.service_id, created_at=now))
-        s.flush()
-    doc = s.scalars(
-        select(Document).where(
-            Document.service_id == fc.service_id, Document.terms_type == fc.terms_type
-        )
-    ).first()
-    if doc is None:
-        doc = Document(
-            service_id=fc.service_id,
-            terms_type=fc.terms_type,
-            url=None,
-            created_at=now,
-            consecutive_failures=0,
-        )
-        s.add(doc)
-        s.flush()
-    return doc

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor import ENGINE_VERSION
-from monitor.archive import Archive
+from monitor.archive import Archive, sha256_bytes
 from monitor.capture_check import check_capture
 from monitor.config import Settings
 from monitor.declarations import ServiceDeclaration, SourceDocument, TermsDeclaration
@@ -26,8 +26,14 @@ from monitor.errors import ArchiveError, ClauseWatchError, ExtractError, FetchEr
 from monitor.extract import combine_versions, extract_version
 from monitor.fetch import Fetcher
 from monitor.models import FetchResult
-from monitor.recording import ChangeHook, Recorded, latest_version, record_version
-from monitor.store import Capture, Document, Run, Service, Snapshot, Store
+from monitor.recording import (
+    ChangeHook,
+    Recorded,
+    ensure_document,
+    latest_version,
+    record_version,
+)
+from monitor.store import Capture, Document, Run, Snapshot, Store
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
@@ -178,7 +184,9 @@ class Checker:
         checked_at = self.clock()
         decl = service.terms_at(terms_type, checked_at)
         with self._write_lock, self.store.session() as s:
-            doc = ensure_document(s, service, terms_type, decl.sources[0].fetch, checked_at)
+            doc = ensure_document(
+                s, service.service_id, service.name, terms_type, decl.sources[0].fetch, checked_at
+            )
             doc_id, etag, last_modified = doc.id, doc.etag, doc.last_modified
         conditional = len(decl.sources) == 1
         capturing = self._capture(
@@ -344,7 +352,7 @@ class Checker:
         ids: list[int] = []
         all_known = True
         for index, (source, result) in enumerate(zip(decl.sources, capturing.results, strict=True)):
-            digest = _sha256(result.content)
+            digest = sha256_bytes(result.content)
             last = s.scalars(
                 select(Snapshot)
                 .where(Snapshot.document_id == doc.id, Snapshot.source_index == index)
@@ -421,31 +429,6 @@ class Checker:
         return outcome
 
 
-def ensure_document(
-    s: Session, service: ServiceDeclaration, terms_type: str, url: str, now: datetime
-) -> Document:
-    if s.get(Service, service.service_id) is None:
-        s.add(Service(id=service.service_id, name=service.name, created_at=now))
-        s.flush()
-    doc = s.scalars(
-        select(Document).where(
-            Document.service_id == service.service_id, Document.terms_type == terms_type
-        )
-    ).first()
-    if doc is None:
-        doc = Document(
-            service_id=service.service_id,
-            terms_type=terms_type,
-            url=url,
-            created_at=now,
-            consecutive_failures=0,
-        )
-        s.add(doc)
-        s.flush()
-    doc.url = url
-    return doc
-
-
 def snapshot_metadata(
     service: ServiceDeclaration,
     terms_type: str,
@@ -470,12 +453,6 @@ def snapshot_metadata(
         "engine_version": ENGINE_VERSION,
         "warnings": result.warnings,
     }
-
-
-def _sha256(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
 
 
 @dataclass

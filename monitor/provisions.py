@@ -19,7 +19,7 @@ from monitor.errors import ExcerptMismatch, NotFound
 from monitor.models import Excerpt
 from monitor.queries import find_document, iso, version_at
 from monitor.render import verify_excerpt
-from monitor.store import Document, Provision, Service, Version
+from monitor.store import Document, Provision, Service
 
 
 def verified_excerpt(version_text: str, version_sha256: str, start: int, end: int) -> Excerpt:
@@ -45,7 +45,7 @@ def clauses_at(s: Session, service_id: str, terms_type: str, at: datetime | None
     for cc in extract_provisions(version.text, terms_type):
         excerpt = verified_excerpt(version.text, version.sha256, cc.clause.start, cc.clause.end)
         for cls in cc.categories:
-            anchor = cls.category + "|" + anchor_for(cc).split("|", 1)[1]
+            anchor = anchor_for(cc, cls.category)
             known = stored.get(anchor)
             category = taxonomy.get(cls.category)
             provisions.append(
@@ -144,17 +144,3 @@ def compare(s: Session, category_id: str) -> dict[str, Any]:
 
 def _fmt(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:g}"
-
-
-def latest_versions(s: Session) -> list[tuple[Document, Version]]:
-    out = []
-    for doc in s.scalars(select(Document)).all():
-        v = s.scalars(
-            select(Version)
-            .where(Version.document_id == doc.id)
-            .order_by(Version.captured_at.desc(), Version.id.desc())
-            .limit(1)
-        ).first()
-        if v is not None:
-            out.append((doc, v))
-    return out

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.errors import NotFound
+from monitor.models import ChangeEvent, Excerpt, FactDelta, VersionRef
 from monitor.store import Capture, Change, Document, Snapshot, Version
 
 
@@ -188,3 +189,68 @@ def list_changes(
     }
     versions = {v.id: v for v in s.scalars(select(Version).where(Version.id.in_(ids))).all()}
     return [change_dict(c, d, versions) for c, d in rows]
+
+
+def event_from_row(change: Change) -> ChangeEvent:
+    """A stored change row back as the ChangeEvent the renderers and analysis take."""
+    return ChangeEvent(
+        kind=change.kind,
+        categories=list(change.categories or []),
+        editorial=change.editorial,
+        exposure=change.exposure or "low",
+        reasons=[str(r) for r in change.reasons or []],
+        fact_deltas=[_delta(d) for d in change.fact_deltas or [] if isinstance(d, dict)],
+        heading_path=tuple(str(h) for h in change.heading_path or []),
+        before=excerpt_from_dict(change.before),
+        after=excerpt_from_dict(change.after),
+        diff=[(int(op), str(text)) for op, text in change.diff or []],
+        editorial_kind=change.editorial_kind,
+        unfair=change.unfair,
+        extra=dict(change.extra or {}),
+    )
+
+
+def _delta(d: dict[str, Any]) -> FactDelta:
+    return FactDelta(
+        name=str(d.get("name", "")),
+        kind=str(d.get("kind", "")),
+        old=d.get("old"),
+        new=d.get("new"),
+        unit=str(d.get("unit", "")),
+        direction=str(d.get("direction", "neutral")),
+    )
+
+
+def excerpt_from_dict(d: dict[str, Any] | None) -> Excerpt | None:
+    if not d:
+        return None
+    return Excerpt(
+        text=str(d.get("text", "")),
+        start=int(d.get("start", 0)),
+        end=int(d.get("end", 0)),
+        version_sha256=str(d.get("version_sha256", "")),
+    )
+
+
+def version_ref(s: Session, doc: Document, version: Version) -> VersionRef:
+    """Evidence for a version: capture time, text sha256, first snapshot's sha256 and URL."""
+    snapshot = s.get(Snapshot, version.snapshot_ids[0]) if version.snapshot_ids else None
+    return VersionRef(
+        service_id=doc.service_id,
+        terms_type=doc.terms_type,
+        captured_at=version.captured_at,
+        sha256=version.sha256,
+        snapshot_sha256=snapshot.sha256 if snapshot else None,
+        url=(snapshot.final_url if snapshot else version.url),
+    )
+
+
+def changes_between(s: Session, old: Version, new: Version) -> list[Change]:
+    """The change rows recorded from `old` to `new`, in order."""
+    return list(
+        s.scalars(
+            select(Change)
+            .where(Change.from_version_id == old.id, Change.to_version_id == new.id)
+            .order_by(Change.id)
+        ).all()
+    )

@@ -6,7 +6,6 @@ transaction so that a version, its changes and the alerts queued for them land t
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -17,8 +16,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from monitor.archive import sha256_text
 from monitor.models import ChangeEvent, ClassifiedClause, Excerpt
-from monitor.store import Change, Document, Provision, Version
+from monitor.store import Change, Document, Provision, Service, Version
 
 # How many recent versions to compare against when looking for content flapping back and forth.
 FLAP_WINDOW = 6
@@ -49,8 +49,34 @@ def provisions_of(text: str, terms_type: str) -> list[ClassifiedClause]:
     return extract_provisions(text, terms_type)
 
 
-def text_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def ensure_document(
+    session: Session,
+    service_id: str,
+    name: str,
+    terms_type: str,
+    url: str | None,
+    now: datetime,
+) -> Document:
+    """The document's row (and its service's), created on first sight; a known URL is kept current."""
+    if session.get(Service, service_id) is None:
+        session.add(Service(id=service_id, name=name, created_at=now))
+        session.flush()
+    doc = session.scalars(
+        select(Document).where(Document.service_id == service_id, Document.terms_type == terms_type)
+    ).first()
+    if doc is None:
+        doc = Document(
+            service_id=service_id,
+            terms_type=terms_type,
+            url=url,
+            created_at=now,
+            consecutive_failures=0,
+        )
+        session.add(doc)
+        session.flush()
+    if url is not None:
+        doc.url = url
+    return doc
 
 
 def latest_version(session: Session, document_id: int) -> Version | None:
@@ -91,7 +117,7 @@ def record_version(
         captured_at=captured_at,
         recorded_at=recorded_at,
         text=text,
-        sha256=text_sha256(text),
+        sha256=sha256_text(text),
         normalised_sha256=normalised_hash(text),
         snapshot_ids=snapshot_ids,
         url=url,
@@ -218,8 +244,7 @@ def update_provisions(
     untouched: list[int] = []  # same text and facts as before: only "last seen" moves
     for cc in clauses:
         for cls in cc.categories:
-            # one clause can carry several categories: each gets its own provision
-            anchor = cls.category + "|" + anchor_for(cc).split("|", 1)[1]
+            anchor = anchor_for(cc, cls.category)  # each category of a clause is a provision
             candidates = [p for p in by_category.get(cls.category, []) if id(p) not in seen]
             match = _best_match(candidates, anchor, cc.clause.text, similarity)
             facts = [asdict(f) for f in cc.facts]

@@ -8,7 +8,6 @@ in a sandboxed environment; HTML templates autoescape, Markdown output escapes d
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from monitor.analysis import (
     highest_exposure,
     summarise,
 )
+from monitor.archive import sha256_text
 from monitor.errors import ExcerptMismatch
 from monitor.models import ChangeEvent, Excerpt, VersionRef
 
@@ -156,14 +156,10 @@ def environment(templates_dir: Path = TEMPLATES_DIR) -> SandboxedEnvironment:
 # ------------------------------------------------------------------ verification
 
 
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def verify_excerpt(excerpt: Excerpt, version_text: str, version_sha256: str | None = None) -> None:
     """Raise ExcerptMismatch unless the excerpt is exactly version_text[start:end] and the version
     text hashes to the excerpt's sha256."""
-    actual = version_sha256 or _sha256(version_text)
+    actual = version_sha256 or sha256_text(version_text)
     if excerpt.version_sha256 != actual:
         raise ExcerptMismatch(
             f"excerpt at {excerpt.start}:{excerpt.end} cites version {excerpt.version_sha256[:12]}"
@@ -261,7 +257,7 @@ def build_summary_context(
     new_text: str,
 ) -> dict[str, Any]:
     """Verified, template-ready data for one version change. Raises ExcerptMismatch."""
-    old_sha, new_sha = _sha256(old_text), _sha256(new_text)
+    old_sha, new_sha = sha256_text(old_text), sha256_text(new_text)
     for ref, actual, label in ((old_ref, old_sha, "old"), (new_ref, new_sha, "new")):
         if ref.sha256 != actual:
             raise ExcerptMismatch(

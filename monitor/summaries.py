@@ -10,41 +10,16 @@ from sqlalchemy.orm import Session
 
 from monitor.clauses import extract_provisions, load_taxonomy
 from monitor.errors import NotFound
-from monitor.models import ChangeEvent, Excerpt, FactDelta, VersionRef
-from monitor.queries import change_dict, find_document, version_at
+from monitor.queries import (
+    change_dict,
+    changes_between,
+    event_from_row,
+    find_document,
+    version_at,
+    version_ref,
+)
 from monitor.recording import compute_events
-from monitor.store import Change, Document, Snapshot, Version
-
-
-def event_from_row(change: Change) -> ChangeEvent:
-    """A stored change row back as the dataclass the renderer takes."""
-    return ChangeEvent(
-        kind=change.kind,
-        categories=list(change.categories),
-        editorial=change.editorial,
-        exposure=change.exposure,
-        reasons=list(change.reasons),
-        fact_deltas=[FactDelta(**d) for d in change.fact_deltas],
-        heading_path=tuple(change.heading_path),
-        before=Excerpt(**change.before) if change.before else None,
-        after=Excerpt(**change.after) if change.after else None,
-        diff=[(int(op), str(text)) for op, text in change.diff],
-        editorial_kind=change.editorial_kind,
-        unfair=change.unfair,
-        extra=dict(change.extra),
-    )
-
-
-def version_ref(s: Session, doc: Document, version: Version) -> VersionRef:
-    snapshot = s.get(Snapshot, version.snapshot_ids[0]) if version.snapshot_ids else None
-    return VersionRef(
-        service_id=doc.service_id,
-        terms_type=doc.terms_type,
-        captured_at=version.captured_at,
-        sha256=version.sha256,
-        snapshot_sha256=snapshot.sha256 if snapshot else None,
-        url=(snapshot.final_url if snapshot else version.url),
-    )
+from monitor.store import Document, Version
 
 
 def previous_version(s: Session, version: Version) -> Version | None:
@@ -64,11 +39,7 @@ def summary_context(s: Session, doc: Document, old: Version, new: Version) -> di
     """Verified template context for the change old -> new (stored events when they exist)."""
     from monitor.render import build_summary_context
 
-    rows = s.scalars(
-        select(Change)
-        .where(Change.from_version_id == old.id, Change.to_version_id == new.id)
-        .order_by(Change.id)
-    ).all()
+    rows = changes_between(s, old, new)
     if rows:
         events = [event_from_row(c) for c in rows]
     else:
@@ -109,11 +80,7 @@ def summary_between(
     if old.id == new.id:
         raise NotFound("--from and --to select the same version: nothing to compare")
     if fmt == "json":
-        rows = s.scalars(
-            select(Change)
-            .where(Change.from_version_id == old.id, Change.to_version_id == new.id)
-            .order_by(Change.id)
-        ).all()
+        rows = changes_between(s, old, new)
         if rows:
             return [change_dict(c, doc, {old.id: old, new.id: new}) for c in rows]
         context = summary_context(s, doc, old, new)

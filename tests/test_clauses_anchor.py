@@ -26,6 +26,14 @@ def test_anchor_shape_and_renumbering() -> None:
     assert a == b
 
 
+def test_anchor_names_the_requested_category() -> None:
+    cc = extract_provisions(OLD, "Terms of Service")[0]
+    default = anchor_for(cc)
+    refunds = anchor_for(cc, "refunds")
+    assert refunds.startswith("refunds|fees|")
+    assert refunds.split("|", 1)[1] == default.split("|", 1)[1]
+
+
 def test_similarity_reworded_clause() -> None:
     old = extract_provisions(OLD, "Terms of Service")[0].clause.text
     new = extract_provisions(NEW, "Terms of Service")[0].clause.text

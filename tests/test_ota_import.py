@@ -134,6 +134,11 @@ def test_import_history_without_alerts_and_incrementally(tmp_path: Path) -> None
         "before",
         "after",
     } <= set(rows[0])
+    since = runner.invoke(
+        main, ["--config", str(config), "changes", "--since", "2024-06-01", "--json"]
+    )
+    since_rows = json.loads(since.stdout)
+    assert since_rows and all(r["to_captured_at"].startswith("2024-06-01") for r in since_rows)
     diff = runner.invoke(
         main,
         [

@@ -4,7 +4,7 @@ Public API::
 
     extract_provisions(text, terms_type) -> list[ClassifiedClause]
     classify_text(line) -> ClassifiedClause
-    anchor_for(cc) -> str
+    anchor_for(cc, category=None) -> str
     similarity(a_text, b_text) -> float
     segment(text) -> list[Clause]
     extract_facts(text, categories) -> list[Fact]
@@ -141,19 +141,23 @@ def _sig_tokens(text: str) -> frozenset[str]:
     return frozenset(t for t in _norm_tokens(text) if t not in _STOP and len(t) > 1)
 
 
-def anchor_for(cc: ClassifiedClause) -> str:
-    """A short normalised anchor: main category | heading tail (no section number) | first words.
+def anchor_for(cc: ClassifiedClause, category: str | None = None) -> str:
+    """A short normalised anchor: category | heading tail (no section number) | first words.
+
+    `category` names the provision when a clause carries several (each is its own provision);
+    by default the clause's main category is used.
 
     Stable across renumbering, whitespace, case and punctuation changes; the store matches anchors
     fuzzily (see :func:`similarity`) to survive rewording.
     """
-    cats = sorted(cc.categories, key=lambda c: (-int(c.unfair), -c.confidence, c.category))
-    cat = cats[0].category if cats else "uncategorised"
+    if category is None:
+        cats = sorted(cc.categories, key=lambda c: (-int(c.unfair), -c.confidence, c.category))
+        category = cats[0].category if cats else "uncategorised"
     heading = cc.clause.heading_path[-1] if cc.clause.heading_path else ""
     heading = _SECTION_NO.sub("", heading)
     head = "-".join(_norm_tokens(heading)[:6])
     words = [t for t in _norm_tokens(cc.clause.text) if t not in _STOP and not t.isdigit()][:6]
-    return f"{cat}|{head}|{' '.join(words)}"
+    return f"{category}|{head}|{' '.join(words)}"
 
 
 def similarity(a_text: str, b_text: str) -> float:

@@ -83,15 +83,19 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def parse_when(value: str | None) -> datetime | None:
-    """A date or ISO datetime on the command line -> naive UTC (the store's convention)."""
+def parse_when(value: str | None, *, day_start: bool = False) -> datetime | None:
+    """A date or ISO datetime on the command line -> naive UTC (the store's convention).
+
+    A bare date means the end of that day ("the version in force on that date"), or its start
+    with `day_start` ("changes since that date").
+    """
     if value is None:
         return None
     try:
         dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD or ISO 8601)") from exc
-    if len(value) == 10:  # a bare date means the end of that day
+    if len(value) == 10 and not day_start:
         dt = dt.replace(hour=23, minute=59, second=59)
     if dt.tzinfo is not None:
         dt = dt.astimezone(UTC).replace(tzinfo=None)

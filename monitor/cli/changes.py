@@ -77,9 +77,7 @@ def changes(
     """Clause-level change events, newest first (substantive only unless --include-editorial)."""
     from monitor import queries
 
-    since_dt = parse_when(since)
-    if since_dt is not None and since is not None and len(since) == 10:
-        since_dt = since_dt.replace(hour=0, minute=0, second=0)
+    since_dt = parse_when(since, day_start=True)
     with app.store.session() as s:
         rows = queries.list_changes(
             s, since=since_dt, service=service, include_editorial=include_editorial, limit=limit

@@ -7,7 +7,6 @@ taxonomy. Reading happens inside one session; rendering needs no database.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,8 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
-from monitor.errors import ClauseWatchError
-from monitor.models import ChangeEvent, Excerpt, FactDelta
+from monitor.errors import ClauseWatchError, ExcerptMismatch
+from monitor.models import ChangeEvent
+from monitor.queries import event_from_row, excerpt_from_dict
+from monitor.render import verify_excerpt
 from monitor.site.paths import SitePaths, iso_week
 from monitor.store import Change, Document, Provision, Service, Snapshot, Version
 
@@ -275,62 +276,17 @@ def fact_line(fact: dict[str, Any]) -> str:
     return f"{label}: {value}"
 
 
-def _delta(d: dict[str, Any]) -> FactDelta:
-    return FactDelta(
-        name=str(d.get("name", "")),
-        kind=str(d.get("kind", "")),
-        old=d.get("old"),
-        new=d.get("new"),
-        unit=str(d.get("unit", "")),
-        direction=str(d.get("direction", "neutral")),
-    )
-
-
-def _excerpt(d: dict[str, Any] | None) -> Excerpt | None:
-    if not d:
-        return None
-    return Excerpt(
-        text=str(d.get("text", "")),
-        start=int(d.get("start", 0)),
-        end=int(d.get("end", 0)),
-        version_sha256=str(d.get("version_sha256", "")),
-    )
-
-
-def as_event(c: Change) -> ChangeEvent:
-    """A stored change row as the pipeline's ChangeEvent (for the shared wording in analysis.py)."""
-    return ChangeEvent(
-        kind=c.kind,
-        categories=list(c.categories or []),
-        editorial=c.editorial,
-        exposure=c.exposure or "low",
-        reasons=[str(r) for r in c.reasons or []],
-        fact_deltas=[_delta(d) for d in c.fact_deltas or [] if isinstance(d, dict)],
-        heading_path=tuple(str(h) for h in c.heading_path or []),
-        before=_excerpt(c.before),
-        after=_excerpt(c.after),
-        diff=[(int(op), str(t)) for op, t in c.diff or []],
-        editorial_kind=c.editorial_kind,
-        unfair=c.unfair,
-        extra=dict(c.extra or {}),
-    )
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def verified_excerpt(d: dict[str, Any] | None, version: Version | None) -> ExcerptView | None:
     """The excerpt, checked against the stored version it cites (design rule 2)."""
-    ex = _excerpt(d)
+    ex = excerpt_from_dict(d)
     if ex is None:
         return None
-    ok = (
-        version is not None
-        and version.sha256 == ex.version_sha256
-        and _sha(version.text) == version.sha256
-        and version.text[ex.start : ex.end] == ex.text
-    )
+    ok = version is not None and version.sha256 == ex.version_sha256
+    if ok and version is not None:
+        try:
+            verify_excerpt(ex, version.text)  # the text hashes to the cited sha256, offsets match
+        except ExcerptMismatch:
+            ok = False
     return ExcerptView(ex.text, ex.start, ex.end, ex.version_sha256, ok)
 
 
@@ -478,7 +434,7 @@ def load_model(session: Session, now: datetime) -> SiteModel:
         cdoc = docs.get(c.document_id)
         if cdoc is None:
             continue
-        event = as_event(c)
+        event = event_from_row(c)
         cats = [model.category(cid) for cid in event.categories]
         cview = ChangeView(
             id=c.id,
