@@ -23,13 +23,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from monitor.config import Settings
 from monitor.errors import ExcerptMismatch
-from monitor.models import ChangeEvent, Excerpt, FactDelta, VersionRef
+from monitor.models import ChangeEvent
 from monitor.outbox import enqueue
+from monitor.queries import event_from_row, version_ref
 from monitor.store import (
     Capture,
     Change,
@@ -37,7 +39,6 @@ from monitor.store import (
     OutboxMessage,
     Run,
     Service,
-    Snapshot,
     Store,
     Subscriber,
     Version,
@@ -259,12 +260,35 @@ def _compose_batch(
         headers=email.headers,
         domain=_domain(settings),
     )
+    created = message is not None
     if message is None:  # the same batch was composed concurrently: link to that message
         message = session.scalars(
             select(OutboxMessage).where(OutboxMessage.dedupe_key == key)
         ).one()
+    # Claim the items with one conditional UPDATE: another composer (the run's own hook, the
+    # minute job, `send`) may have read the same unlinked items; whoever claims them first sends.
+    claimed = session.execute(
+        update(AlertItem)
+        .where(AlertItem.id.in_([item.id for item in batch]), AlertItem.outbox_id.is_(None))
+        .values(outbox_id=message.id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != len(batch):  # type: ignore[attr-defined]
+        if created:  # ours and uncommitted: give back what we claimed and queue nothing twice
+            session.execute(
+                update(AlertItem)
+                .where(AlertItem.outbox_id == message.id)
+                .values(outbox_id=None)
+                .execution_options(synchronize_session=False)
+            )
+            session.delete(message)
+        session.flush()
+        for item in batch:
+            session.refresh(item)
+        log.info("alert batch of run %s for %s was composed concurrently", run_id, sub.email)
+        return None
     for item in batch:
-        item.outbox_id = message.id
+        set_committed_value(item, "outbox_id", message.id)
     log.info(
         "queued alert %s to %s: %d change(s), %s",
         message.message_id,
@@ -295,66 +319,6 @@ def unsubscribe_links(settings: Settings, token: str) -> tuple[str, str]:
     return mailto, web
 
 
-def _event(change: Change) -> ChangeEvent:
-    def excerpt(data: dict[str, Any] | None) -> Excerpt | None:
-        return None if not data else Excerpt(**data)
-
-    return ChangeEvent(
-        kind=change.kind,
-        categories=list(change.categories or []),
-        editorial=change.editorial,
-        exposure=change.exposure,
-        reasons=list(change.reasons or []),
-        fact_deltas=[FactDelta(**d) for d in change.fact_deltas or []],
-        heading_path=tuple(change.heading_path or []),
-        before=excerpt(change.before),
-        after=excerpt(change.after),
-        diff=[(int(op), str(text)) for op, text in change.diff or []],
-        editorial_kind=change.editorial_kind,
-        unfair=change.unfair,
-        extra=dict(change.extra or {}),
-    )
-
-
-class _MappingCategory:
-    """A taxonomy category whose `analysis` is the raw mapping from taxonomy.json."""
-
-    def __init__(self, category: Any) -> None:
-        self._category = category
-        raw = getattr(category, "raw", None) or {}
-        self.analysis: dict[str, Any] = dict(raw.get("analysis") or {})
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._category, name)
-
-
-class _MappingTaxonomy:
-    def __init__(self, taxonomy: Any) -> None:
-        self.disclaimer = taxonomy.disclaimer
-        self.categories = {cid: _MappingCategory(c) for cid, c in taxonomy.categories.items()}
-
-    def get(self, category_id: str) -> Any:
-        return self.categories.get(category_id)
-
-    def __contains__(self, category_id: object) -> bool:
-        return category_id in self.categories
-
-
-def _version_ref(session: Session, doc: Document, version: Version) -> VersionRef:
-    snapshot_sha = None
-    if version.snapshot_ids:
-        snap = session.get(Snapshot, version.snapshot_ids[0])
-        snapshot_sha = snap.sha256 if snap else None
-    return VersionRef(
-        service_id=doc.service_id,
-        terms_type=doc.terms_type,
-        captured_at=version.captured_at,
-        sha256=version.sha256,
-        snapshot_sha256=snapshot_sha,
-        url=version.url,
-    )
-
-
 def _document_context(
     session: Session, doc: Document, changes: list[Change], taxonomy: Any
 ) -> dict[str, Any]:
@@ -363,18 +327,15 @@ def _document_context(
     new = session.get_one(Version, changes[0].to_version_id)
     old_id = changes[0].from_version_id
     old = session.get(Version, old_id) if old_id is not None else None
-    events = [_event(c) for c in changes]
-    new_ref = _version_ref(session, doc, new)
-    old_ref = _version_ref(session, doc, old) if old is not None else new_ref
+    events = [event_from_row(c) for c in changes]
+    new_ref = version_ref(session, doc, new)
+    old_ref = version_ref(session, doc, old) if old is not None else new_ref
     old_text = old.text if old is not None else new.text
 
     def build(evs: list[ChangeEvent]) -> dict[str, Any]:
-        args = (doc.service_id, doc.terms_type, old_ref, new_ref, evs)
-        try:
-            return build_summary_context(*args, taxonomy, old_text, new.text)
-        except (AttributeError, TypeError):
-            # analysis.py reads category analyses as mappings; give it the raw taxonomy entries
-            return build_summary_context(*args, _MappingTaxonomy(taxonomy), old_text, new.text)
+        return build_summary_context(
+            doc.service_id, doc.terms_type, old_ref, new_ref, evs, taxonomy, old_text, new.text
+        )
 
     try:
         ctx = build(events)

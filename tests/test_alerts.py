@@ -163,3 +163,31 @@ def test_operators_hear_once_on_failure_and_once_on_recovery(
         "[ClauseWatch] Failing",
         "[ClauseWatch] Recovered",
     ]
+
+
+def test_two_composers_racing_for_one_batch_queue_one_message(
+    project: Project, server: PageServer
+) -> None:
+    """The run's own hook and the minute job can read the same unlinked items; one message."""
+    from monitor.alerts import _compose_batch
+    from monitor.store import Subscriber
+
+    project.subscribe("all@example.com")
+    project.check()
+    _change_both(server)
+    hooks = checker_hooks(project.settings, project.store)
+    hooks.pop("on_run_finished")
+    summary = project.check(**hooks)
+    with project.store.session() as late:
+        # the late composer has read the batch while it was still unlinked ...
+        batch = list(late.scalars(select(AlertItem).order_by(AlertItem.id)).all())
+        sub = late.scalars(select(Subscriber)).one()
+        assert batch and all(i.outbox_id is None for i in batch)
+        # ... when the other composer finishes first
+        with project.store.session() as first:
+            assert len(compose_pending(first, project.settings, utc_now(), stale_after=None)) == 1
+        assert _compose_batch(late, project.settings, sub, summary.run_id, batch, utc_now()) is None
+    (msg,) = _messages(project)
+    assert msg.dedupe_key == f"alert:{summary.run_id}:1"
+    with project.store.session() as s:
+        assert {i.outbox_id for i in s.scalars(select(AlertItem))} == {msg.id}
