@@ -195,6 +195,14 @@ def test_sigkill_mid_run_then_restart(
     procs.append(first)
     wait_for(lambda: len(http_server.hits("/b")) > hits_before, what="Bravo's slow fetch")
     wait_for(lambda: sink.messages, what="Alpha's alert")
+
+    def alpha_marked_sent() -> bool:
+        with project.store.session() as s:
+            return any(m.sent_at for m in s.scalars(select(OutboxMessage)).all())
+
+    # kill mid-run, not inside the documented window between the SMTP server accepting a message
+    # and the outbox row being marked sent (that window re-sends with the same Message-ID)
+    wait_for(alpha_marked_sent, what="Alpha's alert marked sent")
     first.kill()  # SIGKILL while Bravo is being fetched
     assert first.proc.returncode == -signal.SIGKILL
     http_server.routes["/b"] = slow  # fast again
