@@ -71,7 +71,13 @@ def _iso(dt: datetime | None) -> str | None:
 
 
 class _UTCFormatter(logging.Formatter):
+    """UTC timestamps, and every record on one line: journald and grep see one event per line,
+    so tracebacks and multi-line messages are folded with a visible separator."""
+
     converter = staticmethod(time.gmtime)  # type: ignore[assignment]
+
+    def format(self, record: logging.LogRecord) -> str:
+        return " | ".join(part for part in super().format(record).splitlines() if part.strip())
 
 
 def configure_logging(level: int = logging.INFO, stream: Any = None) -> None:
@@ -85,6 +91,7 @@ def configure_logging(level: int = logging.INFO, stream: Any = None) -> None:
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
+    logging.captureWarnings(True)  # library warnings become log lines, not raw stderr text
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("urllib3").setLevel(logging.WARNING)
 

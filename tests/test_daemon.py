@@ -148,7 +148,8 @@ def test_daemon_end_to_end(
     assert code == 0 and took < 10, daemon.output()
     log = daemon.output()
     assert "SIGTERM received" in log and "daemon stopped cleanly" in log
-    assert all(line[:4].isdigit() for line in log.splitlines() if line.strip())  # one line/event
+    stray = [line for line in log.splitlines() if line.strip() and not line[:4].isdigit()]
+    assert not stray, log  # one line per event, each starting with its timestamp
     status = _cli_json(project, "status", "--json")
     assert status["daemon"]["running"] is False and status["outbox"]["backlog"] == 0
     time.sleep(1.5)
