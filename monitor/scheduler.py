@@ -92,6 +92,15 @@ def configure_logging(level: int = logging.INFO, stream: Any = None) -> None:
     root.addHandler(handler)
     root.setLevel(level)
     logging.captureWarnings(True)  # library warnings become log lines, not raw stderr text
+    # exceptions in stray threads and in finalisers would otherwise print raw tracebacks
+    threading.excepthook = lambda args: log.error(
+        "uncaught exception in thread %s",
+        args.thread.name if args.thread else "?",
+        exc_info=args.exc_value or True,
+    )
+    sys.unraisablehook = lambda u: log.warning(
+        "exception ignored in %r: %s", u.object, u.exc_value if u.exc_value else u.exc_type
+    )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("urllib3").setLevel(logging.WARNING)
 
