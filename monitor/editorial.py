@@ -2,7 +2,9 @@
 
 An *editorial* change is one a reader would not call a change of the terms: whitespace, invisible
 characters, letter case, punctuation, link targets, heading or emphasis markup, reordering of
-identical paragraphs, a "last updated" stamp, or a small typo fix inside one word. A change to a
+identical paragraphs, a "last updated" stamp or copyright year, the same date written another way,
+a small typo fix (inside one word, or a stray article), or page chrome captured with the document
+(keyboard-shortcut hints, cookie-settings links, "opens in a new window"). A change to any other
 number, or the insertion or removal of a negation, is never editorial.
 
 `editorial_kind(old, new)` classifies one pair of texts (a block, a region or a whole document);
@@ -24,6 +26,7 @@ __all__ = [
     "normalise_many",
     "pair_kind",
     "split_paragraphs",
+    "canonical_dates",
     "strip_date_stamps",
 ]
 
@@ -37,7 +40,9 @@ EDITORIAL_KINDS = (
     "punctuation",
     "reorder",
     "date_stamp",
+    "date_format",
     "typo",
+    "interface_text",
 )
 
 # ------------------------------------------------------------------ character tables
@@ -62,6 +67,13 @@ _LINK_RE = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"\
 _REF_LINK_RE = re.compile(r"!?\[([^\]\n]+)\]\[[^\]\n]*\]")
 _REF_DEF_RE = re.compile(r"(?m)^ {0,3}\[[^\]\n]+\]:\s*\S+.*$")
 _AUTOLINK_RE = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
+# an HTML anchor captured as escaped text: \\[a href="url"\\]text\\[/a\\]
+_ESCAPED_ANCHOR_RE = re.compile(
+    r'\\?\[a ?href=\\?"[^"\n]*\\?"\\?\]([^\[\n]*?)\\?\[/a\\?\]', re.IGNORECASE
+)
+_URL_PREFIX_RE = re.compile(
+    r"\b(?:(?:https?|mailto):(?://)?(?:www\.)?|www\.(?=[\w-]+\.))", re.IGNORECASE
+)
 _HEADING_RE = re.compile(r"(?m)^ {0,3}#{1,6}(?:[ \t]+|$)")
 _CLOSING_HASHES_RE = re.compile(r"(?m)#+[ \t]*$")
 _SETEXT_RE = re.compile(r"(?m)^ {0,3}(?:=+|-{2,})[ \t]*$")
@@ -71,6 +83,7 @@ _BLOCKQUOTE_RE = re.compile(r"(?m)^[ \t]*>[ \t]?")
 # apostrophes and hyphens join words; digit separators survive; other punctuation splits words
 _JOINERS_RE = re.compile(r"['-](?<=\w['-])(?=\w)")
 _DIGIT_SEP_RE = re.compile(r"[.,:/](?<=\d[.,:/])(?=\d)")
+_ABBREVIATION_RE = re.compile(r"(?<![\w.])(?:[^\W\d_]\.){2,}")
 _ASCII_PUNCT_TABLE = {ord(c): " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"}
 _PUNCT_RE = re.compile(r"[^\w\s\u0000\u0001]|_")  # \u0001 separates normalise_many parts
 
@@ -93,10 +106,15 @@ def _invisible(text: str) -> str:
 
 def _links(text: str) -> str:
     if "[" in text:
+        text = _ESCAPED_ANCHOR_RE.sub(r"\1", text)
         text = _LINK_RE.sub(r"\1", text)
         text = _REF_LINK_RE.sub(r"\1", text)
         text = _REF_DEF_RE.sub("", text)
-    return _AUTOLINK_RE.sub(r"\1", text) if "<" in text else text
+    if "<" in text:
+        text = _AUTOLINK_RE.sub(r"\1", text)
+    if ":" in text or "www." in text:
+        text = _URL_PREFIX_RE.sub("", text)  # "https://www.x.ai/" and "x.ai/" name one site
+    return text
 
 
 def _markup(text: str) -> str:
@@ -116,6 +134,10 @@ def _punctuation(text: str) -> str:
         for src, dst in _QUOTES_DASHES_PAIRS:  # str.replace beats dict translate on non-ASCII
             if src in text:
                 text = text.replace(src, dst)
+    if "." in text:
+        text = _ABBREVIATION_RE.sub(lambda m: m.group().replace(".", ""), text)  # L.L.C. = LLC
+    if "&" in text:
+        text = text.replace("&", " and ")
     text = _JOINERS_RE.sub("", text)
     text = _DIGIT_SEP_RE.sub("\u0000", text)  # keep "1.5" apart from "15"
     # str.translate is fast for ASCII text only; elsewhere one regex pass does it all
@@ -158,12 +180,14 @@ _DATE = (
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\.?,?\s+\d{{4}}"  # 3 March 2024
     rf"|(?:{_MONTHS})\.?\s+\d{{4}}"  # March 2024
     r"|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"  # 2024-03-03
-    r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"  # 03/03/2024
+    r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"  # 03/03/2024
+    r"|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"  # 2024年3月3日
 )
 _STAMP_PHRASE = (
     r"(?:last\s+(?:updated|modified|revised|changed|amended|reviewed)|updated|revised|"
     r"effective(?:\s+date)?|effective\s+as\s+of|date\s+of\s+(?:last\s+)?(?:revision|update)|"
-    r"version\s+(?:date|of|dated)|published|posted|in\s+effect\s+(?:from|since|as\s+of))"
+    r"version\s+(?:date|of|dated)|published|posted|in\s+effect\s+(?:from|since|as\s+of)|"
+    r"更新日期|更新时间|生效日期|生效时间|发布日期|修订日期|版本日期|最近更新|最后更新)"
 )
 _STAMP_RE = re.compile(
     rf"({_STAMP_PHRASE})([^.\n]{{0,40}}?){_DATE}|{_DATE}(?=[^.\n]{{0,20}}?\b(?:last\s+updated|"
@@ -172,7 +196,13 @@ _STAMP_RE = re.compile(
 )
 _STAMP_HINT_RE = re.compile(
     r"updated|revised|modified|changed|amended|reviewed|effective|revision|version|published"
-    r"|posted|in effect",
+    r"|posted|in effect|更新|生效|发布|修订|©|\(c\)|copyright|rights reserved",
+    re.IGNORECASE,
+)
+# the year of a copyright notice: "© 2025 Acme", "© Acme Ltd, 2025", "2025. All rights reserved."
+_YEAR = r"\b(?:19|20)\d{2}(?:\s*-\s*(?:19|20)\d{2})?\b"
+_COPYRIGHT_RE = re.compile(
+    rf"(©|\(c\)|\bcopyright\b)([^\n]{{0,60}}?){_YEAR}|{_YEAR}(?=\W{{0,3}}all rights reserved)",
     re.IGNORECASE,
 )
 
@@ -181,7 +211,56 @@ def strip_date_stamps(text: str) -> str:
     """Replace dates that sit next to a "last updated" / "effective date" phrase by a placeholder."""
     if not _STAMP_HINT_RE.search(text):
         return text
-    return _STAMP_RE.sub(lambda m: (m.group(1) or "") + " datestamp ", text)
+    text = _STAMP_RE.sub(lambda m: (m.group(1) or "") + " datestamp ", text)
+    return _COPYRIGHT_RE.sub(lambda m: (m.group(1) or "") + (m.group(2) or "") + " year ", text)
+
+
+_MONTH_NUMBER = {
+    name: n
+    for n, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        1,
+    )
+    for name in names
+}
+_MONTH_DAY_YEAR_RE = re.compile(
+    rf"\b({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.IGNORECASE
+)
+_DAY_MONTH_YEAR_RE = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTHS})\.?,?\s+(\d{{4}})\b", re.IGNORECASE
+)
+_CJK_DATE_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+
+
+def canonical_dates(text: str) -> str:
+    """Full dates written as ISO dates, so "December 1, 2025", "1 December 2025" and
+    "2025年12月01日" compare equal while any change of day, month or year still shows."""
+
+    def iso(year: str, month: int, day: str) -> str:
+        return f" {year}-{month:02d}-{int(day):02d} "
+
+    text = _MONTH_DAY_YEAR_RE.sub(
+        lambda m: iso(m.group(3), _MONTH_NUMBER[m.group(1).lower()], m.group(2)), text
+    )
+    text = _DAY_MONTH_YEAR_RE.sub(
+        lambda m: iso(m.group(3), _MONTH_NUMBER[m.group(2).lower()], m.group(1)), text
+    )
+    if "年" in text:
+        text = _CJK_DATE_RE.sub(lambda m: iso(m.group(1), int(m.group(2)), m.group(3)), text)
+    return text
 
 
 # ------------------------------------------------------------------ typos
@@ -370,6 +449,46 @@ def _typo_only(old_norm: str, new_norm: str) -> bool:
     return 0 < len(pairs) <= _MAX_TYPO_WORDS and all(_is_typo_pair(x, y) for x, y in pairs)
 
 
+_ARTICLES = frozenset(("a", "an", "the"))
+_MAX_ARTICLES = 2
+
+
+def _articles_only(old_norm: str, new_norm: str) -> bool:
+    """A stray article added or dropped ("in the federal the U.S. court", "unless a another")."""
+    a, b = old_norm.split(), new_norm.split()
+    changed: list[str] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "replace":
+            return False
+        if tag != "equal":
+            changed += a[i1:i2] + b[j1:j2]
+    return 0 < len(changed) <= _MAX_ARTICLES and all(w in _ARTICLES for w in changed)
+
+
+def _spacing_only(old_norm: str, new_norm: str) -> bool:
+    """Words split or joined ("Chat GPT" / "ChatGPT"), never where digits meet."""
+    if old_norm.replace(" ", "") != new_norm.replace(" ", ""):
+        return False
+    differing = set(old_norm.split()) ^ set(new_norm.split())
+    return not any(ch.isdigit() for word in differing for ch in word)
+
+
+# page chrome that sites put inside the captured text, in normalised form: search-box shortcut
+# hints (the symbol itself is dropped as punctuation), cookie-consent links, accessibility labels
+# of external links, documentation-site buttons and language pickers
+# (phrases may touch neighbouring link texts, "legalcookie settingslearn", so only the one-word
+# hints need word boundaries; texts are compared without spaces once the chrome is gone)
+_CHROME_RE = re.compile(
+    r"\bctrl\b|\bcmd\b|cookie ?(?:settings|preferences)|manage ?cookies|your ?privacy ?choices"
+    r"|opens? in (?:a )?new (?:window|tab)|(?:view|copy)(?: page)? as markdown|copy page"
+    r"|view page|select language|skip to (?:main )?content"
+)
+
+
+def _strip_chrome(norm: str) -> str:
+    return _CHROME_RE.sub("", norm).replace(" ", "")
+
+
 # ------------------------------------------------------------------ classification
 
 
@@ -409,17 +528,26 @@ def editorial_kind(old: str, new: str) -> str | None:
         a, b = step(a), step(b)
         if _collapse(a) == _collapse(b):
             return kind
+    a, b = _collapse(a), _collapse(b)
     ca, cb = Counter(a.split()), Counter(b.split())
     changed = (ca - cb).total() + (cb - ca).total()
-    if changed == 0:
-        return "reorder" if _reordered(old, new) else None
+    if changed == 0 and _reordered(old, new):
+        return "reorder"
     if changed > _MAX_STAMP_TOKENS:
         return None  # too many words differ for a date stamp or a few typos: substantive
+    if _spacing_only(a, b):
+        return "whitespace"
+    if (_CHROME_RE.search(a) or _CHROME_RE.search(b)) and _strip_chrome(a) == _strip_chrome(b):
+        return "interface_text"
     sa = _collapse(_punctuation(strip_date_stamps(_pre_punct(old))))
     sb = _collapse(_punctuation(strip_date_stamps(_pre_punct(new))))
     if sa == sb:
         return "date_stamp"
-    if _typo_only(sa, sb):
+    da = _collapse(_punctuation(canonical_dates(_pre_punct(old))))
+    db = _collapse(_punctuation(canonical_dates(_pre_punct(new))))
+    if da == db:
+        return "date_format"
+    if _typo_only(sa, sb) or _articles_only(sa, sb):
         return "typo"
     return None
 

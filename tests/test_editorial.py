@@ -120,3 +120,106 @@ def test_typo_at_word_start_dropped_or_swapped_letter() -> None:
     # stem swaps and negating prefixes stay substantive
     assert kind("We import your data.", "We export your data.") is None
     assert kind("This is appropriate use.", "This is inappropriate use.") is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "kind"),
+    [
+        # the same date written another way, in a stamp or in running text
+        ("Updated: December 1, 2025", "Updated: 1 December 2025", "date_stamp"),
+        (
+            "The offer ends on March 25, 2026 for all plans.",
+            "The offer ends on 25 March 2026 for all plans.",
+            "date_format",
+        ),
+        ("**生效日期：2025年3月5日**", "**生效日期：2025年3月05日**", "date_stamp"),
+        (
+            "更新日期：2024年10月14日\n\n本政策适用于全部服务。",
+            "更新日期：2024年10月18日\n\n本政策适用于全部服务。",
+            "date_stamp",
+        ),
+        # copyright notices roll over every January
+        (
+            "© 2025 Example Labs, Inc. All rights reserved.",
+            "© 2026 Example Labs, Inc. All rights reserved.",
+            "date_stamp",
+        ),
+        ("© Example Labs Ltd, 2025", "© Example Labs Ltd, 2026", "date_stamp"),
+        (
+            "Example Labs, 2025. All Rights Reserved.",
+            "Example Labs, 2026. All Rights Reserved.",
+            "date_stamp",
+        ),
+        # abbreviations, ampersands and split words
+        (
+            "Provided by Example, LLC, for customers.",
+            "Provided by Example, L.L.C., for customers.",
+            "punctuation",
+        ),
+        ("Terms and Conditions", "Terms & Conditions", "punctuation"),
+        ("Try Chat Bot Pro today.", "Try ChatBot Pro today.", "whitespace"),
+        # link schemes and the www. prefix name the same site
+        (
+            "Hosted at https://www.example.test/ by us.",
+            "Hosted at https://example.test/ by us.",
+            "link",
+        ),
+        (
+            "Write to (mailto:[dpo@example.test](mailto:dpo@example.test))",
+            "Write to [dpo@example.test](mailto:dpo@example.test)",
+            "punctuation",
+        ),
+        (
+            r'| \[a href="https://cdn.example.test/privacy"\]Example CDN\[/a\] | session |',
+            "| [Example CDN](https://cdn.example.test/privacy) | session |",
+            "link",
+        ),
+        # page chrome inside the captured text
+        ("⌘K", "Ctrl+K", "interface_text"),
+        (
+            "[Legal](https://e.test/legal)[Blog](https://e.test/blog)",
+            "[Legal](https://e.test/legal)Cookie Settings[Blog](https://e.test/blog)",
+            "interface_text",
+        ),
+        (
+            "[Help](https://e.test/h)Cookie Settings",
+            "[Help](https://e.test/h)Your Privacy Choices",
+            "interface_text",
+        ),
+        ("View page as Markdown", "Copy as Markdown", "interface_text"),
+        (
+            "* [Sign the DPA(opens in a new window)](https://e.test/dpa)",
+            "* [Sign the DPA](https://e.test/dpa)",
+            "interface_text",
+        ),
+        # a stray article
+        ("heard in the federal the district court", "heard in the federal district court", "typo"),
+        ("unless a another licence applies", "unless another licence applies", "typo"),
+    ],
+)
+def test_more_editorial_kinds(old: str, new: str, kind: str) -> None:
+    assert editorial_kind(old, new) == kind
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("The offer ends on March 25, 2026.", "The offer ends on 26 March 2026."),
+        ("2024年10月14日起，我们将收取费用。", "2024年10月18日起，我们将收取费用。"),
+        ("Prices as of 2025 apply.", "Prices as of 2026 apply."),
+        (
+            "Provided by Example, L.L.C., for customers.",
+            "Provided by Example OpCo, LLC, for customers.",
+        ),
+        ("Call 650-870-7981.", "Call 650-870-8665."),
+        ("Visit www.example.ai today.", "Visit example.com today."),
+        ("Storage of 10 0 GB.", "Storage of 100 GB."),
+        ("You may change your cookie settings.", "You may not change your cookie settings."),
+        ("Data location: United States.", "Data location: EEA."),
+        ("Alice pays Bob.", "Bob pays Alice."),
+        ("the fee applies", "a fee applies"),
+        ("we will now allow resale", "we will not allow resale"),
+    ],
+)
+def test_more_substantive_changes(old: str, new: str) -> None:
+    assert editorial_kind(old, new) is None
