@@ -47,6 +47,7 @@ class Known:
     end: str
     categories: tuple[str, ...]  # at least one of these must appear on a substantive event
     fact: str | None = None  # a fact delta with this name (if any) is expected
+    evidence: str | None = None  # a regex the event's new text must match (the words that moved)
 
 
 KNOWN = [
@@ -58,6 +59,7 @@ KNOWN = [
         "2025-09-30",
         ("credit_expiry",),
         "credit_validity",
+        r"(?i)expire",
     ),
     Known(
         "Claude.ai: training switched to opt-out",
@@ -67,6 +69,7 @@ KNOWN = [
         "2025-10-15",
         ("ai_training_on_user_content",),
         "training_on_content",
+        r"(?i)train",
     ),
     Known(
         "Midjourney: liability cap",
@@ -75,7 +78,8 @@ KNOWN = [
         "2024-03-01",
         "2024-08-31",
         ("limitation_of_liability",),
-        None,
+        "liability_cap_months",
+        r"(?i)12\)? months",
     ),
     Known(
         "Midjourney: jury-trial waiver",
@@ -85,15 +89,19 @@ KNOWN = [
         "2024-08-31",
         ("jury_trial_waiver",),
         None,
+        r"(?i)trial by jury",
     ),
+    # the bundle's first Midjourney version (2023-10) already names the AAA for disputes not settled
+    # in 30 days; the 2023-12-21 version makes every dispute go to binding arbitration, not court
     Known(
         "Midjourney: move to arbitration",
         "Midjourney",
         "Terms of Service",
-        "2023-09-01",
-        "2026-08-31",
-        ("arbitration", "class_action_waiver"),
+        "2023-12-01",
+        "2024-01-31",
+        ("arbitration",),
         None,
+        r"(?i)binding arbitration rather than in court",
     ),
 ]
 
@@ -116,6 +124,30 @@ def words_changed(old: str, new: str, limit: int = 3) -> int:
     return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in sm.get_opcodes() if tag != "equal")
 
 
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+NEGATING = re.compile(r"(?i)\b(?:not|no|never|now|un\w+|in\w+|non\w+)\b")
+
+
+def explain(kind: str, diff: list[list[Any]]) -> str:
+    """Why a small change was judged substantive, in one of a few plain classes."""
+    removed = " ".join(t for op, t in diff if op < 0).strip()
+    added = " ".join(t for op, t in diff if op > 0).strip()
+    changed = f"{removed} {added}"
+    if kind in ("added", "removed") or not changed.strip():
+        return "a short block appeared or disappeared (page title, heading or label)"
+    if CJK.search(changed):
+        return "Chinese wording changed"
+    if any(ch.isdigit() for ch in changed):
+        return "a number, date, address or identifier changed"
+    if NEGATING.search(changed) and removed and added:
+        return "a negation or an opposite ('now' -> 'not', 'appropriate' -> 'inappropriate')"
+    if removed and added and removed[:1].isupper() and added[:1].isupper():
+        return "a name changed (product, plan, place or contracting entity)"
+    if not removed or not added:
+        return "words added to or removed from a sentence (scope widened or narrowed)"
+    return "a word replaced by one of different meaning"
+
+
 def clone(bundle: Path, target: Path) -> None:
     subprocess.run(["git", "clone", "-q", str(bundle), str(target)], check=True)
 
@@ -130,7 +162,9 @@ def evaluate(store: Store) -> dict[str, Any]:
             versions = s.scalars(
                 select(Version)
                 .where(Version.document_id == doc.id)
-                .order_by(Version.captured_at, Version.id)
+                # recording order = the repository's commit order, the order change detection
+                # compared versions in (a few commits carry dates earlier than their parents')
+                .order_by(Version.id)
             ).all()
             changes_by_to: dict[int, list[Change]] = {}
             for c in s.scalars(select(Change).where(Change.document_id == doc.id)).all():
@@ -150,6 +184,7 @@ def evaluate(store: Store) -> dict[str, Any]:
                 e = substantive[0]
                 exceptions.append(
                     {
+                        "why": explain(e.kind, e.diff),
                         "service": doc.service_id,
                         "terms_type": doc.terms_type,
                         "captured_at": cur.captured_at.isoformat(),
@@ -197,6 +232,9 @@ def check_known(s: Any, k: Known) -> dict[str, Any]:
         deltas = [d for d in change.fact_deltas if k.fact is None or d["name"] == k.fact]
         if k.fact is not None and not deltas:
             continue
+        new_text = (change.after or {}).get("text", "")
+        if k.evidence is not None and not re.search(k.evidence, new_text):
+            continue
         result["detected"] = True
         result["events"].append(
             {
@@ -206,6 +244,7 @@ def check_known(s: Any, k: Known) -> dict[str, Any]:
                 "exposure": change.exposure,
                 "fact_deltas": deltas,
                 "reasons": change.reasons[:3],
+                "evidence": new_text[:200],
             }
         )
     return result
@@ -275,11 +314,16 @@ def print_report(report: dict[str, Any], out: Path | None) -> int:
         f"{report['small_changes_editorial']} ({share:.1%}); target >= 95%: "
         f"{'met' if share is not None and share >= 0.95 else 'NOT met'}"
     )
+    by_why: dict[str, list[dict[str, Any]]] = {}
     for e in report["exceptions"]:
-        print(
-            f"  exception: {e['service']} / {e['terms_type']} {e['captured_at'][:10]} "
-            f"{e['kind']} {e['categories']} changed {e['diff']}"
-        )
+        by_why.setdefault(e["why"], []).append(e)
+    for why, items in sorted(by_why.items(), key=lambda kv: -len(kv[1])):
+        print(f"  {len(items):3d} x {why}")
+        for e in items:
+            print(
+                f"        {e['service']} / {e['terms_type']} {e['captured_at'][:10]} "
+                f"{e['kind']} {e['categories']} changed {e['diff']}"
+            )
     print(f"flapping episodes: {report['flapping_episodes']}")
     for k in report["known_changes"]:
         mark = "detected" if k["detected"] else "MISSED"
