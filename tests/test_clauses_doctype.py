@@ -80,3 +80,30 @@ def test_pricing_instead_of_privacy_policy() -> None:
 def test_tiny_capture_flagged() -> None:
     res = check_document_type("Access denied", "Terms of Service")
     assert not res.ok and "too short" in res.reason
+
+
+def test_paragraph_counts_add_up_to_whole_text_counts() -> None:
+    """The check counts patterns per paragraph (cached); the sums equal counts over the whole text,
+    even where a price's "/ month" suffix or a boundary sits next to a blank line."""
+    from monitor.clauses import doctype
+
+    tricky = "\n\n".join(
+        [
+            TERMS,
+            "Plans start at $5\n\n/ month, or 10\n\nUSD per year; pro $ 7 /mo and 3 EUR",
+            "log\n\nin with your password. Sign in\n\nwith Google. Try it for free\n\n",
+            "\n\n\n personal data\n\ngoverning\n\nlaw, third-party cookies; 本服务条款 " * 3,
+        ]
+    )
+    for kind in (*doctype.TYPE_KEYWORDS, "unknown type"):
+        patterns = [
+            doctype._WORDS,
+            doctype._CJK,
+            doctype._pattern(kind),
+            doctype._LOGIN,
+            doctype._MARKETING,
+            doctype._PRICE,
+            doctype._pattern("terms of service"),
+        ]
+        for text in (tricky, tricky.replace("\n\n", "\n\n\n"), TERMS):
+            assert doctype._counts(text, kind) == [len(p.findall(text)) for p in patterns]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["DocTypeResult", "check_document_type", "TYPE_KEYWORDS"]
 
@@ -113,25 +114,55 @@ def _pattern(kind: str) -> re.Pattern[str]:
 
 
 _SAMPLE_CHARS = 40_000
+# Counts are summed over the sample's paragraphs (split at blank lines), each counted once and
+# cached: successive versions of a document share most paragraphs. This is exact: no pattern
+# above can match across two consecutive line breaks (literal spaces only, and `\s?` takes one
+# character; the optional "/ month" suffix of a price can cross one but starts no match itself),
+# and a word boundary at a paragraph's edge reads the same whether a newline or nothing is beside it.
+_PARAGRAPH_BREAK = "\n\n"
+_COUNT_CACHE_SIZE = 32768
+
+
+@lru_cache(maxsize=_COUNT_CACHE_SIZE)
+def _paragraph_counts(part: str, kind: str) -> tuple[int, int, int, int, int, int, int]:
+    return (
+        len(_WORDS.findall(part)),
+        len(_CJK.findall(part)),
+        len(_pattern(kind).findall(part)),
+        len(_LOGIN.findall(part)),
+        len(_MARKETING.findall(part)),
+        len(_PRICE.findall(part)),
+        len(_pattern("terms of service").findall(part)),
+    )
+
+
+def _counts(sample: str, kind: str) -> list[int]:
+    """[words, cjk, type keywords, login, marketing, prices, legal] found in `sample`."""
+    totals = [0] * 7
+    for part in sample.split(_PARAGRAPH_BREAK):
+        if part:
+            for i, n in enumerate(_paragraph_counts(part, kind)):
+                totals[i] += n
+    return totals
 
 
 def check_document_type(text: str, terms_type: str) -> DocTypeResult:
     """Whether ``text`` looks like a document of ``terms_type`` (e.g. "Privacy Policy")."""
     kind = _canonical(terms_type)
     # densities are judged on the opening of long documents: the same verdict, a fraction of the cost
-    text = text[:_SAMPLE_CHARS]
-    words = len(_WORDS.findall(text))
-    cjk = len(_CJK.findall(text))
+    words, cjk, kind_hits, login_hits, marketing_hits, price_hits, legal_hits = _counts(
+        text[:_SAMPLE_CHARS], kind
+    )
     if cjk > 200 and cjk > words:
         return DocTypeResult(True, "mostly CJK text: keyword check not applicable", 0.0)
     if words < 80:
         return DocTypeResult(False, f"too short for a {terms_type} ({words} words)", 0.0)
     per_k = 1000.0 / words
-    density = len(_pattern(kind).findall(text)) * per_k
-    login = len(_LOGIN.findall(text)) * per_k
-    marketing = len(_MARKETING.findall(text)) * per_k
-    prices = len(_PRICE.findall(text)) * per_k
-    legal = len(_pattern("terms of service").findall(text)) * per_k
+    density = kind_hits * per_k
+    login = login_hits * per_k
+    marketing = marketing_hits * per_k
+    prices = price_hits * per_k
+    legal = legal_hits * per_k
     known = kind in TYPE_KEYWORDS
     minimum = _MIN_DENSITY.get(kind, _DEFAULT_MIN if known else 5.0)
 
