@@ -122,8 +122,49 @@ def split_blocks(text: str) -> list[Block]:
             cur_start = -1
     if cur_start >= 0:
         spans.append((cur_start, cur_end, cur_path, False))
-    norms = normalise_many([text[s:e] for s, e, _, _ in spans])
-    return [Block(i, s, e, text[s:e], p, h, norms[i]) for i, (s, e, p, h) in enumerate(spans)]
+    texts = [text[s:e] for s, e, _, _ in spans]
+    norms = normalise_many(texts) if _CONTEXT_CHARS.search(text) else _normalise_blocks(texts)
+    return [Block(i, s, e, texts[i], p, h, norms[i]) for i, (s, e, p, h) in enumerate(spans)]
+
+
+# Successive versions of a document share most blocks, so block normalisations are cached by text.
+# `normalise_many` normalises each text independently, except that control characters are kept or
+# dropped depending on whether the whole batch is ASCII: texts holding them skip the cache.
+_CONTEXT_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_NORM_CACHE: dict[str, str] = {}
+_NORM_CACHE_MAX = 65_536
+
+
+def _normalise_blocks(texts: list[str]) -> list[str]:
+    cache = _NORM_CACHE
+    norms: dict[str, str] = {}
+    missing: list[str] = []
+    for t in dict.fromkeys(texts):
+        n = cache.get(t)
+        if n is None:
+            missing.append(t)
+        else:
+            norms[t] = n
+    if missing:
+        if len(cache) + len(missing) > _NORM_CACHE_MAX:
+            cache.clear()
+        for t, n in zip(missing, normalise_many(missing), strict=True):
+            norms[t] = cache[t] = n
+    return [norms[t] for t in texts]
+
+
+_recent_blocks: list[tuple[str, list[Block]]] = []  # the last few texts split (each diff's new
+# version is the next diff's old one); the blocks are only read by diff_versions
+
+
+def _blocks_of(text: str) -> list[Block]:
+    for known, blocks in _recent_blocks:
+        if known is text or known == text:
+            return blocks
+    blocks = split_blocks(text)
+    _recent_blocks.insert(0, (text, blocks))
+    del _recent_blocks[4:]
+    return blocks
 
 
 # ================================================================== word diff
@@ -541,7 +582,7 @@ def diff_versions(
     from its whole text; "auto" uses `monitor.clauses.facts.extract_facts` when importable, None
     uses only the facts carried by the given clauses (pure: clauses in, events out).
     """
-    old_blocks, new_blocks = split_blocks(old_text), split_blocks(new_text)
+    old_blocks, new_blocks = _blocks_of(old_text), _blocks_of(new_text)
     ctx = _Ctx(
         old_text,
         new_text,

@@ -439,3 +439,18 @@ def test_rewritten_provision_under_same_heading_is_modified() -> None:
     )
     assert [e.kind for e in events] == ["modified"]
     assert events[0].categories == ["ai_training_on_user_content"]
+
+
+def test_cached_block_normalisation_matches_normalise_many() -> None:
+    """split_blocks keeps block normalisations by text; a second document sharing blocks, and one
+    with control characters (normalised as a whole batch), read exactly as without the cache."""
+    from monitor.editorial import normalise_many
+
+    texts = [
+        DOC,
+        DOC.replace("30 days", "7 days") + "\n\nA new [link](https://x.example) — “quoted”.\n",
+        DOC + "\n\nBell\x07 and DEL\x7f inside; café naïve\n",
+    ]
+    for text in texts * 2:
+        blocks = split_blocks(text)
+        assert [b.norm for b in blocks] == normalise_many([b.text for b in blocks])
