@@ -476,6 +476,87 @@ def _pair_same_provision(
     return pairs
 
 
+_ABSORB_GAIN = 0.02  # a neighbour joins a pair when the two sides become clearly more alike,
+_ABSORB_SHARE = (
+    0.4  # or when this share of its words is on the other side and it is the same provision
+)
+
+
+def _jaccard(ta: frozenset[str] | set[str], tb: frozenset[str] | set[str]) -> float:
+    return len(ta & tb) / len(ta | tb) if ta and tb else 0.0
+
+
+def _absorb_neighbours(
+    ctx: _Ctx,
+    a: Block,
+    b: Block,
+    olds_left: dict[int, Block],
+    news_left: dict[int, Block],
+) -> tuple[tuple[Block, list[int]], tuple[Block, list[int]]] | None:
+    """Grow a pair into the unpaired blocks next to it, under the same heading, while the two sides
+    grow more alike or the neighbour carries the same provision. A provision rewritten from a
+    paragraph plus a list into one paragraph (or the reverse) is one modification, not a
+    modification plus stray removals or additions. Absorbed blocks are taken out of `olds_left` /
+    `news_left`; None when nothing was absorbed."""
+    cats_a = set(_categories(ctx.old_idx.overlapping([(a.start, a.end)])))
+    cats_b = set(_categories(ctx.new_idx.overlapping([(b.start, b.end)])))
+    o_lo = o_hi = a.index
+    n_lo = n_hi = b.index
+    ta, tb = set(a.tokens), set(b.tokens)
+    best = _jaccard(ta, tb)
+    while True:
+        options: list[tuple[float, float, int, bool]] = []
+        for idx, is_old in (
+            (o_lo - 1, True),
+            (o_hi + 1, True),
+            (n_lo - 1, False),
+            (n_hi + 1, False),
+        ):
+            blk = (olds_left if is_old else news_left).get(idx)
+            if blk is None or blk.is_heading or not blk.tokens:
+                continue
+            if blk.heading_path != (a.heading_path if is_old else b.heading_path):
+                continue
+            other = tb if is_old else ta
+            score = _jaccard(ta | blk.tokens, tb) if is_old else _jaccard(ta, tb | blk.tokens)
+            share = len(blk.tokens & other) / len(blk.tokens)
+            if score <= best + _ABSORB_GAIN:
+                if share < _ABSORB_SHARE:
+                    continue
+                index, span, cats = (
+                    (ctx.old_idx, (blk.start, blk.end), cats_b)
+                    if is_old
+                    else (ctx.new_idx, (blk.start, blk.end), cats_a)
+                )
+                if not cats & set(_categories(index.overlapping([span]))):
+                    continue
+            options.append((share, score, idx, is_old))
+        if not options:
+            break
+        _, score, idx, is_old = max(options)
+        best = max(best, score)
+        if is_old:
+            ta |= olds_left.pop(idx).tokens
+            o_lo, o_hi = min(o_lo, idx), max(o_hi, idx)
+        else:
+            tb |= news_left.pop(idx).tokens
+            n_lo, n_hi = min(n_lo, idx), max(n_hi, idx)
+    if (o_lo, o_hi, n_lo, n_hi) == (a.index, a.index, b.index, b.index):
+        return None
+    return (
+        _span_block(a, o_lo, o_hi, ctx.old_text, frozenset(ta)),
+        list(range(o_lo, o_hi + 1)),
+    ), (_span_block(b, n_lo, n_hi, ctx.new_text, frozenset(tb)), list(range(n_lo, n_hi + 1)))
+
+
+def _span_block(anchor: Block, lo: int, hi: int, text: str, tokens: frozenset[str]) -> Block:
+    """A block covering blocks lo..hi of `text` (a fresh object: cached blocks stay untouched)."""
+    blocks = _blocks_of(text)
+    start, end = blocks[lo].start, blocks[hi].end
+    norm = " ".join(blk.norm for blk in blocks[lo : hi + 1] if blk.norm)
+    return Block(lo, start, end, text[start:end], anchor.heading_path, False, norm, tokens)
+
+
 # ================================================================== events
 
 
@@ -680,6 +761,19 @@ def diff_versions(
             paired_old.add(a.index)
             paired_new.add(b.index)
             pairs.append((a, b, score, False))
+    for i1, i2, j1, j2 in regions:
+        olds_left = {b.index: b for b in old_blocks[i1:i2] if b.index not in paired_old}
+        news_left = {b.index: b for b in new_blocks[j1:j2] if b.index not in paired_new}
+        if not olds_left and not news_left:
+            continue
+        for k, (a, b, score, moved) in enumerate(pairs):
+            if i1 <= a.index < i2 and j1 <= b.index < j2:
+                grown = _absorb_neighbours(ctx, a, b, olds_left, news_left)
+                if grown is not None:
+                    (a2, old_ids), (b2, new_ids) = grown
+                    paired_old.update(old_ids)
+                    paired_new.update(new_ids)
+                    pairs[k] = (a2, b2, score, moved)
     rest_old = [b for b in un_old if b.index not in paired_old]
     rest_new = [b for b in un_new if b.index not in paired_new]
     for a, b, score in _pair_fuzzily(rest_old, rest_new, _GLOBAL_FUZZY_THRESHOLD, budget):

@@ -454,3 +454,46 @@ def test_cached_block_normalisation_matches_normalise_many() -> None:
     for text in texts * 2:
         blocks = split_blocks(text)
         assert [b.norm for b in blocks] == normalise_many([b.text for b in blocks])
+
+
+def test_paragraph_with_list_rewritten_into_one_paragraph_is_one_modification() -> None:
+    """A promise with listed exceptions, rewritten as one opt-out paragraph: one modified event
+    whose before side spans the paragraph and its list, with the stance delta never -> opt_out,
+    and no stray "removed" events for the list items."""
+    from monitor.recording import provisions_of
+
+    lead = (
+        "**Your content.** We use your content to run and secure the service. We will not train "
+        "our models on your content, except in two cases:"
+    )
+    items = (
+        "1. If you send us feedback about your content, we may use that feedback.\n\n"
+        "2. If your content is flagged for safety review, we may use it to train our safety "
+        "classifiers."
+    )
+    rewritten = (
+        "**Your content.** We use your content to run and secure the service, including training "
+        "our models, unless you opt out of training in your account settings. Even if you opt "
+        "out, we use content for training when you send us feedback or when it is flagged for "
+        "safety review."
+    )
+    head = "# Terms\n\n## 4. Content\n\n"
+    tail = "\n\n## 5. Contact\n\nWrite to us at the address below.\n"
+    old = f"{head}{lead}\n\n{items}{tail}"
+    new = f"{head}{rewritten}{tail}"
+    events = diff_versions(
+        old,
+        provisions_of(old, "Terms of Service"),
+        new,
+        provisions_of(new, "Terms of Service"),
+        old_sha256="a",
+        new_sha256="b",
+    )
+    substantive = [e for e in events if not e.editorial]
+    assert [e.kind for e in substantive] == ["modified"]
+    (ev,) = substantive
+    assert ev.before is not None and ev.before.text.startswith("**Your content.**")
+    assert ev.before.text.endswith("safety classifiers.")
+    assert old[ev.before.start : ev.before.end] == ev.before.text
+    deltas = {d.name: (d.old, d.new, d.direction) for d in ev.fact_deltas}
+    assert deltas["training_on_content"] == ("never", "opt_out", "less_favourable")

@@ -350,6 +350,21 @@ def _reasons(categories: Iterable[Classification | str]) -> set[str]:
     return out
 
 
+_STANCE_CATEGORIES = frozenset(("ai_training_on_user_content", "credit_expiry"))
+
+
+def _stance_rules(text: str, cats: Sequence[str]) -> set[str]:
+    """Rule reasons for stance facts when the caller passed bare category ids (the differ reads
+    facts from a changed passage): "we will not train" must read "never" there too."""
+    wanted = _STANCE_CATEGORIES.intersection(cats)
+    if not wanted:
+        return set()
+    from monitor.clauses.rules import RULES
+
+    lower = text.lower()
+    return {f"rule:{r.id}" for r in RULES if r.category in wanted and r.pattern.search(lower)}
+
+
 def _duration_name(text: str, start: int, end: int, cats: Sequence[str]) -> str:
     before = text[max(0, start - 90) : start].lower()
     after = text[end : end + 50].lower()
@@ -380,7 +395,7 @@ def _duration_name(text: str, start: int, end: int, cats: Sequence[str]) -> str:
 def extract_facts(text: str, categories: Sequence[Classification | str] = ()) -> list[Fact]:
     """Facts found in one clause, in order of appearance within each kind."""
     cats = _cat_ids(categories)
-    reasons = _reasons(categories)
+    reasons = _reasons(categories) or _stance_rules(text, cats)
     facts: list[Fact] = []
     has_digit = _DIGIT.search(text) is not None
     lower = text.lower()
