@@ -82,3 +82,25 @@ def test_abbreviations_do_not_split() -> None:
 def test_empty_and_whitespace() -> None:
     assert segment("") == []
     assert segment("\n\n   \n") == []
+
+
+def test_repeated_paragraphs_keep_their_own_heading_path_and_offsets() -> None:
+    """Paragraphs are segmented once per heading stack (cached): a paragraph repeated under another
+    heading, or after a setext heading or a bold pseudo-heading, still gets its own path."""
+    para = "You may cancel at any time.\n- Refunds are not available.\n"
+    text = (
+        f"# Terms\n\n## Billing\n\n{para}\nCredits\n-------\n{para}\n\n**Refunds**\n\n{para}\r\n"
+        f"\x0c\n# Other\n{para}"
+    )
+    clauses = segment(text)
+    for c in clauses:
+        assert text[c.start : c.end] == c.text
+    assert [c.index for c in clauses] == list(range(len(clauses)))
+    paths = [c.heading_path for c in clauses if c.text.startswith("You may cancel")]
+    assert paths == [
+        ("Terms", "Billing"),
+        ("Terms", "Credits"),
+        ("Terms", "Credits", "Refunds"),
+        ("Other",),
+    ]
+    assert segment(text) == clauses

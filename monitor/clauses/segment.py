@@ -8,6 +8,7 @@ numbers kept). Every clause satisfies ``text[c.start:c.end] == c.text``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from monitor.models import Clause
 
@@ -75,8 +76,44 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     return out
 
 
+Stack = tuple[tuple[int, str], ...]  # open headings (level, title); bold pseudo-headings are 7
+Span = tuple[tuple[str, ...], int, int]  # heading path, start, end
+
+
 def segment(text: str) -> list[Clause]:
-    """Clauses of a Markdown document in order, with heading paths and exact offsets."""
+    """Clauses of a Markdown document in order, with heading paths and exact offsets.
+
+    The text is read paragraph by paragraph (runs of non-blank lines): a blank line ends every
+    clause, and a paragraph's clauses depend only on its own lines and the headings open before
+    it, so each paragraph is segmented once for a given heading stack and cached. Successive
+    versions of a document share most paragraphs.
+    """
+    lines = text.splitlines(keepends=True)
+    n = len(lines)
+    clauses: list[Clause] = []
+    stack: Stack = ()
+    pos = 0
+    i = 0
+    while i < n:
+        if not lines[i].rstrip("\r\n").strip():
+            pos += len(lines[i])
+            i += 1
+            continue
+        start = pos
+        while i < n and lines[i].rstrip("\r\n").strip():
+            pos += len(lines[i])
+            i += 1
+        spans, stack = _segment_paragraph(text[start:pos], stack)
+        for path, a, b in spans:
+            clauses.append(
+                Clause(len(clauses), path, text[start + a : start + b], start + a, start + b)
+            )
+    return clauses
+
+
+@lru_cache(maxsize=32768)
+def _segment_paragraph(text: str, stack_in: Stack) -> tuple[tuple[Span, ...], Stack]:
+    """Clause spans of `text` (offsets relative to it) and the heading stack after it."""
     lines = text.splitlines(keepends=True)
     n = len(lines)
     starts: list[int] = []
@@ -85,11 +122,11 @@ def segment(text: str) -> list[Clause]:
         starts.append(pos)
         pos += len(line)
 
-    clauses: list[Clause] = []
-    stack: list[tuple[int, str]] = []  # (level, title); bold pseudo-headings use level 7
+    clauses: list[Span] = []
+    stack: list[tuple[int, str]] = list(stack_in)
     block: list[int] = []  # line indexes of the current paragraph / list item
 
-    path_now: list[tuple[str, ...]] = [()]  # heading path of the current stack, rebuilt on change
+    path_now: list[tuple[str, ...]] = [tuple(t for _, t in stack)]  # rebuilt on change
 
     def heading_path() -> tuple[str, ...]:
         return path_now[0]
@@ -121,7 +158,7 @@ def segment(text: str) -> list[Clause]:
         path = heading_path()
         spans = split_sentences(body, s) if len(body) > LONG_PARAGRAPH else [(s, e)]
         for a, b in spans:
-            clauses.append(Clause(len(clauses), path, text[a:b], a, b))
+            clauses.append((path, a, b))
 
     i = 0
     while i < n:
@@ -167,4 +204,4 @@ def segment(text: str) -> list[Clause]:
         block.append(i)
         i += 1
     flush()
-    return clauses
+    return tuple(clauses), tuple(stack)
