@@ -8,23 +8,38 @@ imported ever alerts anyone. Re-running adds only commits not imported yet.
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import itertools
+import multiprocessing
+import os
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from monitor.archive import is_safe_component
 from monitor.errors import ClauseWatchError
-from monitor.recording import ensure_document, latest_version, record_version
-from monitor.store import Document, Store, Version
+from monitor.recording import (
+    Analysis,
+    analyse_text,
+    ensure_document,
+    latest_version,
+    record_version,
+)
+from monitor.store import Document, Provision, Store, Version
 
 REAL_CHANGE_PREFIXES = ("First record of", "Record new changes of")
-BATCH = 250  # commits per transaction: a crash loses at most one batch, and a re-run redoes it
+BATCH = 250  # versions per transaction: a crash loses at most one batch, and a re-run redoes it
+CHUNK = 32  # versions of one document analysed together (one task for a worker process)
+AHEAD = 3  # chunks queued per worker process ahead of the one being written
+PARALLEL_MIN_VERSIONS = 200  # smaller imports are analysed in-process (no workers to start)
 
 
 class ImportError_(ClauseWatchError):
@@ -160,7 +175,12 @@ def import_repository(
     services: Iterable[str] | None = None,
     clock: Callable[[], datetime],
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> ImportStats:
+    """Import the repository's history. `workers`: processes analysing versions (clauses, document
+    type, change events) while this one writes the store; None picks one per CPU for imports of
+    `PARALLEL_MIN_VERSIONS` or more, 0 analyses in this process. The result does not depend on it.
+    """
     wanted = set(services) if services else None
     file_changes = list_file_changes(repo, wanted)
     stats = ImportStats()
@@ -168,54 +188,177 @@ def import_repository(
     todo = [fc for fc in file_changes if (fc.service_id, fc.terms_type, fc.commit) not in known]
     stats.skipped_known = len(file_changes) - len(todo)
     stats.commits = len({fc.commit for fc in todo})
-    # blobs arrive in the order of `todo`; only the current batch's texts are held in memory
-    blob_stream = read_blobs(repo, [fc.blob for fc in todo])
-    docs: dict[tuple[str, str], int] = {}
-    previous: dict[int, Version | None] = {}
-    for start in range(0, len(todo), BATCH):
-        batch = todo[start : start + BATCH]
-        texts = dict(next(blob_stream) for _ in batch)
+    # One document at a time, its commits oldest first: a document's history depends on nothing
+    # but its own earlier versions, so its provisions and previous version stay in memory instead
+    # of being read back for every version. Documents keep the order of their first commit.
+    by_doc: dict[tuple[str, str], list[FileChange]] = {}
+    for fc in todo:
+        by_doc.setdefault((fc.service_id, fc.terms_type), []).append(fc)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(todo) >= PARALLEL_MIN_VERSIONS else 0
+    latest_texts = _latest_texts(store, by_doc)
+    done = 0
+    analysed = _analysed(repo, by_doc, latest_texts, workers)
+    for key, items in itertools.groupby(analysed, key=lambda item: item[0]):
         with store.session() as s:
-            for fc in batch:
-                key = (fc.service_id, fc.terms_type)
-                if key not in docs:
-                    docs[key] = ensure_document(
-                        s, fc.service_id, fc.service_id, fc.terms_type, None, clock()
-                    ).id
-                doc = s.get_one(Document, docs[key])
-                if doc.id not in previous:
-                    previous[doc.id] = latest_version(s, doc.id)
-                prev = previous[doc.id]
-                text = texts[fc.blob]
-                if prev is not None and prev.text == text:
-                    continue  # a commit that did not change this file's content
-                technical = fc.technical and prev is not None
-                recorded = record_version(
-                    s,
-                    doc,
-                    text,
-                    captured_at=fc.committed_at,
-                    recorded_at=clock(),
-                    url=None,
-                    snapshot_ids=[],
-                    origin="import",
-                    technical_upgrade=technical,
-                    alertable=False,
-                    source_ref=fc.commit,
-                    previous=prev,
-                )
-                previous[doc.id] = recorded.version
-                stats.versions += 1
-                stats.technical_upgrades += technical
-                stats.changes += len(recorded.changes)
-                stats.substantive += len(recorded.substantive)
-                stats.flapping += any(c.kind == "flapping" for c in recorded.changes)
-                stats.documents.add(key)
-            # finished batches need not stay in the identity map; `previous` keeps what it needs
-            s.expunge_all()
-        if progress:
-            progress(min(start + BATCH, len(todo)), len(todo))
+            doc = ensure_document(s, key[0], key[0], key[1], None, clock())
+            prev = latest_version(s, doc.id)
+            provisions = list(
+                s.scalars(
+                    select(Provision).where(Provision.document_id == doc.id).order_by(Provision.id)
+                ).all()
+            )
+            for n, (_, fc, text, analysis) in enumerate(items, 1):
+                if prev is None or prev.text != text:  # else the commit left this file unchanged
+                    prev = _import_version(
+                        s, doc, fc, text, prev, provisions, analysis, clock, stats
+                    )
+                    stats.documents.add(key)
+                if n % BATCH == 0:
+                    # a crash loses at most one batch of this document, and a re-run redoes it
+                    s.commit()
+                done += 1
+                if progress and (done % BATCH == 0 or done == len(todo)):
+                    progress(done, len(todo))
     return stats
+
+
+Analysed = tuple[tuple[str, str], FileChange, str, Analysis | None]
+
+
+def _analysed(
+    repo: Path,
+    by_doc: dict[tuple[str, str], list[FileChange]],
+    latest_texts: dict[tuple[str, str], str],
+    workers: int,
+) -> Iterator[Analysed]:
+    """(document key, file change, text, analysis) for every file change, in `by_doc` order.
+
+    Texts are read in chunks of `CHUNK` versions of one document; each chunk is analysed here or,
+    with workers, in a process pool that runs at most a few chunks ahead of the caller (memory
+    stays bounded). The analysis of a version depends only on its text and the previous one, so
+    where it runs changes nothing.
+    """
+    ordered = [fc for group in by_doc.values() for fc in group]
+    blob_stream = read_blobs(repo, [fc.blob for fc in ordered])
+
+    def chunks() -> Iterator[tuple[tuple[str, str], list[FileChange], list[str], str | None]]:
+        for key, group in by_doc.items():
+            previous = latest_texts.get(key)
+            for start in range(0, len(group), CHUNK):
+                part = group[start : start + CHUNK]
+                texts = []
+                for fc in part:
+                    blob, text = next(blob_stream)
+                    assert blob == fc.blob
+                    texts.append(text)
+                yield key, part, texts, previous
+                previous = texts[-1]
+
+    def emit(
+        key: tuple[str, str], part: list[FileChange], texts: list[str], done: list[Analysis | None]
+    ) -> Iterator[Analysed]:
+        for fc, text, analysis in zip(part, texts, done, strict=True):
+            yield key, fc, text, analysis
+
+    if workers <= 0:
+        for key, part, texts, previous in chunks():
+            yield from emit(key, part, texts, analyse_chunk(key[1], previous, _items(part, texts)))
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of this process's threads
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: collections.deque[
+            tuple[tuple[str, str], list[FileChange], list[str], Future[list[Analysis | None]]]
+        ] = collections.deque()
+        source = chunks()
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < AHEAD * workers:
+                chunk = next(source, None)
+                if chunk is None:
+                    exhausted = True
+                    break
+                key, part, texts, previous = chunk
+                future = pool.submit(analyse_chunk, key[1], previous, _items(part, texts))
+                pending.append((key, part, texts, future))
+            if not pending:
+                return
+            key, part, texts, future = pending.popleft()
+            yield from emit(key, part, texts, future.result())
+
+
+def _items(part: list[FileChange], texts: list[str]) -> list[tuple[str, bool]]:
+    return [(text, fc.technical) for fc, text in zip(part, texts, strict=True)]
+
+
+def analyse_chunk(
+    terms_type: str, previous: str | None, items: list[tuple[str, bool]]
+) -> list[Analysis | None]:
+    """Analyses of consecutive versions of one document ((text, technical commit) pairs), following
+    the import's rules: a text equal to the previous one is no version (None); the first version
+    and technical upgrades are not compared with anything. Pure; runs in worker processes."""
+    out: list[Analysis | None] = []
+    for text, technical in items:
+        if previous is not None and previous == text:
+            out.append(None)
+            continue
+        compare = previous is not None and not technical
+        out.append(analyse_text(text, terms_type, previous if compare else None))
+        previous = text
+    return out
+
+
+def _latest_texts(
+    store: Store, by_doc: dict[tuple[str, str], list[FileChange]]
+) -> dict[tuple[str, str], str]:
+    """Text of the latest stored version of each document already in the store (a re-run)."""
+    out: dict[tuple[str, str], str] = {}
+    with store.session() as s:
+        for service_id, terms_type, doc_id in s.execute(
+            select(Document.service_id, Document.terms_type, Document.id)
+        ).all():
+            key = (service_id, terms_type)
+            if key in by_doc:
+                latest = latest_version(s, doc_id)
+                if latest is not None:
+                    out[key] = latest.text
+    return out
+
+
+def _import_version(
+    s: Session,
+    doc: Document,
+    fc: FileChange,
+    text: str,
+    prev: Version | None,
+    provisions: list[Provision],
+    analysis: Analysis | None,
+    clock: Callable[[], datetime],
+    stats: ImportStats,
+) -> Version:
+    technical = fc.technical and prev is not None
+    recorded = record_version(
+        s,
+        doc,
+        text,
+        captured_at=fc.committed_at,
+        recorded_at=clock(),
+        url=None,
+        snapshot_ids=[],
+        origin="import",
+        technical_upgrade=technical,
+        alertable=False,
+        source_ref=fc.commit,
+        previous=prev,
+        provisions=provisions,
+        analysis=analysis,
+    )
+    stats.versions += 1
+    stats.technical_upgrades += technical
+    stats.changes += len(recorded.changes)
+    stats.substantive += len(recorded.substantive)
+    stats.flapping += any(c.kind == "flapping" for c in recorded.changes)
+    return recorded.version  # rows written and no longer referenced leave the (weak) identity map
 
 
 def _known_refs(store: Store) -> set[tuple[str, str, str]]:

@@ -10,14 +10,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, select, update
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from monitor.archive import sha256_text
-from monitor.models import ChangeEvent, ClassifiedClause, Excerpt
+from monitor.models import ChangeEvent, ClassifiedClause, Excerpt, Fact
 from monitor.store import Change, Document, Provision, Service, Version
 
 # How many recent versions to compare against when looking for content flapping back and forth.
@@ -104,34 +104,42 @@ def record_version(
     previous: Version | None = None,
     on_changes: ChangeHook | None = None,
     run_id: int | None = None,
+    provisions: list[Provision] | None = None,
+    analysis: Analysis | None = None,
 ) -> Recorded:
-    """Store `text` as the document's newest version and derive everything that follows from it."""
-    from monitor.clauses.doctype import check_document_type
-    from monitor.diff import normalised_hash
+    """Store `text` as the document's newest version and derive everything that follows from it.
 
+    `provisions`, when given, is every provision row of the document in this session, in id order
+    (as `update_provisions` loads them); it is used instead of reading them again and new provisions
+    are appended to it. The history import keeps one per document across thousands of versions.
+    `analysis`, when given, is `analyse_text(text, document.terms_type, ...)` computed beforehand
+    (the import computes it in worker processes); its events are used only when they were computed
+    against `previous`.
+    """
     if previous is None:
         previous = latest_version(session, document.id)
-    doctype = check_document_type(text, document.terms_type)
+    if analysis is None:
+        analysis = analyse_text(text, document.terms_type)
     version = Version(
         document_id=document.id,
         captured_at=captured_at,
         recorded_at=recorded_at,
         text=text,
-        sha256=sha256_text(text),
-        normalised_sha256=normalised_hash(text),
+        sha256=analysis.sha256,
+        normalised_sha256=analysis.normalised_sha256,
         snapshot_ids=snapshot_ids,
         url=url,
         origin=origin,
         technical_upgrade=technical_upgrade,
         source_ref=source_ref,
-        doctype_ok=doctype.ok,
-        doctype_reason=None if doctype.ok else doctype.reason,
+        doctype_ok=analysis.doctype_ok,
+        doctype_reason=analysis.doctype_reason,
         analysed=True,
     )
     session.add(version)
     session.flush()
-    clauses = provisions_of(text, document.terms_type)
-    update_provisions(session, document, version, clauses)
+    clauses = analysis.clauses
+    update_provisions(session, document, version, clauses, existing=provisions)
     result = Recorded(version)
     if previous is None or technical_upgrade:
         return result  # first record or re-extraction: nothing to compare, nothing to alert
@@ -158,8 +166,11 @@ def record_version(
             result.changes.append(change)
         session.flush()
         return result
-    old_clauses = provisions_of(previous.text, document.terms_type)
-    events = compute_events(previous, version, old_clauses, clauses)
+    if analysis.events is not None and analysis.events_against == previous.sha256:
+        events = analysis.events
+    else:
+        old_clauses = provisions_of(previous.text, document.terms_type)
+        events = compute_events(previous, version, old_clauses, clauses)
     for event in events:
         change = change_row(document, previous, version, event, recorded_at, alertable)
         session.add(change)
@@ -176,20 +187,71 @@ def compute_events(
     old_clauses: list[ClassifiedClause],
     new_clauses: list[ClassifiedClause],
 ) -> list[ChangeEvent]:
+    return _events(
+        previous.text, previous.sha256, old_clauses, version.text, version.sha256, new_clauses
+    )
+
+
+def _events(
+    old_text: str,
+    old_sha256: str,
+    old_clauses: list[ClassifiedClause],
+    new_text: str,
+    new_sha256: str,
+    new_clauses: list[ClassifiedClause],
+) -> list[ChangeEvent]:
     from monitor.clauses.taxonomy import load_taxonomy
     from monitor.diff import diff_versions
 
     taxonomy = load_taxonomy()
     events = diff_versions(
-        previous.text,
+        old_text,
         old_clauses,
-        version.text,
+        new_text,
         new_clauses,
-        old_sha256=previous.sha256,
-        new_sha256=version.sha256,
+        old_sha256=old_sha256,
+        new_sha256=new_sha256,
         taxonomy=taxonomy,
     )
     return events  # diff_versions has already assessed exposure and reasons
+
+
+@dataclass
+class Analysis:
+    """What a version's text yields on its own, without the store: pure, so the history import can
+    compute it in worker processes. `events` (against the text whose sha256 is `events_against`)
+    are those `record_version` records unless the version is a first record, a technical upgrade
+    or a return to an earlier state (flapping)."""
+
+    sha256: str
+    normalised_sha256: str
+    doctype_ok: bool
+    doctype_reason: str | None
+    clauses: list[ClassifiedClause]
+    events: list[ChangeEvent] | None = None
+    events_against: str | None = None
+
+
+def analyse_text(text: str, terms_type: str, previous_text: str | None = None) -> Analysis:
+    """Analysis of `text`; with `previous_text`, also the change events from it to `text`."""
+    from monitor.clauses.doctype import check_document_type
+    from monitor.diff import normalised_hash
+
+    doctype = check_document_type(text, terms_type)
+    sha = sha256_text(text)
+    analysis = Analysis(
+        sha256=sha,
+        normalised_sha256=normalised_hash(text),
+        doctype_ok=doctype.ok,
+        doctype_reason=None if doctype.ok else doctype.reason,
+        clauses=provisions_of(text, terms_type),
+    )
+    if previous_text is not None:
+        old_sha = sha256_text(previous_text)
+        old_clauses = provisions_of(previous_text, terms_type)
+        analysis.events = _events(previous_text, old_sha, old_clauses, text, sha, analysis.clauses)
+        analysis.events_against = old_sha
+    return analysis
 
 
 def change_row(
@@ -227,27 +289,53 @@ def excerpt_dict(excerpt: Excerpt | None) -> dict[str, Any] | None:
 
 
 def update_provisions(
-    session: Session, document: Document, version: Version, clauses: list[ClassifiedClause]
+    session: Session,
+    document: Document,
+    version: Version,
+    clauses: list[ClassifiedClause],
+    *,
+    existing: list[Provision] | None = None,
 ) -> None:
-    """Match each classified clause to the document's provisions by category and fuzzy anchor."""
+    """Match each classified clause to the document's provisions by category and fuzzy anchor.
+
+    `existing`: the document's provision rows in id order, kept by the caller (new ones are
+    appended); read from the session when None.
+    """
     from monitor.clauses import anchor_for, similarity
     from monitor.clauses.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()
-    existing = list(
-        session.scalars(select(Provision).where(Provision.document_id == document.id)).all()
-    )
+    kept = existing
+    if existing is None:
+        existing = list(
+            session.scalars(
+                select(Provision).where(Provision.document_id == document.id).order_by(Provision.id)
+            ).all()
+        )
+    else:
+        existing = list(existing)
+    created: list[Provision] = []
     by_category: dict[str, list[Provision]] = {}
+    # a clause's provision: an unmatched one with the same anchor (the active one first), else the
+    # most similar unmatched one of its category
+    by_anchor: dict[tuple[str, str], list[Provision]] = {}
     for p in existing:
         by_category.setdefault(p.category, []).append(p)
+        by_anchor.setdefault((p.category, p.anchor), []).append(p)
     seen: set[int] = set()  # id() of the provisions matched in this version
-    untouched: list[int] = []  # same text and facts as before: only "last seen" moves
+    untouched: list[Provision] = []  # same text and facts as before: only "last seen" moves
     for cc in clauses:
+        facts = _facts_of(cc)
         for cls in cc.categories:
-            anchor = anchor_for(cc, cls.category)  # each category of a clause is a provision
-            candidates = [p for p in by_category.get(cls.category, []) if id(p) not in seen]
-            match = _best_match(candidates, anchor, cc.clause.text, similarity)
-            facts = [asdict(f) for f in cc.facts]
+            anchor = _anchor(anchor_for, cc, cls.category)  # each category: its own provision
+            # a provision matched in this version keeps its entry under its old anchor, but it is
+            # in `seen` and can no longer be a candidate
+            exact = [p for p in by_anchor.get((cls.category, anchor), ()) if id(p) not in seen]
+            if exact:
+                match: Provision | None = max(exact, key=lambda p: p.active)
+            else:
+                candidates = [p for p in by_category.get(cls.category, []) if id(p) not in seen]
+                match = _most_similar(candidates, cc.clause.text, similarity)
             category = taxonomy.categories.get(cls.category)
             exposure = category.default_exposure if category else "low"
             if match is None:
@@ -265,6 +353,8 @@ def update_provisions(
                 )
                 session.add(match)  # flushed with the version, not one by one
                 by_category.setdefault(cls.category, []).append(match)
+                by_anchor.setdefault((cls.category, anchor), []).append(match)
+                created.append(match)
             elif (
                 match.text == cc.clause.text
                 and match.anchor == anchor
@@ -273,12 +363,12 @@ def update_provisions(
                 and match.active == version.doctype_ok
             ):
                 seen.add(id(match))
-                untouched.append(match.id)
+                untouched.append(match)
                 continue
             match.anchor = anchor
             match.heading_path = list(cc.clause.heading_path)
             match.text = cc.clause.text
-            match.facts = facts
+            match.facts = [dict(f) for f in facts]
             match.confidence = cls.confidence
             match.unfair = cls.unfair
             match.exposure = exposure
@@ -289,37 +379,68 @@ def update_provisions(
             seen.add(id(match))
     if untouched:
         # one statement instead of an UPDATE per provision (a history import does this per version)
+        table = cast(Table, Provision.__table__)  # Core: no ORM bookkeeping per statement
         session.execute(
-            update(Provision)
-            .where(Provision.id.in_(untouched))
-            .values(last_version_id=version.id, last_seen_at=version.captured_at),
-            execution_options={"synchronize_session": False},
+            update(table)
+            .where(table.c.id.in_([p.id for p in untouched]))
+            .values(last_version_id=version.id, last_seen_at=version.captured_at)
         )
-        untouched_ids = set(untouched)
-        for p in existing:
-            if p.id in untouched_ids:
-                set_committed_value(p, "last_version_id", version.id)
-                set_committed_value(p, "last_seen_at", version.captured_at)
+        for p in untouched:
+            set_committed_value(p, "last_version_id", version.id)
+            set_committed_value(p, "last_seen_at", version.captured_at)
     for p in existing:
         if id(p) not in seen and p.active:
             p.active = False  # its text left the document (or the version is not publishable)
+    if kept is not None:
+        kept.extend(created)
 
 
-def _best_match(
-    candidates: list[Provision],
-    anchor: str,
-    text: str,
-    similarity: Callable[[str, str], float],
+# anchor_for(cc, category) reads the clause's heading path and text; a history import asks for
+# the same clause's anchor in every version, so the anchors are kept (bounded) by those inputs.
+_ANCHORS: dict[tuple[tuple[str, ...], str, str], str] = {}
+_ANCHORS_MAX = 65_536
+
+
+def _anchor(
+    anchor_for: Callable[[ClassifiedClause, str], str], cc: ClassifiedClause, category: str
+) -> str:
+    key = (cc.clause.heading_path, cc.clause.text, category)
+    anchor = _ANCHORS.get(key)
+    if anchor is None:
+        anchor = anchor_for(cc, category)
+        if len(_ANCHORS) >= _ANCHORS_MAX:
+            _ANCHORS.clear()
+        _ANCHORS[key] = anchor
+    return anchor
+
+
+def _most_similar(
+    candidates: list[Provision], text: str, similarity: Callable[[str, str], float]
 ) -> Provision | None:
-    exact = [p for p in candidates if p.anchor == anchor]
-    if exact:
-        return max(exact, key=lambda p: p.active)
     best, best_score = None, IDENTITY_THRESHOLD
     for p in candidates:
         score = similarity(p.text, text)
         if score > best_score:
             best, best_score = p, score
     return best
+
+
+# Facts of a clause as stored (dicts), kept by value: the same clauses recur version after version.
+_FACT_DICTS: dict[tuple[Fact, ...], list[dict[str, Any]]] = {}
+
+
+def _facts_of(cc: ClassifiedClause) -> list[dict[str, Any]]:
+    """The clause's facts as dicts (shared: copy before storing)."""
+    if not cc.facts:
+        return []
+    key = tuple(cc.facts)
+    dicts = _FACT_DICTS.get(key)
+    if dicts is None:
+        dicts = [asdict(f) for f in cc.facts]
+        if len(_FACT_DICTS) >= _ANCHORS_MAX:
+            _FACT_DICTS.clear()
+        _FACT_DICTS[key] = dicts
+    return dicts
 
 
 def _flapping_partner(
@@ -330,6 +451,7 @@ def _flapping_partner(
         return None
     recent = session.scalars(
         select(Version)
+        .options(defer(Version.text))  # only hashes are compared; texts can be large
         .where(Version.document_id == document_id, Version.id != version.id)
         .order_by(Version.captured_at.desc(), Version.id.desc())
         .limit(FLAP_WINDOW)

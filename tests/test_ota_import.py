@@ -166,3 +166,44 @@ def test_not_a_repository_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--config", str(config), "import-ota", str(tmp_path)])
     assert result.exit_code == 1
     assert "not a git repository" in result.stderr
+
+
+def test_worker_processes_change_nothing(tmp_path: Path) -> None:
+    """Versions analysed in worker processes give the same store as versions analysed in-process."""
+    from monitor.ota_import import import_repository
+    from monitor.pipeline import utc_now
+    from monitor.store import Provision
+
+    repo = build_repo(tmp_path)
+    for i, days in enumerate([60, 45, 30, 60, 45], start=6):
+        commit(
+            repo,
+            TERMS.format(days=days, notice=7 + i),
+            "Record new changes of Acme Terms of Service",
+            f"2024-{i:02d}-01T10:00:00Z",
+        )
+
+    def dump(workers: int) -> list[object]:
+        store = Store(f"sqlite:///{tmp_path}/w{workers}.sqlite3")
+        import_repository(store, repo, clock=utc_now, workers=workers)
+        with store.session() as s:
+            versions = s.scalars(select(Version).order_by(Version.id)).all()
+            changes = s.scalars(select(Change).order_by(Change.id)).all()
+            provisions = s.scalars(select(Provision).order_by(Provision.id)).all()
+            return [
+                [(v.sha256, v.normalised_sha256, v.technical_upgrade, v.doctype_ok) for v in versions],
+                [
+                    (c.from_version_id, c.to_version_id, c.kind, c.categories, c.editorial,
+                     c.editorial_kind, c.exposure, c.reasons, c.fact_deltas, c.before, c.after,
+                     c.diff, c.extra)
+                    for c in changes
+                ],
+                [
+                    (p.category, p.anchor, p.text, p.facts, p.first_version_id, p.last_version_id,
+                     p.active)
+                    for p in provisions
+                ],
+            ]  # fmt: skip
+
+    in_process = dump(0)
+    assert in_process[1] and in_process == dump(2)

@@ -45,6 +45,7 @@ def import_ota(app: App, path: Path, services: tuple[str, ...], as_json: bool) -
         "substantive_changes": stats.substantive,
         "flapping_episodes": stats.flapping,
         "seconds": round(elapsed, 2),
+        "versions_per_second": round(stats.versions / elapsed, 1) if elapsed > 0 else None,
     }
     if as_json:
         print_json(data)
@@ -52,8 +53,9 @@ def import_ota(app: App, path: Path, services: tuple[str, ...], as_json: bool) -
     out.print(
         f"imported {stats.versions} versions of {len(stats.documents)} documents "
         f"({stats.technical_upgrades} technical upgrades, {stats.skipped_known} already imported) "
-        f"in {elapsed:.1f} s; {stats.changes} change events, {stats.substantive} substantive, "
-        f"{stats.flapping} flapping episodes; nobody was alerted",
+        f"in {elapsed:.1f} s ({data['versions_per_second']} versions/s); {stats.changes} change "
+        f"events, {stats.substantive} substantive, {stats.flapping} flapping episodes; "
+        "nobody was alerted",
         markup=False,
     )
 
