@@ -125,7 +125,21 @@ def words_changed(old: str, new: str, limit: int = 3) -> int:
 
 
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-NEGATING = re.compile(r"(?i)\b(?:not|no|never|now|un\w+|in\w+|non\w+)\b")
+NEGATIONS = frozenset(("not", "no", "never", "now", "none", "without"))
+NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "non", "dis")
+
+
+def negates(removed: str, added: str) -> bool:
+    """A negation word changed, or a word became its prefixed opposite ("appropriate")."""
+    old_words, new_words = set(removed.lower().split()), set(added.lower().split())
+    if (old_words ^ new_words) & NEGATIONS:
+        return True
+    return any(
+        long_.endswith(short) and long_[: len(long_) - len(short)] in NEGATING_PREFIXES
+        for a in old_words
+        for b in new_words
+        for short, long_ in ((a, b), (b, a))
+    )
 
 
 def explain(kind: str, diff: list[list[Any]]) -> str:
@@ -139,7 +153,7 @@ def explain(kind: str, diff: list[list[Any]]) -> str:
         return "Chinese wording changed"
     if any(ch.isdigit() for ch in changed):
         return "a number, date, address or identifier changed"
-    if NEGATING.search(changed) and removed and added:
+    if removed and added and negates(removed, added):
         return "a negation or an opposite ('now' -> 'not', 'appropriate' -> 'inappropriate')"
     if removed and added and removed[:1].isupper() and added[:1].isupper():
         return "a name changed (product, plan, place or contracting entity)"

@@ -192,6 +192,12 @@ def test_typo_at_word_start_dropped_or_swapped_letter() -> None:
             "* [Sign the DPA](https://e.test/dpa)",
             "interface_text",
         ),
+        # list lettering dropped from an item
+        (
+            "* c. Facilitating covert surveillance",
+            "* Facilitating covert surveillance",
+            "heading_format",
+        ),
         # a stray article
         ("heard in the federal the district court", "heard in the federal district court", "typo"),
         ("unless a another licence applies", "unless another licence applies", "typo"),
