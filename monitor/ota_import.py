@@ -28,6 +28,7 @@ from monitor.archive import is_safe_component
 from monitor.errors import ClauseWatchError
 from monitor.recording import (
     Analysis,
+    ProvisionRows,
     analyse_text,
     ensure_document,
     latest_version,
@@ -180,6 +181,8 @@ def import_repository(
     """Import the repository's history. `workers`: processes analysing versions (clauses, document
     type, change events) while this one writes the store; None picks one per CPU for imports of
     `PARALLEL_MIN_VERSIONS` or more, 0 analyses in this process. The result does not depend on it.
+    Workers are spawned (not forked): a script calling this needs the usual
+    `if __name__ == "__main__":` guard.
     """
     wanted = set(services) if services else None
     file_changes = list_file_changes(repo, wanted)
@@ -203,10 +206,14 @@ def import_repository(
         with store.session() as s:
             doc = ensure_document(s, key[0], key[0], key[1], None, clock())
             prev = latest_version(s, doc.id)
-            provisions = list(
-                s.scalars(
-                    select(Provision).where(Provision.document_id == doc.id).order_by(Provision.id)
-                ).all()
+            provisions = ProvisionRows(
+                list(
+                    s.scalars(
+                        select(Provision)
+                        .where(Provision.document_id == doc.id)
+                        .order_by(Provision.id)
+                    ).all()
+                )
             )
             for n, (_, fc, text, analysis) in enumerate(items, 1):
                 if prev is None or prev.text != text:  # else the commit left this file unchanged
@@ -216,14 +223,34 @@ def import_repository(
                     stats.documents.add(key)
                 if n % BATCH == 0:
                     # a crash loses at most one batch of this document, and a re-run redoes it
+                    provisions.write_last_seen(s)
                     s.commit()
                 done += 1
                 if progress and (done % BATCH == 0 or done == len(todo)):
                     progress(done, len(todo))
+            provisions.write_last_seen(s)  # committed with the document's last batch
     return stats
 
 
 Analysed = tuple[tuple[str, str], FileChange, str, Analysis | None]
+# A version's analysis is determined by its blob and, when it is compared, the previous blob:
+# histories that go back and forth repeat these pairs (a quarter of the GenAI bundle's versions).
+PairKey = tuple[str, str | None]
+_STORED = "stored"  # the previous text is the document's latest stored version (a re-run)
+
+
+def _plan(group: list[FileChange], stored: bool) -> list[PairKey | None]:
+    """Each file change's pair key, None when its blob is the previous one (no new version)."""
+    keys: list[PairKey | None] = []
+    previous = _STORED if stored else None
+    for fc in group:
+        if previous == fc.blob:
+            keys.append(None)
+            continue
+        compare = previous is not None and not fc.technical
+        keys.append((fc.blob, previous if compare else None))
+        previous = fc.blob
+    return keys
 
 
 def _analysed(
@@ -237,73 +264,91 @@ def _analysed(
     Texts are read in chunks of `CHUNK` versions of one document; each chunk is analysed here or,
     with workers, in a process pool that runs at most a few chunks ahead of the caller (memory
     stays bounded). The analysis of a version depends only on its text and the previous one, so
-    where it runs changes nothing.
+    where it runs changes nothing, and a pair of texts seen before in the document is not analysed
+    again: its earlier analysis is kept until its last use.
     """
     ordered = [fc for group in by_doc.values() for fc in group]
     blob_stream = read_blobs(repo, [fc.blob for fc in ordered])
+    Chunk = tuple[tuple[str, str], list[FileChange], list[str], list[PairKey | None], list[bool]]
+    remaining: collections.Counter[PairKey] = collections.Counter()
+    kept: dict[PairKey, Analysis | None] = {}
 
-    def chunks() -> Iterator[tuple[tuple[str, str], list[FileChange], list[str], str | None]]:
+    def chunks() -> Iterator[tuple[Chunk, str | None]]:
         for key, group in by_doc.items():
             previous = latest_texts.get(key)
+            plan = _plan(group, previous is not None)
+            remaining.update(k for k in plan if k is not None)
+            first: set[PairKey] = set()
             for start in range(0, len(group), CHUNK):
                 part = group[start : start + CHUNK]
+                keys = plan[start : start + CHUNK]
+                reuse = [k is not None and k in first for k in keys]
+                first.update(k for k in keys if k is not None)
                 texts = []
                 for fc in part:
                     blob, text = next(blob_stream)
                     assert blob == fc.blob
                     texts.append(text)
-                yield key, part, texts, previous
+                yield (key, part, texts, keys, reuse), previous
                 previous = texts[-1]
 
-    def emit(
-        key: tuple[str, str], part: list[FileChange], texts: list[str], done: list[Analysis | None]
-    ) -> Iterator[Analysed]:
-        for fc, text, analysis in zip(part, texts, done, strict=True):
+    def emit(chunk: Chunk, done: list[Analysis | None]) -> Iterator[Analysed]:
+        key, part, texts, keys, reuse = chunk
+        for fc, text, pair, again, analysis in zip(part, texts, keys, reuse, done, strict=True):
+            if pair is not None:
+                if again:
+                    analysis = kept[pair]
+                remaining[pair] -= 1
+                if remaining[pair] > 0:
+                    kept[pair] = analysis
+                else:
+                    kept.pop(pair, None)
+                    del remaining[pair]
             yield key, fc, text, analysis
 
+    def items(chunk: Chunk) -> list[tuple[str, bool, bool]]:
+        _, part, texts, _, reuse = chunk
+        return [(t, fc.technical, r) for fc, t, r in zip(part, texts, reuse, strict=True)]
+
     if workers <= 0:
-        for key, part, texts, previous in chunks():
-            yield from emit(key, part, texts, analyse_chunk(key[1], previous, _items(part, texts)))
+        for chunk, previous in chunks():
+            yield from emit(chunk, analyse_chunk(chunk[0][1], previous, items(chunk)))
         return
     context = multiprocessing.get_context("spawn")  # no fork of this process's threads
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: collections.deque[
-            tuple[tuple[str, str], list[FileChange], list[str], Future[list[Analysis | None]]]
-        ] = collections.deque()
+        pending: collections.deque[tuple[Chunk, Future[list[Analysis | None]]]]
+        pending = collections.deque()
         source = chunks()
         exhausted = False
         while True:
             while not exhausted and len(pending) < AHEAD * workers:
-                chunk = next(source, None)
-                if chunk is None:
+                nxt = next(source, None)
+                if nxt is None:
                     exhausted = True
                     break
-                key, part, texts, previous = chunk
-                future = pool.submit(analyse_chunk, key[1], previous, _items(part, texts))
-                pending.append((key, part, texts, future))
+                chunk, previous = nxt
+                future = pool.submit(analyse_chunk, chunk[0][1], previous, items(chunk))
+                pending.append((chunk, future))
             if not pending:
                 return
-            key, part, texts, future = pending.popleft()
-            yield from emit(key, part, texts, future.result())
-
-
-def _items(part: list[FileChange], texts: list[str]) -> list[tuple[str, bool]]:
-    return [(text, fc.technical) for fc, text in zip(part, texts, strict=True)]
+            chunk, future = pending.popleft()
+            yield from emit(chunk, future.result())
 
 
 def analyse_chunk(
-    terms_type: str, previous: str | None, items: list[tuple[str, bool]]
+    terms_type: str, previous: str | None, items: list[tuple[str, bool, bool]]
 ) -> list[Analysis | None]:
-    """Analyses of consecutive versions of one document ((text, technical commit) pairs), following
-    the import's rules: a text equal to the previous one is no version (None); the first version
-    and technical upgrades are not compared with anything. Pure; runs in worker processes."""
+    """Analyses of consecutive versions of one document ((text, technical commit, analysed
+    before) triples), following the import's rules: a text equal to the previous one is no version
+    (None); the first version and technical upgrades are not compared with anything. Versions
+    analysed before get None (the caller has their analysis). Pure; runs in worker processes."""
     out: list[Analysis | None] = []
-    for text, technical in items:
+    for text, technical, known in items:
         if previous is not None and previous == text:
             out.append(None)
             continue
         compare = previous is not None and not technical
-        out.append(analyse_text(text, terms_type, previous if compare else None))
+        out.append(None if known else analyse_text(text, terms_type, previous if compare else None))
         previous = text
     return out
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -168,24 +169,28 @@ def test_not_a_repository_is_a_clear_error(tmp_path: Path) -> None:
     assert "not a git repository" in result.stderr
 
 
-def test_worker_processes_change_nothing(tmp_path: Path) -> None:
-    """Versions analysed in worker processes give the same store as versions analysed in-process."""
-    from monitor.ota_import import import_repository
+def test_worker_processes_and_reused_analyses_change_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Versions analysed in worker processes, or not analysed again when a history returns to an
+    earlier pair of texts, give the same store as versions each analysed by record_version."""
+    from monitor import ota_import
     from monitor.pipeline import utc_now
     from monitor.store import Provision
 
     repo = build_repo(tmp_path)
-    for i, days in enumerate([60, 45, 30, 60, 45], start=6):
+    states = [(60, 7), (45, 7), (60, 7), (45, 7), (30, 14), (60, 7), (45, 7), (45, 10)]
+    for i, (days, notice) in enumerate(states, start=1):
         commit(
             repo,
-            TERMS.format(days=days, notice=7 + i),
+            TERMS.format(days=days, notice=notice),
             "Record new changes of Acme Terms of Service",
-            f"2024-{i:02d}-01T10:00:00Z",
+            f"2024-06-{i:02d}T10:00:00Z",
         )
 
-    def dump(workers: int) -> list[object]:
-        store = Store(f"sqlite:///{tmp_path}/w{workers}.sqlite3")
-        import_repository(store, repo, clock=utc_now, workers=workers)
+    def dump(name: str, workers: int) -> list[object]:
+        store = Store(f"sqlite:///{tmp_path}/{name}.sqlite3")
+        ota_import.import_repository(store, repo, clock=utc_now, workers=workers)
         with store.session() as s:
             versions = s.scalars(select(Version).order_by(Version.id)).all()
             changes = s.scalars(select(Change).order_by(Change.id)).all()
@@ -205,5 +210,10 @@ def test_worker_processes_change_nothing(tmp_path: Path) -> None:
                 ],
             ]  # fmt: skip
 
-    in_process = dump(0)
-    assert in_process[1] and in_process == dump(2)
+    in_process = dump("in-process", 0)
+    assert len(in_process[0]) == 12 and in_process[1]
+    assert any(c[2] == "flapping" for c in in_process[1])
+    assert in_process == dump("workers", 2)
+    with monkeypatch.context() as m:  # every version analysed by record_version itself
+        m.setattr(ota_import, "analyse_chunk", lambda _t, _p, items: [None] * len(items))
+        assert in_process == dump("reference", 0)
