@@ -22,11 +22,13 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from diff_match_patch import diff_match_patch
 
-from monitor.editorial import editorial_kind, normalise, normalise_many
+from monitor.editorial import editorial_kind as _editorial_kind
+from monitor.editorial import normalise, normalise_many
 from monitor.models import ChangeEvent, ClassifiedClause, Excerpt, Fact, FactDelta
 
 __all__ = [
@@ -174,6 +176,32 @@ _WORD_TOKEN_RE = re.compile(r"\s+|\w+|[^\w\s]")
 
 def word_diff(old: str, new: str, *, timeout: float = 0.1) -> list[tuple[int, str]]:
     """Word-level diff-match-patch ops (op in -1/0/1); ops 0/-1 rebuild `old`, 0/1 rebuild `new`."""
+    return list(_word_diff(old, new, timeout))
+
+
+# Pure functions of their texts, kept by value: a history's versions repeat the same block pairs.
+@lru_cache(maxsize=8192)
+def _word_diff(old: str, new: str, timeout: float) -> tuple[tuple[int, str], ...]:
+    return tuple(_word_diff_uncached(old, new, timeout=timeout))
+
+
+@lru_cache(maxsize=8192)
+def editorial_kind(old: str, new: str) -> str | None:
+    return _editorial_kind(old, new)
+
+
+@lru_cache(maxsize=8192)
+def _facts_of_passage(text: str, categories: tuple[str, ...]) -> tuple[Fact, ...]:
+    from monitor.clauses.facts import extract_facts
+
+    return tuple(extract_facts(text, list(categories)))
+
+
+def _cached_fact_reader(text: str, categories: list[str]) -> list[Fact]:
+    return list(_facts_of_passage(text, tuple(categories)))
+
+
+def _word_diff_uncached(old: str, new: str, *, timeout: float = 0.1) -> list[tuple[int, str]]:
     if old == new:
         return [(0, old)] if old else []
     dmp = diff_match_patch()
@@ -269,10 +297,10 @@ FactReader = Callable[[str, list[str]], list[Fact]]
 
 def _auto_fact_reader() -> FactReader | None:
     try:
-        from monitor.clauses.facts import extract_facts
+        from monitor.clauses.facts import extract_facts  # noqa: F401 (availability check)
     except ImportError:  # clauses package unavailable: clause facts only
         return None
-    return extract_facts
+    return _cached_fact_reader
 
 
 def _span_facts(
