@@ -1,6 +1,6 @@
 """Unfair-clause detection on CLAUDETTE, cross-validated by service, plus a speed benchmark.
 
-Usage: .venv/bin/python benchmarks/eval_claudette.py [CLAUDETTE_DIR] [--folds 10]
+Usage: .venv/bin/python benchmarks/eval_claudette.py [CLAUDETTE_DIR] [--folds 5]
 
 The clause model is retrained in every fold with the training script's code; test services are never
 seen in training or threshold tuning. A category predicted with unfair=False counts as not
@@ -104,7 +104,7 @@ def main() -> None:
     ap.add_argument(
         "data", nargs="?", default=str(ROOT.parent / "shared" / "data" / "claudette-en")
     )
-    ap.add_argument("--folds", type=int, default=10)
+    ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--skip-cv", action="store_true", help="only run the speed benchmark")
     args = ap.parse_args()
     if not args.skip_cv:

@@ -5,9 +5,24 @@ Offline only (scikit-learn). Usage:
 
 Positive example of a category = the sentence carries its code with degree 2 or 3 (degree-1, fair,
 examples of the category are negatives). Features are the runtime features
-(``monitor.clauses.model.count_features``: TF-IDF word uni/bigrams + char 3-5-grams). Per-category
-thresholds are tuned on out-of-fold margins of an inner cross-validation grouped by service, so an
-outer evaluation (benchmarks/eval_claudette.py) never sees test services while tuning.
+(``monitor.clauses.model.count_features``: TF-IDF word uni/bigrams + char 3-5-grams), one
+class-balanced linear SVM per category. The unfair threshold is the SVM's own margin 0. Thresholds
+tuned per category on out-of-fold margins of an inner cross-validation grouped by service (still
+available with ``--inner-folds 3``; the outer evaluation never sees test services while tuning) did
+not do better on unseen services: macro-F1 0.669 tuned vs 0.667 at margin 0 with this script
+(5 outer folds), 0.664-0.667 tuned vs 0.675 at margin 0 on the whole min_df=2 vocabulary; an
+F1-optimal threshold on some services does not transfer to others. Margin 0 is kept as simpler
+and four times faster to train.
+
+Measured under the same grouped 5-fold protocol and not kept (macro-F1 of the unrestricted
+SVM at margin 0: 0.675): logistic regression C=3/10/30 (0.647/0.664/0.665); SVM C=0.25/1
+(0.674/0.667); word block only (0.665) or character block only (0.621); class weights 3 or 10
+instead of balanced (0.642/0.668); previous/next-sentence or section-heading n-grams as extra
+blocks (0.668-0.681, within noise); rule hits as features (0.659-0.663); a logistic stacker over
+inner out-of-fold margins, rule hits and neighbours' margins (0.605-0.643); 10 SVMs bagged over
+services (0.674); per-service sample weights (0.672-0.674); on the word block alone (0.665):
+1-3-grams 0.661, binary tf 0.655, max_df 0.5 0.664, digits normalised 0.667, NB-SVM weighting
+0.616-0.647; mean-pooled static WordLlama embeddings alone (logistic regression) 0.41. Keeping all 57k features instead of 30k: 0.673 vs 0.667, twice the file.
 """
 
 from __future__ import annotations
@@ -48,7 +63,8 @@ SCALES = {"w": 1.0, "c": 1.0}  # weight of each normalised block
 # runtime computes word by word from cached per-word sums (see LinearModel._score_raw)
 SUBLINEAR = {"w": True, "c": False}
 MAX_FEATURES = 30_000  # exported vocabulary (both blocks), chosen by weight after the first fit
-SHRINK = 0.5  # tuned thresholds are noisy across services: move them halfway back to 0
+SHRINK = 0.5  # with --inner-folds: tuned thresholds are noisy, move them halfway back to 0
+INNER_FOLDS = 0  # 0: unfair at margin >= 0 (see the module docstring)
 LOW_MARGIN = 0.5  # category recognised (maybe fair) this far below the unfair threshold
 
 
@@ -194,9 +210,9 @@ def train(
     feats: Sequence[dict[str, Counter[str]]],
     labels: np.ndarray,
     groups: Sequence[str],
-    inner_folds: int = 3,
+    inner_folds: int = INNER_FOLDS,
 ) -> LinearModel:
-    """One linear SVM per category over TF-IDF word + char n-grams; thresholds on inner folds."""
+    """One linear SVM per category over TF-IDF word + char n-grams; thresholds 0 or inner-tuned."""
     n_cat = labels.shape[1]
     counts = _Counts(feats)
     # inner out-of-fold margins for threshold tuning (vocabulary and idf fit on inner train only)
@@ -263,10 +279,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data", nargs="?", default=str(DEFAULT_DATA))
     ap.add_argument("--out", default=str(ROOT / "monitor" / "data" / "clause_model.json"))
+    ap.add_argument(
+        "--inner-folds",
+        type=int,
+        default=INNER_FOLDS,
+        help="tune per-category thresholds on this many inner folds grouped by service (0: margin 0)",
+    )
     args = ap.parse_args()
     corpus = load_claudette(Path(args.data))
     feats = sentence_features(corpus.sentences)
-    model = train(feats, corpus.labels, corpus.groups)
+    model = train(feats, corpus.labels, corpus.groups, inner_folds=args.inner_folds)
     Path(args.out).write_text(json.dumps(model.to_json(), separators=(",", ":")), "utf-8")
     size = Path(args.out).stat().st_size
     nfeat = sum(len(v) for v in model.vocab.values())
