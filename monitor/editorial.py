@@ -71,8 +71,13 @@ _AUTOLINK_RE = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
 _ESCAPED_ANCHOR_RE = re.compile(
     r'\\?\[a ?href=\\?"[^"\n]*\\?"\\?\]([^\[\n]*?)\\?\[/a\\?\]', re.IGNORECASE
 )
+# a URL's scheme and "www.": the same as r"\b(?:(?:https?|mailto):(?://)?(?:www\.)?|www\.(?=...))"
+# case-insensitively, written to start on one of six letters because it runs over every whole
+# document (about twice as fast)
 _URL_PREFIX_RE = re.compile(
-    r"\b(?:(?:https?|mailto):(?://)?(?:www\.)?|www\.(?=[\w-]+\.))", re.IGNORECASE
+    r"[hHmMwW](?:(?<![\w][hH])(?<=[hH])[tT][tT][pP][sS]?:(?://)?(?:[wW]{3}\.)?"
+    r"|(?<![\w][mM])(?<=[mM])[aA][iI][lL][tT][oO]:(?://)?(?:[wW]{3}\.)?"
+    r"|(?<![\w][wW])(?<=[wW])[wW]{2}\.(?=[\w-]+\.))"
 )
 _HEADING_RE = re.compile(r"(?m)^ {0,3}#{1,6}(?:[ \t]+|$)")
 _CLOSING_HASHES_RE = re.compile(r"(?m)#+[ \t]*$")
@@ -86,7 +91,9 @@ _BLOCKQUOTE_RE = re.compile(r"(?m)^[ \t]*>[ \t]?")
 # apostrophes and hyphens join words; digit separators survive; other punctuation splits words
 _JOINERS_RE = re.compile(r"['-](?<=\w['-])(?=\w)")
 _DIGIT_SEP_RE = re.compile(r"[.,:/](?<=\d[.,:/])(?=\d)")
-_ABBREVIATION_RE = re.compile(r"(?<![\w.])(?:[^\W\d_]\.){2,}")
+# single letters with dots, "l.l.c.": matched from the first dot (a literal start is searched far
+# faster) with the letter before it checked behind
+_ABBREVIATION_RE = re.compile(r"\.(?<=(?<![\w.])[^\W\d_]\.)(?:[^\W\d_]\.)+")
 _ASCII_PUNCT_TABLE = {ord(c): " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"}
 _PUNCT_RE = re.compile(r"[^\w\s\u0000\u0001]|_")  # \u0001 separates normalise_many parts
 
@@ -109,7 +116,8 @@ def _invisible(text: str) -> str:
 
 def _links(text: str) -> str:
     if "[" in text:
-        text = _ESCAPED_ANCHOR_RE.sub(r"\1", text)
+        if "[/a" in text:
+            text = _ESCAPED_ANCHOR_RE.sub(r"\1", text)
         text = _LINK_RE.sub(r"\1", text)
         text = _REF_LINK_RE.sub(r"\1", text)
         text = _REF_DEF_RE.sub("", text)
