@@ -219,3 +219,46 @@ def test_runtime_scorer_matches_tfidf_formula() -> None:
             expect[j] += sum(v * vocab[block][f][j + 1] for f, v in vals.items()) / norm
     got = m.margins(toks)
     assert all(abs(a - b) < 1e-9 for a, b in zip(got, expect, strict=True))
+
+
+def test_batch_scorer_matches_clause_scorer() -> None:
+    """score_many (numpy, a document's new clauses at once) gives score()'s margins and the same
+    explanations, including clauses with no known n-gram and repeated words and bigrams."""
+    from monitor.clauses.model import load_model, tokenize
+
+    model = load_model()
+    assert model is not None
+    texts = [
+        "We may terminate your account at any time, for any reason, without notice.",
+        "Any dispute shall be resolved by binding arbitration administered by JAMS.",
+        "",
+        "zzzqx qqqzz",
+        "We may may change these terms terms at any time; we may change them again.",
+        "These Terms are governed by the laws of the State of California.",
+    ]
+    toks = [tokenize(t.lower()) for t in texts]
+    many = model.score_many(toks)
+    for tk, batch in zip(toks, many, strict=True):
+        one = model.score(tk)
+        assert all(abs(a - b) < 1e-9 for a, b in zip(batch.margins, one.margins, strict=True))
+        for j in range(len(model.categories)):
+            assert model.explain(batch, j) == model.explain(one, j)
+
+
+def test_document_batch_matches_single_clauses() -> None:
+    from monitor.clauses import clear_cache
+
+    doc = (
+        "# Terms\n\n## 1. Changes\n\nWe may change these Terms at any time without notice.\n\n"
+        "## 2. Law\n\nThese Terms are governed by the laws of England and Wales.\n\n"
+        "## 3. Disputes\n\nAll disputes will be resolved by binding arbitration (AAA), and you "
+        "waive any class action. You may opt out within 30 days.\n"
+    )
+    clear_cache()
+    batch = extract_provisions(doc)
+    singles = []
+    for cc in batch:
+        clear_cache()
+        singles.append(classify_text(cc.clause.text))
+    assert [(c.categories, c.facts) for c in batch] == [(c.categories, c.facts) for c in singles]
+    assert len(batch) >= 3

@@ -15,10 +15,13 @@ Public API::
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterable
 from functools import lru_cache
 
-from monitor.clauses.classify import analyse
+from monitor.clauses.classify import analyse_many
 from monitor.clauses.doctype import DocTypeResult, check_document_type
 from monitor.clauses.facts import extract_facts
 from monitor.clauses.segment import segment
@@ -42,26 +45,56 @@ __all__ = [
 
 
 # The history importer and the checker classify the same clause texts over thousands of versions:
-# classification depends on the text alone, so it is cached (bounded, thread-safe: lru_cache locks
-# its bookkeeping, and the cached values are immutable tuples of frozen dataclasses).
+# classification depends on the text alone, so it is cached (bounded LRU; the lock guards only
+# the bookkeeping, and the cached values are immutable tuples of frozen dataclasses). A
+# document's new clauses are classified together, so the model scores them in one batch.
 CLASSIFY_CACHE_SIZE = 16384
 
-
-@lru_cache(maxsize=CLASSIFY_CACHE_SIZE)
-def _classify_cached(text: str) -> tuple[tuple[Classification, ...], tuple[Fact, ...]]:
-    cats = analyse(text).categories
-    facts = extract_facts(text, cats) if cats else []
-    return tuple(cats), tuple(facts)
+_Result = tuple[tuple[Classification, ...], tuple[Fact, ...]]
+_CACHE: OrderedDict[str, _Result] = OrderedDict()
+_LOCK = threading.Lock()
 
 
-def _classify_clause(clause: Clause) -> ClassifiedClause:
-    cats, facts = _classify_cached(clause.text)
+def _classify_texts(texts: Iterable[str]) -> dict[str, _Result]:
+    """Categories and facts of each distinct text, from the cache or classified together."""
+    out: dict[str, _Result] = {}
+    missing: dict[str, None] = {}
+    with _LOCK:
+        for text in texts:
+            if text in out:
+                continue
+            got = _CACHE.get(text)
+            if got is None:
+                missing[text] = None
+            else:
+                _CACHE.move_to_end(text)
+                out[text] = got
+    if not missing:
+        return out
+    new: dict[str, _Result] = {}
+    for text, analysis in zip(missing, analyse_many(list(missing)), strict=True):
+        cats = analysis.categories
+        facts = extract_facts(text, cats) if cats else []
+        new[text] = (tuple(cats), tuple(facts))
+    with _LOCK:
+        for text, got in new.items():
+            _CACHE[text] = got
+            _CACHE.move_to_end(text)
+        while len(_CACHE) > CLASSIFY_CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    out.update(new)
+    return out
+
+
+def _classified(clause: Clause, result: _Result) -> ClassifiedClause:
+    cats, facts = result
     return ClassifiedClause(clause, list(cats), list(facts))
 
 
 def clear_cache() -> None:
     """Forget cached classifications (after swapping the model or the rules)."""
-    _classify_cached.cache_clear()
+    with _LOCK:
+        _CACHE.clear()
 
 
 def extract_provisions(text: str, terms_type: str = "") -> list[ClassifiedClause]:
@@ -69,18 +102,20 @@ def extract_provisions(text: str, terms_type: str = "") -> list[ClassifiedClause
 
     ``terms_type`` is accepted for future per-type tuning; classification does not depend on it.
     """
+    clauses = segment(text)
+    results = _classify_texts(dict.fromkeys(c.text for c in clauses))
     out: list[ClassifiedClause] = []
-    for clause in segment(text):
-        cc = _classify_clause(clause)
-        if cc.categories:
-            out.append(cc)
+    for clause in clauses:
+        result = results[clause.text]
+        if result[0]:
+            out.append(_classified(clause, result))
     return out
 
 
 def classify_text(line: str) -> ClassifiedClause:
     """Classify free text as one clause (offsets relative to ``line``)."""
     clause = Clause(0, (), line, 0, len(line))
-    return _classify_clause(clause)
+    return _classified(clause, _classify_texts((line,))[line])
 
 
 # ---------------------------------------------------------------- identity

@@ -18,7 +18,7 @@ from monitor.clauses.model import LinearModel, Scored, load_model, tokenize
 from monitor.clauses.rules import RULES_BY_TRIGGER, Rule
 from monitor.models import Classification
 
-__all__ = ["ClauseAnalysis", "analyse", "classify", "fired_rules"]
+__all__ = ["ClauseAnalysis", "analyse", "analyse_many", "classify", "fired_rules"]
 
 MIN_RULE_WEIGHT = 0.55  # a category needs one rule at least this strong (weaker rules only support)
 _SENTINEL: LinearModel | None = None
@@ -62,7 +62,26 @@ def analyse(text: str, model: LinearModel | None | object = _DEFAULT) -> ClauseA
     """Classify one clause's text. ``model`` overrides the packaged model (None: rules only)."""
     lin: LinearModel | None = load_model() if model is _DEFAULT else model  # type: ignore[assignment]
     lower = text.lower()
-    tokens = tokenize(lower)
+    return _analyse(lower, tokenize(lower), lin, None)
+
+
+def analyse_many(texts: Sequence[str]) -> list[ClauseAnalysis]:
+    """:func:`analyse` for many clauses with the packaged model, their margins computed together."""
+    lin = load_model()
+    lowers = [t.lower() for t in texts]
+    tokens = [tokenize(low) for low in lowers]
+    if lin is None:
+        return [_analyse(low, toks, None, None) for low, toks in zip(lowers, tokens, strict=True)]
+    scored = lin.score_many(tokens)
+    return [
+        _analyse(low, toks, lin, sc) for low, toks, sc in zip(lowers, tokens, scored, strict=True)
+    ]
+
+
+def _analyse(
+    lower: str, tokens: list[str], lin: LinearModel | None, scored: Scored | None
+) -> ClauseAnalysis:
+    """Classify a lower-cased clause; ``scored``: its model scores when already computed."""
     fired = fired_rules(lower, tokens)
 
     by_cat: dict[str, list[Rule]] = {}
@@ -71,9 +90,9 @@ def analyse(text: str, model: LinearModel | None | object = _DEFAULT) -> ClauseA
 
     margins: dict[str, tuple[float, float, float]] = {}
     col: dict[str, int] = {}
-    scored: Scored | None = None
     if lin is not None:
-        scored = lin.score(tokens)
+        if scored is None:
+            scored = lin.score(tokens)
         ms = scored.margins
         for j, low in enumerate(lin.low_thresholds):
             cat = lin.categories[j]

@@ -309,6 +309,32 @@ _NO_CARRY = re.compile(
 
 _DIGIT = re.compile(r"\d")
 _UNIT_WORD = re.compile(r"hour|day|week|month|year", re.I)
+# Cheap substring gates for ASCII text (most clauses): a regex that cannot match is not run. They
+# are exact only where str.lower() agrees with re.I case folding, i.e. for ASCII text (re.I also
+# folds e.g. "\u017f" to "s" and "\u212a" to "k"), so non-ASCII text skips the gates.
+_UNIT_WORDS = ("hour", "day", "week", "month", "year")
+# _MONEY needs a currency symbol or code (first two branches) or a currency word (last two)
+_MONEY_WORDS = ("$", "usd", "eur", "gbp", "chf", "cad", "aud", "dollar", "pound")
+# _ORD_DURATION needs an ordinal: a word below or a digit ("30th"), and a unit other than hours
+_ORD_WORDS = (
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "eighteenth",
+    "thirtieth",
+    "sixtieth",
+    "ninetieth",
+)
+_CONC_WORDS = ("concurren", "simultaneous", "parallel", "at the same time", "at once")
 
 
 def parse_number(text: str) -> float | None:
@@ -399,9 +425,13 @@ def extract_facts(text: str, categories: Sequence[Classification | str] = ()) ->
     facts: list[Fact] = []
     has_digit = _DIGIT.search(text) is not None
     lower = text.lower()
+    ascii_ = text.isascii()
 
     # ---- durations
-    has_unit = _UNIT_WORD.search(text) is not None
+    if ascii_:
+        has_unit = any(u in lower for u in _UNIT_WORDS)
+    else:
+        has_unit = _UNIT_WORD.search(text) is not None
     for m in _DURATION.finditer(text) if has_unit else ():
         num = m.group("paren") or m.group("num")
         value = parse_number(num)
@@ -420,7 +450,12 @@ def extract_facts(text: str, categories: Sequence[Classification | str] = ()) ->
             )
             continue
         facts.append(Fact("duration", name, round(days, 3), "days", m.group(0)))
-    for m in _ORD_DURATION.finditer(text) if has_unit else ():
+    has_ord = has_unit and (
+        not ascii_
+        or (has_digit or any(w in lower for w in _ORD_WORDS))
+        and any(u in lower for u in _UNIT_WORDS[1:])
+    )
+    for m in _ORD_DURATION.finditer(text) if has_ord else ():
         value = float(m.group("paren")) if m.group("paren") else _ordinal(m.group("ord"))
         if value is None:
             continue
@@ -453,7 +488,9 @@ def extract_facts(text: str, categories: Sequence[Classification | str] = ()) ->
         facts.append(Fact("duration", "notice_period", 0.0, "days", wm.group(0)))
 
     # ---- money
-    if has_digit or "dollar" in lower or "euro" in lower or "pound" in lower:
+    if (has_digit or "dollar" in lower or "euro" in lower or "pound" in lower) and (
+        not ascii_ or any(w in lower for w in _MONEY_WORDS)
+    ):
         money_name = "liability_cap" if "limitation_of_liability" in cats else "amount"
         for m in _MONEY.finditer(text):
             if m.group("amt"):
@@ -474,15 +511,21 @@ def extract_facts(text: str, categories: Sequence[Classification | str] = ()) ->
                 continue
             facts.append(Fact("money", money_name, amount, cur, m.group(0)))
     if "limitation_of_liability" in cats:
-        fm = _FEES_PAID.search(text)
-        if fm and re.search(r"liab|exceed|limited to|greater|lesser", lower):
+        fm = (
+            _FEES_PAID.search(text)
+            if re.search(r"liab|exceed|limited to|greater|lesser", lower)
+            else None
+        )
+        if fm:
             months = next((f.value for f in facts if f.name == "liability_cap_months"), None)
             formula = "fees_paid" + (f"_{int(float(months))}_months" if months is not None else "")
             facts.append(Fact("money", "liability_cap_formula", formula, "", fm.group(0).strip()))
 
     # ---- counts and rates
     if has_digit or "concurrent" in lower or "simultaneous" in lower:
-        conc_clause = "concurrency_limit" in cats or _CONC_WORD.search(text) is not None
+        conc_clause = "concurrency_limit" in cats or (
+            any(w in lower for w in _CONC_WORDS) if ascii_ else _CONC_WORD.search(text) is not None
+        )
         if conc_clause:
             for m in _CONCURRENT.finditer(text):
                 span = m.group(0)
@@ -520,7 +563,7 @@ def extract_facts(text: str, categories: Sequence[Classification | str] = ()) ->
             bm = pat.search(text)
             if bm:
                 facts.append(Fact("body", "arbitration_body", body, "", bm.group(0)))
-    if "choice_of_law" in cats or (_LAW_CONTEXT.search(text) and "law" in lower):
+    if "choice_of_law" in cats or ("law" in lower and _LAW_CONTEXT.search(text)):
         seen: set[str] = set()
         for m in _LAW.finditer(text):
             code = _place_code(m.group("place"))

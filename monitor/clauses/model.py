@@ -1,7 +1,8 @@
 """A small linear model over TF-IDF word and character n-grams, loaded from JSON, scored in pure Python.
 
 The weights are produced offline by ``scripts/train_clause_model.py`` (scikit-learn) and stored in
-``monitor/data/clause_model.json``; nothing here imports scikit-learn, numpy or pickle.
+``monitor/data/clause_model.json``; nothing here imports scikit-learn or pickle, and numpy is
+imported only to score many clauses at once (:meth:`LinearModel.margins_many`).
 
 Features (shared with the training script through :func:`count_features`), in two blocks:
 
@@ -27,12 +28,13 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from itertools import compress
 from operator import itemgetter
+from typing import Any
 
 __all__ = [
     "CLAUDETTE_CODES",
@@ -47,6 +49,7 @@ TOKEN = re.compile(r"[a-z0-9]+")
 FORMAT = "clausewatch-tfidf-2"
 BLOCKS = ("w", "c")
 CHAR_MIN, CHAR_MAX = 3, 5
+WORD_TABLE_SIZE = 200_000  # words kept in the batch scorer's table before it restarts
 
 # CLAUDETTE category code -> taxonomy id
 CLAUDETTE_CODES: dict[str, str] = {
@@ -103,6 +106,10 @@ def multi_sub(tf: int) -> float:
     return _SUBLIN[tf] if tf < len(_SUBLIN) else 1.0 + math.log(tf)
 
 
+# (block, feature names, their rows: a list of tuples, or a numpy array from score_many, ...)
+_Hit = tuple[str, list[str], Any, dict[str, float], float]
+
+
 @dataclass
 class Scored:
     """Margins of one clause plus what produced them (reused to explain a decision)."""
@@ -111,15 +118,24 @@ class Scored:
     # per block: (block, feature names, their idf * weight rows, sublinear tf of the features that
     # occur more than once, norm); for a raw-tf character block the names are the clause's words
     # and the rows their per-word sums
-    hits: list[tuple[str, list[str], list[tuple[float, ...]], dict[str, float], float]]
+    hits: list[_Hit]
     tokens: Sequence[str] = ()
+    # margins_many: builds ``hits`` when a decision is first explained
+    lazy_hits: (
+        Callable[
+            [], list[tuple[str, list[str], Sequence[Sequence[float]], dict[str, float], float]]
+        ]
+        | None
+    ) = None
 
 
 @dataclass
 class LinearModel:
     categories: list[str]  # taxonomy ids, one weight column each
     # block -> feature -> [idf, w_cat0, w_cat1, ...]
-    vocab: dict[str, dict[str, list[float]]]
+    # (tuples from JSON: they hold only floats, so the garbage collector stops tracking them,
+    # and its full collections no longer walk tens of thousands of rows)
+    vocab: Mapping[str, Mapping[str, Sequence[float]]]
     bias: list[float]
     thresholds: list[float]  # margin at or above which the clause is unfair in that category
     low_thresholds: list[float]  # margin at or above which the category is recognised at all
@@ -132,6 +148,9 @@ class LinearModel:
     def __post_init__(self) -> None:
         self._idf = {b: {f: r[0] for f, r in v.items()} for b, v in self.vocab.items()}
         self._word_cache: dict[tuple[str, str], tuple[tuple[float, ...], float]] = {}
+        self._word_ids: dict[str, int] = {}  # word -> row of _word_table (margins_many)
+        self._word_table: Any = None  # numpy array, created on first use
+        self._word_array: tuple[dict[str, int], Any] | None = None
         # Most n-grams occur once in a clause (sublinear tf 1), so store idf * weight rows and
         # idf squared: a clause's margins are then column sums of looked-up rows (C-level
         # map/zip/sum), with a correction only for the few n-grams that occur more than once.
@@ -143,7 +162,7 @@ class LinearModel:
 
     def score(self, tokens: Sequence[str]) -> Scored:
         out = list(self.bias)
-        hits: list[tuple[str, list[str], list[tuple[float, ...]], dict[str, float], float]] = []
+        hits: list[_Hit] = []
         for block in BLOCKS:
             pw = self._rows.get(block)
             if not pw:
@@ -183,7 +202,7 @@ class LinearModel:
         block: str,
         tokens: Sequence[str],
         out: list[float],
-        hits: list[tuple[str, list[str], list[tuple[float, ...]], dict[str, float], float]],
+        hits: list[_Hit],
     ) -> None:
         """A raw-tf character block, scored word by word.
 
@@ -233,16 +252,175 @@ class LinearModel:
     def margins(self, tokens: Sequence[str]) -> list[float]:
         return self.score(tokens).margins
 
+    def score_many(self, token_lists: Sequence[Sequence[str]]) -> list[Scored]:
+        """:meth:`score` for many clauses at once (a document's new clauses), vectorised with numpy.
+
+        The same numbers as :meth:`score` up to the order of floating-point additions (a few
+        units in the last place; :meth:`score` itself sums n-grams in string-hash order, which
+        differs between processes). Layouts other than sublinear word n-grams plus raw-tf
+        character n-grams, and a missing numpy, fall back to :meth:`score` clause by clause.
+        """
+        fast = (
+            set(self.vocab) == set(BLOCKS)
+            and self.sublinear.get("w", True)
+            and not self.sublinear.get("c", True)
+        )
+        try:
+            import numpy as np
+        except ImportError:  # pragma: no cover - numpy is a dependency
+            fast = False
+        if not fast or len(token_lists) < 2:
+            return [self.score(t) for t in token_lists]
+        n = len(token_lists)
+        k = len(self.bias)
+        table = self._table()
+        wid = self._word_ids
+        windex, warray = self._word_block()
+        words: list[str] = []
+        tfs: list[int] = []
+        seg: list[int] = []
+        bigrams: list[str] = []
+        btfs: list[int] = []
+        bseg: list[int] = []
+        wstart = [0]
+        bstart = [0]
+        for i, tokens in enumerate(token_lists):
+            c = Counter(tokens)
+            words.extend(c)
+            tfs.extend(c.values())
+            seg.extend([i] * len(c))
+            pairs = Counter(
+                filter(windex.__contains__, map(" ".join, zip(tokens, tokens[1:], strict=False)))
+            )
+            bigrams.extend(pairs)
+            btfs.extend(pairs.values())
+            bseg.extend([i] * len(pairs))
+            wstart.append(len(words))
+            bstart.append(len(bigrams))
+        missing = [w for w in dict.fromkeys(words) if w not in wid]
+        if len(wid) + len(missing) > WORD_TABLE_SIZE:  # full: restart with this batch's words
+            wid.clear()
+            missing = list(dict.fromkeys(words))
+        if missing:
+            table = self._add_words(missing)
+        ids = np.fromiter(map(wid.__getitem__, words), np.intp, len(words))
+        tf = np.asarray(tfs, dtype=np.float64)
+        segs = np.asarray(seg, dtype=np.intp)
+        rows = table[ids]
+        sub = 1.0 + np.log(tf)
+        # word block: unigrams (from the word table) and bigrams, sublinear tf, L2 norm
+        acc_w = np.zeros((n, k))
+        acc_c = np.zeros((n, k))
+        _add_segments(acc_w, segs, rows[:, :k] * sub[:, None])
+        sq_w = np.bincount(segs, rows[:, k] * sub * sub, minlength=n)
+        brows = warray[:0, :k]
+        if bigrams:
+            bsub = 1.0 + np.log(np.asarray(btfs, dtype=np.float64))
+            bsegs = np.asarray(bseg, dtype=np.intp)
+            bids = np.fromiter(map(windex.__getitem__, bigrams), np.intp, len(bigrams))
+            brows = warray[bids, :k]
+            bidf2 = warray[bids, k]
+            _add_segments(acc_w, bsegs, brows * bsub[:, None])
+            sq_w += np.bincount(bsegs, bidf2 * bsub * bsub, minlength=n)
+        # character block: per-word sums, raw tf, normaliser sqrt(sum tf * idf^2)
+        _add_segments(acc_c, segs, rows[:, k + 1 : 2 * k + 1] * tf[:, None])
+        sq_c = np.bincount(segs, rows[:, 2 * k + 1] * tf, minlength=n)
+        norm_w = np.divide(
+            self.scales.get("w", 1.0), np.sqrt(sq_w), out=np.zeros(n), where=sq_w > 0
+        )
+        norm_c = np.divide(
+            self.scales.get("c", 1.0), np.sqrt(sq_c), out=np.zeros(n), where=sq_c > 0
+        )
+        out = np.asarray(self.bias) + acc_w * norm_w[:, None] + acc_c * norm_c[:, None]
+        margins: list[list[float]] = out.tolist()
+        nws: list[float] = norm_w.tolist()
+        ncs: list[float] = norm_c.tolist()
+        in_w = rows[:, k] > 0  # words that are word-block features
+        in_c = rows[:, 2 * k + 1] > 0  # words with known character n-grams
+        crows = rows[:, k + 1 : 2 * k + 1] * tf[:, None]
+
+        def hits_of(i: int) -> Callable[[], list[_Hit]]:
+            def hits() -> list[_Hit]:
+                # as in score(): word-block rows without the tf factor, character rows times tf
+                # (arrays, one row per feature: explain() reads one column)
+                a, b = wstart[i], wstart[i + 1]
+                out: list[_Hit] = []
+                if nws[i] > 0:
+                    sel = np.flatnonzero(in_w[a:b]) + a
+                    names = [words[j] for j in sel.tolist()] + bigrams[bstart[i] : bstart[i + 1]]
+                    wr = np.concatenate((rows[sel, :k], brows[bstart[i] : bstart[i + 1]]))
+                    out.append(("w", names, wr, {}, nws[i]))
+                if ncs[i] > 0:
+                    sel = np.flatnonzero(in_c[a:b]) + a
+                    out.append(("c", [words[j] for j in sel.tolist()], crows[sel], {}, ncs[i]))
+                return out
+
+            return hits
+
+        return [Scored(margins[i], [], token_lists[i], hits_of(i)) for i in range(len(token_lists))]
+
+    def _word_block(self) -> tuple[dict[str, int], Any]:
+        """The word block as an array (rows: idf * weights, then idf^2) and its feature index."""
+        got = self._word_array
+        if got is None:
+            import numpy as np
+
+            names = list(self._rows["w"])
+            arr = np.asarray([(*self._rows["w"][f], self._idf2["w"][f]) for f in names])
+            got = self._word_array = ({f: i for i, f in enumerate(names)}, arr)
+        return got
+
+    def _table(self) -> Any:
+        """Per-word rows for :meth:`margins_many`: the word's unigram idf * weight row and idf^2,
+        then the sums of its character n-grams' rows and idf^2 (grown as words are seen)."""
+        table = self._word_table
+        if table is None:
+            import numpy as np
+
+            table = self._word_table = np.zeros((0, 2 * len(self.bias) + 2))
+        return table
+
+    def _add_words(self, words: list[str]) -> Any:
+        import numpy as np
+
+        k = len(self.bias)
+        wid = self._word_ids
+        table = self._table()
+        new = np.zeros((len(words), 2 * k + 2))
+        rows_w = self._rows["w"]
+        idf2_w = self._idf2["w"]
+        for i, tok in enumerate(words):
+            row = rows_w.get(tok)
+            if row is not None:
+                new[i, :k] = row
+                new[i, k] = idf2_w[tok]
+            vec, s = self._word_vec("c", tok)
+            if s:
+                new[i, k + 1 : 2 * k + 1] = vec
+                new[i, 2 * k + 1] = s
+        start = len(wid)
+        table = self._word_table = np.concatenate([table[:start], new])
+        for i, tok in enumerate(words):
+            wid[tok] = start + i
+        return table
+
     def explain(self, scored: Scored, category: int, k: int = 3) -> list[str]:
         """The ``k`` n-grams that push category ``category`` towards unfair the most.
 
         Word n-grams are shown as they are; the character block is explained per word, as
         ``~word`` (the contribution of all the character n-grams of that word).
         """
+        if scored.lazy_hits is not None:
+            scored.hits = scored.lazy_hits()
+            scored.lazy_hits = None
         top: list[tuple[float, str]] = []
         get = itemgetter(category)
         for block, hit, rows, _multi, norm in scored.hits:
-            best = heapq.nlargest(k, zip(map(norm.__mul__, map(get, rows)), hit, strict=True))
+            if isinstance(rows, list):
+                contrib: Iterable[float] = map(norm.__mul__, map(get, rows))
+            else:  # a numpy array (score_many): the same products, column at a time
+                contrib = (rows[:, category] * norm).tolist()
+            best = heapq.nlargest(k, zip(contrib, hit, strict=True))
             top.extend((c, f if block == "w" else "~" + f) for c, f in best)
         return [f for c, f in heapq.nlargest(k, top) if c > 0]
 
@@ -266,7 +444,7 @@ class LinearModel:
         raw = data["vocab"]
         assert isinstance(raw, dict)
         vocab = {
-            str(b): {str(f): [float(x) for x in v] for f, v in feats.items()}
+            str(b): {str(f): tuple(float(x) for x in v) for f, v in feats.items()}
             for b, feats in raw.items()
         }
         scales = data.get("scales") or {b: 1.0 for b in BLOCKS}
@@ -282,6 +460,16 @@ class LinearModel:
             scales={str(b): float(s) for b, s in scales.items()},
             sublinear={str(b): bool(v) for b, v in sublinear.items()},
         )
+
+
+def _add_segments(acc: Any, segs: Any, vals: Any) -> None:
+    """acc[i] += sum of the rows of vals whose segment is i (segs ascending)."""
+    import numpy as np
+
+    if len(segs) == 0:
+        return
+    starts = np.flatnonzero(np.r_[True, segs[1:] != segs[:-1]])
+    acc[segs[starts]] += np.add.reduceat(vals, starts, axis=0)
 
 
 @lru_cache(maxsize=1)
