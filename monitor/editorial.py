@@ -83,9 +83,10 @@ _HEADING_RE = re.compile(r"(?m)^ {0,3}#{1,6}(?:[ \t]+|$)")
 _CLOSING_HASHES_RE = re.compile(r"(?m)#+[ \t]*$")
 _SETEXT_RE = re.compile(r"(?m)^ {0,3}(?:=+|-{2,})[ \t]*$")
 _EMPHASIS_RE = re.compile(r"[*_~`]+")
-# list markers: bullets, "1." / "1)", lettered and roman items ("c.", "b)", "iv.", "(a)")
+# list markers: bullets, "1." / "1)", lettered and roman items ("c.", "b)", "iv."); "(a)" stays a
+# word, because inline enumerations "(a) ...; (b) ..." are often re-captured one per line
 _LIST_MARKER_RE = re.compile(
-    r"(?m)^[ \t]*(?:(?:[-*+]|\d{1,3}[.)]|[A-Za-z][.)]|[ivxIVX]{1,4}[.)]|\([A-Za-z0-9]{1,4}\))[ \t]+)+"
+    r"(?m)^[ \t]*(?:(?:[-*+]|\d{1,3}[.)]|[A-Za-z][.)]|[ivxIVX]{1,4}[.)])[ \t]+)+"
 )
 _BLOCKQUOTE_RE = re.compile(r"(?m)^[ \t]*>[ \t]?")
 # apostrophes and hyphens join words; digit separators survive; other punctuation splits words

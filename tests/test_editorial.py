@@ -198,6 +198,8 @@ def test_typo_at_word_start_dropped_or_swapped_letter() -> None:
             "* Facilitating covert surveillance",
             "heading_format",
         ),
+        # an inline enumeration re-captured one item per line
+        ("(a) your access; (b) the Content", "(a) your access  \n(b) the Content", "punctuation"),
         # a stray article
         ("heard in the federal the district court", "heard in the federal district court", "typo"),
         ("unless a another licence applies", "unless another licence applies", "typo"),
