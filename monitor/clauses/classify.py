@@ -36,8 +36,8 @@ def fired_rules(lower: str, tokens: Sequence[str]) -> list[Rule]:
     """Rules whose trigger word occurs and whose pattern matches the lower-cased text."""
     seen: set[str] = set()
     out: list[Rule] = []
-    for tok in set(tokens):
-        for rule in RULES_BY_TRIGGER.get(tok, ()):
+    for tok in RULES_BY_TRIGGER.keys() & tokens:
+        for rule in RULES_BY_TRIGGER[tok]:
             if rule.id in seen:
                 continue
             seen.add(rule.id)

@@ -334,6 +334,8 @@ _ORD_WORDS = (
     "sixtieth",
     "ninetieth",
 )
+# _RATE needs what is counted (requests, calls, tokens, ...)
+_RATE_WORDS = ("req", "call", "quer", "token", "message", "image", "generation", "prompt")
 _CONC_WORDS = ("concurren", "simultaneous", "parallel", "at the same time", "at once")
 
 
@@ -473,14 +475,18 @@ def extract_facts(text: str, categories: Sequence[Classification | str] = ()) ->
             )
         else:
             facts.append(Fact("duration", name, value * _UNIT_DAYS[unit], "days", m.group(0)))
-    if _WITHOUT_NOTICE.search(text) and any(
-        c in cats
-        for c in (
-            "unilateral_change",
-            "price_change",
-            "unilateral_termination",
-            "account_suspension",
-            "content_removal",
+    if (
+        (not ascii_ or "notice" in lower)
+        and _WITHOUT_NOTICE.search(text)
+        and any(
+            c in cats
+            for c in (
+                "unilateral_change",
+                "price_change",
+                "unilateral_termination",
+                "account_suspension",
+                "content_removal",
+            )
         )
     ):
         wm = _WITHOUT_NOTICE.search(text)
@@ -542,7 +548,7 @@ def extract_facts(text: str, categories: Sequence[Classification | str] = ()) ->
                 )
                 cut = len(span) - len(m.group("tail"))
                 facts.append(Fact("count", name, value, what + "s", span[:cut]))
-        for m in _RATE.finditer(text):
+        for m in _RATE.finditer(text) if not ascii_ or any(w in lower for w in _RATE_WORDS) else ():
             value = parse_number(m.group("num"))
             if value is None:
                 continue
@@ -554,7 +560,8 @@ def extract_facts(text: str, categories: Sequence[Classification | str] = ()) ->
             )
             unit = _RATE_UNIT[m.group("unit").lower()]
             facts.append(Fact("rate", f"{what}_per_{unit}", value, f"{what}/{unit}", m.group(0)))
-        for m in _PERCENT.finditer(text):
+        has_pct = not ascii_ or "%" in text or "percent" in lower or "per cent" in lower
+        for m in _PERCENT.finditer(text) if has_pct else ():
             facts.append(Fact("percent", "percent", float(m.group("num")), "%", m.group(0)))
 
     # ---- named bodies and places
