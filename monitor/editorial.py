@@ -83,11 +83,10 @@ _HEADING_RE = re.compile(r"(?m)^ {0,3}#{1,6}(?:[ \t]+|$)")
 _CLOSING_HASHES_RE = re.compile(r"(?m)#+[ \t]*$")
 _SETEXT_RE = re.compile(r"(?m)^ {0,3}(?:=+|-{2,})[ \t]*$")
 _EMPHASIS_RE = re.compile(r"[*_~`]+")
-# list markers: bullets, "1." / "1)", lettered and roman items ("c.", "b)", "iv."); "(a)" stays a
-# word, because inline enumerations "(a) ...; (b) ..." are often re-captured one per line
-_LIST_MARKER_RE = re.compile(
-    r"(?m)^[ \t]*(?:(?:[-*+]|\d{1,3}[.)]|[A-Za-z][.)]|[ivxIVX]{1,4}[.)])[ \t]+)+"
-)
+_LIST_MARKER_RE = re.compile(r"(?m)^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
+# lettered and roman item markers ("c. ", "b) ", "iv. "): compared away only as a last resort, since
+# "(c)" / "c)" and inline "(a) ...; (b) ..." enumerations are words to the normal comparison
+_LETTER_MARKER_RE = re.compile(r"(?m)^[ \t]*(?:[a-z]|[ivx]{1,4})[.)][ \t]+")
 _BLOCKQUOTE_RE = re.compile(r"(?m)^[ \t]*>[ \t]?")
 # apostrophes and hyphens join words; digit separators survive; other punctuation splits words
 _JOINERS_RE = re.compile(r"['-](?<=\w['-])(?=\w)")
@@ -551,12 +550,17 @@ def editorial_kind(old: str, new: str) -> str | None:
         return "whitespace"
     if (_CHROME_RE.search(a) or _CHROME_RE.search(b)) and _strip_chrome(a) == _strip_chrome(b):
         return "interface_text"
-    sa = _collapse(_punctuation(strip_date_stamps(_pre_punct(old))))
-    sb = _collapse(_punctuation(strip_date_stamps(_pre_punct(new))))
+    pa, pb = _pre_punct(old), _pre_punct(new)
+    if _collapse(_punctuation(_LETTER_MARKER_RE.sub("", pa))) == _collapse(
+        _punctuation(_LETTER_MARKER_RE.sub("", pb))
+    ):
+        return "heading_format"
+    sa = _collapse(_punctuation(strip_date_stamps(pa)))
+    sb = _collapse(_punctuation(strip_date_stamps(pb)))
     if sa == sb:
         return "date_stamp"
-    da = _collapse(_punctuation(canonical_dates(_pre_punct(old))))
-    db = _collapse(_punctuation(canonical_dates(_pre_punct(new))))
+    da = _collapse(_punctuation(canonical_dates(pa)))
+    db = _collapse(_punctuation(canonical_dates(pb)))
     if da == db:
         return "date_format"
     if _typo_only(sa, sb) or _articles_only(sa, sb):

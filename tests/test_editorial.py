@@ -231,3 +231,21 @@ def test_more_editorial_kinds(old: str, new: str, kind: str) -> None:
 )
 def test_more_substantive_changes(old: str, new: str) -> None:
     assert editorial_kind(old, new) is None
+
+
+def test_item_lettering_moved_or_dropped() -> None:
+    # "(c)" losing its parenthesis to the line above, and lettering dropped from an item
+    old = (
+        "Send notices to the address below.\n(c) **Export Controls.** You will comply with the law."
+    )
+    new = (
+        "Send notices to the address below.(\nc) **Export Controls.** You will comply with the law."
+    )
+    assert editorial_kind(old, new) == "punctuation"
+    assert (
+        editorial_kind(
+            "* c. Facilitating covert surveillance", "* Facilitating covert surveillance"
+        )
+        == "heading_format"
+    )
+    assert editorial_kind("c. You may cancel", "d. You may not cancel") is None
