@@ -29,6 +29,7 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from monitor.editorial import NEGATIONS, prefixed_opposite  # noqa: E402
 from monitor.ota_import import import_repository  # noqa: E402
 from monitor.store import Change, Document, Store, Version  # noqa: E402
 
@@ -125,21 +126,16 @@ def words_changed(old: str, new: str, limit: int = 3) -> int:
 
 
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-NEGATIONS = frozenset(("not", "no", "never", "now", "none", "without"))
-NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "non", "dis")
+# "now" -> "not" is the classic one-letter flip of meaning
+NEGATION_WORDS = NEGATIONS | {"now"}
 
 
 def negates(removed: str, added: str) -> bool:
     """A negation word changed, or a word became its prefixed opposite ("appropriate")."""
     old_words, new_words = set(removed.lower().split()), set(added.lower().split())
-    if (old_words ^ new_words) & NEGATIONS:
+    if (old_words ^ new_words) & NEGATION_WORDS:
         return True
-    return any(
-        long_.endswith(short) and long_[: len(long_) - len(short)] in NEGATING_PREFIXES
-        for a in old_words
-        for b in new_words
-        for short, long_ in ((a, b), (b, a))
-    )
+    return any(prefixed_opposite(a, b) for a in old_words for b in new_words)
 
 
 def explain(kind: str, diff: list[list[Any]]) -> str:

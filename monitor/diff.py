@@ -288,6 +288,11 @@ def _categories(clauses: Sequence[ClassifiedClause]) -> list[str]:
     return out
 
 
+def _block_categories(index: _ClauseIndex, block: Block) -> set[str]:
+    """Categories of the clauses a block overlaps."""
+    return set(_categories(index.overlapping([(block.start, block.end)])))
+
+
 def _facts(clauses: Sequence[ClassifiedClause]) -> list[Fact]:
     return [f for cc in clauses for f in cc.facts]
 
@@ -477,12 +482,8 @@ def _pair_same_provision(
     common provision category, even when their wording is mostly new."""
     if not olds or not news:
         return []
-    old_cats = {
-        a.index: set(_categories(ctx.old_idx.overlapping([(a.start, a.end)]))) for a in olds
-    }
-    new_cats = {
-        b.index: set(_categories(ctx.new_idx.overlapping([(b.start, b.end)]))) for b in news
-    }
+    old_cats = {a.index: _block_categories(ctx.old_idx, a) for a in olds}
+    new_cats = {b.index: _block_categories(ctx.new_idx, b) for b in news}
     candidates: list[tuple[float, int, int]] = []
     for x, a in enumerate(olds):
         for y, b in enumerate(news):
@@ -526,8 +527,8 @@ def _absorb_neighbours(
     paragraph plus a list into one paragraph (or the reverse) is one modification, not a
     modification plus stray removals or additions. Absorbed blocks are taken out of `olds_left` /
     `news_left`; None when nothing was absorbed."""
-    cats_a = set(_categories(ctx.old_idx.overlapping([(a.start, a.end)])))
-    cats_b = set(_categories(ctx.new_idx.overlapping([(b.start, b.end)])))
+    cats_a = _block_categories(ctx.old_idx, a)
+    cats_b = _block_categories(ctx.new_idx, b)
     o_lo = o_hi = a.index
     n_lo = n_hi = b.index
     ta, tb = set(a.tokens), set(b.tokens)
@@ -551,12 +552,8 @@ def _absorb_neighbours(
             if score <= best + _ABSORB_GAIN:
                 if share < _ABSORB_SHARE:
                     continue
-                index, span, cats = (
-                    (ctx.old_idx, (blk.start, blk.end), cats_b)
-                    if is_old
-                    else (ctx.new_idx, (blk.start, blk.end), cats_a)
-                )
-                if not cats & set(_categories(index.overlapping([span]))):
+                own = _block_categories(ctx.old_idx if is_old else ctx.new_idx, blk)
+                if not own & (cats_b if is_old else cats_a):
                     continue
             options.append((share, score, idx, is_old))
         if not options:

@@ -25,7 +25,10 @@ __all__ = [
     "normalise",
     "normalise_many",
     "pair_kind",
+    "prefixed_opposite",
     "split_paragraphs",
+    "NEGATING_PREFIXES",
+    "NEGATIONS",
     "canonical_dates",
     "strip_date_stamps",
 ]
@@ -276,7 +279,7 @@ def canonical_dates(text: str) -> str:
 
 # ------------------------------------------------------------------ typos
 
-_NEGATIONS = frozenset(
+NEGATIONS = frozenset(
     [
         "not",
         "no",
@@ -354,7 +357,7 @@ _NUMBER_WORDS = frozenset(
         "quarter",
     ]
 )
-_NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "non", "dis", "mis", "anti")
+NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "non", "dis", "mis", "anti")
 _MEANINGFUL_PAIRS = frozenset(
     frozenset(p)
     for p in (
@@ -419,18 +422,25 @@ def _is_typo_pair(a: str, b: str) -> bool:
         return False  # numbers, dates, codes: never editorial
     if max(len(a), len(b)) < 5 or min(len(a), len(b)) < 4:
         return False
-    if a in _NEGATIONS or b in _NEGATIONS or a in _NUMBER_WORDS or b in _NUMBER_WORDS:
+    if a in NEGATIONS or b in NEGATIONS or a in _NUMBER_WORDS or b in _NUMBER_WORDS:
         return False
     if frozenset((a, b)) in _MEANINGFUL_PAIRS:
         return False
-    for short, long_ in ((a, b), (b, a)):
-        if long_.endswith(short) and long_[: len(long_) - len(short)] in _NEGATING_PREFIXES:
-            return False
+    if prefixed_opposite(a, b):
+        return False
     if a[:2] != b[:2]:
         # stem swaps (in/ex, de/in, im/ex) change meaning; at the start of a word only a dropped
         # letter ("ervices") or two swapped letters ("sepcific") count as a typo
         return _dropped_letter(a, b) or _swapped_letters(a, b)
     return _edit_distance(a, b) <= 2
+
+
+def prefixed_opposite(a: str, b: str) -> bool:
+    """One word is the other with a negating prefix ("appropriate" / "inappropriate")."""
+    return any(
+        long_.endswith(short) and long_[: len(long_) - len(short)] in NEGATING_PREFIXES
+        for short, long_ in ((a, b), (b, a))
+    )
 
 
 def _dropped_letter(a: str, b: str) -> bool:

@@ -387,10 +387,11 @@ def _stance_rules(text: str, cats: Sequence[str]) -> set[str]:
     wanted = _STANCE_CATEGORIES.intersection(cats)
     if not wanted:
         return set()
-    from monitor.clauses.rules import RULES
+    from monitor.clauses.classify import fired_rules  # the rules classification itself applies
+    from monitor.clauses.model import tokenize
 
     lower = text.lower()
-    return {f"rule:{r.id}" for r in RULES if r.category in wanted and r.pattern.search(lower)}
+    return {f"rule:{r.id}" for r in fired_rules(lower, tokenize(lower)) if r.category in wanted}
 
 
 def _duration_name(text: str, start: int, end: int, cats: Sequence[str]) -> str:
