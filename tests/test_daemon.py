@@ -262,3 +262,41 @@ def test_schedule_helpers(tmp_path: Path) -> None:
     assert nxt is not None and nxt.weekday() == 0
     assert last_digest_slot(now) == datetime(2026, 1, 5, 8, 0)
     assert last_digest_slot(datetime(2026, 1, 5, 7, 59)) == datetime(2025, 12, 29, 8, 0)
+
+
+def test_log_records_stay_one_line_each() -> None:
+    """Tracebacks, multi-line messages and library warnings are folded into one timestamped line
+    (journald and the end-to-end test read one event per line)."""
+    import io
+    import logging
+    import threading
+    import warnings
+
+    from monitor.scheduler import configure_logging
+
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level, threading.excepthook, sys.unraisablehook)
+    stream = io.StringIO()
+    try:
+        configure_logging(logging.INFO, stream)
+        log = logging.getLogger("clausewatch.test")
+        try:
+            raise ValueError("boom\nsecond line")
+        except ValueError:
+            log.exception("check crashed")
+        log.info("two\nlines")
+        warnings.warn("a library warning", UserWarning, stacklevel=1)
+        worker = threading.Thread(target=lambda: 1 / 0, name="stray")
+        worker.start()
+        worker.join()
+    finally:
+        logging.captureWarnings(False)
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        threading.excepthook, sys.unraisablehook = saved[2], saved[3]
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 4, lines
+    assert all(line[:4].isdigit() for line in lines), lines
+    assert "check crashed | Traceback" in lines[0] and "ValueError: boom | second line" in lines[0]
+    assert "a library warning" in lines[2]
+    assert "uncaught exception in thread stray" in lines[3] and "ZeroDivisionError" in lines[3]
