@@ -6,7 +6,8 @@
    place; identical normalised text found elsewhere is a move; the rest is paired fuzzily
    (token-set / character similarity >= 0.5, same heading path preferred, nearby first).
 3. Each changed region or pair is classified editorial or substantive (`monitor.editorial`);
-   modified pairs get a word-level diff-match-patch diff for highlighting.
+   modified pairs get a word-level diff for highlighting (an exact alignment of the words,
+   tidied by diff-match-patch's semantic cleanup).
 4. Blocks are mapped to the classified clauses overlapping the changed characters, giving
    categories and facts; facts are compared by name into FactDeltas with a direction.
 
@@ -19,13 +20,15 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
+from itertools import accumulate, chain
 from typing import Any, TypeVar
 
 from diff_match_patch import diff_match_patch
+from rapidfuzz.distance import Indel
 
 from monitor.editorial import editorial_kind as _editorial_kind
 from monitor.editorial import normalise, normalise_many
@@ -174,15 +177,18 @@ def _blocks_of(text: str) -> list[Block]:
 _WORD_TOKEN_RE = re.compile(r"\s+|\w+|[^\w\s]")
 
 
-def word_diff(old: str, new: str, *, timeout: float = 0.1) -> list[tuple[int, str]]:
-    """Word-level diff-match-patch ops (op in -1/0/1); ops 0/-1 rebuild `old`, 0/1 rebuild `new`."""
-    return list(_word_diff(old, new, timeout))
+def word_diff(old: str, new: str) -> list[tuple[int, str]]:
+    """Word-level diff-match-patch ops (op in -1/0/1); ops 0/-1 rebuild `old`, 0/1 rebuild `new`.
+
+    Deterministic: an exact longest-common-subsequence alignment of the words, whatever the load.
+    """
+    return list(_word_diff(old, new))
 
 
 # Pure functions of their texts, kept by value: a history's versions repeat the same block pairs.
 @lru_cache(maxsize=8192)
-def _word_diff(old: str, new: str, timeout: float) -> tuple[tuple[int, str], ...]:
-    return tuple(_word_diff_uncached(old, new, timeout=timeout))
+def _word_diff(old: str, new: str) -> tuple[tuple[int, str], ...]:
+    return tuple(_word_diff_uncached(old, new))
 
 
 @lru_cache(maxsize=8192)
@@ -201,37 +207,48 @@ def _cached_fact_reader(text: str, categories: list[str]) -> list[Fact]:
     return list(_facts_of_passage(text, tuple(categories)))
 
 
-def _word_diff_uncached(old: str, new: str, *, timeout: float = 0.1) -> list[tuple[int, str]]:
+def _token_codes() -> Iterator[int]:
+    return chain(range(1, 0xD800), range(0xE000, 0x110000))
+
+
+def _word_diff_uncached(old: str, new: str) -> list[tuple[int, str]]:
     if old == new:
         return [(0, old)] if old else []
+    # Each distinct token (a run of spaces, of word characters, or one other character; together
+    # they tile the text) becomes one character, numbered by first appearance, surrogates skipped.
+    ta, tb = _WORD_TOKEN_RE.findall(old), _WORD_TOKEN_RE.findall(new)
+    vocab = dict(zip(dict.fromkeys(chain(ta, tb)), map(chr, _token_codes()), strict=False))
+    ea, eb = "".join(map(vocab.__getitem__, ta)), "".join(map(vocab.__getitem__, tb))
+    # An exact LCS alignment of the word tokens, computed in C (bit-parallel, O(n*m/64)); the
+    # diff-match-patch bisection it replaces was pure Python under a wall-clock timeout, so its
+    # highlights depended on the machine's load. Among equally long alignments rapidfuzz picks its
+    # own, so ties can be highlighted differently than diff-match-patch did.
+    diffs: list[tuple[int, str]] = []
+    for oc in Indel.opcodes(ea, eb):
+        if oc.tag == "equal":
+            diffs.append((0, ea[oc.src_start : oc.src_end]))
+        elif oc.tag == "delete":
+            diffs.append((-1, ea[oc.src_start : oc.src_end]))
+        else:  # Indel has no "replace": insertions and deletions only
+            diffs.append((1, eb[oc.dest_start : oc.dest_end]))
     dmp = diff_match_patch()
-    dmp.Diff_Timeout = timeout
-    vocab: dict[str, str] = {}
-    words: list[str] = []
-
-    def encode(text: str) -> str:
-        out = []
-        for tok in _WORD_TOKEN_RE.findall(text):
-            ch = vocab.get(tok)
-            if ch is None:
-                code = len(words) + 1
-                if code >= 0xD800:
-                    code += 0x800  # skip surrogates
-                ch = chr(code)
-                vocab[tok] = ch
-                words.append(tok)
-            out.append(ch)
-        return "".join(out)
-
-    ea, eb = encode(old), encode(new)
-    decode = {ch: tok for tok, ch in vocab.items()}
-    diffs = dmp.diff_main(ea, eb, False)
+    dmp.diff_cleanupMerge(diffs)  # as diff_main ends: deletion before insertion, runs merged
     dmp.diff_cleanupSemantic(diffs)  # on word tokens, so highlights never split a word
-    expanded = [(op, "".join(decode[c] for c in chars)) for op, chars in diffs]
+    # ops 0/-1 still spell `ea` in order and 0/1 spell `eb`: decode by token offsets
+    offs_a, offs_b = [0, *accumulate(map(len, ta))], [0, *accumulate(map(len, tb))]
+    pa = pb = 0
     merged: list[tuple[int, str]] = []
-    for op, chunk in expanded:
-        if not chunk:
+    for op, chars in diffs:
+        n = len(chars)
+        if not n:
             continue
+        if op <= 0:
+            chunk = old[offs_a[pa] : offs_a[pa + n]]
+            pa += n
+            pb += n if op == 0 else 0
+        else:
+            chunk = new[offs_b[pb] : offs_b[pb + n]]
+            pb += n
         if merged and merged[-1][0] == op:
             merged[-1] = (op, merged[-1][1] + chunk)
         else:

@@ -393,6 +393,46 @@ def test_word_diff_rebuilds_both_sides() -> None:
     assert "".join(t for op, t in ops if op >= 0) == new
 
 
+def _long_pair() -> tuple[str, str]:
+    """Two ~40 KB texts: a synthetic provision list and a copy with scattered word edits."""
+    import random
+
+    rng = random.Random(7)
+    words = ("you", "we", "may", "not", "credits", "refund", "days", "notice", "terms", "data")
+    old_words = [rng.choice(words) + rng.choice(["", "", ",", "."]) for _ in range(6000)]
+    new_words = list(old_words)
+    for _ in range(300):
+        i = rng.randrange(len(new_words))
+        edit = rng.random()
+        if edit < 0.4:
+            new_words[i] = rng.choice(words)
+        elif edit < 0.7:
+            del new_words[i]
+        else:
+            new_words.insert(i, rng.choice(words) + " " + rng.choice(words))
+    return " ".join(old_words), " ".join(new_words)
+
+
+def test_word_diff_long_pair_is_exact_and_deterministic() -> None:
+    from monitor.diff import _word_diff_uncached
+
+    old, new = _long_pair()
+    ops = _word_diff_uncached(old, new)
+    assert "".join(t for op, t in ops if op <= 0) == old
+    assert "".join(t for op, t in ops if op >= 0) == new
+    assert all(t for _, t in ops)
+    assert all(a[0] != b[0] for a, b in zip(ops, ops[1:], strict=False))
+    # the alignment is exact, not cut short by a clock: the same ops every time
+    assert all(_word_diff_uncached(old, new) == ops for _ in range(3))
+    # highlights never split a word: every chunk boundary on either side falls between words
+    for side, text in ((-1, old), (1, new)):
+        pos = 0
+        for op, t in ops:
+            if op in (0, side):
+                pos += len(t)
+                assert not (0 < pos < len(text) and (text[pos - 1] + text[pos]).isalnum())
+
+
 def test_flapping_a_b_a() -> None:
     a, b = "Terms, regional variant A.", "Terms, regional variant B."
     history = [("v1", normalised_hash(a)), ("v2", normalised_hash(b))]
