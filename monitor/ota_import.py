@@ -22,19 +22,12 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from monitor.archive import is_safe_component
 from monitor.errors import ClauseWatchError
-from monitor.recording import (
-    Analysis,
-    ProvisionRows,
-    analyse_text,
-    ensure_document,
-    latest_version,
-    record_version,
-)
-from monitor.store import Document, Provision, Store, Version
+from monitor.history_writer import HistoryWriter
+from monitor.recording import Analysis, analyse_text, ensure_document, latest_version
+from monitor.store import Document, Store, Version
 
 REAL_CHANGE_PREFIXES = ("First record of", "Record new changes of")
 BATCH = 250  # versions per transaction: a crash loses at most one batch, and a re-run redoes it
@@ -205,30 +198,33 @@ def import_repository(
     for key, items in itertools.groupby(analysed, key=lambda item: item[0]):
         with store.session() as s:
             doc = ensure_document(s, key[0], key[0], key[1], None, clock())
-            prev = latest_version(s, doc.id)
-            provisions = ProvisionRows(
-                list(
-                    s.scalars(
-                        select(Provision)
-                        .where(Provision.document_id == doc.id)
-                        .order_by(Provision.id)
-                    ).all()
-                )
-            )
+            writer = HistoryWriter(s, doc)
             for n, (_, fc, text, analysis) in enumerate(items, 1):
-                if prev is None or prev.text != text:  # else the commit left this file unchanged
-                    prev = _import_version(
-                        s, doc, fc, text, prev, provisions, analysis, clock, stats
+                previous = writer.previous
+                if previous is None or previous.text != text:  # else the commit left it unchanged
+                    technical = fc.technical and previous is not None
+                    written = writer.add(
+                        text,
+                        captured_at=fc.committed_at,
+                        recorded_at=clock(),
+                        technical_upgrade=technical,
+                        source_ref=fc.commit,
+                        analysis=analysis,
                     )
+                    stats.versions += 1
+                    stats.technical_upgrades += technical
+                    stats.changes += written.changes
+                    stats.substantive += written.substantive
+                    stats.flapping += written.flapping_reported
                     stats.documents.add(key)
                 if n % BATCH == 0:
                     # a crash loses at most one batch of this document, and a re-run redoes it
-                    provisions.write_last_seen(s)
+                    writer.flush()
                     s.commit()
                 done += 1
                 if progress and (done % BATCH == 0 or done == len(todo)):
                     progress(done, len(todo))
-            provisions.write_last_seen(s)  # committed with the document's last batch
+            writer.flush()  # committed with the document's last batch
     return stats
 
 
@@ -368,42 +364,6 @@ def _latest_texts(
                 if latest is not None:
                     out[key] = latest.text
     return out
-
-
-def _import_version(
-    s: Session,
-    doc: Document,
-    fc: FileChange,
-    text: str,
-    prev: Version | None,
-    provisions: list[Provision],
-    analysis: Analysis | None,
-    clock: Callable[[], datetime],
-    stats: ImportStats,
-) -> Version:
-    technical = fc.technical and prev is not None
-    recorded = record_version(
-        s,
-        doc,
-        text,
-        captured_at=fc.committed_at,
-        recorded_at=clock(),
-        url=None,
-        snapshot_ids=[],
-        origin="import",
-        technical_upgrade=technical,
-        alertable=False,
-        source_ref=fc.commit,
-        previous=prev,
-        provisions=provisions,
-        analysis=analysis,
-    )
-    stats.versions += 1
-    stats.technical_upgrades += technical
-    stats.changes += len(recorded.changes)
-    stats.substantive += len(recorded.substantive)
-    stats.flapping += any(c.kind == "flapping" for c in recorded.changes)
-    return recorded.version  # rows written and no longer referenced leave the (weak) identity map
 
 
 def _known_refs(store: Store) -> set[tuple[str, str, str]]:

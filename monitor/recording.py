@@ -1,19 +1,20 @@
 """Record a new version of a document: provisions with stable identity, change events, flapping.
 
-Shared by the live check (pipeline.py), `rebuild` and the history import. Runs inside the caller's
-transaction so that a version, its changes and the alerts queued for them land together or not at all.
+Used by the live check (pipeline.py) and `rebuild`; the history import (history_writer.py) makes the
+same decisions with the functions here. Runs inside the caller's transaction so that a version, its
+changes and the alerts queued for them land together or not at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import Table, select, update
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from monitor.archive import sha256_text
@@ -104,22 +105,15 @@ def record_version(
     previous: Version | None = None,
     on_changes: ChangeHook | None = None,
     run_id: int | None = None,
-    provisions: list[Provision] | None = None,
-    analysis: Analysis | None = None,
 ) -> Recorded:
     """Store `text` as the document's newest version and derive everything that follows from it.
 
-    `provisions`, when given, is every provision row of the document in this session, in id order
-    (as `update_provisions` loads them); it is used instead of reading them again and new provisions
-    are appended to it. The history import keeps one per document across thousands of versions.
-    `analysis`, when given, is `analyse_text(text, document.terms_type, ...)` computed beforehand
-    (the import computes it in worker processes); its events are used only when they were computed
-    against `previous`.
+    The history import stores versions with the same decisions through `HistoryWriter`
+    (monitor/history_writer.py), which keeps a document's state in memory instead of reading it back.
     """
     if previous is None:
         previous = latest_version(session, document.id)
-    if analysis is None or analysis.sha256 != sha256_text(text):
-        analysis = analyse_text(text, document.terms_type)
+    analysis = analyse_text(text, document.terms_type)
     version = Version(
         document_id=document.id,
         captured_at=captured_at,
@@ -138,39 +132,31 @@ def record_version(
     )
     session.add(version)
     session.flush()
-    clauses = analysis.clauses
-    update_provisions(session, document, version, clauses, existing=provisions)
+    update_provisions(session, document, version, analysis.clauses)
     result = Recorded(version)
     if previous is None or technical_upgrade:
         return result  # first record or re-extraction: nothing to compare, nothing to alert
-    flap = _flapping_partner(session, document.id, version, previous)
-    if flap is not None:
+    partner = None
+    if version.normalised_sha256 != previous.normalised_sha256:
+        partner = flapping_partner(
+            _recent_versions(session, document.id, version.id),
+            version.normalised_sha256,
+            previous.normalised_sha256,
+        )
+    if partner is not None:
         result.flapping = True
-        if not _already_flapping(session, document.id, {flap.id, previous.id}, version):
-            change = Change(
-                document_id=document.id,
-                from_version_id=previous.id,
-                to_version_id=version.id,
-                detected_at=recorded_at,
-                kind="flapping",
-                editorial=True,
-                exposure="low",
-                reasons=[
-                    "content returned to the state of "
-                    f"{flap.captured_at:%Y-%m-%d %H:%M} UTC (alternating between two states)"
-                ],
-                alertable=False,
-                extra={"states": sorted({flap.normalised_sha256, previous.normalised_sha256})},
+        last_states = _last_flapping_states(session, document.id)
+        if not repeats_last_flapping(last_states, version.normalised_sha256):
+            values = flapping_values(
+                document.id, version_ref(previous), version_ref(version), partner, recorded_at
             )
+            change = Change(**values)
             session.add(change)
             result.changes.append(change)
         session.flush()
         return result
-    if analysis.events is not None and analysis.events_against == previous.sha256:
-        events = analysis.events
-    else:
-        old_clauses = provisions_of(previous.text, document.terms_type)
-        events = compute_events(previous, version, old_clauses, clauses)
+    old_clauses = provisions_of(previous.text, document.terms_type)
+    events = compute_events(previous, version, old_clauses, analysis.clauses)
     for event in events:
         change = change_row(document, previous, version, event, recorded_at, alertable)
         session.add(change)
@@ -274,96 +260,103 @@ def change_row(
     alertable: bool,
 ) -> Change:
     return Change(
-        document_id=document.id,
-        from_version_id=previous.id,
-        to_version_id=version.id,
-        detected_at=detected_at,
-        kind=event.kind,
-        categories=list(event.categories),
-        editorial=event.editorial,
-        editorial_kind=event.editorial_kind,
-        exposure=event.exposure,
-        unfair=event.unfair,
-        reasons=list(event.reasons),
-        fact_deltas=[asdict(d) for d in event.fact_deltas],
-        heading_path=list(event.heading_path),
-        before=excerpt_dict(event.before),
-        after=excerpt_dict(event.after),
-        diff=[[op, text] for op, text in event.diff],
-        alertable=alertable and not event.editorial,
-        extra=dict(event.extra),
+        **change_values(document.id, previous.id, version.id, event, detected_at, alertable)
     )
+
+
+def change_values(
+    document_id: int,
+    from_version_id: int,
+    to_version_id: int,
+    event: ChangeEvent,
+    detected_at: datetime,
+    alertable: bool,
+) -> dict[str, Any]:
+    """The `changes` row of a change event (the ORM and the history writer's Core inserts)."""
+    return {
+        "document_id": document_id,
+        "from_version_id": from_version_id,
+        "to_version_id": to_version_id,
+        "detected_at": detected_at,
+        "kind": event.kind,
+        "categories": list(event.categories),
+        "editorial": event.editorial,
+        "editorial_kind": event.editorial_kind,
+        "exposure": event.exposure,
+        "unfair": event.unfair,
+        "reasons": list(event.reasons),
+        "fact_deltas": [asdict(d) for d in event.fact_deltas],
+        "heading_path": list(event.heading_path),
+        "before": excerpt_dict(event.before),
+        "after": excerpt_dict(event.after),
+        "diff": [[op, text] for op, text in event.diff],
+        "alertable": alertable and not event.editorial,
+        "extra": dict(event.extra),
+    }
 
 
 def excerpt_dict(excerpt: Excerpt | None) -> dict[str, Any] | None:
     return None if excerpt is None else asdict(excerpt)
 
 
-class ProvisionRows(list[Provision]):
-    """A document's provision rows kept across many versions (the history import). Unchanged
-    provisions only move their "last seen" version: that is kept in the rows and written in one
-    statement by `write_last_seen`, which the holder must call before committing."""
+class ProvisionFields(Protocol):
+    """The columns of a provision that matching reads and writes: a `Provision` row, or the
+    history writer's in-memory record of one."""
 
-    def __init__(self, rows: list[Provision]) -> None:
-        super().__init__(rows)
-        self._last_seen: dict[int, Provision] = {}
-
-    def seen_again(self, rows: list[Provision]) -> None:
-        for p in rows:
-            self._last_seen[id(p)] = p
-
-    def write_last_seen(self, session: Session) -> None:
-        if not self._last_seen:
-            return
-        table = cast(Table, Provision.__table__)
-        session.execute(
-            update(table)
-            .where(table.c.id == bindparam("row_id"))
-            .values(last_version_id=bindparam("version_id"), last_seen_at=bindparam("seen_at")),
-            [
-                {"row_id": p.id, "version_id": p.last_version_id, "seen_at": p.last_seen_at}
-                for p in self._last_seen.values()
-            ],
-        )
-        self._last_seen.clear()
+    category: str
+    anchor: str
+    heading_path: list[Any]
+    text: str
+    facts: list[Any]
+    confidence: float
+    unfair: bool
+    exposure: str
+    reasons: list[Any]
+    last_version_id: int
+    last_seen_at: datetime
+    active: bool
 
 
-def update_provisions(
-    session: Session,
-    document: Document,
-    version: Version,
+P = TypeVar("P", bound=ProvisionFields)
+
+
+@dataclass
+class ProvisionPlan(Generic[P]):
+    """What matching a version's clauses did to a document's provisions."""
+
+    created: list[P] = field(default_factory=list)
+    changed: list[P] = field(default_factory=list)  # created ones included: every column set
+    # same text and facts as before: only "last seen" must move, which the caller does (in one
+    # statement rather than one per row)
+    untouched: list[P] = field(default_factory=list)
+    deactivated: list[P] = field(default_factory=list)  # their text left the document
+
+
+def plan_provisions(
+    existing: Sequence[P],
     clauses: list[ClassifiedClause],
     *,
-    existing: list[Provision] | None = None,
-) -> None:
-    """Match each classified clause to the document's provisions by category and fuzzy anchor.
-
-    `existing`: the document's provision rows in id order, kept by the caller (new ones are
-    appended); read from the session when None.
-    """
+    version_id: int,
+    captured_at: datetime,
+    doctype_ok: bool,
+    new: Callable[..., P],
+) -> ProvisionPlan[P]:
+    """Match each classified clause to the document's provisions (`existing`, in id order) by
+    category and fuzzy anchor, updating the matched ones in place; `new(**columns)` makes a
+    provision for a clause that matches none (the caller appends `created` to its list)."""
     from monitor.clauses import anchor_for, similarity
     from monitor.clauses.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()
-    kept = existing
-    if existing is None:
-        existing = list(
-            session.scalars(
-                select(Provision).where(Provision.document_id == document.id).order_by(Provision.id)
-            ).all()
-        )
-    else:
-        existing = list(existing)
-    created: list[Provision] = []
-    by_category: dict[str, list[Provision]] = {}
+    plan: ProvisionPlan[P] = ProvisionPlan()
+    by_category: dict[str, list[P]] = {}
     # a clause's provision: an unmatched one with the same anchor (the active one first), else the
     # most similar unmatched one of its category
-    by_anchor: dict[tuple[str, str], list[Provision]] = {}
+    by_anchor: dict[tuple[str, str], list[P]] = {}
     for p in existing:
         by_category.setdefault(p.category, []).append(p)
         by_anchor.setdefault((p.category, p.anchor), []).append(p)
     seen: set[int] = set()  # id() of the provisions matched in this version
-    untouched: list[Provision] = []  # same text and facts as before: only "last seen" moves
     for cc in clauses:
         facts = _facts_of(cc)
         for cls in cc.categories:
@@ -372,38 +365,36 @@ def update_provisions(
             # in `seen` and can no longer be a candidate
             exact = [p for p in by_anchor.get((cls.category, anchor), ()) if id(p) not in seen]
             if exact:
-                match: Provision | None = max(exact, key=lambda p: p.active)
+                match: P | None = max(exact, key=lambda p: p.active)
             else:
                 candidates = [p for p in by_category.get(cls.category, []) if id(p) not in seen]
                 match = _most_similar(candidates, cc.clause.text, similarity)
             category = taxonomy.categories.get(cls.category)
             exposure = category.default_exposure if category else "low"
             if match is None:
-                match = Provision(
-                    document_id=document.id,
+                match = new(
                     category=cls.category,
                     anchor=anchor,
-                    first_version_id=version.id,
-                    first_seen_at=version.captured_at,
+                    first_version_id=version_id,
+                    first_seen_at=captured_at,
                     text=cc.clause.text,
                     confidence=cls.confidence,
                     exposure=exposure,
-                    last_version_id=version.id,
-                    last_seen_at=version.captured_at,
+                    last_version_id=version_id,
+                    last_seen_at=captured_at,
                 )
-                session.add(match)  # flushed with the version, not one by one
                 by_category.setdefault(cls.category, []).append(match)
                 by_anchor.setdefault((cls.category, anchor), []).append(match)
-                created.append(match)
+                plan.created.append(match)
             elif (
                 match.text == cc.clause.text
                 and match.anchor == anchor
                 and match.facts == facts
                 and match.unfair == cls.unfair
-                and match.active == version.doctype_ok
+                and match.active == doctype_ok
             ):
                 seen.add(id(match))
-                untouched.append(match)
+                plan.untouched.append(match)
                 continue
             match.anchor = anchor
             match.heading_path = list(cc.clause.heading_path)
@@ -413,29 +404,54 @@ def update_provisions(
             match.unfair = cls.unfair
             match.exposure = exposure
             match.reasons = list(cls.reasons)
-            match.last_version_id = version.id
-            match.last_seen_at = version.captured_at
-            match.active = version.doctype_ok
+            match.last_version_id = version_id
+            match.last_seen_at = captured_at
+            match.active = doctype_ok
             seen.add(id(match))
-    if untouched:
-        if isinstance(kept, ProvisionRows):
-            kept.seen_again(untouched)  # written before the caller commits
-        else:
-            # one statement instead of an UPDATE per provision
-            table = cast(Table, Provision.__table__)  # Core: no ORM bookkeeping per statement
-            session.execute(
-                update(table)
-                .where(table.c.id.in_([p.id for p in untouched]))
-                .values(last_version_id=version.id, last_seen_at=version.captured_at)
-            )
-        for p in untouched:
-            set_committed_value(p, "last_version_id", version.id)
-            set_committed_value(p, "last_seen_at", version.captured_at)
+            plan.changed.append(match)
     for p in existing:
         if id(p) not in seen and p.active:
             p.active = False  # its text left the document (or the version is not publishable)
-    if kept is not None:
-        kept.extend(created)
+            plan.deactivated.append(p)
+    return plan
+
+
+def update_provisions(
+    session: Session,
+    document: Document,
+    version: Version,
+    clauses: list[ClassifiedClause],
+) -> None:
+    """Match each classified clause to the document's provision rows (`plan_provisions`)."""
+    existing = list(
+        session.scalars(
+            select(Provision).where(Provision.document_id == document.id).order_by(Provision.id)
+        ).all()
+    )
+
+    def new(**columns: Any) -> Provision:
+        row = Provision(document_id=document.id, **columns)
+        session.add(row)  # flushed with the version, not one by one
+        return row
+
+    plan = plan_provisions(
+        existing,
+        clauses,
+        version_id=version.id,
+        captured_at=version.captured_at,
+        doctype_ok=version.doctype_ok,
+        new=new,
+    )
+    if plan.untouched:
+        table = cast(Table, Provision.__table__)  # Core: no ORM bookkeeping per statement
+        session.execute(
+            update(table)
+            .where(table.c.id.in_([p.id for p in plan.untouched]))
+            .values(last_version_id=version.id, last_seen_at=version.captured_at)
+        )
+        for p in plan.untouched:
+            set_committed_value(p, "last_version_id", version.id)
+            set_committed_value(p, "last_seen_at", version.captured_at)
 
 
 # anchor_for(cc, category) reads the clause's heading path and text; a history import asks for
@@ -458,8 +474,8 @@ def _anchor(
 
 
 def _most_similar(
-    candidates: list[Provision], text: str, similarity: Callable[[str, str], float]
-) -> Provision | None:
+    candidates: list[P], text: str, similarity: Callable[[str, str], float]
+) -> P | None:
     best, best_score = None, IDENTITY_THRESHOLD
     for p in candidates:
         score = similarity(p.text, text)
@@ -486,37 +502,82 @@ def _facts_of(cc: ClassifiedClause) -> list[dict[str, Any]]:
     return dicts
 
 
-def _flapping_partner(
-    session: Session, document_id: int, version: Version, previous: Version
-) -> Version | None:
-    """A recent version (other than the previous one) with the same normalised content."""
-    if version.normalised_sha256 == previous.normalised_sha256:
+@dataclass(frozen=True)
+class VersionRef:
+    """What flapping detection needs of a stored version."""
+
+    id: int
+    captured_at: datetime
+    normalised_sha256: str
+
+
+def version_ref(version: Version) -> VersionRef:
+    return VersionRef(version.id, version.captured_at, version.normalised_sha256)
+
+
+def flapping_partner(
+    recent: Sequence[VersionRef], new_hash: str, previous_hash: str
+) -> VersionRef | None:
+    """A recent version, other than the latest, with the new version's normalised content.
+
+    `recent`: the document's latest versions before the new one, newest first (by capture time,
+    then id). A new version normalising like its predecessor is no return to an earlier state.
+    """
+    if new_hash == previous_hash:
         return None
-    recent = session.scalars(
-        select(Version)
-        .options(defer(Version.text))  # only hashes are compared; texts can be large
-        .where(Version.document_id == document_id, Version.id != version.id)
-        .order_by(Version.captured_at.desc(), Version.id.desc())
-        .limit(FLAP_WINDOW)
-    ).all()
-    for candidate in recent[1:]:
-        if candidate.normalised_sha256 == version.normalised_sha256:
+    for candidate in recent[1:FLAP_WINDOW]:
+        if candidate.normalised_sha256 == new_hash:
             return candidate
     return None
 
 
-def _already_flapping(
-    session: Session, document_id: int, version_ids: set[int], version: Version
-) -> bool:
-    """True when the last recorded flapping event of this document is between the same two states."""
-    last = session.scalars(
-        select(Change)
+def repeats_last_flapping(last_states: Sequence[str] | None, new_hash: str) -> bool:
+    """True when the document's last flapping episode (its two states) already covers the new
+    version: the content keeps alternating and is reported once."""
+    return last_states is not None and new_hash in last_states
+
+
+def flapping_values(
+    document_id: int,
+    previous: VersionRef,
+    version: VersionRef,
+    partner: VersionRef,
+    detected_at: datetime,
+) -> dict[str, Any]:
+    """The `changes` row reporting a flapping episode between `partner`'s and `previous`'s states."""
+    return {
+        "document_id": document_id,
+        "from_version_id": previous.id,
+        "to_version_id": version.id,
+        "detected_at": detected_at,
+        "kind": "flapping",
+        "editorial": True,
+        "exposure": "low",
+        "reasons": [
+            "content returned to the state of "
+            f"{partner.captured_at:%Y-%m-%d %H:%M} UTC (alternating between two states)"
+        ],
+        "alertable": False,
+        "extra": {"states": sorted({partner.normalised_sha256, previous.normalised_sha256})},
+    }
+
+
+def _recent_versions(session: Session, document_id: int, exclude_id: int) -> list[VersionRef]:
+    rows = session.execute(
+        select(Version.id, Version.captured_at, Version.normalised_sha256)
+        .where(Version.document_id == document_id, Version.id != exclude_id)
+        .order_by(Version.captured_at.desc(), Version.id.desc())
+        .limit(FLAP_WINDOW)
+    ).all()
+    return [VersionRef(*row) for row in rows]
+
+
+def _last_flapping_states(session: Session, document_id: int) -> list[str] | None:
+    """The two states of the document's last recorded flapping episode, None when it had none."""
+    extra = session.scalars(
+        select(Change.extra)
         .where(Change.document_id == document_id, Change.kind == "flapping")
         .order_by(Change.id.desc())
         .limit(1)
     ).first()
-    if last is None:
-        return False
-    prev_states = set(last.extra.get("states", []))
-    current = {version.normalised_sha256}
-    return current <= prev_states
+    return None if extra is None else list(extra.get("states", []))

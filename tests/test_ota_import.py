@@ -7,7 +7,6 @@ import os
 import subprocess
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -169,13 +168,14 @@ def test_not_a_repository_is_a_clear_error(tmp_path: Path) -> None:
     assert "not a git repository" in result.stderr
 
 
-def test_worker_processes_and_reused_analyses_change_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Versions analysed in worker processes, or not analysed again when a history returns to an
-    earlier pair of texts, give the same store as versions each analysed by record_version."""
+def test_import_stores_what_record_version_stores(tmp_path: Path) -> None:
+    """The import's bulk writer, analysing in-process or in worker processes and reusing the
+    analyses of repeated pairs of texts, stores exactly what record_version (the live path) stores
+    when given the same versions one by one: versions, change events (flapping included) and
+    provisions with their first and last versions."""
     from monitor import ota_import
     from monitor.pipeline import utc_now
+    from monitor.recording import ensure_document, record_version
     from monitor.store import Provision
 
     repo = build_repo(tmp_path)
@@ -187,33 +187,78 @@ def test_worker_processes_and_reused_analyses_change_nothing(
             "Record new changes of Acme Terms of Service",
             f"2024-06-{i:02d}T10:00:00Z",
         )
+    commit(  # a provision leaves the document: its row is deactivated
+        repo,
+        TERMS.format(days=45, notice=10).split("## 15. Disputes")[0],
+        "Record new changes of Acme Terms of Service",
+        "2024-07-01T10:00:00Z",
+    )
+    commit(  # captured before the previous version (OTA commit dates are not always in order)
+        repo,
+        TERMS.format(days=45, notice=10),
+        "Record new changes of Acme Terms of Service",
+        "2024-06-20T10:00:00Z",
+    )
 
-    def dump(name: str, workers: int) -> list[object]:
-        store = Store(f"sqlite:///{tmp_path}/{name}.sqlite3")
-        ota_import.import_repository(store, repo, clock=utc_now, workers=workers)
+    def dump(store: Store) -> list[object]:
         with store.session() as s:
             versions = s.scalars(select(Version).order_by(Version.id)).all()
             changes = s.scalars(select(Change).order_by(Change.id)).all()
             provisions = s.scalars(select(Provision).order_by(Provision.id)).all()
             return [
-                [(v.sha256, v.normalised_sha256, v.technical_upgrade, v.doctype_ok) for v in versions],
+                [(v.sha256, v.normalised_sha256, v.technical_upgrade, v.doctype_ok, v.origin,
+                  v.source_ref, v.captured_at) for v in versions],
                 [
                     (c.from_version_id, c.to_version_id, c.kind, c.categories, c.editorial,
-                     c.editorial_kind, c.exposure, c.reasons, c.fact_deltas, c.before, c.after,
-                     c.diff, c.extra)
+                     c.editorial_kind, c.exposure, c.unfair, c.reasons, c.fact_deltas,
+                     c.heading_path, c.before, c.after, c.diff, c.alertable, c.extra)
                     for c in changes
                 ],
                 [
-                    (p.category, p.anchor, p.text, p.facts, p.first_version_id, p.last_version_id,
-                     p.active)
+                    (p.category, p.anchor, p.heading_path, p.text, p.facts, p.confidence,
+                     p.unfair, p.exposure, p.reasons, p.first_version_id, p.last_version_id,
+                     p.first_seen_at, p.last_seen_at, p.active)
                     for p in provisions
                 ],
             ]  # fmt: skip
 
-    in_process = dump("in-process", 0)
-    assert len(in_process[0]) == 12 and in_process[1]
-    assert any(c[2] == "flapping" for c in in_process[1])
-    assert in_process == dump("workers", 2)
-    with monkeypatch.context() as m:  # every version analysed by record_version itself
-        m.setattr(ota_import, "analyse_chunk", lambda _t, _p, items: [None] * len(items))
-        assert in_process == dump("reference", 0)
+    def imported(name: str, workers: int) -> list[object]:
+        store = Store(f"sqlite:///{tmp_path}/{name}.sqlite3")
+        ota_import.import_repository(store, repo, clock=utc_now, workers=workers)
+        return dump(store)
+
+    def recorded_one_by_one() -> list[object]:
+        store = Store(f"sqlite:///{tmp_path}/reference.sqlite3")
+        changes = ota_import.list_file_changes(repo)
+        texts = dict(ota_import.read_blobs(repo, [fc.blob for fc in changes]))
+        previous = None
+        for fc in changes:
+            text = texts[fc.blob]
+            if previous is not None and previous.text == text:
+                continue
+            with store.session() as s:
+                doc = ensure_document(
+                    s, fc.service_id, fc.service_id, fc.terms_type, None, utc_now()
+                )
+                previous = record_version(
+                    s,
+                    doc,
+                    text,
+                    captured_at=fc.committed_at,
+                    recorded_at=utc_now(),
+                    url=None,
+                    snapshot_ids=[],
+                    origin="import",
+                    technical_upgrade=fc.technical and previous is not None,
+                    alertable=False,
+                    source_ref=fc.commit,
+                    previous=previous,
+                ).version
+        return dump(store)
+
+    in_process = imported("in-process", 0)
+    assert len(in_process[0]) == 14 and in_process[1]
+    assert sum(c[2] == "flapping" for c in in_process[1]) >= 1
+    assert any(not p[-1] for p in in_process[2])  # a deactivated provision
+    assert in_process == recorded_one_by_one()
+    assert in_process == imported("workers", 2)
