@@ -40,6 +40,8 @@ from monitor.store import Change, Document, Provision, Version
 _VERSIONS = cast(Table, Version.__table__)
 _PROVISIONS = cast(Table, Provision.__table__)
 _CHANGES = cast(Table, Change.__table__)
+# built once: a statement built per version costs more than executing it
+_INSERT_VERSION = insert(_VERSIONS).returning(_VERSIONS.c.id)
 
 
 @dataclass(eq=False)  # identity, not value: two provisions may hold the same text
@@ -168,24 +170,23 @@ class HistoryWriter:
         if analysis is None or analysis.sha256 != sha256_text(text):
             analysis = analyse_text(text, terms_type)
         version_id: int = self.session.execute(
-            insert(_VERSIONS)
-            .returning(_VERSIONS.c.id)
-            .values(
-                document_id=self.document.id,
-                captured_at=captured_at,
-                recorded_at=recorded_at,
-                text=text,
-                sha256=analysis.sha256,
-                normalised_sha256=analysis.normalised_sha256,
-                snapshot_ids=[],
-                url=None,
-                origin="import",
-                technical_upgrade=technical_upgrade,
-                source_ref=source_ref,
-                doctype_ok=analysis.doctype_ok,
-                doctype_reason=analysis.doctype_reason,
-                analysed=True,
-            )
+            _INSERT_VERSION,
+            {
+                "document_id": self.document.id,
+                "captured_at": captured_at,
+                "recorded_at": recorded_at,
+                "text": text,
+                "sha256": analysis.sha256,
+                "normalised_sha256": analysis.normalised_sha256,
+                "snapshot_ids": [],
+                "url": None,
+                "origin": "import",
+                "technical_upgrade": technical_upgrade,
+                "source_ref": source_ref,
+                "doctype_ok": analysis.doctype_ok,
+                "doctype_reason": analysis.doctype_reason,
+                "analysed": True,
+            },
         ).scalar_one()
         self._update_provisions(version_id, captured_at, analysis)
         previous, self.previous = (

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from monitor.archive import sha256_text
-from monitor.models import ChangeEvent, ClassifiedClause, Excerpt, Fact
+from monitor.models import ChangeEvent, ClassifiedClause, Excerpt, Fact, FactDelta
 from monitor.store import Change, Document, Provision, Service, Version
 
 # How many recent versions to compare against when looking for content flapping back and forth.
@@ -285,7 +285,7 @@ def change_values(
         "exposure": event.exposure,
         "unfair": event.unfair,
         "reasons": list(event.reasons),
-        "fact_deltas": [asdict(d) for d in event.fact_deltas],
+        "fact_deltas": [_fact_delta_dict(d) for d in event.fact_deltas],
         "heading_path": list(event.heading_path),
         "before": excerpt_dict(event.before),
         "after": excerpt_dict(event.after),
@@ -296,7 +296,26 @@ def change_values(
 
 
 def excerpt_dict(excerpt: Excerpt | None) -> dict[str, Any] | None:
-    return None if excerpt is None else asdict(excerpt)
+    # as dataclasses.asdict would give it (same keys, same order), without its deep copies
+    if excerpt is None:
+        return None
+    return {
+        "text": excerpt.text,
+        "start": excerpt.start,
+        "end": excerpt.end,
+        "version_sha256": excerpt.version_sha256,
+    }
+
+
+def _fact_delta_dict(delta: FactDelta) -> dict[str, Any]:
+    return {
+        "name": delta.name,
+        "kind": delta.kind,
+        "old": delta.old,
+        "new": delta.new,
+        "unit": delta.unit,
+        "direction": delta.direction,
+    }
 
 
 class ProvisionFields(Protocol):
