@@ -105,10 +105,19 @@ def segment(text: str) -> list[Clause]:
             i += 1
         spans, stack = _segment_paragraph(text[start:pos], stack)
         for path, a, b in spans:
-            clauses.append(
-                Clause(len(clauses), path, text[start + a : start + b], start + a, start + b)
-            )
+            piece = text[start + a : start + b]
+            piece = _SHARED.setdefault(piece, piece)
+            clauses.append(Clause(len(clauses), path, piece, start + a, start + b))
+    if len(_SHARED) > _SHARED_MAX:
+        _SHARED.clear()
     return clauses
+
+
+# One string object per distinct clause text: successive versions repeat most clauses, and shared
+# objects are hashed and compared once, and pickled once per batch of versions sent between
+# processes (the history import).
+_SHARED: dict[str, str] = {}
+_SHARED_MAX = 65_536
 
 
 @lru_cache(maxsize=32768)
