@@ -20,6 +20,35 @@ def test_normalise_keeps_numbers_apart() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # markup at the very start of the text, at line starts, and a lone rule with no line break
+        ("---", ""),
+        ("a\n---\nb", "a b"),
+        ("==\nx", "x"),
+        ("# Title #\n## Sub\n#", "title sub"),
+        ("> quoted\n>> deeper", "quoted deeper"),
+        ("- a\n  * b\n3) c\n12. d", "a b c d"),
+        ("**bold** _it_ ~~del~~ `code`", "bold it del code"),
+        ('[text](https://x.ai/a "t") ![alt](i.png) [ref][1]\n[1]: https://x.ai', "text alt ref"),
+        # non-ASCII text: every punctuation character (and control character) becomes a space
+        (
+            "Caf\u00e9\u00a0\u200bcr\u00e8me \u2014 \u201cquoted\u201d \u2026 \u00a9 \u2022 x\x02y",
+            "café crème quoted x y",
+        ),
+        ("plain ascii x\x02y", "plain ascii x\x02y"),  # ASCII text keeps control characters
+        (
+            "L.L.C. & e-mail don't 1.5 10,000 12:30 1/2 a-",
+            "llc and email dont 1.5 10.000 12.30 1.2 a",
+        ),
+    ],
+)
+def test_normalise_edge_cases(text: str, expected: str) -> None:
+    """Pinned on the regex-per-pass implementation that the faster passes replaced."""
+    assert normalise(text) == expected
+
+
+@pytest.mark.parametrize(
     ("old", "new", "kind"),
     [
         (BASE, BASE, "identical"),
