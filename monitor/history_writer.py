@@ -214,14 +214,13 @@ class HistoryWriter:
         if analysis.events is not None and analysis.events_against == previous.sha256:
             events = analysis.events
         else:
-            old_clauses = provisions_of(previous.text, terms_type)
             events = _events(
                 previous.text,
                 previous.sha256,
-                old_clauses,
+                provisions_of(previous.text, terms_type),
                 text,
                 analysis.sha256,
-                analysis.clauses,
+                provisions_of(text, terms_type),
             )
         for event in events:
             self._changes.append(
@@ -249,7 +248,7 @@ class HistoryWriter:
 
         plan = plan_provisions(
             self.provisions,
-            analysis.clauses,
+            analysis.provisions,
             version_id=version_id,
             captured_at=captured_at,
             doctype_ok=analysis.doctype_ok,

@@ -477,7 +477,7 @@ def rebuild(
     produces change events or alerts. Provisions are re-derived either way.
     """
     from monitor.clauses import extract_provisions
-    from monitor.recording import update_provisions
+    from monitor.recording import provision_entries, update_provisions
 
     archive = Archive(settings.snapshots_dir)
     wanted = set(only) if only else None
@@ -497,7 +497,12 @@ def rebuild(
                 )
                 continue
             if not latest.snapshot_ids:
-                update_provisions(s, doc, latest, extract_provisions(latest.text, doc.terms_type))
+                update_provisions(
+                    s,
+                    doc,
+                    latest,
+                    provision_entries(extract_provisions(latest.text, doc.terms_type)),
+                )
                 outcomes.append(
                     RebuildOutcome(
                         doc.service_id,
@@ -514,7 +519,9 @@ def rebuild(
                 outcomes.append(RebuildOutcome(doc.service_id, doc.terms_type, "failed", str(exc)))
                 continue
             if text == latest.text:
-                update_provisions(s, doc, latest, extract_provisions(text, doc.terms_type))
+                update_provisions(
+                    s, doc, latest, provision_entries(extract_provisions(text, doc.terms_type))
+                )
                 outcomes.append(RebuildOutcome(doc.service_id, doc.terms_type, "unchanged"))
                 continue
             record_version(

@@ -11,14 +11,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Generic, Protocol, TypeVar, cast
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar, cast
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from monitor.archive import sha256_text
-from monitor.models import ChangeEvent, ClassifiedClause, Excerpt, Fact, FactDelta
+from monitor.models import ChangeEvent, Classification, ClassifiedClause, Excerpt, FactDelta
 from monitor.store import Change, Document, Provision, Service, Version
 
 # How many recent versions to compare against when looking for content flapping back and forth.
@@ -132,7 +132,7 @@ def record_version(
     )
     session.add(version)
     session.flush()
-    update_provisions(session, document, version, analysis.clauses)
+    update_provisions(session, document, version, analysis.provisions)
     result = Recorded(version)
     if previous is None or technical_upgrade:
         return result  # first record or re-extraction: nothing to compare, nothing to alert
@@ -156,7 +156,8 @@ def record_version(
         session.flush()
         return result
     old_clauses = provisions_of(previous.text, document.terms_type)
-    events = compute_events(previous, version, old_clauses, analysis.clauses)
+    new_clauses = provisions_of(text, document.terms_type)
+    events = compute_events(previous, version, old_clauses, new_clauses)
     for event in events:
         change = change_row(document, previous, version, event, recorded_at, alertable)
         session.add(change)
@@ -213,10 +214,12 @@ class Analysis:
     normalised_sha256: str
     doctype_ok: bool
     doctype_reason: str | None
-    clauses: list[ClassifiedClause]
+    provisions: list[ProvisionEntry]
     events: list[ChangeEvent] | None = None
     events_against: str | None = None
 
+
+_CACHE_MAX = 65_536  # entries kept by each per-process cache here
 
 # normalised hash by sha256 of the text: histories return to earlier texts (normalising a 60 KB
 # version takes ~20 ms)
@@ -233,20 +236,21 @@ def analyse_text(text: str, terms_type: str, previous_text: str | None = None) -
     normalised = _NORMALISED.get(sha)
     if normalised is None:
         normalised = normalised_hash(text)
-        if len(_NORMALISED) >= _ANCHORS_MAX:
+        if len(_NORMALISED) >= _CACHE_MAX:
             _NORMALISED.clear()
         _NORMALISED[sha] = normalised
+    clauses = provisions_of(text, terms_type)
     analysis = Analysis(
         sha256=sha,
         normalised_sha256=normalised,
         doctype_ok=doctype.ok,
         doctype_reason=None if doctype.ok else doctype.reason,
-        clauses=provisions_of(text, terms_type),
+        provisions=provision_entries(clauses),
     )
     if previous_text is not None:
         old_sha = sha256_text(previous_text)
         old_clauses = provisions_of(previous_text, terms_type)
-        analysis.events = _events(previous_text, old_sha, old_clauses, text, sha, analysis.clauses)
+        analysis.events = _events(previous_text, old_sha, old_clauses, text, sha, clauses)
         analysis.events_against = old_sha
     return analysis
 
@@ -351,83 +355,145 @@ class ProvisionPlan(Generic[P]):
     deactivated: list[P] = field(default_factory=list)  # their text left the document
 
 
+class ProvisionEntry(NamedTuple):
+    """One category of one classified clause, as a provision row takes it: a clause with two
+    categories is two provisions."""
+
+    category: str
+    anchor: str
+    text: str
+    heading_path: tuple[str, ...]
+    facts: list[dict[str, Any]]  # shared between versions: copied into a row, never changed
+    confidence: float
+    unfair: bool
+    reasons: tuple[str, ...]
+    exposure: str
+
+
+def provision_entries(clauses: list[ClassifiedClause]) -> list[ProvisionEntry]:
+    """The provision entries of a version's classified clauses, in document order.
+
+    A clause's entries depend only on its heading path, text and classification, which recur
+    version after version: they are kept, so successive versions share the same entry objects
+    (cheap to compare, and pickled once per batch of versions sent between processes)."""
+    out: list[ProvisionEntry] = []
+    for cc in clauses:
+        key = (cc.clause.heading_path, cc.clause.text)
+        kept = _ENTRIES.get(key)
+        # the same classification objects (the classifier's cache): else classify again
+        if (
+            kept is None
+            or len(kept[0]) != len(cc.categories)
+            or any(a is not b for a, b in zip(kept[0], cc.categories, strict=True))
+        ):
+            if len(_ENTRIES) >= _CACHE_MAX:
+                _ENTRIES.clear()
+            kept = (list(cc.categories), _entries_of(cc))
+            _ENTRIES[key] = kept
+        out.extend(kept[1])
+    return out
+
+
+_ENTRIES: dict[
+    tuple[tuple[str, ...], str], tuple[list[Classification], tuple[ProvisionEntry, ...]]
+] = {}
+
+
+def _entries_of(cc: ClassifiedClause) -> tuple[ProvisionEntry, ...]:
+    from monitor.clauses import anchor_for
+    from monitor.clauses.taxonomy import load_taxonomy
+
+    categories = load_taxonomy().categories
+    facts = [asdict(f) for f in cc.facts]
+    entries = []
+    for cls in cc.categories:
+        category = categories.get(cls.category)
+        entries.append(
+            ProvisionEntry(
+                category=cls.category,
+                anchor=anchor_for(cc, cls.category),  # each category: its own provision
+                text=cc.clause.text,
+                heading_path=cc.clause.heading_path,
+                facts=facts,
+                confidence=cls.confidence,
+                unfair=cls.unfair,
+                reasons=tuple(cls.reasons),
+                exposure=category.default_exposure if category else "low",
+            )
+        )
+    return tuple(entries)
+
+
 def plan_provisions(
     existing: Sequence[P],
-    clauses: list[ClassifiedClause],
+    entries: list[ProvisionEntry],
     *,
     version_id: int,
     captured_at: datetime,
     doctype_ok: bool,
     new: Callable[..., P],
 ) -> ProvisionPlan[P]:
-    """Match each classified clause to the document's provisions (`existing`, in id order) by
-    category and fuzzy anchor, updating the matched ones in place; `new(**columns)` makes a
-    provision for a clause that matches none (the caller appends `created` to its list)."""
-    from monitor.clauses import anchor_for, similarity
-    from monitor.clauses.taxonomy import load_taxonomy
+    """Match each provision entry of a version to the document's provisions (`existing`, in id
+    order) by category and fuzzy anchor, updating the matched ones in place; `new(**columns)` makes
+    a provision for an entry that matches none (the caller appends `created` to its list)."""
+    from monitor.clauses import similarity
 
-    taxonomy = load_taxonomy()
     plan: ProvisionPlan[P] = ProvisionPlan()
     by_category: dict[str, list[P]] = {}
-    # a clause's provision: an unmatched one with the same anchor (the active one first), else the
+    # an entry's provision: an unmatched one with the same anchor (the active one first), else the
     # most similar unmatched one of its category
     by_anchor: dict[tuple[str, str], list[P]] = {}
     for p in existing:
         by_category.setdefault(p.category, []).append(p)
         by_anchor.setdefault((p.category, p.anchor), []).append(p)
     seen: set[int] = set()  # id() of the provisions matched in this version
-    for cc in clauses:
-        facts = _facts_of(cc)
-        for cls in cc.categories:
-            anchor = _anchor(anchor_for, cc, cls.category)  # each category: its own provision
-            # a provision matched in this version keeps its entry under its old anchor, but it is
-            # in `seen` and can no longer be a candidate
-            exact = [p for p in by_anchor.get((cls.category, anchor), ()) if id(p) not in seen]
-            if exact:
-                match: P | None = max(exact, key=lambda p: p.active)
-            else:
-                candidates = [p for p in by_category.get(cls.category, []) if id(p) not in seen]
-                match = _most_similar(candidates, cc.clause.text, similarity)
-            category = taxonomy.categories.get(cls.category)
-            exposure = category.default_exposure if category else "low"
-            if match is None:
-                match = new(
-                    category=cls.category,
-                    anchor=anchor,
-                    first_version_id=version_id,
-                    first_seen_at=captured_at,
-                    text=cc.clause.text,
-                    confidence=cls.confidence,
-                    exposure=exposure,
-                    last_version_id=version_id,
-                    last_seen_at=captured_at,
-                )
-                by_category.setdefault(cls.category, []).append(match)
-                by_anchor.setdefault((cls.category, anchor), []).append(match)
-                plan.created.append(match)
-            elif (
-                match.text == cc.clause.text
-                and match.anchor == anchor
-                and match.facts == facts
-                and match.unfair == cls.unfair
-                and match.active == doctype_ok
-            ):
-                seen.add(id(match))
-                plan.untouched.append(match)
-                continue
-            match.anchor = anchor
-            match.heading_path = list(cc.clause.heading_path)
-            match.text = cc.clause.text
-            match.facts = [dict(f) for f in facts]
-            match.confidence = cls.confidence
-            match.unfair = cls.unfair
-            match.exposure = exposure
-            match.reasons = list(cls.reasons)
-            match.last_version_id = version_id
-            match.last_seen_at = captured_at
-            match.active = doctype_ok
+    for e in entries:
+        # a provision matched in this version keeps its entry under its old anchor, but it is in
+        # `seen` and can no longer be a candidate
+        exact = [p for p in by_anchor.get((e.category, e.anchor), ()) if id(p) not in seen]
+        if exact:
+            match: P | None = max(exact, key=lambda p: p.active)
+        else:
+            candidates = [p for p in by_category.get(e.category, []) if id(p) not in seen]
+            match = _most_similar(candidates, e.text, similarity)
+        if match is None:
+            match = new(
+                category=e.category,
+                anchor=e.anchor,
+                first_version_id=version_id,
+                first_seen_at=captured_at,
+                text=e.text,
+                confidence=e.confidence,
+                exposure=e.exposure,
+                last_version_id=version_id,
+                last_seen_at=captured_at,
+            )
+            by_category.setdefault(e.category, []).append(match)
+            by_anchor.setdefault((e.category, e.anchor), []).append(match)
+            plan.created.append(match)
+        elif (
+            match.text == e.text
+            and match.anchor == e.anchor
+            and match.facts == e.facts
+            and match.unfair == e.unfair
+            and match.active == doctype_ok
+        ):
             seen.add(id(match))
-            plan.changed.append(match)
+            plan.untouched.append(match)
+            continue
+        match.anchor = e.anchor
+        match.heading_path = list(e.heading_path)
+        match.text = e.text
+        match.facts = [dict(f) for f in e.facts]
+        match.confidence = e.confidence
+        match.unfair = e.unfair
+        match.exposure = e.exposure
+        match.reasons = list(e.reasons)
+        match.last_version_id = version_id
+        match.last_seen_at = captured_at
+        match.active = doctype_ok
+        seen.add(id(match))
+        plan.changed.append(match)
     for p in existing:
         if id(p) not in seen and p.active:
             p.active = False  # its text left the document (or the version is not publishable)
@@ -439,9 +505,10 @@ def update_provisions(
     session: Session,
     document: Document,
     version: Version,
-    clauses: list[ClassifiedClause],
+    entries: list[ProvisionEntry],
 ) -> None:
-    """Match each classified clause to the document's provision rows (`plan_provisions`)."""
+    """Match a version's provision entries (`provision_entries`) to the document's provision rows
+    (`plan_provisions`)."""
     existing = list(
         session.scalars(
             select(Provision).where(Provision.document_id == document.id).order_by(Provision.id)
@@ -455,7 +522,7 @@ def update_provisions(
 
     plan = plan_provisions(
         existing,
-        clauses,
+        entries,
         version_id=version.id,
         captured_at=version.captured_at,
         doctype_ok=version.doctype_ok,
@@ -473,25 +540,6 @@ def update_provisions(
             set_committed_value(p, "last_seen_at", version.captured_at)
 
 
-# anchor_for(cc, category) reads the clause's heading path and text; a history import asks for
-# the same clause's anchor in every version, so the anchors are kept (bounded) by those inputs.
-_ANCHORS: dict[tuple[tuple[str, ...], str, str], str] = {}
-_ANCHORS_MAX = 65_536
-
-
-def _anchor(
-    anchor_for: Callable[[ClassifiedClause, str], str], cc: ClassifiedClause, category: str
-) -> str:
-    key = (cc.clause.heading_path, cc.clause.text, category)
-    anchor = _ANCHORS.get(key)
-    if anchor is None:
-        anchor = anchor_for(cc, category)
-        if len(_ANCHORS) >= _ANCHORS_MAX:
-            _ANCHORS.clear()
-        _ANCHORS[key] = anchor
-    return anchor
-
-
 def _most_similar(
     candidates: list[P], text: str, similarity: Callable[[str, str], float]
 ) -> P | None:
@@ -501,24 +549,6 @@ def _most_similar(
         if score > best_score:
             best, best_score = p, score
     return best
-
-
-# Facts of a clause as stored (dicts), kept by value: the same clauses recur version after version.
-_FACT_DICTS: dict[tuple[Fact, ...], list[dict[str, Any]]] = {}
-
-
-def _facts_of(cc: ClassifiedClause) -> list[dict[str, Any]]:
-    """The clause's facts as dicts (shared: copy before storing)."""
-    if not cc.facts:
-        return []
-    key = tuple(cc.facts)
-    dicts = _FACT_DICTS.get(key)
-    if dicts is None:
-        dicts = [asdict(f) for f in cc.facts]
-        if len(_FACT_DICTS) >= _ANCHORS_MAX:
-            _FACT_DICTS.clear()
-        _FACT_DICTS[key] = dicts
-    return dicts
 
 
 @dataclass(frozen=True)
