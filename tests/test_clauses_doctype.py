@@ -83,8 +83,8 @@ def test_tiny_capture_flagged() -> None:
 
 
 def test_paragraph_counts_add_up_to_whole_text_counts() -> None:
-    """The check counts patterns per paragraph (cached); the sums equal counts over the whole text,
-    even where a price's "/ month" suffix or a boundary sits next to a blank line."""
+    """The check counts patterns per paragraph and per line (cached); the sums equal counts over
+    the whole text, even where a price's "/ month" suffix or a boundary sits next to a line break."""
     from monitor.clauses import doctype
 
     tricky = "\n\n".join(
@@ -93,6 +93,9 @@ def test_paragraph_counts_add_up_to_whole_text_counts() -> None:
             "Plans start at $5\n\n/ month, or 10\n\nUSD per year; pro $ 7 /mo and 3 EUR",
             "log\n\nin with your password. Sign in\n\nwith Google. Try it for free\n\n",
             "\n\n\n personal data\n\ngoverning\n\nlaw, third-party cookies; 本服务条款 " * 3,
+            # prices can cross one line break; the other patterns are counted line by line
+            "Pro costs $\n5, or 9\nUSD, or $5\n/ month, or 7 EUR /\nyr.\nLog in\nwith Google\n",
+            "governing\nlaw; personal\ndata; sign\nup free;\nterms\n\n\nprivacy\n",
         ]
     )
     for kind in (*doctype.TYPE_KEYWORDS, "unknown type"):

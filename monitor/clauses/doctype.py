@@ -119,20 +119,36 @@ _SAMPLE_CHARS = 40_000
 # above can match across two consecutive line breaks (literal spaces only, and `\s?` takes one
 # character; the optional "/ month" suffix of a price can cross one but starts no match itself),
 # and a word boundary at a paragraph's edge reads the same whether a newline or nothing is beside it.
+# A paragraph seen for the first time is counted line by line (cached too: a long list whose
+# links change in one item keeps its other lines), except for prices, which can cross a single
+# line break ("$\n5", "5\nUSD", "$5\n/ month"); every other pattern matches no line break at all.
 _PARAGRAPH_BREAK = "\n\n"
 _COUNT_CACHE_SIZE = 32768
 
 
 @lru_cache(maxsize=_COUNT_CACHE_SIZE)
 def _paragraph_counts(part: str, kind: str) -> tuple[int, int, int, int, int, int, int]:
+    totals = [0] * 6
+    for line in part.split("\n"):
+        if line:
+            for i, n in enumerate(_line_counts(line, kind)):
+                totals[i] += n
+    words, cjk, kind_hits, login, marketing, legal = totals
+    return (words, cjk, kind_hits, login, marketing, len(_PRICE.findall(part)), legal)
+
+
+@lru_cache(maxsize=_COUNT_CACHE_SIZE)
+def _line_counts(line: str, kind: str) -> tuple[int, int, int, int, int, int]:
+    kind_pattern, legal_pattern = _pattern(kind), _pattern("terms of service")
+    kind_hits = len(kind_pattern.findall(line))
     return (
-        len(_WORDS.findall(part)),
-        len(_CJK.findall(part)),
-        len(_pattern(kind).findall(part)),
-        len(_LOGIN.findall(part)),
-        len(_MARKETING.findall(part)),
-        len(_PRICE.findall(part)),
-        len(_pattern("terms of service").findall(part)),
+        len(_WORDS.findall(line)),
+        len(_CJK.findall(line)),
+        kind_hits,
+        len(_LOGIN.findall(line)),
+        len(_MARKETING.findall(line)),
+        # terms of service and their aliases: the same pattern twice, counted once
+        kind_hits if kind_pattern == legal_pattern else len(legal_pattern.findall(line)),
     )
 
 
