@@ -537,3 +537,23 @@ def test_paragraph_with_list_rewritten_into_one_paragraph_is_one_modification() 
     assert old[ev.before.start : ev.before.end] == ev.before.text
     deltas = {d.name: (d.old, d.new, d.direction) for d in ev.fact_deltas}
     assert deltas["training_on_content"] == ("never", "opt_out", "less_favourable")
+
+
+def test_normalised_hash_read_from_blocks_is_the_whole_texts() -> None:
+    """The hash is computed from the cached block normalisations; it is the hash of the whole
+    normalised text, for headings, lists, tables, rules, links and non-ASCII punctuation alike."""
+    import hashlib
+
+    from monitor.editorial import normalise
+
+    text = (
+        "# Terms of Service\n\nLast updated: 1 March 2025\n\n## 1. Credits\n\n"
+        "Credits are valid for **12 months** — see [pricing](https://example.com/pricing).\n"
+        "Unused credits expire.\n\n- Item one;\n- Item *two*.\n\n---\n\n"
+        "| Plan | Limit |\n|---|---|\n| Pro | 5 jobs |\n\nTitle\n=====\n\n"
+        "„Quoted“ text, L.L.C. & partners; 1.5 GB per user’s account.\n"
+    )
+    assert normalised_hash(text) == hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+    reflowed = text.replace("valid for **12 months**", "valid for\n12 Months")
+    assert normalised_hash(reflowed) == normalised_hash(text)
+    assert normalised_hash(text.replace("12 months", "6 months")) != normalised_hash(text)
