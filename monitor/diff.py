@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -281,13 +281,17 @@ class _ClauseIndex:
     def __init__(self, clauses: Sequence[ClassifiedClause]) -> None:
         self.clauses = sorted(clauses, key=lambda c: c.clause.start)
         self.starts = [c.clause.start for c in self.clauses]
+        # the largest end among the first k+1 clauses (non-decreasing even where clauses nest):
+        # clauses before the first one whose running maximum reaches a range cannot overlap it
+        self.max_ends = list(accumulate((c.clause.end for c in self.clauses), max))
 
     def overlapping(self, ranges: Sequence[tuple[int, int]]) -> list[ClassifiedClause]:
         found: list[ClassifiedClause] = []
         seen: set[int] = set()
         for s, e in ranges:
             hi = bisect_left(self.starts, e + 1 if s == e else e)
-            for k in range(hi):
+            lo = bisect_left(self.max_ends, s) if s == e else bisect_right(self.max_ends, s)
+            for k in range(lo, hi):
                 c = self.clauses[k].clause
                 hit = c.start <= s <= c.end if s == e else c.end > s
                 if hit and k not in seen:
@@ -469,9 +473,15 @@ def _pair_fuzzily(
     precise = len(olds) * len(news) <= _PRECISE_PAIRS
     candidates: list[tuple[float, int, int, int]] = []
     for x, a in enumerate(olds):
+        na = len(a.tokens)
         for y, b in enumerate(news):
             if a.tokens.isdisjoint(b.tokens) and a.norm and b.norm:
                 continue
+            if not precise and na and b.tokens:
+                # Jaccard is at most the ratio of the token-set sizes: skip hopeless pairs
+                nb = len(b.tokens)
+                if min(na, nb) / max(na, nb) < threshold:
+                    continue
             score = _similarity(a, b, precise)
             if score >= threshold:
                 bonus = 0.05 if a.heading_path == b.heading_path else 0.0

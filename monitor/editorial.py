@@ -504,6 +504,12 @@ _MAX_ARTICLES = 2
 def _articles_only(old_norm: str, new_norm: str) -> bool:
     """A stray article added or dropped ("in the federal the U.S. court", "unless a another")."""
     a, b = old_norm.split(), new_norm.split()
+    # the words an alignment changes include the words whose counts differ: when those are not
+    # all articles, or more than allowed, no alignment is needed to say no
+    ca, cb = Counter(a), Counter(b)
+    differing = (ca - cb) + (cb - ca)
+    if differing.total() > _MAX_ARTICLES or not differing.keys() <= _ARTICLES:
+        return False
     changed: list[str] = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "replace":
