@@ -32,7 +32,7 @@ from monitor.store import Document, Store, Version
 REAL_CHANGE_PREFIXES = ("First record of", "Record new changes of")
 BATCH = 250  # versions per transaction: a crash loses at most one batch, and a re-run redoes it
 CHUNK = 32  # versions of one document analysed together (one task for a worker process)
-AHEAD = 3  # chunks queued per worker process ahead of the one being written
+AHEAD = 8  # chunks queued per worker process ahead of the one being written
 PARALLEL_MIN_VERSIONS = 200  # smaller imports are analysed in-process (no workers to start)
 
 
