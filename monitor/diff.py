@@ -700,6 +700,31 @@ def _event(
     )
 
 
+def _block_opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib opcodes aligning two lists of block norms, their common head and tail matched
+    first: successive versions differ in a few blocks, and difflib's cost grows with the lengths.
+    (Where the changed middle repeats blocks of the head or tail, this can pair a different copy
+    than difflib over the whole lists, which looks for the longest run first.)"""
+    size = min(len(old), len(new))
+    head = 0
+    while head < size and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < size - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    middle = SequenceMatcher(
+        None, old[head : len(old) - tail], new[head : len(new) - tail], autojunk=False
+    )
+    ops = [("equal", 0, head, 0, head)] if head else []
+    ops.extend(
+        (tag, i1 + head, i2 + head, j1 + head, j2 + head)
+        for tag, i1, i2, j1, j2 in middle.get_opcodes()
+    )
+    if tail:
+        ops.append(("equal", len(old) - tail, len(old), len(new) - tail, len(new)))
+    return ops
+
+
 def diff_versions(
     old_text: str,
     old_clauses: Sequence[ClassifiedClause],
@@ -733,11 +758,10 @@ def diff_versions(
         _auto_fact_reader() if fact_reader == "auto" else fact_reader,  # type: ignore[arg-type]
     )
     keyed: list[tuple[tuple[int, int, int], ChangeEvent]] = []
-    matcher = SequenceMatcher(
-        None, [b.norm for b in old_blocks], [b.norm for b in new_blocks], autojunk=False
-    )
     regions: list[tuple[int, int, int, int]] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in _block_opcodes(
+        [b.norm for b in old_blocks], [b.norm for b in new_blocks]
+    ):
         if tag == "equal":
             for a, b in zip(old_blocks[i1:i2], new_blocks[j1:j2], strict=True):
                 if a.text != b.text:  # same words, different characters: editorial
