@@ -557,3 +557,27 @@ def test_normalised_hash_read_from_blocks_is_the_whole_texts() -> None:
     reflowed = text.replace("valid for **12 months**", "valid for\n12 Months")
     assert normalised_hash(reflowed) == normalised_hash(text)
     assert normalised_hash(text.replace("12 months", "6 months")) != normalised_hash(text)
+
+
+def test_block_alignment_covers_both_versions_and_pairs_equal_blocks_only() -> None:
+    """Head and tail are matched before the middle is aligned; the opcodes still cover both
+    lists in order, and every "equal" run pairs equal blocks."""
+    from monitor.diff import _block_opcodes
+
+    cases = [
+        (["a", "b", "c", "d"], ["a", "b", "x", "c", "d"]),  # insertion in the middle
+        (["a", "b", "c"], ["a", "b", "c"]),  # no change
+        ([], ["a"]),
+        (["a"], []),
+        (["h", "", "x", "", "t"], ["h", "", "y", "z", "", "t"]),  # repeated empty blocks
+        (["a", "b", "a", "b"], ["a", "b"]),  # head and tail overlap
+    ]
+    for old, new in cases:
+        ops = _block_opcodes(old, new)
+        i = j = 0
+        for tag, i1, i2, j1, j2 in ops:
+            assert (i1, j1) == (i, j)
+            if tag == "equal":
+                assert old[i1:i2] == new[j1:j2]
+            i, j = i2, j2
+        assert (i, j) == (len(old), len(new))
