@@ -25,14 +25,15 @@ from monitor.recording import (
     FLAP_WINDOW,
     Analysis,
     VersionRef,
-    _events,
-    _last_flapping_states,
     analyse_text,
     change_values,
+    events_between,
     flapping_partner,
     flapping_values,
+    is_substantive,
+    last_flapping_states,
+    latest_version,
     plan_provisions,
-    provisions_of,
     repeats_last_flapping,
 )
 from monitor.store import Change, Document, Provision, Version
@@ -132,26 +133,19 @@ class HistoryWriter:
                 )
             )
         )
-        self._last_flapping = _last_flapping_states(session, document.id)
+        self._last_flapping = last_flapping_states(session, document.id)
         self.previous = self._latest()
         self._changes: list[dict[str, Any]] = []
         self._changed: dict[int, ProvisionRecord] = {}  # by id(): rows to write whole
         self._seen_again: dict[int, ProvisionRecord] = {}  # by id(): rows whose "last seen" moved
 
     def _latest(self) -> StoredVersion | None:
-        row = self.session.execute(
-            select(
-                Version.id,
-                Version.text,
-                Version.sha256,
-                Version.normalised_sha256,
-                Version.captured_at,
-            )
-            .where(Version.document_id == self.document.id)
-            .order_by(Version.captured_at.desc(), Version.id.desc())
-            .limit(1)
-        ).first()
-        return None if row is None else StoredVersion(*row)
+        latest = latest_version(self.session, self.document.id)
+        if latest is None:
+            return None
+        return StoredVersion(
+            latest.id, latest.text, latest.sha256, latest.normalised_sha256, latest.captured_at
+        )
 
     def add(
         self,
@@ -214,19 +208,14 @@ class HistoryWriter:
         if analysis.events is not None and analysis.events_against == previous.sha256:
             events = analysis.events
         else:
-            events = _events(
-                previous.text,
-                previous.sha256,
-                provisions_of(previous.text, terms_type),
-                text,
-                analysis.sha256,
-                provisions_of(text, terms_type),
+            events = events_between(
+                previous.text, previous.sha256, text, analysis.sha256, terms_type
             )
         for event in events:
             self._changes.append(
                 change_values(self.document.id, previous.id, version_id, event, recorded_at, False)
             )
-        substantive = sum(1 for e in events if not e.editorial and e.kind != "flapping")
+        substantive = sum(1 for e in events if is_substantive(e))
         return Written(len(events), substantive, False)
 
     def _update_provisions(

@@ -38,7 +38,12 @@ class Recorded:
 
     @property
     def substantive(self) -> list[Change]:
-        return [c for c in self.changes if not c.editorial and c.kind != "flapping"]
+        return [c for c in self.changes if is_substantive(c)]
+
+
+def is_substantive(change: Change | ChangeEvent) -> bool:
+    """A change to what the document says: neither editorial nor a flapping episode."""
+    return not change.editorial and change.kind != "flapping"
 
 
 @lru_cache(maxsize=16)
@@ -145,7 +150,7 @@ def record_version(
         )
     if partner is not None:
         result.flapping = True
-        last_states = _last_flapping_states(session, document.id)
+        last_states = last_flapping_states(session, document.id)
         if not repeats_last_flapping(last_states, version.normalised_sha256):
             values = flapping_values(
                 document.id, version_ref(previous), version_ref(version), partner, recorded_at
@@ -155,9 +160,9 @@ def record_version(
             result.changes.append(change)
         session.flush()
         return result
-    old_clauses = provisions_of(previous.text, document.terms_type)
-    new_clauses = provisions_of(text, document.terms_type)
-    events = compute_events(previous, version, old_clauses, new_clauses)
+    events = events_between(
+        previous.text, previous.sha256, text, version.sha256, document.terms_type
+    )
     for event in events:
         change = change_row(document, previous, version, event, recorded_at, alertable)
         session.add(change)
@@ -176,6 +181,20 @@ def compute_events(
 ) -> list[ChangeEvent]:
     return _events(
         previous.text, previous.sha256, old_clauses, version.text, version.sha256, new_clauses
+    )
+
+
+def events_between(
+    old_text: str, old_sha256: str, new_text: str, new_sha256: str, terms_type: str
+) -> list[ChangeEvent]:
+    """Change events from `old_text` to `new_text`, their clauses extracted (memoised)."""
+    return _events(
+        old_text,
+        old_sha256,
+        provisions_of(old_text, terms_type),
+        new_text,
+        new_sha256,
+        provisions_of(new_text, terms_type),
     )
 
 
@@ -239,18 +258,16 @@ def analyse_text(text: str, terms_type: str, previous_text: str | None = None) -
         if len(_NORMALISED) >= _CACHE_MAX:
             _NORMALISED.clear()
         _NORMALISED[sha] = normalised
-    clauses = provisions_of(text, terms_type)
     analysis = Analysis(
         sha256=sha,
         normalised_sha256=normalised,
         doctype_ok=doctype.ok,
         doctype_reason=None if doctype.ok else doctype.reason,
-        provisions=provision_entries(clauses),
+        provisions=provision_entries(provisions_of(text, terms_type)),
     )
     if previous_text is not None:
         old_sha = sha256_text(previous_text)
-        old_clauses = provisions_of(previous_text, terms_type)
-        analysis.events = _events(previous_text, old_sha, old_clauses, text, sha, clauses)
+        analysis.events = events_between(previous_text, old_sha, text, sha, terms_type)
         analysis.events_against = old_sha
     return analysis
 
@@ -621,7 +638,7 @@ def _recent_versions(session: Session, document_id: int, exclude_id: int) -> lis
     return [VersionRef(*row) for row in rows]
 
 
-def _last_flapping_states(session: Session, document_id: int) -> list[str] | None:
+def last_flapping_states(session: Session, document_id: int) -> list[str] | None:
     """The two states of the document's last recorded flapping episode, None when it had none."""
     extra = session.scalars(
         select(Change.extra)
