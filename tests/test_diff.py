@@ -581,3 +581,18 @@ def test_block_alignment_covers_both_versions_and_pairs_equal_blocks_only() -> N
                 assert old[i1:i2] == new[j1:j2]
             i, j = i2, j2
         assert (i, j) == (len(old), len(new))
+
+
+def test_normalised_hash_of_a_text_with_control_characters_is_the_whole_texts() -> None:
+    """Control characters are kept or dropped by normalisation depending on the whole text, so a
+    block seen before in another text must not lend its cached normalisation here."""
+    import hashlib
+
+    from monitor.editorial import normalise
+
+    ascii_text = "Pay a\x07b fee.\n\nMore.\n"
+    mixed_text = "Caf\u00e9 terms.\n\nPay a\x07b fee.\n"
+    normalised_hash(ascii_text)  # caches the shared block's normalisation in an ASCII text
+    for text in (ascii_text, mixed_text):
+        expected = hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+        assert normalised_hash(text) == expected
