@@ -19,8 +19,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check monitor tests benchmarks scripts
-	$(BIN)/ruff format --check monitor tests benchmarks scripts
+	$(BIN)/ruff check monitor tests benchmarks training
+	$(BIN)/ruff format --check monitor tests benchmarks training
 	$(BIN)/mypy monitor
 
 check: lint test

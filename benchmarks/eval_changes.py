@@ -29,8 +29,8 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor.editorial import NEGATIONS, prefixed_opposite  # noqa: E402
-from monitor.ota_import import import_repository  # noqa: E402
+from monitor.changes.editorial import NEGATIONS, prefixed_opposite  # noqa: E402
+from monitor.changes.ota_import import import_repository  # noqa: E402
 from monitor.store import Change, Document, Store, Version  # noqa: E402
 
 DEFAULT_BUNDLE = ROOT.parent / "shared" / "data" / "ota-genai-contrib-versions.bundle"

@@ -42,13 +42,13 @@ from _common import (  # noqa: E402 (the script's own folder must be importable 
 
 DEFAULT_BUNDLE = REPO_ROOT.parent / "shared" / "data" / "ota-genai-contrib-versions.bundle"
 
-# --feed-blobs-in-thread: runs the same CLI with `monitor.ota_import.read_blobs` replaced by a
+# --feed-blobs-in-thread: runs the same CLI with `monitor.changes.ota_import.read_blobs` replaced by a
 # reader that writes the blob ids from a thread. The original writes every id to `git cat-file
 # --batch` before reading anything, which deadlocks (both pipes full) once the ids exceed the pipe
 # buffer (~1,600 blobs); with this flag the rest of the import can still be measured.
 THREADED_READER = """\
 import subprocess, sys, threading
-import monitor.ota_import as ota_import
+import monitor.changes.ota_import as ota_import
 
 def read_blobs(repo, blobs):
     wanted = list(blobs)
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--feed-blobs-in-thread",
         action="store_true",
-        help="work around the git cat-file pipe deadlock in monitor.ota_import.read_blobs",
+        help="work around the git cat-file pipe deadlock in monitor.changes.ota_import.read_blobs",
     )
     args = parser.parse_args(argv)
     if not args.bundle.is_file():

@@ -38,7 +38,11 @@ from import_history import DEFAULT_BUNDLE, run_import  # noqa: E402
 
 def site_builder_available() -> tuple[bool, str]:
     proc = run_quiet(
-        [python_exe(), "-c", "from monitor.site import build_site; import monitor.cli.site"],
+        [
+            python_exe(),
+            "-c",
+            "from monitor.publish.site import build_site; import monitor.cli.site",
+        ],
         timeout=120,
     )
     return proc.returncode == 0, (proc.stderr.strip().splitlines() or [""])[-1]

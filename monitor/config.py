@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor import __version__
-from monitor.declarations import safe_component
+from monitor.capture.declarations import safe_component
 from monitor.errors import ConfigError
 
 CONFIG_FILE_NAME = "clausewatch.toml"

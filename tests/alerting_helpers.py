@@ -13,7 +13,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from monitor.declarations import write_declaration
+from monitor.capture.declarations import write_declaration
 
 BASE_CLAUSES = [
     (
@@ -240,15 +240,15 @@ class Project:
     store: Any
 
     def services(self) -> dict[str, Any]:
-        from monitor.declarations import load_declarations
+        from monitor.capture.declarations import load_declarations
 
         services, problems = load_declarations(self.settings.declarations_dir)
         assert not [p for p in problems if p.severity == "error"], problems
         return services
 
     def checker(self, **hooks: Any) -> Any:
-        from monitor.alerts import checker_hooks
-        from monitor.pipeline import Checker
+        from monitor.notify.alerts import checker_hooks
+        from monitor.ops.checker import Checker
 
         return Checker(
             self.settings, self.store, **(hooks or checker_hooks(self.settings, self.store))
@@ -262,8 +262,8 @@ class Project:
             checker.close()
 
     def subscribe(self, email_addr: str, plan: str = "watcher", **kw: Any) -> Any:
-        from monitor.pipeline import utc_now
-        from monitor.subscribers import subscribe
+        from monitor.notify.subscribers import subscribe
+        from monitor.ops.checker import utc_now
 
         with self.store.session() as s:
             return subscribe(

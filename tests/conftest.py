@@ -20,7 +20,7 @@ test at teardown. `Reply(delay=...)` waits before answering, `Reply(reset=True)`
 connection with a TCP reset, and a body given as a list of chunks is sent chunked (spaced by
 `chunk_delay`).
 
-`fetch_opts(**overrides)` builds settings accepted by `monitor.fetch` (fast timeouts, no delays).
+`fetch_opts(**overrides)` builds settings accepted by `monitor.capture.fetch` (fast timeouts, no delays).
 """
 
 from __future__ import annotations
@@ -260,7 +260,7 @@ def http_server(make_http_server: Callable[..., LocalHTTPServer]) -> LocalHTTPSe
 
 @dataclass
 class FetchOpts:
-    """Satisfies monitor.fetch.FetchOptions with test-friendly values."""
+    """Satisfies monitor.capture.fetch.FetchOptions with test-friendly values."""
 
     user_agent: str = "ClauseWatch-test/0.1 (+https://clausewatch.invalid/bot)"
     connect_timeout: float = 2.0

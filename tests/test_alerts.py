@@ -10,9 +10,9 @@ import pytest
 from alerting_helpers import Project, make_project, terms_page
 from sqlalchemy import select
 
-from monitor.alerts import checker_hooks, compose_pending, unfinished_batches
-from monitor.localserver import PageServer
-from monitor.pipeline import utc_now
+from monitor.demo.localserver import PageServer
+from monitor.notify.alerts import checker_hooks, compose_pending, unfinished_batches
+from monitor.ops.checker import utc_now
 from monitor.store import OutboxMessage
 from monitor.store.schema import AlertItem
 
@@ -169,7 +169,7 @@ def test_two_composers_racing_for_one_batch_queue_one_message(
     project: Project, server: PageServer
 ) -> None:
     """The run's own hook and the minute job can read the same unlinked items; one message."""
-    from monitor.alerts import _compose_batch
+    from monitor.notify.alerts import _compose_batch
     from monitor.store import Subscriber
 
     project.subscribe("all@example.com")

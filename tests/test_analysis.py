@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.analysis import (
+from monitor.changes.analysis import (
     analysis_blocks,
     assess,
     category_blocks,

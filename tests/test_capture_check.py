@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.capture_check import check_capture, check_fetch_result
-from monitor.declarations import SourceDocument
+from monitor.capture.check import check_capture, check_fetch_result
+from monitor.capture.declarations import SourceDocument
+from monitor.capture.extract import extract_version
 from monitor.errors import CaptureRejected, ExtractError
-from monitor.extract import extract_version
 from monitor.models import FetchResult
 
 URL = "https://www.lumenframe.example/legal/terms"

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from monitor.capture.declarations import SourceDocument
+from monitor.capture.extract import extract_version
 from monitor.clauses import extract_provisions
 from monitor.cli import main
-from monitor.declarations import SourceDocument
 from monitor.errors import ExcerptMismatch
-from monitor.extract import extract_version
-from monitor.provisions import verified_excerpt
+from monitor.publish.provisions import verified_excerpt
 
 GOLDEN = Path(__file__).parent / "golden" / "provisions"
 CLAUDETTE_IDS = {
@@ -90,7 +90,7 @@ DEMO_PAGES = [
 
 
 def provision_summary(page: str) -> dict[str, list[str]]:
-    raw = resources.files("monitor").joinpath("demo_pages", page).read_bytes()
+    raw = resources.files("monitor.demo").joinpath("pages", page).read_bytes()
     source = SourceDocument(
         fetch="http://demo.example/",
         select=["main#terms, article.legal"],

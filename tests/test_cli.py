@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 from pages import terms_page
 
+from monitor.capture.declarations import write_declaration
 from monitor.cli import main
-from monitor.declarations import write_declaration
 
 
 def run(root: Path, *args: str) -> tuple[int, str, str]:

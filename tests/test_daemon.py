@@ -18,7 +18,7 @@ from alerting_helpers import Project, SMTPSink, make_project, terms_page
 from conftest import LocalHTTPServer, Reply
 from sqlalchemy import select
 
-from monitor.scheduler import archive_report, cron_trigger, is_overdue, last_digest_slot
+from monitor.ops.daemon import archive_report, cron_trigger, is_overdue, last_digest_slot
 from monitor.store import Document, OutboxMessage
 
 pytestmark = pytest.mark.slow
@@ -248,7 +248,7 @@ def test_schedule_helpers(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
     from monitor.config import ServiceOverride, Settings
-    from monitor.scheduler import DaemonOptions
+    from monitor.ops.daemon import DaemonOptions
 
     settings = Settings(root=tmp_path, services={"Weekly": ServiceOverride(schedule="0 6 * * 1")})
     options = DaemonOptions()
@@ -272,7 +272,7 @@ def test_log_records_stay_one_line_each() -> None:
     import threading
     import warnings
 
-    from monitor.scheduler import configure_logging
+    from monitor.ops.daemon import configure_logging
 
     root = logging.getLogger()
     saved = (list(root.handlers), root.level, threading.excepthook, sys.unraisablehook)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from monitor.declarations import (
+from monitor.capture.declarations import (
     KNOWN_FILTERS,
     RangeSelector,
     ServiceDeclaration,

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.diff import (
+from monitor.changes.diff import (
     detect_flapping,
     diff_versions,
     fact_deltas,
@@ -414,7 +414,7 @@ def _long_pair() -> tuple[str, str]:
 
 
 def test_word_diff_long_pair_is_exact_and_deterministic() -> None:
-    from monitor.diff import _word_diff_uncached
+    from monitor.changes.diff import _word_diff_uncached
 
     old, new = _long_pair()
     ops = _word_diff_uncached(old, new)
@@ -443,7 +443,7 @@ def test_flapping_a_b_a() -> None:
 
 
 def test_interface_fragment_added_is_editorial_but_a_short_sentence_is_not() -> None:
-    from monitor.diff import diff_versions
+    from monitor.changes.diff import diff_versions
 
     old = "# Terms\n\nYou may cancel at any time from your account settings page.\n"
     chrome = old + "\nSelect language\n"
@@ -455,7 +455,7 @@ def test_interface_fragment_added_is_editorial_but_a_short_sentence_is_not() -> 
 
 
 def test_rewritten_provision_under_same_heading_is_modified() -> None:
-    from monitor.diff import diff_versions
+    from monitor.changes.diff import diff_versions
     from monitor.models import Classification, ClassifiedClause, Clause
 
     def classified(text: str, sentence: str) -> list[ClassifiedClause]:
@@ -484,7 +484,7 @@ def test_rewritten_provision_under_same_heading_is_modified() -> None:
 def test_cached_block_normalisation_matches_normalise_many() -> None:
     """split_blocks keeps block normalisations by text; a second document sharing blocks, and one
     with control characters (normalised as a whole batch), read exactly as without the cache."""
-    from monitor.editorial import normalise_many
+    from monitor.changes.editorial import normalise_many
 
     texts = [
         DOC,
@@ -500,7 +500,7 @@ def test_paragraph_with_list_rewritten_into_one_paragraph_is_one_modification() 
     """A promise with listed exceptions, rewritten as one opt-out paragraph: one modified event
     whose before side spans the paragraph and its list, with the stance delta never -> opt_out,
     and no stray "removed" events for the list items."""
-    from monitor.recording import provisions_of
+    from monitor.changes.recording import provisions_of
 
     lead = (
         "**Your content.** We use your content to run and secure the service. We will not train "
@@ -544,7 +544,7 @@ def test_normalised_hash_read_from_blocks_is_the_whole_texts() -> None:
     normalised text, for headings, lists, tables, rules, links and non-ASCII punctuation alike."""
     import hashlib
 
-    from monitor.editorial import normalise
+    from monitor.changes.editorial import normalise
 
     text = (
         "# Terms of Service\n\nLast updated: 1 March 2025\n\n## 1. Credits\n\n"
@@ -562,7 +562,7 @@ def test_normalised_hash_read_from_blocks_is_the_whole_texts() -> None:
 def test_block_alignment_covers_both_versions_and_pairs_equal_blocks_only() -> None:
     """Head and tail are matched before the middle is aligned; the opcodes still cover both
     lists in order, and every "equal" run pairs equal blocks."""
-    from monitor.diff import _block_opcodes
+    from monitor.changes.diff import _block_opcodes
 
     cases = [
         (["a", "b", "c", "d"], ["a", "b", "x", "c", "d"]),  # insertion in the middle
@@ -588,7 +588,7 @@ def test_normalised_hash_of_a_text_with_control_characters_is_the_whole_texts() 
     block seen before in another text must not lend its cached normalisation here."""
     import hashlib
 
-    from monitor.editorial import normalise
+    from monitor.changes.editorial import normalise
 
     ascii_text = "Pay a\x07b fee.\n\nMore.\n"
     mixed_text = "Caf\u00e9 terms.\n\nPay a\x07b fee.\n"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from test_site import NOW, Filled, fill_store
 
 from monitor.config import PlanSettings
-from monitor.digest import queue_weekly_digests, weeks_due
+from monitor.notify.digest import queue_weekly_digests, weeks_due
 from monitor.store import OutboxMessage, Subscriber
 
 LONG_AGO = datetime(2026, 10, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.editorial import editorial_kind, is_editorial_pair, normalise, pair_kind
+from monitor.changes.editorial import editorial_kind, is_editorial_pair, normalise, pair_kind
 
 BASE = "You may cancel your subscription at any time from the account settings page."
 
@@ -142,7 +142,7 @@ def test_whole_document_pair() -> None:
 
 
 def test_typo_at_word_start_dropped_or_swapped_letter() -> None:
-    from monitor.editorial import editorial_kind as kind
+    from monitor.changes.editorial import editorial_kind as kind
 
     assert kind("Terms for our ervices and apps.", "Terms for our services and apps.") == "typo"
     assert kind("Read the sepcific terms.", "Read the specific terms.") == "typo"

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from monitor.declarations import RangeSelector, SourceDocument
+from monitor.capture.declarations import RangeSelector, SourceDocument
+from monitor.capture.extract import ExtractResult, combine_versions, extract_version
+from monitor.capture.filters import apply_filters, strip_query
 from monitor.errors import ExtractError
-from monitor.extract import ExtractResult, combine_versions, extract_version
-from monitor.filters import apply_filters, strip_query
 
 GOLDEN = Path(__file__).parent / "golden" / "extract"
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"

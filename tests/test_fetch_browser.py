@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from conftest import FetchOpts, LocalHTTPServer, Reply, Request
 
+from monitor.capture.fetch import BrowserFetcher, Fetcher, fetch_http, find_chromium, make_session
+from monitor.capture.fetch.browser import playwright_available
 from monitor.errors import FetchError
-from monitor.fetch import BrowserFetcher, Fetcher, fetch_http, find_chromium, make_session
-from monitor.fetch.browser import playwright_available
 
 MakeOpts = Callable[..., FetchOpts]
 

@@ -1,4 +1,4 @@
-"""monitor.fetch.http, politeness and the plain-HTTP side of Fetcher, against local servers."""
+"""monitor.capture.fetch.http, politeness and the plain-HTTP side of Fetcher, against local servers."""
 
 from __future__ import annotations
 
@@ -13,10 +13,9 @@ import pytest
 import requests
 from conftest import FetchOpts, LocalHTTPServer, Reply, Request
 
-import monitor.fetch.browser as browser_module
-import monitor.fetch.http as fetch_http_module
-from monitor.errors import ConfigError, FetchError
-from monitor.fetch import (
+import monitor.capture.fetch.browser as browser_module
+import monitor.capture.fetch.http as fetch_http_module
+from monitor.capture.fetch import (
     BrowserFetcher,
     Fetcher,
     HostPacer,
@@ -26,7 +25,8 @@ from monitor.fetch import (
     fetch_http,
     make_session,
 )
-from monitor.fetch.http import parse_retry_after
+from monitor.capture.fetch.http import parse_retry_after
+from monitor.errors import ConfigError, FetchError
 from monitor.models import FetchResult
 
 MakeOpts = Callable[..., FetchOpts]
@@ -413,7 +413,7 @@ def test_host_pacer_spaces_and_serialises_same_host() -> None:
 
 
 def test_host_pacer_keys_by_host_and_port() -> None:
-    from monitor.fetch import host_key
+    from monitor.capture.fetch import host_key
 
     assert host_key("https://Example.org/a") == host_key("https://example.org:443/b")
     assert host_key("http://127.0.0.1:8001/") != host_key("http://127.0.0.1:8002/")

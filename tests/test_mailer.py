@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from monitor.clauses.taxonomy import load_taxonomy
 from monitor.cli import main
-from monitor.localserver import PageServer
-from monitor.mailer import Mailer, deliver_outbox, retry_delay
-from monitor.outbox import enqueue
-from monitor.pipeline import utc_now
+from monitor.demo.localserver import PageServer
+from monitor.notify.mailer import Mailer, deliver_outbox, retry_delay
+from monitor.notify.outbox import enqueue
+from monitor.ops.checker import utc_now
 from monitor.store import OutboxMessage
 
 
@@ -154,7 +154,7 @@ def test_cli_send_exit_codes(project: Project, sink: SMTPSink) -> None:
 
 
 def test_demo_entry_point(project: Project, server: PageServer, tmp_path: Path) -> None:
-    from monitor.alerts import DEMO_ADDRESS, run_demo_alerts
+    from monitor.notify.alerts import DEMO_ADDRESS, run_demo_alerts
 
     project.check()
     server.put("/f", terms_page("Framecast", jobs="two", expiry="thirty days").encode())

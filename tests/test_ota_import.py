@@ -173,9 +173,9 @@ def test_import_stores_what_record_version_stores(tmp_path: Path) -> None:
     analyses of repeated pairs of texts, stores exactly what record_version (the live path) stores
     when given the same versions one by one: versions, change events (flapping included) and
     provisions with their first and last versions."""
-    from monitor import ota_import
-    from monitor.pipeline import utc_now
-    from monitor.recording import ensure_document, record_version
+    from monitor.changes import ota_import
+    from monitor.changes.recording import ensure_document, record_version
+    from monitor.ops.checker import utc_now
     from monitor.store import Provision
 
     repo = build_repo(tmp_path)

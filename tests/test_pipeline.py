@@ -12,11 +12,11 @@ from conftest import Reply
 from pages import terms_page
 from sqlalchemy import func, select
 
-from monitor.archive import Archive, sha256_bytes
+from monitor.capture.archive import Archive, sha256_bytes
+from monitor.capture.declarations import load_declarations, write_declaration
 from monitor.config import load_settings
-from monitor.declarations import load_declarations, write_declaration
 from monitor.errors import ArchiveError
-from monitor.pipeline import Checker, rebuild
+from monitor.ops.checker import Checker, rebuild
 from monitor.store import Capture, Change, Snapshot, Store, Version
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from monitor.diff import diff_versions
+from monitor.changes.diff import diff_versions
 from monitor.errors import ExcerptMismatch
 from monitor.models import (
     ChangeEvent,
@@ -27,7 +27,7 @@ from monitor.models import (
     Fact,
     VersionRef,
 )
-from monitor.render import build_summary_context, md_escape, render_change_summary
+from monitor.publish.render import build_summary_context, md_escape, render_change_summary
 
 GOLDEN = Path(__file__).parent / "golden" / "render"
 

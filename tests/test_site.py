@@ -23,9 +23,9 @@ import pytest
 from diff_match_patch import diff_match_patch
 
 from monitor.config import Settings
-from monitor.site import build_site
-from monitor.site.pages import highlight
-from monitor.site.paths import SitePaths, iso_week, rel_url, slugify, week_bounds
+from monitor.publish.site import build_site
+from monitor.publish.site.pages import highlight
+from monitor.publish.site.paths import SitePaths, iso_week, rel_url, slugify, week_bounds
 from monitor.store import Change, Document, Provision, Service, Snapshot, Store, Version
 
 NOW = datetime(2026, 11, 25, 12, 0)  # Wednesday of 2026-W48
@@ -587,7 +587,7 @@ def test_weeks_and_relative_links() -> None:
 
 
 def test_highlight_overlapping_provisions() -> None:
-    from monitor.site.model import ProvisionView, unknown_category
+    from monitor.publish.site.model import ProvisionView, unknown_category
 
     def prov(pid: int, text: str) -> ProvisionView:
         return ProvisionView(pid, unknown_category("x"), text, "", [], [], "high", False, NOW, NOW)

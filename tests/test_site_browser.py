@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from test_site import NOW, fill_store
 
-from monitor.fetch.browser import CHROMIUM_ARGS
-from monitor.site import build_site
+from monitor.capture.fetch.browser import CHROMIUM_ARGS
+from monitor.publish.site import build_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"

@@ -11,8 +11,7 @@ from alerting_helpers import make_project
 from click.testing import CliRunner
 
 from monitor.cli import main
-from monitor.store import Change
-from monitor.subscribers import (
+from monitor.notify.subscribers import (
     SubscriptionError,
     list_subscribers,
     matches,
@@ -20,6 +19,7 @@ from monitor.subscribers import (
     unsubscribe,
     unsubscribe_token,
 )
+from monitor.store import Change
 
 NOW = datetime(2026, 1, 5, 12, 0)
 SERVICES = {"Framecast": "/f", "Parley": "/p", "Tillpoint": "/t"}

@@ -54,7 +54,7 @@ class App:
         return self._store
 
     def declarations(self, *, strict: bool = True) -> dict[str, Any]:
-        from monitor.declarations import load_declarations
+        from monitor.capture.declarations import load_declarations
 
         services, problems = load_declarations(self.settings.declarations_dir)
         errors = [p for p in problems if p.severity == "error"]

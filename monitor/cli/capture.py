@@ -34,8 +34,8 @@ def init(directory: Path) -> None:
 @handle_errors
 def validate(app: App) -> None:
     """Check the configuration and every declaration without touching the network."""
+    from monitor.capture.declarations import validate_declarations
     from monitor.config import validate_config
-    from monitor.declarations import validate_declarations
 
     problems = validate_config(app.config_path, dict(os.environ), Path.cwd())
     for line in problems:
@@ -98,11 +98,11 @@ def check(app: App, services: tuple[str, ...], as_json: bool) -> None:
 
 def build_checker(app: App) -> Any:
     """The checker with the alerting hooks (outbox) wired in when available."""
-    from monitor.pipeline import Checker
+    from monitor.ops.checker import Checker
 
     hooks: dict[str, Any] = {}
     try:
-        from monitor.alerts import checker_hooks
+        from monitor.notify.alerts import checker_hooks
     except ImportError:
         pass
     else:
@@ -137,7 +137,7 @@ def print_check_summary(summary: Any) -> None:
 @handle_errors
 def rebuild(app: App, services: tuple[str, ...], as_json: bool) -> None:
     """Re-extract stored snapshots with the current declarations and code (technical upgrade)."""
-    from monitor.pipeline import rebuild as run_rebuild
+    from monitor.ops.checker import rebuild as run_rebuild
 
     outcomes = run_rebuild(app.settings, app.store, app.declarations(), services or None)
     if as_json:
@@ -164,7 +164,7 @@ def rebuild(app: App, services: tuple[str, ...], as_json: bool) -> None:
 @handle_errors
 def history(app: App, service: str, terms_type: str | None, as_json: bool) -> None:
     """Versions and captures of SERVICE's documents."""
-    from monitor import queries
+    from monitor.store import queries
 
     with app.store.session() as s:
         data = queries.history(s, service, terms_type)
@@ -195,7 +195,7 @@ def history(app: App, service: str, terms_type: str | None, as_json: bool) -> No
 @handle_errors
 def show(app: App, service: str, terms_type: str, at: str | None, as_json: bool) -> None:
     """Print the version of a document in force at a date."""
-    from monitor import queries
+    from monitor.store import queries
 
     with app.store.session() as s:
         data = queries.show(s, service, terms_type, parse_when(at))

@@ -22,8 +22,8 @@ def import_ota(app: App, path: Path, services: tuple[str, ...], as_json: bool) -
     """Import an Open Terms Archive versions repository (a git clone) as history. Never alerts."""
     from rich.progress import Progress
 
-    from monitor.ota_import import import_repository
-    from monitor.pipeline import utc_now
+    from monitor.changes.ota_import import import_repository
+    from monitor.ops.checker import utc_now
 
     started = time.perf_counter()
     with Progress(console=err, transient=True, disable=as_json) as progress:
@@ -77,7 +77,7 @@ def changes(
     as_json: bool,
 ) -> None:
     """Clause-level change events, newest first (substantive only unless --include-editorial)."""
-    from monitor import queries
+    from monitor.store import queries
 
     since_dt = parse_when(since, day_start=True)
     with app.store.session() as s:
@@ -124,7 +124,7 @@ def diff(
     app: App, service: str, terms_type: str, from_: str | None, to: str | None, fmt: str
 ) -> None:
     """A change summary between two versions of a document (default: the last change)."""
-    from monitor.summaries import summary_between
+    from monitor.publish.summaries import summary_between
 
     with app.store.session() as s:
         result = summary_between(s, service, terms_type, parse_when(from_), parse_when(to), fmt)

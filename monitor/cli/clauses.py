@@ -44,7 +44,7 @@ def taxonomy(as_json: bool) -> None:
 @handle_errors
 def clauses(app: App, service: str, terms_type: str, at: str | None, as_json: bool) -> None:
     """Provisions of a document: category, facts, exposure and a verified excerpt."""
-    from monitor.provisions import clauses_at
+    from monitor.publish.provisions import clauses_at
 
     with app.store.session() as s:
         data = clauses_at(s, service, terms_type, parse_when(at))
@@ -146,7 +146,7 @@ def classify(source: IO[str], as_json: bool) -> None:
 @handle_errors
 def compare(app: App, category: str, as_json: bool) -> None:
     """The provision of CATEGORY across all platforms, side by side with their facts."""
-    from monitor.provisions import compare as run_compare
+    from monitor.publish.provisions import compare as run_compare
 
     with app.store.session() as s:
         data = run_compare(s, category)

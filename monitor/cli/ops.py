@@ -15,7 +15,7 @@ ENV_STARTUP_SPREAD = "CLAUSEWATCH_DAEMON_STARTUP_SPREAD"
 
 
 def _now() -> Any:
-    from monitor.pipeline import utc_now
+    from monitor.ops.checker import utc_now
 
     return utc_now()
 
@@ -74,8 +74,8 @@ def daemon(
     """Run the scheduler: checks on schedule, e-mail delivery, weekly digest (until SIGTERM)."""
     import logging
 
-    from monitor.daemon_lock import LockHeld
-    from monitor.scheduler import Daemon, DaemonOptions, configure_logging
+    from monitor.ops.daemon import Daemon, DaemonOptions, configure_logging
+    from monitor.ops.locks import LockHeld
 
     if startup_spread is None:
         raw = os.environ.get(ENV_STARTUP_SPREAD)
@@ -117,9 +117,9 @@ def daemon(
 @handle_errors
 def send(app: App, due_only: bool, as_json: bool) -> None:
     """Compose unfinished alert batches and deliver the outbox now (exit 1 if some stay queued)."""
-    from monitor.alerts import compose_pending
-    from monitor.daemon_lock import OUTBOX_LOCK
-    from monitor.mailer import deliver_outbox
+    from monitor.notify.alerts import compose_pending
+    from monitor.notify.mailer import deliver_outbox
+    from monitor.ops.locks import OUTBOX_LOCK
 
     settings = app.settings
     with app.store.session() as s:
@@ -161,7 +161,7 @@ def send(app: App, due_only: bool, as_json: bool) -> None:
 @handle_errors
 def status(app: App, as_json: bool) -> None:
     """Daemon running or not, last/next check per document, failures, outbox backlog."""
-    from monitor.scheduler import daemon_status
+    from monitor.ops.daemon import daemon_status
 
     data = daemon_status(app.settings, app.store, app.declarations(strict=False), _now())
     if as_json:
@@ -221,8 +221,8 @@ def subscribe(
     min_exposure: str,
 ) -> None:
     """Subscribe EMAIL (re-subscribing updates the plan and filters)."""
-    from monitor.subscribers import SubscriptionError
-    from monitor.subscribers import subscribe as do_subscribe
+    from monitor.notify.subscribers import SubscriptionError
+    from monitor.notify.subscribers import subscribe as do_subscribe
 
     declared = app.declarations(strict=False)
     try:
@@ -255,8 +255,8 @@ def subscribe(
 @handle_errors
 def unsubscribe(app: App, email: str | None, token: str | None) -> None:
     """Stop all e-mail to EMAIL (or to the holder of --token)."""
-    from monitor.subscribers import SubscriptionError, unsubscribe_token
-    from monitor.subscribers import unsubscribe as do_unsubscribe
+    from monitor.notify.subscribers import SubscriptionError, unsubscribe_token
+    from monitor.notify.subscribers import unsubscribe as do_unsubscribe
 
     if bool(email) == bool(token):
         raise click.UsageError("give either EMAIL or --token")
@@ -280,7 +280,7 @@ def unsubscribe(app: App, email: str | None, token: str | None) -> None:
 @handle_errors
 def subscribers(app: App, as_json: bool, include_inactive: bool) -> None:
     """List subscribers with their plan and filters."""
-    from monitor.subscribers import list_subscribers, subscriber_dict
+    from monitor.notify.subscribers import list_subscribers, subscriber_dict
 
     with app.store.session() as s:
         rows = [

@@ -23,7 +23,7 @@ def site() -> None:
 @handle_errors
 def build(app: App, output: Path | None) -> None:
     """Build the site into OUTPUT (default: [site] output_dir, i.e. <data_dir>/site)."""
-    from monitor.site import build_site
+    from monitor.publish.site import build_site
 
     result = build_site(app.settings, app.store, output_dir=output)
     out.print(
