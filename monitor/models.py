@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Protocol
 
 # ---------------------------------------------------------------- capture
 
@@ -86,6 +87,44 @@ class Excerpt:
 
 
 # ---------------------------------------------------------------- changes
+
+
+class Exposure(StrEnum):
+    """How much a change or provision may matter to a user, lowest first."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+EXPOSURES: tuple[str, ...] = tuple(e.value for e in Exposure)
+EXPOSURE_RANK: dict[str, int] = {name: rank for rank, name in enumerate(EXPOSURES)}
+
+
+def exposure_rank(level: str | None) -> int:
+    """0 for low (and unknown or missing levels), 1 for medium, 2 for high."""
+    return EXPOSURE_RANK.get((level or "low").lower(), 0)
+
+
+class ChangeKind(StrEnum):
+    ADDED = "added"
+    REMOVED = "removed"
+    MODIFIED = "modified"
+    MOVED = "moved"  # always editorial: the same text elsewhere
+    EDITORIAL = "editorial"
+    FLAPPING = "flapping"  # a return to an earlier state, reported once per episode
+
+
+class ChangeLike(Protocol):
+    """A change event or a stored change row."""
+
+    kind: str
+    editorial: bool
+
+
+def is_substantive(change: ChangeLike) -> bool:
+    """A change to what the document says: not editorial, not a move, not a flapping episode."""
+    return not change.editorial and change.kind not in (ChangeKind.FLAPPING, ChangeKind.MOVED)
 
 
 @dataclass(frozen=True)

@@ -262,8 +262,8 @@ class Project:
             checker.close()
 
     def subscribe(self, email_addr: str, plan: str = "watcher", **kw: Any) -> Any:
+        from monitor.clock import utc_now
         from monitor.notify.subscribers import subscribe
-        from monitor.ops.checker import utc_now
 
         with self.store.session() as s:
             return subscribe(

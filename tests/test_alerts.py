@@ -10,9 +10,9 @@ import pytest
 from alerting_helpers import Project, make_project, terms_page
 from sqlalchemy import select
 
+from monitor.clock import utc_now
 from monitor.demo.localserver import PageServer
 from monitor.notify.alerts import checker_hooks, compose_pending, unfinished_batches
-from monitor.ops.checker import utc_now
 from monitor.store import OutboxMessage
 from monitor.store.schema import AlertItem
 

@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from monitor.clauses.taxonomy import load_taxonomy
 from monitor.cli import main
+from monitor.clock import utc_now
 from monitor.demo.localserver import PageServer
 from monitor.notify.mailer import Mailer, deliver_outbox, retry_delay
 from monitor.notify.outbox import enqueue
-from monitor.ops.checker import utc_now
 from monitor.store import OutboxMessage
 
 

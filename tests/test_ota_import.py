@@ -175,7 +175,7 @@ def test_import_stores_what_record_version_stores(tmp_path: Path) -> None:
     provisions with their first and last versions."""
     from monitor.changes import ota_import
     from monitor.changes.recording import ensure_document, record_version
-    from monitor.ops.checker import utc_now
+    from monitor.clock import utc_now
     from monitor.store import Provision
 
     repo = build_repo(tmp_path)

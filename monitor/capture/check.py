@@ -14,7 +14,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from monitor.errors import CaptureRejected
+from monitor.errors import CaptureRejected, FailureReason
 from monitor.models import FetchResult
 
 MIN_WORDS = 40
@@ -81,19 +81,19 @@ def check_capture(
     reason: "http_status", "empty", "bot_wall", "error_page", "login_wall" or "too_short".
     """
     if not 200 <= status < 300:
-        _reject(final_url, "http_status", f"HTTP status {status}")
+        _reject(final_url, FailureReason.HTTP_STATUS, f"HTTP status {status}")
     page = _page(markdown, raw_html)
     if page.words == 0:
-        _reject(final_url, "empty", "no text")
+        _reject(final_url, FailureReason.EMPTY, "no text")
     for reason, why in (
-        ("bot_wall", _bot_wall(page)),
-        ("error_page", _error_page(page)),
-        ("login_wall", _login_wall(page)),
+        (FailureReason.BOT_WALL, _bot_wall(page)),
+        (FailureReason.ERROR_PAGE, _error_page(page)),
+        (FailureReason.LOGIN_WALL, _login_wall(page)),
     ):
         if why:
             _reject(final_url, reason, why)
     if page.words < MIN_WORDS or len(page.text.strip()) < MIN_CHARS:
-        _reject(final_url, "too_short", f"only {page.words} words of text")
+        _reject(final_url, FailureReason.TOO_SHORT, f"only {page.words} words of text")
 
 
 def check_fetch_result(result: FetchResult, markdown: str) -> None:
@@ -101,7 +101,7 @@ def check_fetch_result(result: FetchResult, markdown: str) -> None:
     check_capture(result.status, result.final_url, markdown, raw_html=result.content)
 
 
-def _reject(url: str, reason: str, why: str) -> None:
+def _reject(url: str, reason: FailureReason, why: str) -> None:
     raise CaptureRejected(f"{url}: capture rejected ({reason}): {why}", reason=reason)
 
 

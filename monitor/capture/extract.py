@@ -34,7 +34,7 @@ from cssselect import HTMLTranslator, SelectorError
 from lxml import etree
 
 from monitor.capture.filters import apply_filters
-from monitor.errors import ExtractError
+from monitor.errors import ExtractError, FailureReason
 
 # ---------------------------------------------------------------- public API
 
@@ -124,7 +124,9 @@ def _content_kind(mime_type: str, content: bytes) -> tuple[str, str | None]:
     # Unknown or missing type (application/octet-stream from a misconfigured server): sniff.
     if re.match(rb"\s*(<!doctype html|<html|<head|<body|<\?xml)", content[:512], re.I):
         return "html", header_charset
-    raise ExtractError(f"unsupported content type {mime_type!r}", reason="unsupported_type")
+    raise ExtractError(
+        f"unsupported content type {mime_type!r}", reason=FailureReason.UNSUPPORTED_TYPE
+    )
 
 
 def _codec(label: str | None) -> str | None:
@@ -250,7 +252,7 @@ def _xpath(selector: str) -> etree.XPath:
         return etree.XPath(HTMLTranslator().css_to_xpath(selector))
     except (SelectorError, etree.XPathError) as exc:
         raise ExtractError(
-            f"invalid CSS selector {selector!r}: {exc}", reason="invalid_selector"
+            f"invalid CSS selector {selector!r}: {exc}", reason=FailureReason.INVALID_SELECTOR
         ) from exc
 
 
@@ -278,7 +280,7 @@ def _as_range(selector: Any) -> _Range | None:
     if bool(start_before) == bool(start_after) or bool(end_before) == bool(end_after):
         raise ExtractError(
             f"range selector {selector!r} needs exactly one start and one end",
-            reason="invalid_selector",
+            reason=FailureReason.INVALID_SELECTOR,
         )
     return _Range(
         start=start_before or start_after,
@@ -402,7 +404,7 @@ def _resolve_select(
             if not found:
                 raise ExtractError(
                     f"select selector {selector!r} matches nothing on the page",
-                    reason="selector_not_found",
+                    reason=FailureReason.SELECTOR_NOT_FOUND,
                 )
             css_matches[i] = found
             continue
@@ -411,7 +413,7 @@ def _resolve_select(
             missing = rng.start if start is None else rng.end
             raise ExtractError(
                 f"range selector {rng.describe()}: {missing!r} matches nothing on the page",
-                reason="selector_not_found",
+                reason=FailureReason.SELECTOR_NOT_FOUND,
             )
         ranges[i] = (rng, start, end)
     return css_matches, ranges
@@ -468,7 +470,7 @@ def _build_selection(
                 described = rng.describe() if rng else repr(selector)
                 raise ExtractError(
                     f"range selector {described}: the end comes before the start on the page",
-                    reason="invalid_range",
+                    reason=FailureReason.INVALID_RANGE,
                 )
             _clone_between(start, end, container)
             continue
@@ -501,7 +503,9 @@ def _common_path(
         path_end.append(node)
         node = node.getparent()
     if node is None:  # unreachable for two markers of one tree
-        raise ExtractError("range boundaries are not in one document", reason="invalid_range")
+        raise ExtractError(
+            "range boundaries are not in one document", reason=FailureReason.INVALID_RANGE
+        )
     path_start = up_start[: ids[id(node)]]
     return node, path_start[::-1], path_end[::-1]
 
@@ -1059,7 +1063,8 @@ def pdf_to_text(content: bytes) -> str:
     text = "\n\n".join(p for p in paragraphs if p)
     if not text.strip():
         raise ExtractError(
-            "the PDF has no extractable text (a scanned image?)", reason="unreadable_pdf"
+            "the PDF has no extractable text (a scanned image?)",
+            reason=FailureReason.UNREADABLE_PDF,
         )
     return text + "\n"
 
@@ -1070,12 +1075,14 @@ def _pdf_pages(content: bytes) -> list[str]:
     try:
         reader = PdfReader(io.BytesIO(content))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise ExtractError("the PDF is encrypted", reason="unreadable_pdf")
+            raise ExtractError("the PDF is encrypted", reason=FailureReason.UNREADABLE_PDF)
         return [page.extract_text() or "" for page in reader.pages]
     except ExtractError:
         raise
     except Exception as exc:  # pypdf raises many types on damaged files; all mean "unreadable"
-        raise ExtractError(f"the PDF cannot be read: {exc}", reason="unreadable_pdf") from exc
+        raise ExtractError(
+            f"the PDF cannot be read: {exc}", reason=FailureReason.UNREADABLE_PDF
+        ) from exc
 
 
 def _page_lines(page_text: str) -> list[str]:

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from monitor.models import ChangeEvent, FactDelta
+from monitor.models import EXPOSURE_RANK, EXPOSURES, ChangeEvent, FactDelta, is_substantive
 
 __all__ = [
-    "EXPOSURE_LEVELS",
     "analysis_blocks",
     "assess",
     "category_blocks",
@@ -24,8 +23,6 @@ __all__ = [
     "highest_exposure",
     "summarise",
 ]
-
-EXPOSURE_LEVELS = ("low", "medium", "high")
 
 
 class CategoryLike(Protocol):
@@ -93,7 +90,7 @@ _KIND_VERBS = {
 
 
 def _level(value: str) -> int:
-    return EXPOSURE_LEVELS.index(value) if value in EXPOSURE_LEVELS else 0
+    return EXPOSURE_RANK.get(value, 0)
 
 
 def _max(a: str, b: str) -> str:
@@ -101,7 +98,7 @@ def _max(a: str, b: str) -> str:
 
 
 def _step_down(value: str) -> str:
-    return EXPOSURE_LEVELS[max(0, _level(value) - 1)]
+    return EXPOSURES[max(0, _level(value) - 1)]
 
 
 def highest_exposure(events: Iterable[ChangeEvent]) -> str:
@@ -411,8 +408,8 @@ def analysis_blocks(event: ChangeEvent, taxonomy: Any = None) -> dict[str, Any]:
 
 def summarise(events: Sequence[ChangeEvent], taxonomy: Any = None) -> str:
     """One plain-language paragraph about a whole version change."""
-    substantive = [ev for ev in events if not ev.editorial and ev.kind != "moved"]
-    editorial = [ev for ev in events if ev.editorial or ev.kind == "moved"]
+    substantive = [ev for ev in events if is_substantive(ev)]
+    editorial = [ev for ev in events if not is_substantive(ev)]
     ed_kinds = list(
         dict.fromkeys((ev.editorial_kind or ev.kind).replace("_", " ") for ev in editorial)
     )

@@ -30,12 +30,12 @@ from monitor.changes.recording import (
     events_between,
     flapping_partner,
     flapping_values,
-    is_substantive,
     last_flapping_states,
     latest_version,
     plan_provisions,
     repeats_last_flapping,
 )
+from monitor.models import is_substantive
 from monitor.store import Change, Document, Provision, Version
 
 _VERSIONS = cast(Table, Version.__table__)

@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from monitor.capture.archive import sha256_text
-from monitor.models import ChangeEvent, Classification, ClassifiedClause, Excerpt, FactDelta
+from monitor.models import (
+    ChangeEvent,
+    Classification,
+    ClassifiedClause,
+    Excerpt,
+    FactDelta,
+    is_substantive,
+)
 from monitor.store import Change, Document, Provision, Service, Version
 
 # How many recent versions to compare against when looking for content flapping back and forth.
@@ -39,11 +46,6 @@ class Recorded:
     @property
     def substantive(self) -> list[Change]:
         return [c for c in self.changes if is_substantive(c)]
-
-
-def is_substantive(change: Change | ChangeEvent) -> bool:
-    """A change to what the document says: neither editorial nor a flapping episode."""
-    return not change.editorial and change.kind != "flapping"
 
 
 @lru_cache(maxsize=16)

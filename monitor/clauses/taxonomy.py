@@ -9,11 +9,11 @@ from importlib import resources
 from typing import Any
 
 from monitor.errors import ConfigError
+from monitor.models import EXPOSURES
 
 __all__ = ["Analysis", "Category", "Taxonomy", "load_taxonomy", "parse_taxonomy"]
 
 GROUPS = ("commercial", "ai_content", "legal", "privacy")
-EXPOSURES = ("low", "medium", "high")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,8 +27,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from monitor.clock import Clock, utc_now
 from monitor.config import Settings
-from monitor.errors import ExcerptMismatch
+from monitor.errors import ExcerptMismatch, describe_reason
 from monitor.models import ChangeEvent
 from monitor.notify.outbox import enqueue
 from monitor.notify.subscribers import EXPOSURE_RANK, alert_recipients, matches
@@ -48,33 +49,9 @@ from monitor.store.schema import AlertItem
 
 log = logging.getLogger("clausewatch.alerts")
 
-Clock = Callable[[], datetime]
 # An unfinished run younger than this is assumed to be still running (housekeeping leaves it).
 STALE_RUN = timedelta(hours=1)
 MAX_SUBJECT = 180
-
-FAILURE_REASONS = {
-    "not_found": "the page was not found (HTTP 404/410): it may have moved",
-    "blocked": "the site refused the monitor (HTTP 401/403 or a bot wall)",
-    "bot_wall": "the site answered with a bot wall or challenge page",
-    "login_wall": "the page now asks for a login",
-    "rate_limited": "the site rate-limits the monitor (HTTP 429)",
-    "timeout": "the site did not answer in time",
-    "server_error": "the site answered with server errors (HTTP 5xx)",
-    "connection_error": "the site could not be reached",
-    "connection_reset": "the site dropped the connection",
-    "tls_error": "the site's TLS certificate could not be verified",
-    "selector_not_found": "the declared selector no longer matches the page",
-    "selector_missing": "the declared selector no longer matches the page",
-    "invalid_selector": "the declaration's selector is invalid",
-    "invalid_range": "the declaration's range selector no longer matches",
-    "too_short": "the captured text is too short to be the document",
-    "empty": "the captured page is empty",
-    "error_page": "the site served an error page instead of the document",
-    "http_status": "the site answered with an error status",
-    "too_large": "the page is larger than the configured limit",
-    "unsupported_type": "the page has an unsupported content type",
-}
 
 
 def _utc(dt: datetime | None) -> str:
@@ -92,8 +69,6 @@ def checker_hooks(
     settings: Settings, store: Store, *, clock: Clock | None = None
 ) -> dict[str, Any]:
     """Keyword arguments for `monitor.ops.checker.Checker`: record, compose and queue alerts."""
-    from monitor.ops.checker import utc_now
-
     now = clock or utc_now
 
     def on_changes(
@@ -439,7 +414,7 @@ def _templates_dir() -> Path:
 
 def describe_failure(document: Document) -> str:
     reason = document.last_error_reason or "unknown"
-    return FAILURE_REASONS.get(reason, reason.replace("_", " "))
+    return describe_reason(reason)
 
 
 def _operator_message(
@@ -573,7 +548,6 @@ def run_demo_alerts(
     from monitor.config import load_settings
     from monitor.notify.mailer import SMTP_POLICY, build_email, deliver_outbox
     from monitor.notify.subscribers import subscribe
-    from monitor.ops.checker import utc_now
 
     settings = load_settings(config_path, dict(os.environ), config_path.parent)
     store = Store(settings.database_url)

@@ -30,11 +30,11 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.models import is_substantive
 from monitor.notify.outbox import enqueue
 from monitor.publish.site.model import (
     DEFAULT_DISCLAIMER,
     EXPOSURE_RANK,
-    is_substantive,
     load_categories,
     normal_exposure,
 )

@@ -18,7 +18,7 @@ import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -29,13 +29,13 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from monitor.clock import Clock
 from monitor.config import SmtpSettings
 from monitor.errors import DeliveryError
 from monitor.store import OutboxMessage, Store
 
 log = logging.getLogger("clausewatch.mailer")
 
-Clock = Callable[[], datetime]
 RETRY_BASE = 60.0  # seconds before the first retry; doubles each attempt
 RETRY_MAX = 6 * 3600.0  # never wait longer than this between attempts
 BATCH = 100

@@ -17,10 +17,8 @@ from sqlalchemy.orm import Session
 
 from monitor.config import Settings, check_email
 from monitor.errors import ClauseWatchError
+from monitor.models import EXPOSURE_RANK, EXPOSURES, is_substantive
 from monitor.store import Change, Service, Subscriber
-
-EXPOSURES = ("low", "medium", "high")
-EXPOSURE_RANK = {name: rank for rank, name in enumerate(EXPOSURES)}
 
 
 class SubscriptionError(ClauseWatchError):
@@ -199,14 +197,14 @@ def list_subscribers(session: Session, *, include_inactive: bool = True) -> list
 # ---------------------------------------------------------------- matching
 
 
-def is_substantive(change: Change) -> bool:
-    """Alert-worthy at all: alertable (not imported/technical), not editorial, not flapping."""
-    return bool(change.alertable) and not change.editorial and change.kind != "flapping"
+def is_alertable(change: Change) -> bool:
+    """Alert-worthy at all: alertable (not imported/technical) and substantive."""
+    return bool(change.alertable) and is_substantive(change)
 
 
 def matches(sub: Subscriber, service_id: str, change: Change) -> bool:
     """Does this substantive change pass the subscriber's filters?"""
-    if not is_substantive(change):
+    if not is_alertable(change):
         return False
     if sub.services and service_id not in sub.services:
         return False

@@ -30,17 +30,13 @@ from monitor.changes.recording import (
     latest_version,
     record_version,
 )
+from monitor.clock import Clock, utc_now
 from monitor.config import Settings
 from monitor.errors import ArchiveError, ClauseWatchError, ExtractError, FetchError
 from monitor.models import FetchResult
 from monitor.store import Capture, Document, Run, Snapshot, Store
 
-Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass

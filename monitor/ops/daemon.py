@@ -22,7 +22,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,6 +38,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, select
 
 from monitor.capture.declarations import ServiceDeclaration
+from monitor.clock import Clock, utc_now
 from monitor.config import Settings
 from monitor.notify.mailer import RETRY_BASE, Mailer
 from monitor.ops.locks import OUTBOX_LOCK, DaemonLock, DocumentLocks, FileLock, LockHeld, probe
@@ -46,13 +47,8 @@ from monitor.store.schema import Meta
 
 log = logging.getLogger("clausewatch.daemon")
 
-Clock = Callable[[], datetime]
 DIGEST_META_KEY = "daemon.digest_slot"
 _DOW_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _aware(dt: datetime) -> datetime:

@@ -32,7 +32,7 @@ from monitor.changes.analysis import (
     summarise,
 )
 from monitor.errors import ExcerptMismatch
-from monitor.models import ChangeEvent, Excerpt, VersionRef
+from monitor.models import ChangeEvent, Excerpt, VersionRef, is_substantive
 
 __all__ = [
     "TEMPLATES_DIR",
@@ -275,8 +275,8 @@ def build_summary_context(
 
         taxonomy = load_taxonomy()
 
-    substantive = [ev for ev in events if not ev.editorial and ev.kind != "moved"]
-    editorial = [ev for ev in events if ev.editorial or ev.kind == "moved"]
+    substantive = [ev for ev in events if is_substantive(ev)]
+    editorial = [ev for ev in events if not is_substantive(ev)]
     changes = [_event_ctx(ev, taxonomy) for ev in substantive]
     category_ids = list(dict.fromkeys(c for ev in substantive for c in ev.categories))
     return {

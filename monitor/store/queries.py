@@ -129,9 +129,6 @@ def show(s: Session, service_id: str, terms_type: str, at: datetime | None) -> d
     }
 
 
-EXPOSURE_RANK = {"low": 0, "medium": 1, "high": 2}
-
-
 def change_dict(change: Change, doc: Document, versions: dict[int, Version]) -> dict[str, Any]:
     """The stable JSON shape of one change event (documented in docs/json.md)."""
     old = versions.get(change.from_version_id) if change.from_version_id else None

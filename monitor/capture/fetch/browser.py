@@ -23,7 +23,7 @@ from monitor.capture.fetch.http import (
     check_url,
     status_error,
 )
-from monitor.errors import FetchError
+from monitor.errors import FailureReason, FetchError
 from monitor.models import FetchResult
 
 if TYPE_CHECKING:
@@ -45,15 +45,15 @@ LAUNCH_TIMEOUT_MS = 30_000
 
 # Playwright error text -> (reason, transient). Checked in order.
 _NAVIGATION_ERRORS = (
-    ("ERR_TOO_MANY_REDIRECTS", "redirect_loop", False),
-    ("ERR_CONNECTION_RESET", "connection_reset", True),
-    ("ERR_EMPTY_RESPONSE", "connection_reset", True),
-    ("ERR_CONNECTION_CLOSED", "connection_reset", True),
-    ("ERR_TIMED_OUT", "timeout", True),
-    ("ERR_CERT", "tls_error", False),
-    ("ERR_SSL", "tls_error", False),
-    ("net::ERR_", "connection_error", True),
-    ("Download is starting", "browser_error", False),
+    ("ERR_TOO_MANY_REDIRECTS", FailureReason.REDIRECT_LOOP, False),
+    ("ERR_CONNECTION_RESET", FailureReason.CONNECTION_RESET, True),
+    ("ERR_EMPTY_RESPONSE", FailureReason.CONNECTION_RESET, True),
+    ("ERR_CONNECTION_CLOSED", FailureReason.CONNECTION_RESET, True),
+    ("ERR_TIMED_OUT", FailureReason.TIMEOUT, True),
+    ("ERR_CERT", FailureReason.TLS_ERROR, False),
+    ("ERR_SSL", FailureReason.TLS_ERROR, False),
+    ("net::ERR_", FailureReason.CONNECTION_ERROR, True),
+    ("Download is starting", FailureReason.BROWSER_ERROR, False),
 )
 
 T = TypeVar("T")
@@ -218,7 +218,7 @@ class BrowserFetcher:
                     f"{url}: selector {wait_for!r} did not appear within {self.opts.read_timeout:g} s",
                     url=url,
                     transient=True,
-                    reason="selector_missing",
+                    reason=FailureReason.SELECTOR_MISSING,
                     status=status,
                 ) from exc
         content = page.content().encode("utf-8")
@@ -227,7 +227,7 @@ class BrowserFetcher:
                 f"{url}: rendered page larger than the {self.opts.max_bytes}-byte limit",
                 url=url,
                 transient=False,
-                reason="too_large",
+                reason=FailureReason.TOO_LARGE,
                 status=status,
             )
         return FetchResult(
@@ -270,7 +270,7 @@ def _unavailable(url: str, why: str) -> FetchError:
         f"{url}: cannot render with a browser: {why}",
         url=url,
         transient=False,
-        reason="browser_unavailable",
+        reason=FailureReason.BROWSER_UNAVAILABLE,
     )
 
 
@@ -280,7 +280,10 @@ def _navigation_error(url: str, exc: Any) -> HTTPFetchError:
     text = _first_line(exc)
     if isinstance(exc, PlaywrightTimeout):
         return HTTPFetchError(
-            f"{url}: browser timed out: {text}", url=url, transient=True, reason="timeout"
+            f"{url}: browser timed out: {text}",
+            url=url,
+            transient=True,
+            reason=FailureReason.TIMEOUT,
         )
     for marker, reason, transient in _NAVIGATION_ERRORS:
         if marker in text:
@@ -288,7 +291,10 @@ def _navigation_error(url: str, exc: Any) -> HTTPFetchError:
                 f"{url}: browser: {text}", url=url, transient=transient, reason=reason
             )
     return HTTPFetchError(
-        f"{url}: browser failed: {text}", url=url, transient=True, reason="browser_error"
+        f"{url}: browser failed: {text}",
+        url=url,
+        transient=True,
+        reason=FailureReason.BROWSER_ERROR,
     )
 
 

@@ -23,7 +23,7 @@ import urllib3.exceptions
 from charset_normalizer import from_bytes
 
 from monitor.capture.fetch.politeness import HostPacer
-from monitor.errors import FetchError
+from monitor.errors import FailureReason, FetchError
 from monitor.models import FetchResult
 
 # Response headers worth keeping with a capture (evidence and the next conditional GET).
@@ -112,7 +112,7 @@ class HTTPFetchError(FetchError):
         *,
         url: str,
         transient: bool,
-        reason: str,
+        reason: FailureReason,
         status: int | None = None,
         retry_after: float | None = None,
     ) -> None:
@@ -144,7 +144,7 @@ def check_url(url: str) -> None:
             f"{url}: only absolute http:// and https:// URLs can be fetched",
             url=url,
             transient=False,
-            reason="invalid_url",
+            reason=FailureReason.INVALID_URL,
         )
 
 
@@ -183,17 +183,17 @@ def status_error(
 ) -> HTTPFetchError:
     """The FetchError for an HTTP error status; `transient` says whether retrying may help."""
     if status in (404, 410):
-        reason, transient = "not_found", False
+        reason, transient = FailureReason.NOT_FOUND, False
     elif status in (401, 403, 406, 451):
-        reason, transient = "blocked", False
+        reason, transient = FailureReason.BLOCKED, False
     elif status == 429:
-        reason, transient = "rate_limited", True
+        reason, transient = FailureReason.RATE_LIMITED, True
     elif status == 408:
-        reason, transient = "timeout", True
+        reason, transient = FailureReason.TIMEOUT, True
     elif 500 <= status < 600:
-        reason, transient = "server_error", True
+        reason, transient = FailureReason.SERVER_ERROR, True
     else:
-        reason, transient = "http_error", False
+        reason, transient = FailureReason.HTTP_ERROR, False
     phrase = phrase or _default_phrase(status)
     return HTTPFetchError(
         f"{url}: HTTP {status} {phrase}".rstrip(),
@@ -323,7 +323,7 @@ def _too_large(url: str, limit: int, detail: str) -> HTTPFetchError:
         f"{url}: response larger than the {limit}-byte limit ({detail})",
         url=url,
         transient=False,
-        reason="too_large",
+        reason=FailureReason.TOO_LARGE,
     )
 
 
@@ -368,17 +368,17 @@ def _error_from_exception(url: str, exc: BaseException, opts: FetchOptions) -> H
 
     detail = _one_line(exc)
     if has(requests.TooManyRedirects):
-        reason, transient = "redirect_loop", False
+        reason, transient = FailureReason.REDIRECT_LOOP, False
         detail = f"more than {opts.max_redirects} redirects"
     elif has(requests.exceptions.InvalidSchema, requests.exceptions.InvalidURL):
-        reason, transient = "invalid_url", False
+        reason, transient = FailureReason.INVALID_URL, False
     elif has(requests.exceptions.SSLError):
-        reason, transient = "tls_error", False
+        reason, transient = FailureReason.TLS_ERROR, False
     elif has(requests.ConnectTimeout):
-        reason, transient = "timeout", True
+        reason, transient = FailureReason.TIMEOUT, True
         detail = f"no connection within {opts.connect_timeout:g} s"
     elif has(requests.ReadTimeout, urllib3.exceptions.ReadTimeoutError, TimeoutError):
-        reason, transient = "timeout", True
+        reason, transient = FailureReason.TIMEOUT, True
         detail = f"no data for {opts.read_timeout:g} s (read timeout)"
     elif has(
         ConnectionResetError,
@@ -388,12 +388,12 @@ def _error_from_exception(url: str, exc: BaseException, opts: FetchOptions) -> H
         http.client.IncompleteRead,
         requests.exceptions.ChunkedEncodingError,
     ):
-        reason, transient = "connection_reset", True
+        reason, transient = FailureReason.CONNECTION_RESET, True
         detail = f"connection reset by the server ({detail})"
     elif has(requests.ConnectionError):
-        reason, transient = "connection_error", True
+        reason, transient = FailureReason.CONNECTION_ERROR, True
     else:
-        reason, transient = "fetch_failed", False
+        reason, transient = FailureReason.FETCH_FAILED, False
     return HTTPFetchError(f"{url}: {detail}", url=url, transient=transient, reason=reason)
 
 

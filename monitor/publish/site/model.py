@@ -15,14 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from monitor.errors import ClauseWatchError, ExcerptMismatch
-from monitor.models import ChangeEvent
+from monitor.models import EXPOSURE_RANK, ChangeEvent, is_substantive
 from monitor.publish.render import verify_excerpt
 from monitor.publish.site.paths import SitePaths, iso_week
 from monitor.store import Change, Document, Provision, Service, Snapshot, Version
 from monitor.store.queries import event_from_row, excerpt_from_dict
 
-EXPOSURES = ("low", "medium", "high")
-EXPOSURE_RANK = {e: i for i, e in enumerate(EXPOSURES)}
 DEFAULT_DISCLAIMER = (
     "This analysis describes what the document states, permits or reserves. It is produced "
     "automatically from the published text, is not legal advice and is not a legal determination; "
@@ -39,17 +37,9 @@ ANALYSIS_LABELS = (
 )
 
 
-def is_substantive(change: Change) -> bool:
-    return not change.editorial and change.kind not in ("flapping", "moved", "editorial")
-
-
 def normal_exposure(level: str | None) -> str:
     value = (level or "low").lower()
     return value if value in EXPOSURE_RANK else "medium"
-
-
-def exposure_rank(level: str | None) -> int:
-    return EXPOSURE_RANK.get((level or "low").lower(), 0)
 
 
 # ---------------------------------------------------------------- taxonomy

@@ -16,17 +16,16 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from monitor.models import EXPOSURES, exposure_rank
 from monitor.publish.render import TEMPLATES_DIR
 from monitor.publish.site.feeds import atom_feed
 from monitor.publish.site.model import (
     ANALYSIS_LABELS,
-    EXPOSURES,
     ChangeView,
     DocumentView,
     PlatformView,
     ProvisionView,
     SiteModel,
-    exposure_rank,
 )
 from monitor.publish.site.paths import SitePaths, iso_week, rel_url, week_bounds, week_start
 from monitor.publish.site.svg import EXPOSURE_COLOURS, TimelineMark, timeline_svg
