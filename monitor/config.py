@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor import __version__
-from monitor.capture.declarations import safe_component
 from monitor.errors import ConfigError
+from monitor.paths import safe_component
 
 CONFIG_FILE_NAME = "clausewatch.toml"
 ENV_CONFIG = "CLAUSEWATCH_CONFIG"

@@ -16,11 +16,11 @@ from monitor.capture.declarations import (
     SourceDocument,
     load_declarations,
     parse_service_file,
-    safe_component,
     validate_declarations,
     write_declaration,
 )
 from monitor.errors import DeclarationError, NotFound
+from monitor.paths import safe_component
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "ota-genai-declarations"
 REAL_DECLARATIONS = REAL / "declarations"

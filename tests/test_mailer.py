@@ -154,7 +154,7 @@ def test_cli_send_exit_codes(project: Project, sink: SMTPSink) -> None:
 
 
 def test_demo_entry_point(project: Project, server: PageServer, tmp_path: Path) -> None:
-    from monitor.notify.alerts import DEMO_ADDRESS, run_demo_alerts
+    from monitor.demo.alerts import DEMO_ADDRESS, run_demo_alerts
 
     project.check()
     server.put("/f", terms_page("Framecast", jobs="two", expiry="thirty days").encode())

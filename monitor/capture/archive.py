@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from monitor.capture.declarations import safe_component
 from monitor.errors import ArchiveError
+from monitor.paths import safe_component
 
 EXTENSIONS = {
     "text/html": "html",

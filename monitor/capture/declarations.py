@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import soupsieve
 
 from monitor.errors import DeclarationError, NotFound
+from monitor.paths import safe_component
 
 KNOWN_FILTERS: frozenset[str] = frozenset({"removeQueryParams"})
 
@@ -35,7 +36,6 @@ RANGE_KEYS = {
     "endAfter": "end_after",
 }
 HISTORY_SUFFIX = ".history.json"
-MAX_COMPONENT_LENGTH = 150
 
 Severity = Literal["error", "warning"]
 
@@ -141,17 +141,6 @@ class Problem:
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def safe_component(name: str) -> bool:
-    """True when `name` can be used as one path component (service ids, terms types)."""
-    if not name or name in (".", "..") or name.startswith("."):
-        return False
-    if len(name) > MAX_COMPONENT_LENGTH:
-        return False
-    if any(ch in "/\\\x00" for ch in name):
-        return False
-    return not any(unicodedata.category(ch) == "Cc" for ch in name)
 
 
 def _selector_json(sel: Selector) -> str | dict[str, str]:

@@ -120,16 +120,6 @@ def main(ctx: click.Context, config: Path | None) -> None:
     ctx.obj = App(config)
 
 
-def _register_commands() -> None:
-    # Each module adds its commands to `main`; importing them here keeps `clausewatch --help` whole.
-    from monitor.cli import capture  # noqa: F401
-
-    for name in ("clauses", "changes", "ops", "site"):
-        try:
-            __import__(f"monitor.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"monitor.cli.{name}":
-                raise
-
-
-_register_commands()
+# Each command module adds its commands to `main` when imported; importing them here keeps
+# `clausewatch --help` whole. They import `main` from this module, hence the imports at the end.
+from monitor.cli import capture, changes, clauses, ops, site  # noqa: E402,F401

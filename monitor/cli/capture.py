@@ -97,17 +97,11 @@ def check(app: App, services: tuple[str, ...], as_json: bool) -> None:
 
 
 def build_checker(app: App) -> Any:
-    """The checker with the alerting hooks (outbox) wired in when available."""
+    """The checker with the alerting hooks (outbox) wired in."""
+    from monitor.notify.alerts import checker_hooks
     from monitor.ops.checker import Checker
 
-    hooks: dict[str, Any] = {}
-    try:
-        from monitor.notify.alerts import checker_hooks
-    except ImportError:
-        pass
-    else:
-        hooks = checker_hooks(app.settings, app.store)
-    return Checker(app.settings, app.store, **hooks)
+    return Checker(app.settings, app.store, **checker_hooks(app.settings, app.store))
 
 
 def print_check_summary(summary: Any) -> None:

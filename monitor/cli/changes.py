@@ -23,7 +23,7 @@ def import_ota(app: App, path: Path, services: tuple[str, ...], as_json: bool) -
     from rich.progress import Progress
 
     from monitor.changes.ota_import import import_repository
-    from monitor.ops.checker import utc_now
+    from monitor.clock import utc_now
 
     started = time.perf_counter()
     with Progress(console=err, transient=True, disable=as_json) as progress:

@@ -15,7 +15,7 @@ ENV_STARTUP_SPREAD = "CLAUSEWATCH_DAEMON_STARTUP_SPREAD"
 
 
 def _now() -> Any:
-    from monitor.ops.checker import utc_now
+    from monitor.clock import utc_now
 
     return utc_now()
 
@@ -75,7 +75,7 @@ def daemon(
     import logging
 
     from monitor.ops.daemon import Daemon, DaemonOptions, configure_logging
-    from monitor.ops.locks import LockHeld
+    from monitor.store.locks import LockHeld
 
     if startup_spread is None:
         raw = os.environ.get(ENV_STARTUP_SPREAD)
@@ -119,7 +119,7 @@ def send(app: App, due_only: bool, as_json: bool) -> None:
     """Compose unfinished alert batches and deliver the outbox now (exit 1 if some stay queued)."""
     from monitor.notify.alerts import compose_pending
     from monitor.notify.mailer import deliver_outbox
-    from monitor.ops.locks import OUTBOX_LOCK
+    from monitor.store.locks import OUTBOX_LOCK
 
     settings = app.settings
     with app.store.session() as s:

@@ -148,7 +148,7 @@ def run_cli_to_file(config: Path, target: Path, *args: str) -> None:
 
 def show_alert(config: Path) -> None:
     """Subscribe a demo address, deliver the alert over a local SMTP server, keep the .eml."""
-    from monitor.notify.alerts import run_demo_alerts
+    from monitor.demo.alerts import run_demo_alerts
 
     print("\n== Same-day alert: a local SMTP server receives the e-mail ==")
     info = run_demo_alerts(config, None, DEMO_DIR / "alert.eml")

@@ -25,12 +25,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.changes.analysis import describe_event, describe_fact_delta
 from monitor.models import is_substantive
+from monitor.notify.alerts import unsubscribe_links
 from monitor.notify.outbox import enqueue
 from monitor.publish.site.model import (
     DEFAULT_DISCLAIMER,
@@ -38,8 +39,10 @@ from monitor.publish.site.model import (
     load_categories,
     normal_exposure,
 )
+from monitor.publish.site.pages import environment
 from monitor.publish.site.paths import SitePaths, iso_week, week_bounds, week_start
 from monitor.store import Change, Document, OutboxMessage, Service, Subscriber
+from monitor.store.queries import event_from_row
 
 __all__ = ["CATCH_UP_WEEKS", "DigestItem", "queue_weekly_digests", "weeks_due"]
 
@@ -118,9 +121,6 @@ class _WeekItems:
     """Digest items of one week (loaded once per week for all subscribers)."""
 
     def __init__(self, session: Session, base_url: str) -> None:
-        from monitor.changes.analysis import describe_event, describe_fact_delta
-        from monitor.store.queries import event_from_row
-
         self._describe = describe_event
         self._delta = describe_fact_delta
         self._as_event = event_from_row
@@ -182,24 +182,10 @@ class _WeekItems:
         return out
 
 
-def unsubscribe_links(settings: Any, token: str) -> tuple[str, str]:
-    """(mailto link, web link): the same links as the same-day alerts (monitor.notify.alerts)."""
-    try:
-        from monitor.notify.alerts import unsubscribe_links as alert_links
-    except ImportError:
-        mailto = f"mailto:{settings.smtp.from_addr}?subject={quote('unsubscribe ' + token)}"
-        web = SitePaths.absolute(settings.site.base_url, "unsubscribe") + f"?token={quote(token)}"
-        return mailto, web
-    mailto, web = alert_links(settings, token)
-    return str(mailto), str(web)
-
-
 def queue_weekly_digests(
     settings: Any, store: Any, now: datetime, *, catch_up: int = CATCH_UP_WEEKS
 ) -> int:
     """Queue the weekly digests that are due at `now` (naive UTC); returns how many were queued."""
-    from monitor.publish.site.pages import environment
-
     if now.tzinfo is not None:
         now = now.astimezone(UTC).replace(tzinfo=None)
     env = environment()

@@ -32,7 +32,9 @@ from sqlalchemy import select
 from monitor.clock import Clock
 from monitor.config import SmtpSettings
 from monitor.errors import DeliveryError
+from monitor.notify.outbox import backlog
 from monitor.store import OutboxMessage, Store
+from monitor.store.locks import FileLock, LockHeld
 
 log = logging.getLogger("clausewatch.mailer")
 
@@ -179,8 +181,6 @@ class Mailer:
             if not self._deliver_batch(ids, report):
                 break  # the server is unreachable: the rest waits for the next round
         with self.store.session() as s:
-            from monitor.notify.outbox import backlog
-
             report.remaining = backlog(s)
         return report
 
@@ -262,7 +262,6 @@ def deliver_outbox(
     mailer = Mailer(smtp, store, clock=clock, retry_base=retry_base, should_stop=should_stop)
     if lock_path is None:
         return mailer.deliver(include_deferred=include_deferred)
-    from monitor.ops.locks import FileLock, LockHeld
 
     lock = FileLock(lock_path)
     try:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.clauses.taxonomy import load_taxonomy
 from monitor.config import Settings, check_email
 from monitor.errors import ClauseWatchError
 from monitor.models import EXPOSURE_RANK, EXPOSURES, is_substantive
@@ -85,8 +86,6 @@ def validate_categories(requested: Iterable[str], category_ids: Collection[str])
 
 
 def taxonomy_category_ids() -> list[str]:
-    from monitor.clauses.taxonomy import load_taxonomy
-
     return list(load_taxonomy().categories)
 
 

@@ -40,9 +40,13 @@ from sqlalchemy import func, select
 from monitor.capture.declarations import ServiceDeclaration
 from monitor.clock import Clock, utc_now
 from monitor.config import Settings
+from monitor.notify.alerts import STALE_RUN, checker_hooks, compose_pending, unfinished_batches
+from monitor.notify.digest import queue_weekly_digests
 from monitor.notify.mailer import RETRY_BASE, Mailer
-from monitor.ops.locks import OUTBOX_LOCK, DaemonLock, DocumentLocks, FileLock, LockHeld, probe
-from monitor.store import Document, OutboxMessage, Run, Snapshot, Store
+from monitor.notify.outbox import backlog
+from monitor.ops.checker import Checker
+from monitor.store import Document, OutboxMessage, Run, Snapshot, Store, safe_url
+from monitor.store.locks import OUTBOX_LOCK, DaemonLock, DocumentLocks, FileLock, LockHeld, probe
 from monitor.store.schema import Meta
 
 log = logging.getLogger("clausewatch.daemon")
@@ -202,9 +206,6 @@ class Daemon:
         *,
         clock: Clock = utc_now,
     ) -> None:
-        from monitor.notify.alerts import checker_hooks
-        from monitor.ops.checker import Checker
-
         self.settings = settings
         self.store = store
         self.services = dict(services)
@@ -258,8 +259,6 @@ class Daemon:
             self.lock.release()
 
     def _store_label(self) -> str:
-        from monitor.store import safe_url
-
         return safe_url(self.store.url)
 
     def _shutdown(self) -> int:
@@ -417,7 +416,6 @@ class Daemon:
     def outbox_job(self) -> None:
         if self.stopping.is_set():
             return
-        from monitor.notify.alerts import compose_pending
 
         try:
             with self.store.session() as s:
@@ -465,11 +463,6 @@ class Daemon:
             return
         now = self.clock()
         try:
-            from monitor.notify.digest import queue_weekly_digests
-        except ImportError:
-            log.warning("weekly digest not available (monitor.notify.digest.queue_weekly_digests)")
-            return
-        try:
             result = queue_weekly_digests(self.settings, self.store, now)
         except Exception:
             log.exception("weekly digest failed")
@@ -485,8 +478,6 @@ class Daemon:
 
     def housekeeping(self, startup: bool = False) -> None:
         """Compose unfinished alert batches; report archive leftovers. Deletes no evidence."""
-        from monitor.notify.alerts import STALE_RUN, compose_pending
-
         try:
             with self.store.session() as s:
                 # at start-up no run of ours is in progress: every unfinished batch is composed
@@ -561,9 +552,6 @@ def daemon_status(
     options: DaemonOptions | None = None,
 ) -> dict[str, Any]:
     """The `clausewatch status --json` document (shape documented in docs/daemon.md)."""
-    from monitor.notify.alerts import unfinished_batches
-    from monitor.notify.outbox import backlog
-
     options = options or DaemonOptions()
     state = probe(settings.data_dir / "daemon.lock")
     with store.session() as s:

@@ -31,6 +31,7 @@ from monitor.changes.analysis import (
     highest_exposure,
     summarise,
 )
+from monitor.clauses.taxonomy import load_taxonomy
 from monitor.errors import ExcerptMismatch
 from monitor.models import ChangeEvent, Excerpt, VersionRef, is_substantive
 
@@ -271,8 +272,6 @@ def build_summary_context(
             verify_excerpt(ev.after, new_text, new_sha)
         _check_ops(ev)
     if taxonomy is None:
-        from monitor.clauses.taxonomy import load_taxonomy
-
         taxonomy = load_taxonomy()
 
     substantive = [ev for ev in events if is_substantive(ev)]

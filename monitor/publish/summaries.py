@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from monitor.changes.recording import compute_events
 from monitor.clauses import extract_provisions, load_taxonomy
 from monitor.errors import NotFound
+from monitor.publish.render import build_summary_context, render_change_summary
 from monitor.store import Document, Version
 from monitor.store.queries import (
     change_dict,
@@ -37,8 +38,6 @@ def previous_version(s: Session, version: Version) -> Version | None:
 
 def summary_context(s: Session, doc: Document, old: Version, new: Version) -> dict[str, Any]:
     """Verified template context for the change old -> new (stored events when they exist)."""
-    from monitor.publish.render import build_summary_context
-
     rows = changes_between(s, old, new)
     if rows:
         events = [event_from_row(c) for c in rows]
@@ -70,8 +69,6 @@ def summary_between(
     fmt: str,
 ) -> Any:
     """Render the change between two versions (default: the latest version and the one before)."""
-    from monitor.publish.render import render_change_summary
-
     doc = find_document(s, service_id, terms_type)
     new = version_at(s, doc, when_to)
     old = version_at(s, doc, when_from) if when_from is not None else previous_version(s, new)

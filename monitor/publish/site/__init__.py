@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from monitor.errors import ClauseWatchError
+from monitor.publish.site.model import load_model
+from monitor.publish.site.pages import SiteWriter, environment
 from monitor.publish.site.paths import SitePaths, iso_week, slugify, week_bounds
 
 __all__ = ["SiteBuild", "SitePaths", "build_site", "iso_week", "slugify", "week_bounds"]
@@ -53,9 +55,6 @@ def build_site(
     `now` (naive UTC; default: the current time) dates the build and decides which weeks are
     complete. Raises SiteError when the output folder cannot be written.
     """
-    from monitor.publish.site.model import load_model
-    from monitor.publish.site.pages import SiteWriter, environment
-
     out = Path(output_dir or settings.site.output_dir).absolute()
     if now is None:
         now = datetime.now(UTC).replace(tzinfo=None)

@@ -14,6 +14,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
+from monitor.changes.analysis import (
+    FACT_LABELS,
+    describe_event,
+    describe_fact_delta,
+    format_fact_value,
+)
+from monitor.clauses.taxonomy import load_taxonomy
 from monitor.errors import ClauseWatchError, ExcerptMismatch
 from monitor.models import EXPOSURE_RANK, ChangeEvent, is_substantive
 from monitor.publish.render import verify_excerpt
@@ -79,10 +86,8 @@ def _analysis_dict(raw: Any) -> dict[str, Any]:
 def load_categories() -> tuple[dict[str, CategoryView], str, Any]:
     """Categories by id, the disclaimer and the taxonomy object (None when it cannot be loaded)."""
     try:
-        from monitor.clauses.taxonomy import load_taxonomy
-
         taxonomy: Any = load_taxonomy()
-    except (ImportError, OSError, ValueError, ClauseWatchError):
+    except (OSError, ValueError, ClauseWatchError):
         # no (valid) taxonomy data file: pages still render, with titles made from the ids
         return {}, DEFAULT_DISCLAIMER, None
     cats: dict[str, CategoryView] = {}
@@ -258,8 +263,6 @@ class SiteModel:
 
 def fact_line(fact: dict[str, Any]) -> str:
     """ "concurrent job limit: 3 jobs" from a stored Fact dict."""
-    from monitor.changes.analysis import FACT_LABELS, format_fact_value
-
     name = str(fact.get("name", ""))
     label = FACT_LABELS.get(name, name.replace("_", " "))
     value = format_fact_value(name, fact.get("value"), str(fact.get("unit", "")))
@@ -321,8 +324,6 @@ def change_analysis(
 
 def load_model(session: Session, now: datetime) -> SiteModel:
     """Read the whole store (current version texts only) into a SiteModel."""
-    from monitor.changes.analysis import describe_event, describe_fact_delta
-
     categories, disclaimer, taxonomy = load_categories()
     services = list(session.scalars(select(Service).order_by(Service.name, Service.id)).all())
     documents = list(
