@@ -1,6 +1,6 @@
 """ClauseWatch settings from `clausewatch.toml` plus an environment mapping.
 
-Library code never reads os.environ: callers (cli, scheduler) pass the mapping in. Secrets come
+Library code never reads os.environ: callers (the CLI, the demo) pass the mapping in. Secrets come
 only from the environment: CLAUSEWATCH_SMTP_PASSWORD, and CLAUSEWATCH_DATABASE_URL for a database
 URL that carries a password.
 """

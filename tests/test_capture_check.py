@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.capture.check import check_capture, check_fetch_result
+from monitor.capture.check import check_capture
 from monitor.capture.declarations import SourceDocument
 from monitor.capture.extract import extract_version
 from monitor.errors import CaptureRejected, ExtractError
-from monitor.models import FetchResult
 
 URL = "https://www.lumenframe.example/legal/terms"
 
@@ -132,13 +131,9 @@ def test_pdf_bytes_as_raw_html_are_ignored() -> None:
     check_capture(200, URL, text, raw_html=b"%PDF-1.7 <input type=password> Just a moment...")
 
 
-def test_check_fetch_result_wrapper() -> None:
-    result = FetchResult(
-        requested_url=URL, final_url=URL, status=404, headers={}, content=NOT_FOUND,
-        mime_type="text/html", fetcher="http",
-    )  # fmt: skip
+def test_error_status_rejected_with_its_reason() -> None:
     with pytest.raises(CaptureRejected) as err:
-        check_fetch_result(result, markdown_of(NOT_FOUND))
+        check_capture(404, URL, markdown_of(NOT_FOUND), raw_html=NOT_FOUND)
     assert err.value.reason == "http_status"
 
 

@@ -21,7 +21,6 @@ from monitor.capture.fetch import (
     HostPacer,
     detect_charset,
     detect_mime,
-    fetch_document,
     fetch_http,
     make_session,
 )
@@ -504,7 +503,8 @@ def test_missing_playwright_is_a_clear_permanent_error(
     assert "playwright" in str(info.value)
 
 
-def test_fetch_document_contract(http_server: LocalHTTPServer, fetch_opts: MakeOpts) -> None:
+def test_fetch_contract(http_server: LocalHTTPServer, fetch_opts: MakeOpts) -> None:
     http_server.routes["/terms"] = Reply(200, {"ETag": '"e"', "Content-Type": "text/plain"}, "hi")
-    result = fetch_document(http_server.url("/terms"), settings=fetch_opts(), use_browser=None)
+    with Fetcher(fetch_opts()) as fetcher:
+        result = fetcher.fetch(http_server.url("/terms"), execute_client_scripts=None)
     assert (result.content, result.headers["etag"], result.fetcher) == (b"hi", '"e"', "http")

@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 
 from monitor.errors import CaptureRejected, FailureReason
-from monitor.models import FetchResult
 
 MIN_WORDS = 40
 MIN_CHARS = 200
@@ -94,11 +93,6 @@ def check_capture(
             _reject(final_url, reason, why)
     if page.words < MIN_WORDS or len(page.text.strip()) < MIN_CHARS:
         _reject(final_url, FailureReason.TOO_SHORT, f"only {page.words} words of text")
-
-
-def check_fetch_result(result: FetchResult, markdown: str) -> None:
-    """check_capture for a FetchResult (the form named in docs/ARCHITECTURE.md)."""
-    check_capture(result.status, result.final_url, markdown, raw_html=result.content)
 
 
 def _reject(url: str, reason: FailureReason, why: str) -> None:

@@ -34,7 +34,6 @@ __all__ = [
     "HostPacer",
     "detect_charset",
     "detect_mime",
-    "fetch_document",
     "fetch_http",
     "find_chromium",
     "host_key",
@@ -183,24 +182,3 @@ class Fetcher:
             f"plain fetch blocked ({_block_label(plain_error)}); rendered with browser"
         )
         return result
-
-
-def fetch_document(
-    url: str,
-    *,
-    settings: FetchOptions,
-    session: requests.Session | None = None,
-    etag: str | None = None,
-    last_modified: str | None = None,
-    headers: Mapping[str, str] | None = None,
-    use_browser: bool | None = None,
-) -> FetchResult:
-    """One-off fetch (the docs/ARCHITECTURE.md contract); long-running code should keep a Fetcher."""
-    with Fetcher(settings, session=session) as fetcher:
-        return fetcher.fetch(
-            url,
-            execute_client_scripts=use_browser,
-            etag=etag,
-            last_modified=last_modified,
-            headers=headers,
-        )
