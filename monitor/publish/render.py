@@ -44,8 +44,9 @@ __all__ = [
     "verify_excerpt",
 ]
 
-# The project's top-level templates/ folder (monitor/publish/render.py -> ../../templates).
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+# monitor/templates: in a checkout a link to the project's top-level templates/ folder, in the
+# wheel and the sdist the files themselves (package data).
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 Format = Literal["text", "html", "markdown"]
 _TEMPLATE_FOR = {
     "text": "change_summary.txt.j2",

@@ -1,0 +1,154 @@
+"""The evidence archive: raw captures on disk, written once, atomically, never rewritten.
+
+Layout (human-browsable):
+    <root>/<service id>/<terms type>/<UTC timestamp>[-<n>].<ext>       raw bytes as received
+    <root>/<service id>/<terms type>/<UTC timestamp>[-<n>].<ext>.json  metadata sidecar
+    <root>/<service id>/<terms type>/checks.jsonl                      append-only verifications
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import ArchiveError
+from monitor.paths import safe_component
+
+EXTENSIONS = {
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "application/pdf": "pdf",
+    "text/plain": "txt",
+    "text/markdown": "md",
+}
+
+
+@dataclass(frozen=True)
+class ArchivedSnapshot:
+    relative_path: str  # relative to the archive root, with forward slashes
+    sha256: str
+    size: int
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    """sha256 of a version's text as stored (UTF-8): what excerpts cite."""
+    return sha256_bytes(text.encode("utf-8"))
+
+
+def is_safe_component(name: str) -> bool:
+    """A service id or terms type that can be used as one path component, and nothing more."""
+    return safe_component(name)
+
+
+class Archive:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def document_dir(self, service_id: str, terms_type: str) -> Path:
+        for part, label in ((service_id, "service id"), (terms_type, "terms type")):
+            if not is_safe_component(part):
+                raise ArchiveError(f"{label} {part!r} cannot be used as an archive path")
+        path = (self.root / service_id / terms_type).resolve()
+        if self.root not in path.parents:
+            raise ArchiveError(f"{service_id}/{terms_type} escapes the archive root {self.root}")
+        return path
+
+    def write_snapshot(
+        self,
+        service_id: str,
+        terms_type: str,
+        captured_at: datetime,
+        content: bytes,
+        mime_type: str,
+        metadata: dict[str, Any],
+    ) -> ArchivedSnapshot:
+        """Write raw bytes and their sidecar. Never replaces an existing file."""
+        folder = self.document_dir(service_id, terms_type)
+        ext = EXTENSIONS.get(mime_type.split(";")[0].strip().lower(), "bin")
+        stamp = captured_at.astimezone(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
+        digest = sha256_bytes(content)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            target = _free_name(folder, stamp, ext)
+            sidecar = dict(metadata, sha256=digest, size=len(content), file=target.name)
+            _write_new(target, content)
+            _write_new(target.with_name(target.name + ".json"), _json_bytes(sidecar))
+        except OSError as exc:
+            raise ArchiveError(
+                f"cannot write snapshot under {folder}: {exc.strerror or exc}"
+            ) from exc
+        return ArchivedSnapshot(target.relative_to(self.root).as_posix(), digest, len(content))
+
+    def record_verification(
+        self, service_id: str, terms_type: str, checked_at: datetime, entry: dict[str, Any]
+    ) -> None:
+        """Append 'checked at T, unchanged' to the document's checks log (append-only)."""
+        folder = self.document_dir(service_id, terms_type)
+        line = json.dumps({"checked_at": checked_at.astimezone(UTC).isoformat(), **entry})
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(folder / "checks.jsonl", "a", encoding="utf-8") as fh:
+                fh.write(line + "\n")
+        except OSError as exc:
+            raise ArchiveError(
+                f"cannot append to {folder / 'checks.jsonl'}: {exc.strerror}"
+            ) from exc
+
+    def read(self, relative_path: str, expected_sha256: str | None = None) -> bytes:
+        path = (self.root / relative_path).resolve()
+        if self.root not in path.parents:
+            raise ArchiveError(f"snapshot path {relative_path!r} escapes the archive root")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ArchiveError(f"cannot read snapshot {path}: {exc.strerror}") from exc
+        if expected_sha256 and sha256_bytes(data) != expected_sha256:
+            raise ArchiveError(f"snapshot {path} does not match its recorded sha256 (tampered?)")
+        return data
+
+    def read_metadata(self, relative_path: str) -> dict[str, Any]:
+        data = self.read(relative_path + ".json")
+        return dict(json.loads(data))
+
+
+def _free_name(folder: Path, stamp: str, ext: str) -> Path:
+    candidate = folder / f"{stamp}.{ext}"
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = folder / f"{stamp}-{n}.{ext}"
+    return candidate
+
+
+def _write_new(target: Path, data: bytes) -> None:
+    """Temporary file, fsync, then a link that fails if the name exists: no partial, no overwrite."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(tmp, target)  # atomic and refuses to replace an existing file
+    finally:
+        os.unlink(tmp)
+    dir_fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _json_bytes(obj: dict[str, Any]) -> bytes:
+    return (
+        json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    ).encode()

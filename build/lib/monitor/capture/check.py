@@ -1,0 +1,189 @@
+"""Is a capture trustworthy? Reject error pages, bot walls, login walls and near-empty text.
+
+A rejected capture is recorded as a failed capture, never as a new version: otherwise a Cloudflare
+challenge would show up as "the terms were deleted" and the real text as "re-added" an hour later.
+
+The heuristics only judge pages that are short, or pages whose title / first heading says what
+they are: a real terms document of several thousand words that mentions "captcha" or "log in" in
+a clause must pass.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from monitor.errors import CaptureRejected, FailureReason
+
+MIN_WORDS = 40
+MIN_CHARS = 200
+SHORT_PAGE_WORDS = 400  # below this, the body text is read for error / wall phrases
+TINY_PAGE_WORDS = 120  # below this, even weak single words ("captcha", "not found") count
+TITLE_PAGE_WORDS = 1500  # above this, nothing but the status can reject a capture
+MAX_TITLE_WORDS = 12  # a title longer than this is a document title, not an error banner
+
+# Phrases that on their own identify a bot challenge / an error page / a login page.
+_BOT_STRONG = re.compile(
+    r"just a moment\.\.\.|checking (?:your browser|if the site connection is secure)"
+    r"|enable javascript and cookies to continue|attention required!? \| cloudflare"
+    r"|verify (?:that )?you are (?:a )?human|please verify you are a human"
+    r"|are you a robot\?|pardon our interruption|you have been blocked"
+    r"|performance (?:&|and) security by cloudflare|ddos protection by"
+    r"|request unsuccessful\. incapsula|please complete the security check",
+    re.I,
+)
+_BOT_WEAK = re.compile(r"\bcaptcha\b|\baccess denied\b|\bsecurity check\b|\bbot detection\b", re.I)
+_BOT_MARKUP = re.compile(
+    rb"_cf_chl_opt|cf-challenge|challenge-form|cf-turnstile|g-recaptcha|h-captcha|px-captcha"
+    rb"|_incapsula_resource|captcha-delivery\.com",
+    re.I,
+)
+_ERROR_STRONG = re.compile(
+    r"\b404\b.{0,20}\bnot found\b|page not found|page (?:does not|doesn't|could not be) (?:exist|found)"
+    r"|internal server error|service (?:temporarily )?unavailable|bad gateway|gateway time-?out"
+    r"|the page you (?:are looking for|requested) (?:does not|doesn't|could not|cannot|can't|was)",
+    re.I,
+)
+_ERROR_WEAK = re.compile(r"\b(?:404|500|502|503|504)\b|\bnot found\b|something went wrong", re.I)
+_LOGIN_TITLE = re.compile(r"^\s*(?:sign ?in|log ?in|login)\b", re.I)
+# What a login page says; "log in to your account" alone is too common in real terms to count.
+_LOGIN_ASK = re.compile(
+    r"\b(?:sign|log) ?in to (?:continue|proceed)\b|\bplease (?:sign|log) ?in\b"
+    r"|\byou (?:must|need to) (?:sign|log) ?in to (?:view|see|access) this page\b",
+    re.I,
+)
+_LOGIN_PHRASE = re.compile(r"\b(?:sign ?in|log ?in|login)\b", re.I)
+LOGIN_PAGE_WORDS = 60  # a bare login form: "Email Password Log in Forgot your password?"
+_PASSWORD_FIELD = re.compile(rb"<input\b[^>]*\btype\s*=\s*[\"']?password", re.I)
+_TITLE = re.compile(rb"<title\b[^>]*>(.*?)</title\s*>", re.I | re.S)
+_H1 = re.compile(rb"<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
+_TAG = re.compile(r"<[^>]+>")
+_MD_HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.M)
+_MD_LINK_TARGET = re.compile(r"\]\([^)\s]*\)")
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class _Page:
+    text: str  # visible text: the Markdown without link targets
+    words: int
+    labels: tuple[str, ...]  # short title / first headings: what the page says it is
+    raw: bytes  # the raw HTML (b"" when not given or not HTML)
+
+
+def check_capture(
+    status: int, final_url: str, markdown: str, *, raw_html: bytes | None = None
+) -> None:
+    """Raise CaptureRejected(reason=...) if the capture is not the document; else return None.
+
+    reason: "http_status", "empty", "bot_wall", "error_page", "login_wall" or "too_short".
+    """
+    if not 200 <= status < 300:
+        _reject(final_url, FailureReason.HTTP_STATUS, f"HTTP status {status}")
+    page = _page(markdown, raw_html)
+    if page.words == 0:
+        _reject(final_url, FailureReason.EMPTY, "no text")
+    for reason, why in (
+        (FailureReason.BOT_WALL, _bot_wall(page)),
+        (FailureReason.ERROR_PAGE, _error_page(page)),
+        (FailureReason.LOGIN_WALL, _login_wall(page)),
+    ):
+        if why:
+            _reject(final_url, reason, why)
+    if page.words < MIN_WORDS or len(page.text.strip()) < MIN_CHARS:
+        _reject(final_url, FailureReason.TOO_SHORT, f"only {page.words} words of text")
+
+
+def _reject(url: str, reason: FailureReason, why: str) -> None:
+    raise CaptureRejected(f"{url}: capture rejected ({reason}): {why}", reason=reason)
+
+
+def _page(markdown: str, raw_html: bytes | None) -> _Page:
+    text = _MD_LINK_TARGET.sub("]", markdown)
+    raw = raw_html if raw_html and _looks_like_html(raw_html) else b""
+    labels = [*_html_labels(raw), *_MD_HEADING.findall(markdown)[:2]]
+    short = tuple(
+        label for label in (" ".join(lb.split()) for lb in labels)
+        if label and len(label.split()) <= MAX_TITLE_WORDS
+    )  # fmt: skip
+    return _Page(text=text, words=len(_WORD.findall(text)), labels=short, raw=raw)
+
+
+def _looks_like_html(raw: bytes) -> bool:
+    # The pipeline passes every capture's bytes; a PDF or plain text has no title to read.
+    head = raw[:1024].lstrip().lower()
+    return head.startswith(b"<") or b"<html" in head
+
+
+def _html_labels(raw: bytes) -> list[str]:
+    labels: list[str] = []
+    head = raw[:200_000]
+    for pattern in (_TITLE, _H1):
+        match = pattern.search(head)
+        if match:
+            inner = match.group(1).decode("utf-8", "replace")
+            labels.append(html.unescape(_TAG.sub(" ", inner)))
+    return labels
+
+
+def _first_match(pattern: re.Pattern[str], texts: tuple[str, ...] | list[str]) -> str | None:
+    for text in texts:
+        match = pattern.search(text)
+        if match:
+            return match.group(0)
+    return None
+
+
+def _bot_wall(page: _Page) -> str | None:
+    if page.words >= TITLE_PAGE_WORDS:
+        return None
+    hit = _first_match(_BOT_STRONG, page.labels) or _first_match(_BOT_WEAK, page.labels)
+    if hit:
+        return f"title says {hit!r}"
+    if page.words >= SHORT_PAGE_WORDS:
+        return None
+    hit = _first_match(_BOT_STRONG, [page.text])
+    if hit:
+        return f"short page says {hit!r}"
+    if page.words >= TINY_PAGE_WORDS:
+        return None
+    # A contact form's reCAPTCHA on a short but real page is not a wall: only tiny pages count.
+    markup = _BOT_MARKUP.search(page.raw)
+    if markup:
+        return f"very short page carries challenge markup {markup.group(0).decode()!r}"
+    hit = _first_match(_BOT_WEAK, [page.text])
+    return f"very short page says {hit!r}" if hit else None
+
+
+def _error_page(page: _Page) -> str | None:
+    if page.words >= TITLE_PAGE_WORDS:
+        return None
+    hit = _first_match(_ERROR_STRONG, page.labels) or _first_match(_ERROR_WEAK, page.labels)
+    if hit:
+        return f"title says {hit!r}"
+    if page.words >= SHORT_PAGE_WORDS:
+        return None
+    hit = _first_match(_ERROR_STRONG, [page.text])
+    if hit:
+        return f"short page says {hit!r}"
+    if page.words < TINY_PAGE_WORDS and (hit := _first_match(_ERROR_WEAK, [page.text])):
+        return f"very short page says {hit!r}"
+    return None
+
+
+def _login_wall(page: _Page) -> str | None:
+    if page.words >= SHORT_PAGE_WORDS:
+        return None
+    title_hit = _first_match(_LOGIN_TITLE, page.labels) or _first_match(_LOGIN_ASK, page.labels)
+    if _PASSWORD_FIELD.search(page.raw):
+        # A header login form on a short real policy must not count: the page has to ask for it.
+        ask = title_hit or _first_match(_LOGIN_ASK, [page.text])
+        if not ask and page.words < LOGIN_PAGE_WORDS:
+            ask = _first_match(_LOGIN_PHRASE, [page.text])
+        if ask:
+            return f"short page with a password field says {ask!r}"
+    # Without the markup, only a tiny page titled "Sign in" that asks for a password counts.
+    if title_hit and page.words < TINY_PAGE_WORDS and re.search(r"\bpassword\b", page.text, re.I):
+        return f"title says {title_hit!r} and the page asks for a password"
+    return None

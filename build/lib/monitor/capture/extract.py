@@ -1,0 +1,1127 @@
+"""HTML / PDF / text capture -> Markdown "version" (Open Terms Archive semantics).
+
+Pipeline for HTML, in this order:
+
+1. decode (declared charset, else BOM, else `<meta charset>`, else UTF-8, else charset_normalizer)
+   and parse with lxml directly (~1 ms for 50 KB; building a BeautifulSoup tree costs ~15 ms);
+2. drop script/style/noscript/template;
+3. resolve every `select` and `remove` selector against the whole page, so CSS context such as
+   `body > nav` or `:nth-child()` means what the declaration author saw in a browser;
+4. remove `remove` matches from the selected content (a remove match that encloses a selected
+   element is ignored: selection comes first);
+5. build the selection: CSS matches in document order, range selectors as the content between
+   their boundary points (start and end may sit at different depths);
+6. make links absolute, run the named filters, convert to Markdown.
+
+Range selectors are implemented with marker elements inserted at the boundary points, so the
+"content between two points" is cut out of the tree the way DOM Range.cloneContents() does it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import copy
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Protocol
+from urllib.parse import urljoin
+
+from cssselect import HTMLTranslator, SelectorError
+from lxml import etree
+
+from monitor.capture.filters import apply_filters
+from monitor.errors import ExtractError, FailureReason
+
+# ---------------------------------------------------------------- public API
+
+
+@dataclass
+class ExtractResult:
+    markdown: str
+    warnings: list[str] = field(default_factory=list)
+
+
+class SourceLike(Protocol):
+    """What extract needs from `monitor.capture.declarations.SourceDocument` (avoids an import cycle)."""
+
+    @property
+    def select(self) -> Sequence[Any]: ...
+
+    @property
+    def remove(self) -> Sequence[Any]: ...
+
+    @property
+    def filters(self) -> Sequence[Any]: ...
+
+
+def extract_version(
+    content: bytes,
+    mime_type: str,
+    source: SourceLike,
+    base_url: str,
+    charset: str | None = None,
+) -> ExtractResult:
+    """Turn one capture into the Markdown text of a version. Raises ExtractError."""
+    kind, header_charset = _content_kind(mime_type, content)
+    charset = charset or header_charset
+    warnings: list[str] = []
+    if kind == "pdf":
+        if source.select or source.remove or source.filters:
+            warnings.append("select/remove/filter do not apply to a PDF; ignored")
+        return ExtractResult(pdf_to_text(content), warnings)
+    text = decode_bytes(content, charset, html=kind == "html", warnings=warnings)
+    if kind == "text":
+        return ExtractResult(_plain_text(text), warnings)
+    markdown = _extract_html(text, source, base_url, warnings)
+    return ExtractResult(markdown, warnings)
+
+
+def combine_versions(parts: list[str]) -> str:
+    """Join the versions of a `combine` declaration's sources into one document (blank line)."""
+    texts = [p.strip("\n") for p in parts]
+    joined = "\n\n".join(t for t in texts if t)
+    return joined + "\n" if joined else ""
+
+
+# ARCHITECTURE.md names the combiner `extract_combined`; keep both spellings working.
+extract_combined = combine_versions
+
+
+# ---------------------------------------------------------------- content kind and decoding
+
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/xml", "text/xml"})
+_TEXT_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown"})
+# Browsers treat these labels as windows-1252 (WHATWG encoding spec), and so do real pages.
+_CHARSET_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "windows-1252": "cp1252",
+}
+_META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def _content_kind(mime_type: str, content: bytes) -> tuple[str, str | None]:
+    """("html" | "pdf" | "text", charset from the MIME parameters)."""
+    base, _, params = (mime_type or "").partition(";")
+    base = base.strip().lower()
+    match = re.search(r"charset\s*=\s*\"?([^\";\s]+)", params, re.I)
+    header_charset = match.group(1) if match else None
+    if base == "application/pdf" or content[:1024].lstrip()[:5] == b"%PDF-":
+        return "pdf", header_charset
+    if base in _HTML_TYPES:
+        return "html", header_charset
+    if base in _TEXT_TYPES or base.startswith("text/"):
+        return "text", header_charset
+    # Unknown or missing type (application/octet-stream from a misconfigured server): sniff.
+    if re.match(rb"\s*(<!doctype html|<html|<head|<body|<\?xml)", content[:512], re.I):
+        return "html", header_charset
+    raise ExtractError(
+        f"unsupported content type {mime_type!r}", reason=FailureReason.UNSUPPORTED_TYPE
+    )
+
+
+def _codec(label: str | None) -> str | None:
+    """A Python codec name for a charset label, or None if the label is unknown."""
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    label = _CHARSET_ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def decode_bytes(
+    content: bytes, charset: str | None, *, html: bool, warnings: list[str] | None = None
+) -> str:
+    """Decode a capture: declared charset, BOM, <meta charset>, UTF-8, then detection."""
+    codec = _codec(charset)
+    if charset and codec is None and warnings is not None:
+        warnings.append(f"unknown charset {charset!r}; detecting the encoding instead")
+    if codec is None:
+        codec = _sniff_codec(content, html=html)
+    text = content.decode(codec, errors="replace")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _sniff_codec(content: bytes, *, html: bool) -> str:
+    for bom, name in ((codecs.BOM_UTF8, "utf-8"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if content.startswith(bom):
+            return name
+    if html:
+        match = _META_CHARSET.search(content[:4096])
+        declared = _codec(match.group(1).decode("ascii", "replace")) if match else None
+        # A page served as bytes cannot really be UTF-16 when its <meta> is readable as ASCII.
+        if declared and not declared.startswith("utf-16"):
+            return declared
+    try:
+        content.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes  # imported lazily: rarely needed, slow to import
+
+    best = from_bytes(content[:65536]).best()
+    return _codec(best.encoding if best else None) or "cp1252"
+
+
+# ---------------------------------------------------------------- characters
+
+ZERO_WIDTH = "\u200b\u200c\u200d\ufeff\u00ad\u2060"
+# nbsp and the other fixed-width spaces become ordinary spaces; zero-width marks and soft hyphens
+# vanish: none of them is a change a reader can see, so none may show up in a diff.
+CHAR_MAP = {ord(c): None for c in ZERO_WIDTH} | {
+    ord(c): " " for c in "\u00a0\u2007\u202f\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009"
+}
+CHAR_MAP[0] = None
+
+
+def _plain_text(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(CHAR_MAP)
+    text = text.strip("\n")
+    return text + "\n" if text else ""
+
+
+# ---------------------------------------------------------------- HTML pipeline
+
+_DROP_TAGS = ("script", "style", "noscript", "template")
+MARK = "cw-mark"  # boundary-point marker; never rendered
+# Plain lxml elements, not lxml.html's HtmlElement: the custom class lookup costs ~15% per page.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+_EMPTY_PAGE = "<html><body></body></html>"
+
+
+@dataclass
+class _Range:
+    start: str
+    start_inclusive: bool  # startBefore: the start element is part of the range
+    end: str
+    end_inclusive: bool  # endAfter: the end element is part of the range
+
+    def describe(self) -> str:
+        s = "startBefore" if self.start_inclusive else "startAfter"
+        e = "endAfter" if self.end_inclusive else "endBefore"
+        return f"{{{s}: {self.start!r}, {e}: {self.end!r}}}"
+
+
+def parse_html(text: str) -> etree._Element:
+    """Parse a decoded page into an lxml tree (root <html>)."""
+    # lxml refuses str input that carries an XML encoding declaration; the text is decoded already.
+    text = _XML_DECL.sub("", text, count=1).replace("\x00", "")
+    root = etree.fromstring(text, _PARSER) if text.strip() else None
+    # libxml2 gives no root for a page of only whitespace or comments.
+    return root if root is not None else etree.fromstring(_EMPTY_PAGE, _PARSER)
+
+
+def _extract_html(text: str, source: SourceLike, base_url: str, warnings: list[str]) -> str:
+    root = parse_html(text)
+    for el in list(root.iter(*_DROP_TAGS)):
+        _drop(el)
+    base = _base_href(root, base_url)
+    selection = select_content(root, source.select, source.remove, warnings)
+    absolutise_links(selection, base)
+    warnings.extend(apply_filters(selection, list(source.filters), base))
+    return html_to_markdown(selection, base)
+
+
+def _base_href(root: etree._Element, base_url: str) -> str:
+    """Links resolve against <base href> when the page has one, as in a browser."""
+    for base in root.iter("base"):
+        href = (base.get("href") or "").strip()
+        if href:
+            return urljoin(base_url, href)
+    return base_url
+
+
+# ---------------------------------------------------------------- selectors
+
+
+@lru_cache(maxsize=1024)
+def _xpath(selector: str) -> etree.XPath:
+    try:
+        return etree.XPath(HTMLTranslator().css_to_xpath(selector))
+    except (SelectorError, etree.XPathError) as exc:
+        raise ExtractError(
+            f"invalid CSS selector {selector!r}: {exc}", reason=FailureReason.INVALID_SELECTOR
+        ) from exc
+
+
+def css_select(root: etree._Element, selector: str) -> list[etree._Element]:
+    """All elements matching a CSS selector, in document order."""
+    result = _xpath(selector)(root)
+    return (
+        [el for el in result if isinstance(el, etree._Element)] if isinstance(result, list) else []
+    )
+
+
+def _as_range(selector: Any) -> _Range | None:
+    """A RangeSelector (dataclass) or an OTA JSON range object as _Range; None for a CSS string."""
+    if isinstance(selector, str):
+        return None
+    if isinstance(selector, dict):
+        get = selector.get
+        values = [get("startBefore"), get("startAfter"), get("endBefore"), get("endAfter")]
+    else:
+        values = [getattr(selector, a, None) for a in ("start_before", "start_after")]
+        values += [getattr(selector, a, None) for a in ("end_before", "end_after")]
+    start_before, start_after, end_before, end_after = (
+        v if isinstance(v, str) else "" for v in values
+    )
+    if bool(start_before) == bool(start_after) or bool(end_before) == bool(end_after):
+        raise ExtractError(
+            f"range selector {selector!r} needs exactly one start and one end",
+            reason=FailureReason.INVALID_SELECTOR,
+        )
+    return _Range(
+        start=start_before or start_after,
+        start_inclusive=bool(start_before),
+        end=end_before or end_after,
+        end_inclusive=bool(end_after),
+    )
+
+
+def _first(root: etree._Element, selector: str) -> etree._Element | None:
+    found = css_select(root, selector)
+    return found[0] if found else None
+
+
+def _marker(root: etree._Element, key: str) -> etree._Element:
+    return root.makeelement(MARK, {"k": key})
+
+
+def _insert_markers(
+    root: etree._Element, start: etree._Element, end: etree._Element, rng: _Range, key: str
+) -> tuple[etree._Element, etree._Element]:
+    return (
+        _place(root, start, before=rng.start_inclusive, key=key + "s"),
+        _place(root, end, before=not rng.end_inclusive, key=key + "e"),
+    )
+
+
+def _place(root: etree._Element, el: etree._Element, *, before: bool, key: str) -> etree._Element:
+    """Insert a marker right before el's start tag or right after its end tag."""
+    mark = _marker(root, key)
+    if el.getparent() is None:  # the root itself: the point is inside it, at its edge
+        if before:
+            el.insert(0, mark)
+            mark.tail, el.text = el.text, None
+        else:
+            el.append(mark)
+        return mark
+    if before:
+        el.addprevious(mark)
+    else:
+        el.addnext(mark)
+        # lxml keeps el's tail text attached to el; that text comes after el's end tag.
+        mark.tail, el.tail = el.tail, None
+    return mark
+
+
+def _drop(el: etree._Element) -> None:
+    """Remove el and its content, keeping its tail text in place."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    prev = el.getprevious()
+    if tail:
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def _lift_markers(el: etree._Element) -> None:
+    """Move the range markers inside el to just before el, so deleting el keeps them.
+
+    Content between a boundary point and a deleted region collapses onto the deletion point,
+    exactly as a DOM Range boundary moves when the nodes around it are deleted.
+    """
+    for mark in list(el.iter(MARK)):
+        _drop(mark)
+        mark.tail = None
+        el.addprevious(mark)
+
+
+def select_content(
+    root: etree._Element,
+    select: Sequence[Any],
+    remove: Sequence[Any],
+    warnings: list[str],
+) -> etree._Element:
+    """The selected content of a page, with `remove` matches taken out, as one element."""
+    css_matches, ranges = _resolve_select(root, select)
+    # lxml proxies live only while referenced and id() values get reused: hold the ancestors in
+    # a list for as long as their ids are compared.
+    keep_alive = [a for els in css_matches.values() for el in els for a in _self_and_up(el)]
+    protected = {id(a) for a in keep_alive}
+    # Markers go in only after every selector has been evaluated: they would shift :nth-child().
+    removals, remove_ranges = _resolve_remove(root, remove, warnings)
+    select_marks = {
+        i: _insert_markers(root, start, end, rng, f"s{i}")
+        for i, (rng, start, end) in ranges.items()
+    }
+    remove_marks = [
+        (rng, _insert_markers(root, start, end, rng, f"r{i}"))
+        for i, (rng, start, end) in enumerate(remove_ranges)
+    ]
+    for el in removals:
+        if id(el) not in protected:
+            _lift_markers(el)
+            _drop(el)
+    for rng, (start, end) in remove_marks:
+        _delete_between(root, start, end, rng, warnings)
+    del keep_alive
+    return _build_selection(root, select, css_matches, select_marks)
+
+
+def _self_and_up(el: etree._Element) -> list[etree._Element]:
+    return [el, *el.iterancestors()]
+
+
+def _resolve_select(
+    root: etree._Element, select: Sequence[Any]
+) -> tuple[
+    dict[int, list[etree._Element]], dict[int, tuple[_Range, etree._Element, etree._Element]]
+]:
+    css_matches: dict[int, list[etree._Element]] = {}
+    ranges: dict[int, tuple[_Range, etree._Element, etree._Element]] = {}
+    for i, selector in enumerate(select):
+        rng = _as_range(selector)
+        if rng is None:
+            found = css_select(root, selector)
+            if not found:
+                raise ExtractError(
+                    f"select selector {selector!r} matches nothing on the page",
+                    reason=FailureReason.SELECTOR_NOT_FOUND,
+                )
+            css_matches[i] = found
+            continue
+        start, end = _first(root, rng.start), _first(root, rng.end)
+        if start is None or end is None:
+            missing = rng.start if start is None else rng.end
+            raise ExtractError(
+                f"range selector {rng.describe()}: {missing!r} matches nothing on the page",
+                reason=FailureReason.SELECTOR_NOT_FOUND,
+            )
+        ranges[i] = (rng, start, end)
+    return css_matches, ranges
+
+
+def _resolve_remove(
+    root: etree._Element, remove: Sequence[Any], warnings: list[str]
+) -> tuple[list[etree._Element], list[tuple[_Range, etree._Element, etree._Element]]]:
+    removals: list[etree._Element] = []
+    ranges: list[tuple[_Range, etree._Element, etree._Element]] = []
+    for selector in remove:
+        rng = _as_range(selector)
+        if rng is None:
+            removals.extend(css_select(root, selector))  # matching nothing is fine for remove
+            continue
+        start, end = _first(root, rng.start), _first(root, rng.end)
+        if start is None or end is None:
+            # Not fatal: the noise may simply be gone from the page; say so, keep the text.
+            warnings.append(f"remove range {rng.describe()} not found on the page; skipped")
+            continue
+        ranges.append((rng, start, end))
+    return removals, ranges
+
+
+def _ordered(root: etree._Element, start: etree._Element, end: etree._Element) -> bool:
+    """True if the start marker comes before the end marker in document order."""
+    for mark in root.iter(MARK):
+        if mark is start:
+            return True
+        if mark is end:
+            return False
+    return False
+
+
+def _build_selection(
+    root: etree._Element,
+    select: Sequence[Any],
+    css_matches: dict[int, list[etree._Element]],
+    select_marks: dict[int, tuple[etree._Element, etree._Element]],
+) -> etree._Element:
+    if not select:
+        body = root.find("body")
+        selection = body if body is not None else root
+        etree.strip_elements(selection, MARK, with_tail=False)
+        return selection
+    container = root.makeelement("div", {})
+    taken: list[etree._Element] = []  # keeps the proxies alive, so their ids stay unique
+    taken_ids: set[int] = set()
+    for i, selector in enumerate(select):
+        if i in select_marks:
+            start, end = select_marks[i]
+            if not _ordered(root, start, end):
+                rng = _as_range(selector)
+                described = rng.describe() if rng else repr(selector)
+                raise ExtractError(
+                    f"range selector {described}: the end comes before the start on the page",
+                    reason=FailureReason.INVALID_RANGE,
+                )
+            _clone_between(start, end, container)
+            continue
+        for el in css_matches[i]:
+            # Skip an element removed as a whole, or already inside an earlier selected element.
+            up = _self_and_up(el)
+            if up[-1] is not root or any(id(a) in taken_ids for a in up):
+                continue
+            taken.append(el)
+            taken_ids.add(id(el))
+            clone = copy.deepcopy(el)
+            clone.tail = None
+            container.append(clone)
+    etree.strip_elements(container, MARK, with_tail=False)
+    return container
+
+
+# ---------------------------------------------------------------- ranges (DOM Range in lxml)
+
+
+def _common_path(
+    start: etree._Element, end: etree._Element
+) -> tuple[etree._Element, list[etree._Element], list[etree._Element]]:
+    """Common ancestor, and the paths from its child down to start and to end."""
+    up_start = _self_and_up(start)
+    ids = {id(a): k for k, a in enumerate(up_start)}
+    path_end = [end]
+    node = end.getparent()
+    while node is not None and id(node) not in ids:
+        path_end.append(node)
+        node = node.getparent()
+    if node is None:  # unreachable for two markers of one tree
+        raise ExtractError(
+            "range boundaries are not in one document", reason=FailureReason.INVALID_RANGE
+        )
+    path_start = up_start[: ids[id(node)]]
+    return node, path_start[::-1], path_end[::-1]
+
+
+def _append_text(container: etree._Element, text: str | None) -> None:
+    if not text:
+        return
+    if len(container):
+        container[-1].tail = (container[-1].tail or "") + text
+    else:
+        container.text = (container.text or "") + text
+
+
+def _copy_with_tail(el: etree._Element) -> etree._Element:
+    clone = copy.deepcopy(el)
+    clone.tail = el.tail
+    return clone
+
+
+def _shell(el: etree._Element) -> etree._Element:
+    """An empty copy of el (tag and attributes): the partially selected ancestors of a boundary."""
+    return el.makeelement(el.tag, dict(el.attrib))
+
+
+def _clone_between(start: etree._Element, end: etree._Element, container: etree._Element) -> None:
+    """Append to container a copy of everything between two markers (DOM cloneContents)."""
+    common, path_s, path_e = _common_path(start, end)
+    top_s, top_e = path_s[0], path_e[0]
+    if top_s is start:
+        _append_text(container, start.tail)
+    else:
+        part = _clone_after(top_s, path_s[1:])
+        part.tail = top_s.tail
+        container.append(part)
+    sibling = top_s.getnext()
+    while sibling is not None and sibling is not top_e:
+        container.append(_copy_with_tail(sibling))
+        sibling = sibling.getnext()
+    if top_e is not end:
+        container.append(_clone_before(top_e, path_e[1:]))
+
+
+def _clone_after(el: etree._Element, path: list[etree._Element]) -> etree._Element:
+    """Copy of el holding only what follows the marker at the end of path."""
+    shell = _shell(el)
+    child = path[0]
+    if len(path) == 1:
+        shell.text = child.tail
+    else:
+        part = _clone_after(child, path[1:])
+        part.tail = child.tail
+        shell.append(part)
+    sibling = child.getnext()
+    while sibling is not None:
+        shell.append(_copy_with_tail(sibling))
+        sibling = sibling.getnext()
+    return shell
+
+
+def _clone_before(el: etree._Element, path: list[etree._Element]) -> etree._Element:
+    """Copy of el holding only what precedes the marker at the end of path."""
+    shell = _shell(el)
+    shell.text = el.text
+    child = path[0]
+    for sibling in el:
+        if sibling is child:
+            break
+        shell.append(_copy_with_tail(sibling))
+    if len(path) > 1:
+        shell.append(_clone_before(child, path[1:]))
+    return shell
+
+
+def _delete_between(
+    root: etree._Element,
+    start: etree._Element,
+    end: etree._Element,
+    rng: _Range,
+    warnings: list[str],
+) -> None:
+    """Delete everything between two markers in place (DOM deleteContents), then the markers."""
+    if not _ordered(root, start, end):
+        warnings.append(f"remove range {rng.describe()}: the end comes before the start; skipped")
+    else:
+        inside = _marks_between(root, start, end)
+        for mark in inside:  # other ranges' boundaries survive, collapsed onto the cut
+            _drop(mark)
+            mark.tail = None
+        common, path_s, path_e = _common_path(start, end)
+        _delete_range(common, path_s, path_e)
+        anchor = start
+        for mark in inside:
+            anchor.addnext(mark)
+            mark.tail, anchor.tail = anchor.tail, None
+            anchor = mark
+    _drop(start)
+    _drop(end)
+
+
+def _marks_between(
+    root: etree._Element, start: etree._Element, end: etree._Element
+) -> list[etree._Element]:
+    inside: list[etree._Element] = []
+    seen_start = False
+    for mark in root.iter(MARK):
+        if mark is end:
+            break
+        if seen_start:
+            inside.append(mark)
+        seen_start = seen_start or mark is start
+    return inside
+
+
+def _delete_range(
+    common: etree._Element, path_s: list[etree._Element], path_e: list[etree._Element]
+) -> None:
+    top_s, top_e = path_s[0], path_e[0]
+    if len(path_s) > 1:
+        _delete_after(top_s, path_s[1:])
+    top_s.tail = None
+    sibling = top_s.getnext()
+    while sibling is not None and sibling is not top_e:
+        following = sibling.getnext()
+        common.remove(sibling)  # its tail text lies inside the range too
+        sibling = following
+    if len(path_e) > 1:
+        _delete_before(top_e, path_e[1:])
+
+
+def _delete_after(el: etree._Element, path: list[etree._Element]) -> None:
+    child = path[0]
+    if len(path) > 1:
+        _delete_after(child, path[1:])
+    child.tail = None
+    for sibling in list(child.itersiblings()):
+        el.remove(sibling)
+
+
+def _delete_before(el: etree._Element, path: list[etree._Element]) -> None:
+    el.text = None
+    child = path[0]
+    for sibling in list(child.itersiblings(preceding=True)):
+        el.remove(sibling)
+    if len(path) > 1:
+        _delete_before(child, path[1:])
+
+
+# ---------------------------------------------------------------- links
+
+_URL_ATTRS = (("a", "href"), ("area", "href"), ("img", "src"))
+
+
+def absolutise_links(selection: etree._Element, base_url: str) -> None:
+    """Make link and image URLs absolute, so a version never depends on where it was read."""
+    for tag, attr in _URL_ATTRS:
+        for el in selection.iter(tag):
+            value = el.get(attr)
+            if value is None:
+                continue
+            value = value.strip()
+            if not value or value.lower().startswith(("javascript:", "data:")):
+                continue
+            try:
+                el.set(attr, urljoin(base_url, value))
+            except ValueError:  # malformed URL (e.g. a bad IPv6 literal): leave it as written
+                continue
+
+
+# ---------------------------------------------------------------- Markdown
+
+_BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "body", "caption", "center", "dd",
+        "details", "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure",
+        "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html",
+        "legend", "li", "main", "menu", "nav", "ol", "p", "pre", "search", "section", "summary",
+        "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    }
+)  # fmt: skip
+_BLOCK_TUPLE = tuple(_BLOCK_TAGS)
+_VOID_TAGS = frozenset({"br", "img", "input", "wbr", "hr", "area", "source", "track", "embed"})
+_SKIP_TAGS = frozenset({*_DROP_TAGS, MARK, "head"})
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+
+
+@dataclass
+class _Block:
+    text: str
+    is_list: bool = False
+
+
+class _Inline:
+    """Inline text being assembled, with whitespace collapsed the way a browser renders it."""
+
+    __slots__ = ("parts", "space", "lead")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.space = False  # a collapsed space is pending before the next content
+        self.lead = False  # whitespace seen before any content (for emphasis markers)
+
+    def text(self, raw: str) -> None:
+        text = raw.translate(CHAR_MAP)
+        words = text.split()
+        if not words:
+            if text:
+                self.pending_space()
+            return
+        if text[0].isspace():
+            self.pending_space()
+        self.add(" ".join(words))
+        self.space = text[-1].isspace()
+
+    def pending_space(self) -> None:
+        if self.parts:
+            self.space = True
+        else:
+            self.lead = True
+
+    def add(self, piece: str) -> None:
+        if self.space and self.parts and not self.parts[-1].endswith("\n"):
+            self.parts.append(" ")
+        self.space = False
+        self.parts.append(piece)
+
+    def newline(self) -> None:
+        self.parts.append("\n")
+        self.space = False
+
+    def value(self) -> str:
+        return "".join(self.parts)
+
+
+_ABSOLUTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def _url(href: str, base_url: str) -> str:
+    url = href
+    if not _ABSOLUTE.match(href):  # usually made absolute already by absolutise_links
+        with contextlib.suppress(ValueError):  # malformed: keep it as the page wrote it
+            url = urljoin(base_url, href)
+    # Spaces and parentheses would end a Markdown link destination early.
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+def _is_block(el: etree._Element) -> bool:
+    tag = el.tag
+    if tag in _BLOCK_TAGS:
+        return True
+    if tag in _VOID_TAGS or not isinstance(tag, str) or not len(el):
+        return False
+    # An inline element wrapping blocks (<a><div>..</div></a>) is laid out as a block.
+    return next(el.iter(*_BLOCK_TUPLE), None) is not None
+
+
+class _Renderer:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.depth = {"strong": 0, "em": 0, "a": 0}
+
+    # ------------------------------------------------------------ blocks
+
+    def blocks(self, el: etree._Element) -> list[_Block]:
+        """The children of el as Markdown blocks."""
+        out: list[_Block] = []
+        buf = _Inline()
+        if el.text:
+            buf.text(el.text)
+        for child in el:
+            if child.tag in _SKIP_TAGS or not isinstance(child.tag, str):
+                pass
+            elif _is_block(child):
+                buf = self._flush(buf, out)
+                out.extend(self.block(child))
+            else:
+                self.inline(child, buf)
+            if child.tail:
+                buf.text(child.tail)
+        self._flush(buf, out)
+        return out
+
+    @staticmethod
+    def _flush(buf: _Inline, out: list[_Block]) -> _Inline:
+        lines = [line.strip() for line in buf.value().split("\n")]
+        text = "\n".join(lines).strip("\n")
+        if text:
+            out.append(_Block(text))
+        return _Inline()
+
+    def block(self, el: etree._Element) -> list[_Block]:
+        tag = el.tag
+        if tag in _HEADINGS:
+            return self._heading(el, _HEADINGS[tag])
+        if tag in ("ul", "ol", "menu", "dir"):
+            return self._list(el)
+        if tag == "table":
+            return self._table(el)
+        if tag == "blockquote":
+            return self._blockquote(el)
+        if tag == "pre":
+            return self._pre(el)
+        if tag == "hr":
+            return [_Block("---")]
+        return self.blocks(el)
+
+    def _heading(self, el: etree._Element, level: int) -> list[_Block]:
+        self.depth["strong"] += 1  # a heading is bold already: no ** inside it
+        text = self.inline_text(el)
+        self.depth["strong"] -= 1
+        return [_Block("#" * level + " " + text)] if text else []
+
+    def _list(self, el: etree._Element) -> list[_Block]:
+        ordered = el.tag == "ol"
+        number = _int_attr(el, "start", 1)
+        items: list[str] = []
+        for child in el:
+            if not isinstance(child.tag, str) or child.tag in _SKIP_TAGS:
+                continue
+            if child.tag in ("ul", "ol") and items:
+                # A list directly inside a list (invalid but common): nest it under the last item.
+                nested = _join_blocks(self.block(child), tight=True)
+                if nested:
+                    items[-1] += "\n" + _indent(nested, _content_indent(items[-1]))
+                continue
+            if ordered:
+                number = _int_attr(child, "value", number)
+            marker = f"{number}." if ordered else "-"
+            number += 1
+            body = _join_blocks(self.blocks(child) if child.tag == "li" else self.block(child))
+            if body:
+                items.append(_prefix(marker, body))
+        return [_Block("\n".join(items), is_list=True)] if items else []
+
+    def _blockquote(self, el: etree._Element) -> list[_Block]:
+        inner = "\n\n".join(b.text for b in self.blocks(el))
+        if not inner:
+            return []
+        return [_Block("\n".join("> " + line if line else ">" for line in inner.split("\n")))]
+
+    def _pre(self, el: etree._Element) -> list[_Block]:
+        raw = "".join(_pre_text(el)).translate(CHAR_MAP).replace("\r\n", "\n")
+        lines = [line.rstrip() for line in raw.strip("\n").split("\n")]
+        code = "\n".join(lines).strip("\n")
+        if not code:
+            return []
+        fence = "```"
+        while fence in code:
+            fence += "`"
+        return [_Block(f"{fence}\n{code}\n{fence}")]
+
+    def _table(self, el: etree._Element) -> list[_Block]:
+        out: list[_Block] = []
+        rows: list[list[str]] = []
+        header_index: int | None = None
+        for part in el:
+            if part.tag == "caption":
+                out.extend(self.blocks(part))
+            elif part.tag in ("thead", "tbody", "tfoot"):
+                for tr in part.iterchildren("tr"):
+                    if part.tag == "thead" and header_index is None:
+                        header_index = len(rows)
+                    rows.append(self._row(tr))
+            elif part.tag == "tr":
+                rows.append(self._row(part))
+        rows = [r for r in rows if any(r)]
+        if not rows:
+            return out
+        if header_index is None or header_index >= len(rows):
+            header_index = 0  # GitHub tables need a header: the first row serves
+        header = rows.pop(header_index)
+        width = max(len(r) for r in [header, *rows])
+        lines = [_table_line(header, width), "| " + " | ".join(["---"] * width) + " |"]
+        lines += [_table_line(r, width) for r in rows]
+        out.append(_Block("\n".join(lines)))
+        return out
+
+    def _row(self, tr: etree._Element) -> list[str]:
+        cells: list[str] = []
+        for cell in tr.iterchildren("td", "th"):
+            text = " ".join(self.inline_text(cell).split())
+            cells.append(text.replace("|", "\\|"))
+            cells.extend([""] * (_int_attr(cell, "colspan", 1) - 1))
+        return cells
+
+    # ------------------------------------------------------------ inline
+
+    def inline_text(self, el: etree._Element) -> str:
+        """el's content as one line of inline Markdown (blocks inside become spaces)."""
+        buf = _Inline()
+        self.inline_children(el, buf)
+        return " ".join(buf.value().split())
+
+    def inline_children(self, el: etree._Element, buf: _Inline) -> None:
+        if el.text:
+            buf.text(el.text)
+        for child in el:
+            if child.tag in _SKIP_TAGS or not isinstance(child.tag, str):
+                pass
+            elif child.tag in _BLOCK_TAGS:
+                buf.pending_space()
+                self.inline_children(child, buf)
+                buf.pending_space()
+            else:
+                self.inline(child, buf)
+            if child.tail:
+                buf.text(child.tail)
+
+    def inline(self, el: etree._Element, buf: _Inline) -> None:
+        tag = el.tag
+        if tag == "br":
+            buf.newline()
+        elif tag == "img":
+            self._image(el, buf)
+        elif tag in ("strong", "b"):
+            self._wrap(el, buf, "**", "strong")
+        elif tag in ("em", "i"):
+            self._wrap(el, buf, "_", "em")
+        elif tag == "a":
+            self._link(el, buf)
+        elif tag == "code":
+            self._code(el, buf)
+        else:
+            self.inline_children(el, buf)
+
+    def _sub(self, el: etree._Element, kind: str) -> _Inline:
+        self.depth[kind] += 1
+        sub = _Inline()
+        self.inline_children(el, sub)
+        self.depth[kind] -= 1
+        return sub
+
+    def _wrap(self, el: etree._Element, buf: _Inline, mark: str, kind: str) -> None:
+        if self.depth[kind]:  # <b><b>x</b></b> is just bold
+            self.inline_children(el, buf)
+            return
+        sub = self._sub(el, kind)
+        raw = sub.value()
+        inner = raw.strip()
+        if sub.lead or raw[:1].isspace():
+            buf.pending_space()
+        if inner:
+            buf.add(mark + inner + mark)
+        if raw.endswith("\n"):
+            buf.newline()
+        elif sub.space:
+            buf.pending_space()
+
+    def _link(self, el: etree._Element, buf: _Inline) -> None:
+        href = (el.get("href") or "").strip()
+        if self.depth["a"] or not href or href.lower().startswith("javascript:"):
+            self.inline_children(el, buf)  # not a usable link: its text only
+            return
+        sub = self._sub(el, "a")
+        inner = " ".join(sub.value().split())
+        if sub.lead:
+            buf.pending_space()
+        if inner:
+            buf.add(f"[{inner}]({_url(href, self.base_url)})")
+        if sub.space:
+            buf.pending_space()
+
+    def _image(self, el: etree._Element, buf: _Inline) -> None:
+        alt = " ".join((el.get("alt") or "").translate(CHAR_MAP).split())
+        src = (el.get("src") or "").strip()
+        if alt and src and not src.lower().startswith("data:"):
+            buf.add(f"![{alt}]({_url(src, self.base_url)})")
+
+    def _code(self, el: etree._Element, buf: _Inline) -> None:
+        text = " ".join("".join(_pre_text(el)).translate(CHAR_MAP).split())
+        if text:
+            tick = "``" if "`" in text else "`"
+            buf.add(f"{tick}{text}{tick}")
+
+
+def _pre_text(el: etree._Element) -> list[str]:
+    """The text of a <pre>, line breaks included (text_content() loses <br>)."""
+    out = [el.text or ""]
+    for child in el:
+        if child.tag == "br":
+            out.append("\n")
+        elif isinstance(child.tag, str) and child.tag not in _SKIP_TAGS:
+            out.extend(_pre_text(child))
+        out.append(child.tail or "")
+    return out
+
+
+def _int_attr(el: etree._Element, name: str, default: int) -> int:
+    value = el.get(name)
+    if value is None:  # the common case; raising ValueError for it would cost more than a render
+        return default
+    try:
+        return int(value.strip())
+    except ValueError:
+        return default
+
+
+def _join_blocks(blocks: list[_Block], *, tight: bool = False) -> str:
+    """Blocks of one list item: a nested list follows its text line directly."""
+    out = ""
+    for k, block in enumerate(blocks):
+        if k:
+            close = tight or block.is_list or blocks[k - 1].is_list
+            out += "\n" if close else "\n\n"
+        out += block.text
+    return out
+
+
+def _content_indent(item: str) -> int:
+    """Width of a list item's marker: nested content lines up under the item's text."""
+    return item.index(" ") + 1
+
+
+def _indent(text: str, width: int) -> str:
+    pad = " " * width
+    return "\n".join(pad + line if line else "" for line in text.split("\n"))
+
+
+def _prefix(marker: str, body: str) -> str:
+    first, _, rest = body.partition("\n")
+    out = f"{marker} {first}"
+    return out + "\n" + _indent(rest, len(marker) + 1) if rest else out
+
+
+def _table_line(cells: list[str], width: int) -> str:
+    cells = cells + [""] * (width - len(cells))
+    return "| " + " | ".join(cells) + " |"
+
+
+def html_to_markdown(el: etree._Element, base_url: str = "") -> str:
+    """Markdown for an element's content: deterministic, one trailing newline ("" if empty)."""
+    blocks = _Renderer(base_url).blocks(el)
+    text = "\n\n".join(b.text for b in blocks)
+    lines = [line.rstrip() for line in text.split("\n")]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    return text + "\n" if text else ""
+
+
+# ---------------------------------------------------------------- PDF
+
+_LIST_START = re.compile(r"^(\d+(\.\d+)*[.)]|\([a-zA-Z0-9]{1,4}\)|[a-zA-Z][.)]|[•▪◦·‣*–-])\s")
+_PAGE_NUMBER = re.compile(r"^(page\s+)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$", re.I)
+_HYPHENS = ("-", "\u2010", "\u00ad")
+
+
+def pdf_to_text(content: bytes) -> str:
+    """A PDF's text, page by page, lines joined into paragraphs. Raises ExtractError."""
+    pages = _pdf_pages(content)
+    paragraphs: list[str] = []
+    for page_text in pages:
+        page_paragraphs = _paragraphs(_page_lines(page_text))
+        if paragraphs and page_paragraphs and _continues(paragraphs[-1], page_paragraphs[0]):
+            # A sentence running over the page break is one paragraph.
+            paragraphs[-1] = _join_line(paragraphs[-1], page_paragraphs.pop(0))
+        paragraphs.extend(page_paragraphs)
+    text = "\n\n".join(p for p in paragraphs if p)
+    if not text.strip():
+        raise ExtractError(
+            "the PDF has no extractable text (a scanned image?)",
+            reason=FailureReason.UNREADABLE_PDF,
+        )
+    return text + "\n"
+
+
+def _pdf_pages(content: bytes) -> list[str]:
+    from pypdf import PdfReader  # imported lazily: only PDF captures pay for it
+
+    try:
+        reader = PdfReader(io.BytesIO(content))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ExtractError("the PDF is encrypted", reason=FailureReason.UNREADABLE_PDF)
+        return [page.extract_text() or "" for page in reader.pages]
+    except ExtractError:
+        raise
+    except Exception as exc:  # pypdf raises many types on damaged files; all mean "unreadable"
+        raise ExtractError(
+            f"the PDF cannot be read: {exc}", reason=FailureReason.UNREADABLE_PDF
+        ) from exc
+
+
+def _page_lines(page_text: str) -> list[str]:
+    text = page_text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00ad\n", "-\n")
+    lines = [" ".join(line.translate(CHAR_MAP).split()) for line in text.split("\n")]
+    # Running page numbers change whenever text moves between pages: they are not content.
+    while lines and (not lines[0] or _PAGE_NUMBER.match(lines[0])):
+        lines.pop(0)
+    while lines and (not lines[-1] or _PAGE_NUMBER.match(lines[-1])):
+        lines.pop()
+    return lines
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    widths = sorted(len(line) for line in lines if line)
+    full = widths[int(0.9 * (len(widths) - 1))] if widths else 0
+    paragraphs: list[str] = []
+    current = ""
+    for line in lines:
+        if not line or (current and _LIST_START.match(line)):
+            paragraphs.append(current)
+            current = ""
+        if not line:
+            continue
+        current = _join_line(current, line) if current else line
+        # A line well short of the full measure ends its paragraph (or is a heading).
+        if len(line) < 0.7 * full:
+            paragraphs.append(current)
+            current = ""
+    paragraphs.append(current)
+    return [p for p in paragraphs if p]
+
+
+def _join_line(head: str, line: str) -> str:
+    """Join a wrapped line, undoing a line-end hyphen before a lower-case continuation."""
+    if head.endswith(_HYPHENS) and len(head) > 1 and head[-2].isalpha() and line[:1].islower():
+        return head[:-1] + line
+    return head + " " + line
+
+
+def _continues(paragraph: str, next_paragraph: str) -> bool:
+    return not paragraph.endswith((".", ":", ";", "!", "?")) and next_paragraph[:1].islower()

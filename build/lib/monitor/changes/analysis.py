@@ -1,0 +1,454 @@
+"""Change events -> exposure, human-readable reasons, analysis blocks and a summary. No I/O.
+
+The taxonomy is passed in (anything with `.categories: Mapping[str, Category]` and `.disclaimer`);
+when it is None the packaged taxonomy is loaded lazily, and if the clauses package is not
+importable the analysis falls back to facts and event kinds alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+from monitor.models import EXPOSURE_RANK, EXPOSURES, ChangeEvent, FactDelta, is_substantive
+
+__all__ = [
+    "analysis_blocks",
+    "assess",
+    "category_blocks",
+    "category_title",
+    "describe_event",
+    "describe_fact_delta",
+    "format_fact_value",
+    "highest_exposure",
+    "summarise",
+]
+
+
+class CategoryLike(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def default_exposure(self) -> str: ...
+    @property
+    def analysis(self) -> Mapping[str, Any]: ...
+
+
+class TaxonomyLike(Protocol):
+    @property
+    def categories(self) -> Mapping[str, Any]: ...
+    @property
+    def disclaimer(self) -> str: ...
+
+
+FACT_LABELS = {
+    "notice_period": "notice period",
+    "credit_validity": "credit validity",
+    "refund_window": "refund window",
+    "optout_window": "opt-out window",
+    "retention": "data retention period",
+    "liability_cap": "liability cap",
+    "liability_cap_months": "liability cap (months of fees)",
+    "concurrent_jobs": "concurrent job limit",
+    "requests_per_minute": "requests-per-minute limit",
+    "requests_per_day": "requests-per-day limit",
+    "arbitration_body": "arbitration body",
+    "governing_law": "governing law",
+    "venue": "venue",
+    "training_on_content": "AI training on your content",
+}
+_DURATIONS = frozenset(
+    {"notice_period", "credit_validity", "refund_window", "optout_window", "retention"}
+)
+HIGH_IMPACT_FACTS = frozenset(
+    {"notice_period", "credit_validity", "refund_window", "optout_window", "liability_cap"}
+    | {"liability_cap_months", "training_on_content", "arbitration_body", "concurrent_jobs"}
+    | {"requests_per_minute", "requests_per_day"}
+)
+_JURISDICTION_FACTS = frozenset({"governing_law", "venue", "arbitration_body"})
+# a new provision in one of these categories waives a right: at least high
+_WAIVER_KEYWORDS = ("arbitration", "class_action", "jury")
+_TRAINING_LABELS = {
+    "never": "never",
+    "opt_in": "opt-in only",
+    "opt_out": "on by default with an opt-out",
+    "yes": "yes (no opt-out stated)",
+}
+_KIND_VERBS = {
+    "added": "was added",
+    "removed": "was removed",
+    "modified": "was modified",
+    "moved": "was moved",
+    "editorial": "changed editorially",
+    "flapping": "flapped back to an earlier state",
+}
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _level(value: str) -> int:
+    return EXPOSURE_RANK.get(value, 0)
+
+
+def _max(a: str, b: str) -> str:
+    return a if _level(a) >= _level(b) else b
+
+
+def _step_down(value: str) -> str:
+    return EXPOSURES[max(0, _level(value) - 1)]
+
+
+def highest_exposure(events: Iterable[ChangeEvent]) -> str:
+    out = "low"
+    for ev in events:
+        out = _max(out, ev.exposure)
+    return out
+
+
+def _resolve(taxonomy: Any) -> Any:
+    if taxonomy is not None:
+        return taxonomy
+    try:
+        from monitor.clauses.taxonomy import load_taxonomy
+    except ImportError:  # the clauses package is not installed/ready: facts and kinds only
+        return None
+    return load_taxonomy()
+
+
+def _analysis_of(cat: Any) -> Mapping[str, Any]:
+    """A category's analysis blocks as a mapping, whether the taxonomy gives a dict or a dataclass."""
+    if cat is None:
+        return {}
+    raw = getattr(cat, "raw", None)
+    if isinstance(raw, Mapping) and isinstance(raw.get("analysis"), Mapping):
+        return raw["analysis"]
+    analysis = getattr(cat, "analysis", None)
+    return analysis if isinstance(analysis, Mapping) else {}
+
+
+def _category(taxonomy: Any, category_id: str) -> Any:
+    if taxonomy is None:
+        return None
+    return taxonomy.categories.get(category_id)
+
+
+def category_title(category_id: str, taxonomy: Any = None) -> str:
+    cat = _category(taxonomy, category_id)
+    return str(cat.title) if cat is not None else category_id.replace("_", " ").capitalize()
+
+
+def _heading(path: Sequence[str]) -> str:
+    return " › ".join(p for p in path if p)
+
+
+def format_fact_value(name: str, value: float | str | None, unit: str) -> str:
+    """A fact value for people: "30 days", "USD 100", "60 requests/minute", "opt-out"."""
+    if value is None:
+        return "not stated"
+    if name == "training_on_content":
+        return _TRAINING_LABELS.get(str(value), str(value).replace("_", "-"))
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, float):
+        text = f"{value:,.2f}"
+    elif isinstance(value, int):
+        text = f"{value:,}"
+    else:
+        return str(value)
+    if unit == "days":
+        return f"{text} day" if value == 1 else f"{text} days"
+    if unit.isupper() and len(unit) == 3:  # currency code
+        return f"{unit} {text}"
+    return f"{text} {unit}".strip()
+
+
+def describe_fact_delta(d: FactDelta) -> str:
+    """E.g. "notice period shortened from 30 days to 7 days", "credits now expire after 90 days"."""
+    label = FACT_LABELS.get(d.name, d.name.replace("_", " "))
+    old = format_fact_value(d.name, d.old, d.unit)
+    new = format_fact_value(d.name, d.new, d.unit)
+    if d.old is None:
+        if d.name == "credit_validity":
+            return f"credits now expire after {new}"
+        if d.name == "liability_cap":
+            return f"liability cap added: {new}"
+        if d.name == "arbitration_body":
+            return f"arbitration now before {new}"
+        if d.name == "training_on_content":
+            return f"AI training on your content now stated: {new}"
+        return f"{label} now stated: {new}"
+    if d.new is None:
+        if d.name == "credit_validity":
+            return f"credit expiry no longer stated (was {old})"
+        return f"{label} no longer stated (was {old})"
+    if isinstance(d.old, int | float) and isinstance(d.new, int | float):
+        up = d.new > d.old
+        if d.name in _DURATIONS:
+            verb = "extended" if up else "shortened"
+        else:
+            verb = "raised" if up else "reduced"
+        return f"{label} {verb} from {old} to {new}"
+    return f"{label} changed from {old} to {new}"
+
+
+def _delta_exposure(d: FactDelta) -> str:
+    if d.direction == "less_favourable":
+        if d.name not in HIGH_IMPACT_FACTS:
+            return "medium"
+        if isinstance(d.old, int | float) and isinstance(d.new, int | float) and d.old:
+            # small trims of a limit (< 25 %) are worth reading but not the top of the pile
+            return "high" if abs(d.new - d.old) / abs(d.old) >= 0.25 else "medium"
+        return "high"
+    if d.name in _JURISDICTION_FACTS:
+        return "medium"  # a change of forum or law is worth reading either way
+    return "low"
+
+
+# ------------------------------------------------------------------ assess
+
+
+def assess(events: list[ChangeEvent], taxonomy: Any = None) -> list[ChangeEvent]:
+    """Set `exposure` and `reasons` on each event (in place) and return the list.
+
+    Editorial changes and moves are low. Otherwise the starting point is the categories' default
+    exposure (added: the default; modified: one step below unless the change is unfavourable;
+    removed: the default, or one step below when the removed clause was flagged unfair), raised by
+    less favourable fact deltas and by new waivers (arbitration, class action, jury trial).
+    Text outside any classified provision is low unless a fact changed.
+    """
+    tax = _resolve(taxonomy)
+    for ev in events:
+        _assess_one(ev, tax)
+    return events
+
+
+def _assess_one(ev: ChangeEvent, tax: Any) -> None:
+    reasons: list[str] = []
+    if ev.editorial or ev.kind == "moved":
+        kind = ev.editorial_kind or ev.kind
+        if ev.kind == "moved":
+            reasons.append("identical text moved to another position: recorded, not alerted")
+        else:
+            reasons.append(f"editorial change ({kind.replace('_', ' ')}): recorded, not alerted")
+        ev.exposure, ev.reasons = "low", reasons
+        return
+    exposure = "low"
+    titles = [category_title(c, tax) for c in ev.categories]
+    defaults = [
+        str(getattr(_category(tax, c), "default_exposure", "medium") or "medium")
+        if _category(tax, c) is not None
+        else "medium"
+        for c in ev.categories
+    ]
+    default = "low"
+    for value in defaults:
+        default = _max(default, value)
+    old_unfair = bool(ev.extra.get("old_unfair"))
+    new_unfair = bool(ev.extra.get("new_unfair"))
+    what = ", ".join(titles).lower()
+    if ev.kind == "added" and ev.categories:
+        exposure = default
+        reasons.append(f"new provision: {what}")
+        if any(k in c for c in ev.categories for k in _WAIVER_KEYWORDS):
+            exposure = "high"
+        if new_unfair:
+            exposure = _max(exposure, "medium")
+            reasons.append("the new text is flagged as potentially unfair to users")
+    elif ev.kind == "removed" and ev.categories:
+        if old_unfair:
+            exposure = _step_down(default)
+            reasons.append(f"provision removed: {what} (it had been flagged as potentially unfair)")
+        else:
+            exposure = default
+            reasons.append(f"provision removed: {what}")
+    elif ev.kind == "modified" and ev.categories:
+        exposure = _step_down(default)
+        reasons.append(f"provision changed: {what}")
+        if new_unfair and not old_unfair:
+            exposure = _max(exposure, default)
+            reasons.append("the revised text is flagged as potentially unfair to users")
+        added_cats = [str(c) for c in ev.extra.get("new_categories", [])]
+        waivers = [c for c in added_cats if any(k in c for k in _WAIVER_KEYWORDS)]
+        if waivers:
+            exposure = "high"
+            for c in waivers:
+                reasons.append(f"new provision: {category_title(c, tax).lower()}")
+    elif not ev.fact_deltas:
+        where = {"added": "new text", "removed": "removed text"}.get(ev.kind, "changed text")
+        reasons.append(f"{where} outside any classified provision")
+    for d in ev.fact_deltas:
+        exposure = _max(exposure, _delta_exposure(d))
+        text = describe_fact_delta(d)
+        if d.direction == "more_favourable":
+            text += " (more favourable to users)"
+        elif d.direction == "less_favourable":
+            text += " (less favourable to users)"
+        reasons.insert(len(reasons), text)
+    ev.exposure, ev.reasons = exposure, reasons
+
+
+# ------------------------------------------------------------------ descriptions and blocks
+
+
+def describe_event(ev: ChangeEvent, taxonomy: Any = None) -> str:
+    """One sentence saying what changed, e.g. "The provision on notice of changes (under
+    "Changes") was modified: notice period shortened from 30 days to 7 days."."""
+    tax = taxonomy
+    if ev.categories:
+        subject = "The provision on " + ", ".join(
+            category_title(c, tax).lower() for c in ev.categories
+        )
+    else:
+        subject = "Text outside any classified provision"
+    where = _heading(ev.heading_path)
+    if where:
+        subject += f" (under “{where}”)"
+    verb = _KIND_VERBS.get(ev.kind, "changed")
+    if ev.kind == "editorial" and ev.editorial_kind:
+        verb = f"changed editorially ({ev.editorial_kind.replace('_', ' ')})"
+    details = [describe_fact_delta(d) for d in ev.fact_deltas]
+    sentence = f"{subject} {verb}"
+    if details:
+        sentence += ": " + "; ".join(details)
+    return sentence + "."
+
+
+def _jurisdiction_flags(cat: Any, events: Sequence[ChangeEvent]) -> list[str]:
+    flags: list[str] = []
+    if cat is not None:
+        flags.extend(str(f) for f in _analysis_of(cat).get("jurisdiction_flags", []) or [])
+    for ev in events:
+        for d in ev.fact_deltas:
+            if d.name in _JURISDICTION_FACTS and d.new is not None:
+                flags.append(f"{FACT_LABELS.get(d.name, d.name)}: {d.new}")
+    out: list[str] = []
+    for f in flags:
+        if f not in out:
+            out.append(f)
+    return out
+
+
+def category_blocks(
+    category_id: str, events: Sequence[ChangeEvent], taxonomy: Any = None
+) -> dict[str, Any]:
+    """The category's analysis blocks adapted to the events that touch it."""
+    tax = _resolve(taxonomy)
+    cat = _category(tax, category_id)
+    analysis: Mapping[str, Any] = _analysis_of(cat)
+    mine = [ev for ev in events if category_id in ev.categories]
+    level = highest_exposure(mine) if mine else "low"
+    reasons = [r for ev in mine for r in ev.reasons if "recorded, not alerted" not in r]
+    base = analysis.get("governance_exposure") or {}
+    changes = "; ".join(dict.fromkeys(describe_event(ev, tax).rstrip(".") for ev in mine))
+    summary = str(analysis.get("summary") or "")
+    if changes:
+        summary = f"What changed: {changes}. {summary}".strip()
+    return {
+        "id": category_id,
+        "title": category_title(category_id, tax),
+        "summary": summary,
+        "who_is_affected": str(analysis.get("who_is_affected") or ""),
+        "regulatory_landscape": str(analysis.get("regulatory_landscape") or ""),
+        "governance_exposure": {
+            "level": level,
+            "reason": "; ".join(dict.fromkeys(reasons)) or str(base.get("reason") or ""),
+            "category_level": str(
+                base.get("level") or getattr(cat, "default_exposure", "") or ""
+            ).lower(),
+            "category_reason": str(base.get("reason") or ""),
+        },
+        "jurisdiction_flags": _jurisdiction_flags(cat, mine),
+        "contract_implications": str(analysis.get("contract_implications") or ""),
+        "compliance_considerations": str(analysis.get("compliance_considerations") or ""),
+    }
+
+
+def analysis_blocks(event: ChangeEvent, taxonomy: Any = None) -> dict[str, Any]:
+    """Analysis blocks for one event: the blocks of its categories adapted to the change.
+
+    Keys: categories, summary, who_is_affected, regulatory_landscape, governance_exposure
+    {level, reason}, jurisdiction_flags, contract_implications, compliance_considerations.
+    """
+    tax = _resolve(taxonomy)
+    per_cat = [category_blocks(c, [event], tax) for c in event.categories]
+    sentence = describe_event(event, tax)
+
+    def joined(key: str) -> str:
+        return " ".join(dict.fromkeys(b[key] for b in per_cat if b[key]))
+
+    summaries = " ".join(
+        dict.fromkeys(
+            str(_analysis_of(_category(tax, c)).get("summary") or "")
+            for c in event.categories
+            if _category(tax, c) is not None
+        )
+    ).strip()
+    flags: list[str] = []
+    for b in per_cat:
+        flags.extend(f for f in b["jurisdiction_flags"] if f not in flags)
+    if not per_cat:
+        flags = _jurisdiction_flags(None, [event])
+    return {
+        "categories": [{"id": b["id"], "title": b["title"]} for b in per_cat],
+        "summary": f"{sentence} {summaries}".strip(),
+        "who_is_affected": joined("who_is_affected"),
+        "regulatory_landscape": joined("regulatory_landscape"),
+        "governance_exposure": {
+            "level": event.exposure,
+            "reason": "; ".join(event.reasons),
+        },
+        "jurisdiction_flags": flags,
+        "contract_implications": joined("contract_implications"),
+        "compliance_considerations": joined("compliance_considerations"),
+    }
+
+
+def summarise(events: Sequence[ChangeEvent], taxonomy: Any = None) -> str:
+    """One plain-language paragraph about a whole version change."""
+    substantive = [ev for ev in events if is_substantive(ev)]
+    editorial = [ev for ev in events if not is_substantive(ev)]
+    ed_kinds = list(
+        dict.fromkeys((ev.editorial_kind or ev.kind).replace("_", " ") for ev in editorial)
+    )
+    if not events:
+        return "No differences were found between the two versions."
+    if not substantive:
+        return (
+            f"Only editorial changes ({', '.join(ed_kinds)}) were found: "
+            f"{len(editorial)} recorded, none affects what the document states."
+        )
+    counts = {
+        k: sum(1 for ev in substantive if ev.kind == k) for k in ("added", "modified", "removed")
+    }
+    parts = [
+        f"{n} {'passage' if n == 1 else 'passages'} {_KIND_VERBS[k].split()[-1]}"
+        for k, n in counts.items()
+        if n
+    ]
+    level = highest_exposure(substantive)
+    text = f"{len(substantive)} substantive {'change' if len(substantive) == 1 else 'changes'} ("
+    text += ", ".join(parts) + f"); highest exposure: {level}."
+    ranked = sorted(substantive, key=lambda ev: -_level(ev.exposure))
+    key_points: list[str] = []
+    for ev in ranked:
+        for r in ev.reasons:
+            if r not in key_points and "outside any classified provision" not in r:
+                key_points.append(r)
+    if key_points:
+        shown = key_points[:5]
+        more = len(key_points) - len(shown)
+        text += " Key points: " + "; ".join(shown) + (f"; and {more} more." if more else ".")
+    cats = list(dict.fromkeys(c for ev in substantive for c in ev.categories))
+    if cats:
+        tax = _resolve(taxonomy)
+        titles = ", ".join(category_title(c, tax).lower() for c in cats)
+        text += f" Provisions concerned: {titles}."
+    if editorial:
+        text += (
+            f" {len(editorial)} editorial {'change' if len(editorial) == 1 else 'changes'} "
+            f"({', '.join(ed_kinds)}) recorded without alert."
+        )
+    return text

@@ -1,0 +1,376 @@
+"""Import an Open Terms Archive versions repository (a git clone) as version history.
+
+Every `<Service>/<Terms type>.md` blob of every commit becomes a version captured at the commit
+date; "Apply technical or declaration upgrade" commits (and maintenance commits such as link fixes)
+become technical upgrades. Extraction and change detection run over the whole history, and nothing
+imported ever alerts anyone. Re-running adds only commits not imported yet.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import itertools
+import multiprocessing
+import os
+import subprocess
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+from sqlalchemy import select
+
+from monitor.capture.archive import is_safe_component
+from monitor.changes.history_writer import HistoryWriter
+from monitor.changes.recording import Analysis, analyse_text, ensure_document, latest_version
+from monitor.errors import ClauseWatchError
+from monitor.store import Document, Store, Version
+
+REAL_CHANGE_PREFIXES = ("First record of", "Record new changes of")
+BATCH = 250  # versions per transaction: a crash loses at most one batch, and a re-run redoes it
+CHUNK = 32  # versions of one document analysed together (one task for a worker process)
+AHEAD = 8  # chunks queued per worker process ahead of the one being written
+PARALLEL_MIN_VERSIONS = 200  # smaller imports are analysed in-process (no workers to start)
+
+
+class ImportError_(ClauseWatchError):
+    """The path is not a readable Open Terms Archive versions repository."""
+
+
+@dataclass(frozen=True)
+class FileChange:
+    commit: str
+    committed_at: datetime  # naive UTC
+    subject: str
+    path: str
+    blob: str
+
+    @property
+    def service_id(self) -> str:
+        return PurePosixPath(self.path).parts[0]
+
+    @property
+    def terms_type(self) -> str:
+        return PurePosixPath(self.path).stem
+
+    @property
+    def technical(self) -> bool:
+        return not self.subject.startswith(REAL_CHANGE_PREFIXES)
+
+
+@dataclass
+class ImportStats:
+    commits: int = 0
+    versions: int = 0
+    technical_upgrades: int = 0
+    skipped_known: int = 0
+    changes: int = 0
+    substantive: int = 0
+    flapping: int = 0
+    documents: set[tuple[str, str]] = field(default_factory=set)
+
+
+def _git(repo: Path, *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        ["git", "-c", "core.quotePath=false", "-C", str(repo), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def list_file_changes(repo: Path, services: set[str] | None = None) -> list[FileChange]:
+    """Added or modified document files, oldest commit first."""
+    if not (repo / ".git").exists() and not (repo / "HEAD").exists():
+        raise ImportError_(f"{repo}: not a git repository (clone the versions repository first)")
+    proc = _git(
+        repo,
+        "log",
+        "--reverse",
+        "--no-merges",
+        "--raw",
+        "--no-abbrev",
+        "--no-renames",
+        "--format=%x00%H%x09%cI%x09%s",
+    )
+    out, errout = proc.communicate()
+    if proc.returncode != 0:
+        raise ImportError_(f"{repo}: git log failed: {errout.decode(errors='replace').strip()}")
+    changes: list[FileChange] = []
+    for chunk in out.decode("utf-8", errors="replace").split("\0")[1:]:
+        header, _, raw = chunk.partition("\n")
+        commit, date, subject = (header.split("\t", 2) + ["", ""])[:3]
+        when = datetime.fromisoformat(date).astimezone(UTC).replace(tzinfo=None)
+        for line in raw.splitlines():
+            if not line.startswith(":"):
+                continue
+            meta, _, path = line.partition("\t")
+            fields = meta.split()
+            status, blob = fields[4], fields[3]
+            parts = PurePosixPath(path).parts
+            if status[0] not in "AMT" or len(parts) != 2 or not path.endswith(".md"):
+                continue  # deletions, READMEs and anything that is not <Service>/<Type>.md
+            if services is not None and parts[0] not in services:
+                continue
+            if not (is_safe_component(parts[0]) and is_safe_component(PurePosixPath(path).stem)):
+                continue
+            changes.append(FileChange(commit, when, subject, path, blob))
+    return changes
+
+
+def read_blobs(repo: Path, blobs: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(blob id, text) pairs through one `git cat-file --batch` process, streamed.
+
+    The ids are written from a thread: writing them all before reading would fill both pipes and
+    deadlock once the output outgrows the pipe buffer.
+    """
+    wanted = list(blobs)
+    proc = subprocess.Popen(
+        ["git", "-C", str(repo), "cat-file", "--batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    stdin = proc.stdin
+
+    def feed() -> None:
+        try:
+            for blob in wanted:
+                stdin.write(blob.encode() + b"\n")
+        except BrokenPipeError:  # the reader stopped early; nothing more to send
+            pass
+        finally:
+            with contextlib.suppress(BrokenPipeError):
+                stdin.close()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        for blob in wanted:
+            header = proc.stdout.readline().split()
+            if len(header) < 3 or header[1] == b"missing":
+                raise ImportError_(f"{repo}: git object {blob} is missing")
+            size = int(header[2])
+            data = proc.stdout.read(size)
+            proc.stdout.read(1)  # the newline after each object
+            yield blob, data.decode("utf-8", errors="replace")
+    finally:
+        proc.stdout.close()
+        proc.wait()
+        writer.join(timeout=5)
+
+
+def import_repository(
+    store: Store,
+    repo: Path,
+    *,
+    services: Iterable[str] | None = None,
+    clock: Callable[[], datetime],
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+) -> ImportStats:
+    """Import the repository's history. `workers`: processes analysing versions (clauses, document
+    type, change events) while this one writes the store; None picks one per CPU for imports of
+    `PARALLEL_MIN_VERSIONS` or more, 0 analyses in this process. The result does not depend on it.
+    Workers are spawned (not forked): a script calling this needs the usual
+    `if __name__ == "__main__":` guard.
+    """
+    wanted = set(services) if services else None
+    file_changes = list_file_changes(repo, wanted)
+    stats = ImportStats()
+    known = _known_refs(store)
+    todo = [fc for fc in file_changes if (fc.service_id, fc.terms_type, fc.commit) not in known]
+    stats.skipped_known = len(file_changes) - len(todo)
+    stats.commits = len({fc.commit for fc in todo})
+    # One document at a time, its commits oldest first: a document's history depends on nothing
+    # but its own earlier versions, so its provisions and previous version stay in memory instead
+    # of being read back for every version. Documents keep the order of their first commit.
+    by_doc: dict[tuple[str, str], list[FileChange]] = {}
+    for fc in todo:
+        by_doc.setdefault((fc.service_id, fc.terms_type), []).append(fc)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(todo) >= PARALLEL_MIN_VERSIONS else 0
+    latest_texts = _latest_texts(store, by_doc)
+    done = 0
+    analysed = _analysed(repo, by_doc, latest_texts, workers)
+    for key, items in itertools.groupby(analysed, key=lambda item: item[0]):
+        with store.session() as s:
+            doc = ensure_document(s, key[0], key[0], key[1], None, clock())
+            writer = HistoryWriter(s, doc)
+            for n, (_, fc, text, analysis) in enumerate(items, 1):
+                previous = writer.previous
+                if previous is None or previous.text != text:  # else the commit left it unchanged
+                    technical = fc.technical and previous is not None
+                    written = writer.add(
+                        text,
+                        captured_at=fc.committed_at,
+                        recorded_at=clock(),
+                        technical_upgrade=technical,
+                        source_ref=fc.commit,
+                        analysis=analysis,
+                    )
+                    stats.versions += 1
+                    stats.technical_upgrades += technical
+                    stats.changes += written.changes
+                    stats.substantive += written.substantive
+                    stats.flapping += written.flapping_reported
+                    stats.documents.add(key)
+                if n % BATCH == 0:
+                    # a crash loses at most one batch of this document, and a re-run redoes it
+                    writer.flush()
+                    s.commit()
+                done += 1
+                if progress and (done % BATCH == 0 or done == len(todo)):
+                    progress(done, len(todo))
+            writer.flush()  # committed with the document's last batch
+    return stats
+
+
+Analysed = tuple[tuple[str, str], FileChange, str, Analysis | None]
+# A version's analysis is determined by its blob and, when it is compared, the previous blob:
+# histories that go back and forth repeat these pairs (a quarter of the GenAI bundle's versions).
+PairKey = tuple[str, str | None]
+_STORED = "stored"  # the previous text is the document's latest stored version (a re-run)
+
+
+def _plan(group: list[FileChange], stored: bool) -> list[PairKey | None]:
+    """Each file change's pair key, None when its blob is the previous one (no new version)."""
+    keys: list[PairKey | None] = []
+    previous = _STORED if stored else None
+    for fc in group:
+        if previous == fc.blob:
+            keys.append(None)
+            continue
+        compare = previous is not None and not fc.technical
+        keys.append((fc.blob, previous if compare else None))
+        previous = fc.blob
+    return keys
+
+
+def _analysed(
+    repo: Path,
+    by_doc: dict[tuple[str, str], list[FileChange]],
+    latest_texts: dict[tuple[str, str], str],
+    workers: int,
+) -> Iterator[Analysed]:
+    """(document key, file change, text, analysis) for every file change, in `by_doc` order.
+
+    Texts are read in chunks of `CHUNK` versions of one document; each chunk is analysed here or,
+    with workers, in a process pool that runs at most a few chunks ahead of the caller (memory
+    stays bounded). The analysis of a version depends only on its text and the previous one, so
+    where it runs changes nothing, and a pair of texts seen before in the document is not analysed
+    again: its earlier analysis is kept until its last use.
+    """
+    ordered = [fc for group in by_doc.values() for fc in group]
+    blob_stream = read_blobs(repo, [fc.blob for fc in ordered])
+    Chunk = tuple[tuple[str, str], list[FileChange], list[str], list[PairKey | None], list[bool]]
+    remaining: collections.Counter[PairKey] = collections.Counter()
+    kept: dict[PairKey, Analysis | None] = {}
+
+    def chunks() -> Iterator[tuple[Chunk, str | None]]:
+        for key, group in by_doc.items():
+            previous = latest_texts.get(key)
+            plan = _plan(group, previous is not None)
+            remaining.update(k for k in plan if k is not None)
+            first: set[PairKey] = set()
+            for start in range(0, len(group), CHUNK):
+                part = group[start : start + CHUNK]
+                keys = plan[start : start + CHUNK]
+                reuse = [k is not None and k in first for k in keys]
+                first.update(k for k in keys if k is not None)
+                texts = []
+                for fc in part:
+                    blob, text = next(blob_stream)
+                    assert blob == fc.blob
+                    texts.append(text)
+                yield (key, part, texts, keys, reuse), previous
+                previous = texts[-1]
+
+    def emit(chunk: Chunk, done: list[Analysis | None]) -> Iterator[Analysed]:
+        key, part, texts, keys, reuse = chunk
+        for fc, text, pair, again, analysis in zip(part, texts, keys, reuse, done, strict=True):
+            if pair is not None:
+                if again:
+                    analysis = kept[pair]
+                remaining[pair] -= 1
+                if remaining[pair] > 0:
+                    kept[pair] = analysis
+                else:
+                    kept.pop(pair, None)
+                    del remaining[pair]
+            yield key, fc, text, analysis
+
+    def items(chunk: Chunk) -> list[tuple[str, bool, bool]]:
+        _, part, texts, _, reuse = chunk
+        return [(t, fc.technical, r) for fc, t, r in zip(part, texts, reuse, strict=True)]
+
+    if workers <= 0:
+        for chunk, previous in chunks():
+            yield from emit(chunk, analyse_chunk(chunk[0][1], previous, items(chunk)))
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of this process's threads
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: collections.deque[tuple[Chunk, Future[list[Analysis | None]]]]
+        pending = collections.deque()
+        source = chunks()
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < AHEAD * workers:
+                nxt = next(source, None)
+                if nxt is None:
+                    exhausted = True
+                    break
+                chunk, previous = nxt
+                future = pool.submit(analyse_chunk, chunk[0][1], previous, items(chunk))
+                pending.append((chunk, future))
+            if not pending:
+                return
+            chunk, future = pending.popleft()
+            yield from emit(chunk, future.result())
+
+
+def analyse_chunk(
+    terms_type: str, previous: str | None, items: list[tuple[str, bool, bool]]
+) -> list[Analysis | None]:
+    """Analyses of consecutive versions of one document ((text, technical commit, analysed
+    before) triples), following the import's rules: a text equal to the previous one is no version
+    (None); the first version and technical upgrades are not compared with anything. Versions
+    analysed before get None (the caller has their analysis). Pure; runs in worker processes."""
+    out: list[Analysis | None] = []
+    for text, technical, known in items:
+        if previous is not None and previous == text:
+            out.append(None)
+            continue
+        compare = previous is not None and not technical
+        out.append(None if known else analyse_text(text, terms_type, previous if compare else None))
+        previous = text
+    return out
+
+
+def _latest_texts(
+    store: Store, by_doc: dict[tuple[str, str], list[FileChange]]
+) -> dict[tuple[str, str], str]:
+    """Text of the latest stored version of each document already in the store (a re-run)."""
+    out: dict[tuple[str, str], str] = {}
+    with store.session() as s:
+        for service_id, terms_type, doc_id in s.execute(
+            select(Document.service_id, Document.terms_type, Document.id)
+        ).all():
+            key = (service_id, terms_type)
+            if key in by_doc:
+                latest = latest_version(s, doc_id)
+                if latest is not None:
+                    out[key] = latest.text
+    return out
+
+
+def _known_refs(store: Store) -> set[tuple[str, str, str]]:
+    with store.session() as s:
+        rows = s.execute(
+            select(Document.service_id, Document.terms_type, Version.source_ref)
+            .join(Version, Version.document_id == Document.id)
+            .where(Version.origin == "import")
+        ).all()
+    return {(a, b, c) for a, b, c in rows if c}

@@ -1,0 +1,125 @@
+"""Command line. The only package that prints or exits: it turns typed errors into one-line messages.
+
+Exit codes: 0 ok, 1 some documents failed (or some messages could not be delivered),
+2 bad usage or configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from monitor import __version__
+from monitor.errors import ClauseWatchError, ConfigError, DeclarationError
+
+F = TypeVar("F", bound=Callable[..., Any])
+# Wide tables when the output is a file or pipe (terminals report their own width).
+_WIDTH = shutil.get_terminal_size((140, 24)).columns
+out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
+
+
+class App:
+    """Lazily loaded settings, declarations and store for the commands."""
+
+    def __init__(self, config: Path | None) -> None:
+        self.config_path = config
+        self._settings: Any = None
+        self._store: Any = None
+
+    @property
+    def settings(self) -> Any:
+        if self._settings is None:
+            from monitor.config import load_settings
+
+            self._settings = load_settings(self.config_path, dict(os.environ), Path.cwd())
+        return self._settings
+
+    @property
+    def store(self) -> Any:
+        if self._store is None:
+            from monitor.store import Store
+
+            self._store = Store(self.settings.database_url)
+        return self._store
+
+    def declarations(self, *, strict: bool = True) -> dict[str, Any]:
+        from monitor.capture.declarations import load_declarations
+
+        services, problems = load_declarations(self.settings.declarations_dir)
+        errors = [p for p in problems if p.severity == "error"]
+        if strict and errors:
+            for p in errors:
+                err.print(f"error: {p}", markup=False)
+            raise DeclarationError(
+                f"{len(errors)} invalid declaration(s) in {self.settings.declarations_dir}; "
+                "fix them first (see `clausewatch validate`)"
+            )
+        return services
+
+
+def handle_errors(func: F) -> F:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (ConfigError, DeclarationError) as exc:
+            err.print(f"error: {exc}", markup=False)
+            sys.exit(2)
+        except ClauseWatchError as exc:
+            err.print(f"error: {exc}", markup=False)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_when(value: str | None, *, day_start: bool = False) -> datetime | None:
+    """A date or ISO datetime on the command line -> naive UTC (the store's convention).
+
+    A bare date means the end of that day ("the version in force on that date"), or its start
+    with `day_start` ("changes since that date").
+    """
+    if value is None:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD or ISO 8601)") from exc
+    if len(value) == 10 and not day_start:
+        dt = dt.replace(hour=23, minute=59, second=59)
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(UTC).replace(tzinfo=None)
+    return dt
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@click.group()
+@click.version_option(__version__, prog_name="clausewatch")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path),
+    envvar="CLAUSEWATCH_CONFIG",
+    help="Configuration file (default: ./clausewatch.toml).",
+)
+@click.pass_context
+def main(ctx: click.Context, config: Path | None) -> None:
+    """ClauseWatch: watch platforms' legal documents, keep the evidence, explain the changes."""
+    ctx.obj = App(config)
+
+
+# Each command module adds its commands to `main` when imported; importing them here keeps
+# `clausewatch --help` whole. They import `main` from this module, hence the imports at the end.
+from monitor.cli import capture, changes, clauses, ops, site  # noqa: E402,F401

@@ -1,0 +1,199 @@
+"""Capture commands: init, validate, check, rebuild, history, show."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from monitor.cli import App, err, handle_errors, main, out, parse_when, print_json
+from monitor.errors import DeclarationError
+
+# ---------------------------------------------------------------- set-up
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=".")
+@handle_errors
+def init(directory: Path) -> None:
+    """Write a commented clausewatch.toml and an empty declarations/ folder into DIRECTORY."""
+    from monitor.config import write_default_config
+
+    directory.mkdir(parents=True, exist_ok=True)
+    path = write_default_config(directory)
+    out.print(f"wrote {path}")
+    out.print(f"add Open Terms Archive declarations to {directory / 'declarations'}/")
+
+
+@main.command()
+@click.pass_obj
+@handle_errors
+def validate(app: App) -> None:
+    """Check the configuration and every declaration without touching the network."""
+    from monitor.capture.declarations import validate_declarations
+    from monitor.config import validate_config
+
+    problems = validate_config(app.config_path, dict(os.environ), Path.cwd())
+    for line in problems:
+        click.echo(f"error: {line}")
+    if problems:
+        sys.exit(2)
+    decl_problems = validate_declarations(app.settings.declarations_dir)
+    errors = 0
+    for p in decl_problems:
+        click.echo(f"{p.severity}: {p}")
+        errors += p.severity == "error"
+    if errors:
+        sys.exit(2)
+    services = app.declarations(strict=False)
+    documents = sum(len(s.terms) for s in services.values())
+    click.echo(
+        f"ok: {len(services)} services, {documents} documents, {len(decl_problems)} warning(s)"
+    )
+
+
+# ---------------------------------------------------------------- capture
+
+
+@main.command()
+@click.argument("services", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+@click.pass_obj
+@handle_errors
+def check(app: App, services: tuple[str, ...], as_json: bool) -> None:
+    """Fetch, archive and analyse every declared document (or only SERVICES)."""
+    from rich.progress import Progress
+
+    declared = app.declarations()
+    unknown = [s for s in services if s not in declared]
+    if unknown:
+        raise DeclarationError(f"unknown service(s): {', '.join(unknown)}")
+    total = sum(len(declared[s].terms) for s in (services or declared))
+    checker = build_checker(app)
+    try:
+        with Progress(console=err, transient=True, disable=as_json) as progress:
+            task = progress.add_task("checking", total=total)
+            summary = checker.run(
+                declared, services or None, progress=lambda _o: progress.advance(task)
+            )
+    finally:
+        checker.close()
+    if as_json:
+        print_json(
+            {
+                "run_id": summary.run_id,
+                "documents": [o.__dict__ for o in summary.outcomes],
+                "counts": {k: summary.count(k) for k in ("new", "changed", "unchanged", "failed")},
+            }
+        )
+    else:
+        print_check_summary(summary)
+    if summary.failed:
+        sys.exit(1)
+
+
+def build_checker(app: App) -> Any:
+    """The checker with the alerting hooks (outbox) wired in."""
+    from monitor.notify.alerts import checker_hooks
+    from monitor.ops.checker import Checker
+
+    return Checker(app.settings, app.store, **checker_hooks(app.settings, app.store))
+
+
+def print_check_summary(summary: Any) -> None:
+    table = Table(title=f"check run {summary.run_id}")
+    for col in ("service", "document", "outcome", "changes", "detail"):
+        table.add_column(col)
+    for o in summary.outcomes:
+        detail = o.message or (f"{o.substantive} substantive" if o.changes else "")
+        style = {"failed": "red", "changed": "yellow", "new": "green"}.get(o.outcome, "")
+        table.add_row(
+            o.service_id,
+            o.terms_type,
+            f"[{style}]{o.outcome}[/]" if style else o.outcome,
+            str(o.changes),
+            detail,
+        )
+    out.print(table)
+    out.print(
+        ", ".join(f"{summary.count(k)} {k}" for k in ("new", "changed", "unchanged", "failed"))
+    )
+
+
+@main.command()
+@click.argument("services", nargs=-1)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@handle_errors
+def rebuild(app: App, services: tuple[str, ...], as_json: bool) -> None:
+    """Re-extract stored snapshots with the current declarations and code (technical upgrade)."""
+    from monitor.ops.checker import rebuild as run_rebuild
+
+    outcomes = run_rebuild(app.settings, app.store, app.declarations(), services or None)
+    if as_json:
+        print_json([o.__dict__ for o in outcomes])
+        return
+    for o in outcomes:
+        out.print(
+            f"{o.service_id} / {o.terms_type}: {o.outcome}"
+            + (f" ({o.message})" if o.message else ""),
+            markup=False,
+        )
+    if any(o.outcome == "failed" for o in outcomes):
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------- reading
+
+
+@main.command()
+@click.argument("service")
+@click.argument("terms_type", required=False)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@handle_errors
+def history(app: App, service: str, terms_type: str | None, as_json: bool) -> None:
+    """Versions and captures of SERVICE's documents."""
+    from monitor.store import queries
+
+    with app.store.session() as s:
+        data = queries.history(s, service, terms_type)
+    if as_json:
+        print_json(data)
+        return
+    for doc in data:
+        out.print(f"[bold]{doc['service']} / {doc['terms_type']}[/]  {doc['url']}")
+        table = Table()
+        for col in ("captured (UTC)", "version sha256", "origin", "snapshot"):
+            table.add_column(col)
+        for v in doc["versions"]:
+            origin = v["origin"] + (" (technical upgrade)" if v["technical_upgrade"] else "")
+            snap = v["snapshots"][0]["path"] if v["snapshots"] else ""
+            table.add_row(v["captured_at"], v["sha256"][:16], origin, snap)
+        out.print(table)
+        failures = [c for c in doc["captures"] if c["outcome"] == "failed"]
+        for c in failures[:5]:
+            out.print(f"  failed {c['checked_at']}: {c['message']}", markup=False)
+
+
+@main.command()
+@click.argument("service")
+@click.argument("terms_type")
+@click.option("--at", "at", help="Date or ISO datetime (default: latest).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@handle_errors
+def show(app: App, service: str, terms_type: str, at: str | None, as_json: bool) -> None:
+    """Print the version of a document in force at a date."""
+    from monitor.store import queries
+
+    with app.store.session() as s:
+        data = queries.show(s, service, terms_type, parse_when(at))
+    if as_json:
+        print_json(data)
+        return
+    click.echo(data["text"], nl=False)

@@ -1,0 +1,134 @@
+"""Change commands: import-ota, diff, changes."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from monitor.cli import App, err, handle_errors, main, out, parse_when, print_json
+
+
+@main.command("import-ota")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--service", "services", multiple=True, help="Only this service (repeatable).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@handle_errors
+def import_ota(app: App, path: Path, services: tuple[str, ...], as_json: bool) -> None:
+    """Import an Open Terms Archive versions repository (a git clone) as history. Never alerts."""
+    from rich.progress import Progress
+
+    from monitor.changes.ota_import import import_repository
+    from monitor.clock import utc_now
+
+    started = time.perf_counter()
+    with Progress(console=err, transient=True, disable=as_json) as progress:
+        task = progress.add_task("importing", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        stats = import_repository(
+            app.store, path, services=services or None, clock=utc_now, progress=advance
+        )
+    elapsed = time.perf_counter() - started
+    data = {
+        "versions": stats.versions,
+        "technical_upgrades": stats.technical_upgrades,
+        "already_imported": stats.skipped_known,
+        "documents": len(stats.documents),
+        "changes": stats.changes,
+        "substantive_changes": stats.substantive,
+        "flapping_episodes": stats.flapping,
+        "seconds": round(elapsed, 2),
+        "versions_per_second": round(stats.versions / elapsed, 1) if elapsed > 0 else None,
+    }
+    if as_json:
+        print_json(data)
+        return
+    out.print(
+        f"imported {stats.versions} versions of {len(stats.documents)} documents "
+        f"({stats.technical_upgrades} technical upgrades, {stats.skipped_known} already imported) "
+        f"in {elapsed:.1f} s ({data['versions_per_second']} versions/s); {stats.changes} change "
+        f"events, {stats.substantive} substantive, {stats.flapping} flapping episodes; "
+        "nobody was alerted",
+        markup=False,
+    )
+
+
+@main.command()
+@click.option("--since", help="Only changes captured on or after this date.")
+@click.option("--service", help="Only this service.")
+@click.option("--include-editorial", is_flag=True, help="Also list editorial changes.")
+@click.option("--limit", type=int, default=None)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@handle_errors
+def changes(
+    app: App,
+    since: str | None,
+    service: str | None,
+    include_editorial: bool,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """Clause-level change events, newest first (substantive only unless --include-editorial)."""
+    from monitor.store import queries
+
+    since_dt = parse_when(since, day_start=True)
+    with app.store.session() as s:
+        rows = queries.list_changes(
+            s, since=since_dt, service=service, include_editorial=include_editorial, limit=limit
+        )
+    if as_json:
+        print_json(rows)
+        return
+    table = Table()
+    for col in ("captured (UTC)", "service", "document", "kind", "categories", "exposure", "why"):
+        table.add_column(col)
+    for r in rows:
+        kind = r["kind"] + (f" ({r['editorial_kind']})" if r["editorial_kind"] else "")
+        table.add_row(
+            (r["to_captured_at"] or "")[:16],
+            r["service"],
+            r["terms_type"],
+            kind,
+            ", ".join(r["categories"]),
+            r["exposure"],
+            "; ".join(r["reasons"])[:120],
+        )
+    out.print(table)
+    if not rows:
+        out.print("no changes", markup=False)
+
+
+@main.command()
+@click.argument("service")
+@click.argument("terms_type")
+@click.option("--from", "from_", help="Compare from the version in force at this date.")
+@click.option("--to", "to", help="Compare to the version in force at this date (default latest).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "html", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.pass_obj
+@handle_errors
+def diff(
+    app: App, service: str, terms_type: str, from_: str | None, to: str | None, fmt: str
+) -> None:
+    """A change summary between two versions of a document (default: the last change)."""
+    from monitor.publish.summaries import summary_between
+
+    with app.store.session() as s:
+        result = summary_between(s, service, terms_type, parse_when(from_), parse_when(to), fmt)
+    if fmt == "json":
+        print_json(result)
+    else:
+        sys.stdout.write(str(result))

@@ -1,0 +1,305 @@
+"""Operations commands: daemon, send, status, subscribe, unsubscribe, subscribers."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+from rich.table import Table
+
+from monitor.cli import App, err, handle_errors, main, out, print_json
+
+ENV_STARTUP_SPREAD = "CLAUSEWATCH_DAEMON_STARTUP_SPREAD"
+
+
+def _now() -> Any:
+    from monitor.clock import utc_now
+
+    return utc_now()
+
+
+# ---------------------------------------------------------------- daemon
+
+
+@main.command()
+@click.option(
+    "--startup-spread",
+    type=click.FloatRange(min=0),
+    default=None,
+    help=f"Seconds over which overdue documents are checked at start (default 90, or ${ENV_STARTUP_SPREAD}).",
+)
+@click.option(
+    "--outbox-interval",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds between outbox deliveries.",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Check every document every N seconds instead of on its cron schedule (testing).",
+)
+@click.option("--jitter", type=click.IntRange(min=0), default=None, help="Override jitter_seconds.")
+@click.option(
+    "--retry-base",
+    type=click.FloatRange(min=0.01),
+    default=60.0,
+    show_default=True,
+    help="First SMTP retry delay in seconds (doubles each attempt, capped at 6 h).",
+)
+@click.option(
+    "--shutdown-timeout",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="Seconds in-flight work gets after SIGTERM before it is abandoned.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+@click.pass_obj
+@handle_errors
+def daemon(
+    app: App,
+    startup_spread: float | None,
+    outbox_interval: float,
+    interval: float | None,
+    jitter: int | None,
+    retry_base: float,
+    shutdown_timeout: float,
+    verbose: bool,
+) -> None:
+    """Run the scheduler: checks on schedule, e-mail delivery, weekly digest (until SIGTERM)."""
+    import logging
+
+    from monitor.ops.daemon import Daemon, DaemonOptions, configure_logging
+    from monitor.store.locks import LockHeld
+
+    if startup_spread is None:
+        raw = os.environ.get(ENV_STARTUP_SPREAD)
+        try:
+            startup_spread = float(raw) if raw else 90.0
+        except ValueError as exc:
+            raise click.BadParameter(f"{ENV_STARTUP_SPREAD}={raw!r} is not a number") from exc
+    configure_logging(logging.DEBUG if verbose else logging.INFO)
+    options = DaemonOptions(
+        startup_spread=startup_spread,
+        outbox_interval=outbox_interval,
+        interval=interval,
+        jitter=jitter,
+        retry_base=retry_base,
+        shutdown_timeout=shutdown_timeout,
+    )
+    runner = Daemon(app.settings, app.store, app.declarations(), options)
+    try:
+        code = runner.run()
+    except LockHeld as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # abandoned worker threads (if any) must not keep the process alive
+
+
+# ---------------------------------------------------------------- send
+
+
+@main.command()
+@click.option(
+    "--due-only",
+    is_flag=True,
+    help="Respect the retry backoff (for cron); default: try every unsent message now.",
+)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@handle_errors
+def send(app: App, due_only: bool, as_json: bool) -> None:
+    """Compose unfinished alert batches and deliver the outbox now (exit 1 if some stay queued)."""
+    from monitor.notify.alerts import compose_pending
+    from monitor.notify.mailer import deliver_outbox
+    from monitor.store.locks import OUTBOX_LOCK
+
+    settings = app.settings
+    with app.store.session() as s:
+        composed = compose_pending(s, settings, _now())
+    report = deliver_outbox(
+        settings.smtp,
+        app.store,
+        clock=_now,
+        include_deferred=not due_only,
+        lock_path=settings.data_dir / OUTBOX_LOCK,
+    )
+    if as_json:
+        print_json(
+            {
+                "composed": len(composed),
+                "sent": report.sent,
+                "failed": report.failed,
+                "remaining": report.remaining,
+                "errors": report.errors,
+            }
+        )
+    else:
+        for line in report.errors:
+            err.print(f"warning: {line}", markup=False)
+        out.print(
+            f"{report.sent} sent, {report.failed} failed, {report.remaining} still queued",
+            markup=False,
+        )
+    if report.failed:
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------- status
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+@handle_errors
+def status(app: App, as_json: bool) -> None:
+    """Daemon running or not, last/next check per document, failures, outbox backlog."""
+    from monitor.ops.daemon import daemon_status
+
+    data = daemon_status(app.settings, app.store, app.declarations(strict=False), _now())
+    if as_json:
+        print_json(data)
+        return
+    d = data["daemon"]
+    out.print(
+        f"daemon: {'running (pid ' + str(d['pid']) + ')' if d['running'] else 'not running'}",
+        markup=False,
+    )
+    table = Table()
+    for col in ("service", "document", "last check (UTC)", "next check (UTC)", "failures"):
+        table.add_column(col)
+    for doc in data["documents"]:
+        nxt = doc["next_run_at"] or ""
+        if doc["overdue"]:
+            nxt = "overdue" + (" (due at daemon start)" if not d["running"] else "")
+        fails = str(doc["consecutive_failures"])
+        if doc["last_error_reason"]:
+            fails += f" ({doc['last_error_reason']})"
+        table.add_row(
+            doc["service"], doc["terms_type"], doc["last_checked_at"] or "never", nxt, fails
+        )
+    out.print(table)
+    o = data["outbox"]
+    out.print(
+        f"outbox: {o['backlog']} unsent ({o['due']} due, {o['retrying']} retrying)"
+        + (f"; last error: {o['last_error']}" if o["last_error"] else ""),
+        markup=False,
+    )
+
+
+# ---------------------------------------------------------------- subscribers
+
+
+@main.command()
+@click.argument("email")
+@click.option(
+    "--plan", required=True, help="Plan name from the configuration (free, watcher, ...)."
+)
+@click.option("--service", "services", multiple=True, help="Platform to watch (repeatable).")
+@click.option("--category", "categories", multiple=True, help="Taxonomy category id (repeatable).")
+@click.option(
+    "--min-exposure",
+    type=click.Choice(["low", "medium", "high"]),
+    default="low",
+    show_default=True,
+)
+@click.pass_obj
+@handle_errors
+def subscribe(
+    app: App,
+    email: str,
+    plan: str,
+    services: tuple[str, ...],
+    categories: tuple[str, ...],
+    min_exposure: str,
+) -> None:
+    """Subscribe EMAIL (re-subscribing updates the plan and filters)."""
+    from monitor.notify.subscribers import SubscriptionError
+    from monitor.notify.subscribers import subscribe as do_subscribe
+
+    declared = app.declarations(strict=False)
+    try:
+        with app.store.session() as s:
+            result = do_subscribe(
+                s,
+                app.settings,
+                email,
+                plan,
+                services=services,
+                categories=categories,
+                min_exposure=min_exposure,
+                declared_services=declared,
+                now=_now(),
+            )
+            sub = result.subscriber
+            what = "subscribed" if result.created else "updated"
+            scope = ", ".join(sub.services) or "all platforms"
+            line = f"{what} {sub.email} (plan {sub.plan}; {scope}; min exposure {sub.min_exposure})"
+    except SubscriptionError as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(2)
+    out.print(line, markup=False)
+
+
+@main.command()
+@click.argument("email", required=False)
+@click.option("--token", help="Unsubscribe token (from the List-Unsubscribe link).")
+@click.pass_obj
+@handle_errors
+def unsubscribe(app: App, email: str | None, token: str | None) -> None:
+    """Stop all e-mail to EMAIL (or to the holder of --token)."""
+    from monitor.notify.subscribers import SubscriptionError, unsubscribe_token
+    from monitor.notify.subscribers import unsubscribe as do_unsubscribe
+
+    if bool(email) == bool(token):
+        raise click.UsageError("give either EMAIL or --token")
+    try:
+        with app.store.session() as s:
+            sub = do_unsubscribe(s, email) if email else unsubscribe_token(s, token or "")
+            address = sub.email if sub else None
+    except SubscriptionError as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(2)
+    if address is None:
+        err.print(f"error: no subscriber {'with that token' if token else email}", markup=False)
+        sys.exit(1)
+    out.print(f"unsubscribed {address}", markup=False)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--all", "include_inactive", is_flag=True, help="Include unsubscribed addresses.")
+@click.pass_obj
+@handle_errors
+def subscribers(app: App, as_json: bool, include_inactive: bool) -> None:
+    """List subscribers with their plan and filters."""
+    from monitor.notify.subscribers import list_subscribers, subscriber_dict
+
+    with app.store.session() as s:
+        rows = [
+            subscriber_dict(sub)
+            for sub in list_subscribers(s, include_inactive=include_inactive or as_json)
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table()
+    for col in ("email", "plan", "platforms", "categories", "min exposure", "active"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            r["email"],
+            r["plan"],
+            ", ".join(r["services"]) or "all",
+            ", ".join(r["categories"]) or "all",
+            r["min_exposure"],
+            "yes" if r["active"] else "no",
+        )
+    out.print(table)

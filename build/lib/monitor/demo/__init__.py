@@ -1,0 +1,1 @@
+"""The self-contained demo: fictional providers served on loopback, checked, changed, alerted."""

@@ -1,0 +1,5 @@
+"""`python -m monitor.demo` (what `make demo` runs)."""
+
+from monitor.demo.run import main
+
+raise SystemExit(main())

@@ -1,0 +1,513 @@
+"""Alert e-mails: who hears about which change, composed into outbox messages.
+
+Two steps, so that nothing is lost if the process dies in between:
+
+1. `on_changes` (inside the transaction that records a version's changes) writes one `AlertItem`
+   per (subscriber, matching substantive change).
+2. `on_run_finished` composes, per (run, subscriber), ONE outbox message listing every matching
+   change of the run (dedupe key ``alert:{run_id}:{subscriber_id}``) and links the items to it.
+
+Items without a message are an unfinished batch; `compose_pending` (daemon start, housekeeping,
+`clausewatch send`) composes them. Operators get one message when a document reaches the failure
+threshold and one when it recovers (`Document.failure_alerted`), never a storm.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from monitor.clauses.taxonomy import load_taxonomy
+from monitor.clock import Clock, utc_now
+from monitor.config import Settings
+from monitor.errors import ExcerptMismatch, describe_reason
+from monitor.models import ChangeEvent
+from monitor.notify.outbox import enqueue
+from monitor.notify.subscribers import EXPOSURE_RANK, alert_recipients, matches
+from monitor.publish.render import TEMPLATES_DIR, build_summary_context, environment
+from monitor.store import (
+    Capture,
+    Change,
+    Document,
+    OutboxMessage,
+    Run,
+    Service,
+    Store,
+    Subscriber,
+    Version,
+)
+from monitor.store.queries import event_from_row, version_ref
+from monitor.store.schema import AlertItem
+
+log = logging.getLogger("clausewatch.alerts")
+
+# An unfinished run younger than this is assumed to be still running (housekeeping leaves it).
+STALE_RUN = timedelta(hours=1)
+MAX_SUBJECT = 180
+
+
+def _utc(dt: datetime | None) -> str:
+    return "" if dt is None else dt.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _one_line(value: str) -> str:
+    return re.sub(r"\s+", " ", value).strip()
+
+
+# ---------------------------------------------------------------- checker hooks
+
+
+def checker_hooks(
+    settings: Settings, store: Store, *, clock: Clock | None = None
+) -> dict[str, Any]:
+    """Keyword arguments for `monitor.ops.checker.Checker`: record, compose and queue alerts."""
+    now = clock or utc_now
+
+    def on_changes(
+        session: Session,
+        document: Document,
+        version: Version,
+        changes: list[Change],
+        run_id: int | None,
+    ) -> None:
+        record_alert_items(session, settings, document, changes, run_id, now())
+
+    def on_failure(session: Session, document: Document, outcome: Any) -> None:
+        queue_failure_alert(session, settings, document, now())
+
+    def on_recovery(session: Session, document: Document) -> None:
+        queue_recovery_alert(session, settings, document, now())
+
+    def on_run_finished(run_id: int) -> None:
+        try:
+            with store.session() as s:
+                compose_pending(s, settings, now(), run_id=run_id)
+        except Exception:  # the items stay; housekeeping composes them later
+            log.exception("composing the alerts of run %s failed; will retry", run_id)
+
+    return {
+        "on_changes": on_changes,
+        "on_failure": on_failure,
+        "on_recovery": on_recovery,
+        "on_run_finished": on_run_finished,
+    }
+
+
+def record_alert_items(
+    session: Session,
+    settings: Settings,
+    document: Document,
+    changes: Sequence[Change],
+    run_id: int | None,
+    now: datetime,
+) -> int:
+    """Write an AlertItem for every (subscriber, change) that passes the subscriber's filters."""
+    recipients = alert_recipients(session, settings)
+    count = 0
+    for sub in recipients:
+        for change in changes:
+            if change.id is None or not matches(sub, document.service_id, change):
+                continue
+            session.add(
+                AlertItem(
+                    run_id=run_id,
+                    subscriber_id=sub.id,
+                    change_id=change.id,
+                    created_at=now,
+                )
+            )
+            count += 1
+    if count:
+        session.flush()
+    return count
+
+
+# ---------------------------------------------------------------- composing
+
+
+def _resolve_run_ids(session: Session) -> None:
+    """Items recorded without a run id get the run of the capture that recorded their version."""
+    orphans = session.scalars(
+        select(AlertItem).where(AlertItem.outbox_id.is_(None), AlertItem.run_id.is_(None))
+    ).all()
+    for item in orphans:
+        change = session.get(Change, item.change_id)
+        if change is None:
+            continue
+        run_id = session.scalar(
+            select(Capture.run_id)
+            .where(Capture.version_id == change.to_version_id, Capture.run_id.is_not(None))
+            .order_by(Capture.id)
+            .limit(1)
+        )
+        if run_id is not None:
+            item.run_id = run_id
+
+
+def unfinished_batches(session: Session) -> int:
+    """How many alert items are waiting to be composed into a message."""
+    from sqlalchemy import func
+
+    return int(
+        session.scalar(
+            select(func.count()).select_from(AlertItem).where(AlertItem.outbox_id.is_(None))
+        )
+        or 0
+    )
+
+
+def compose_pending(
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    *,
+    run_id: int | None = None,
+    stale_after: timedelta | None = STALE_RUN,
+) -> list[OutboxMessage]:
+    """Compose the unfinished batches (of `run_id`, or of every run that is over) into messages.
+
+    With `run_id=None`, a batch whose run has not finished and started less than `stale_after`
+    ago is left alone (it is still running); `stale_after=None` composes everything (the caller
+    knows no run is in progress, e.g. the daemon at start-up).
+    """
+    _resolve_run_ids(session)
+    query = select(AlertItem).where(AlertItem.outbox_id.is_(None)).order_by(AlertItem.id)
+    if run_id is not None:
+        query = query.where(AlertItem.run_id == run_id)
+    items = list(session.scalars(query).all())
+    groups: dict[tuple[int | None, int], list[AlertItem]] = {}
+    for item in items:
+        groups.setdefault((item.run_id, item.subscriber_id), []).append(item)
+    messages: list[OutboxMessage] = []
+    for (batch_run, subscriber_id), batch in groups.items():
+        if run_id is None and batch_run is not None and stale_after is not None:
+            run = session.get(Run, batch_run)
+            if run is not None and run.finished_at is None and run.started_at > now - stale_after:
+                continue
+        sub = session.get(Subscriber, subscriber_id)
+        if sub is None or not sub.active:
+            for item in batch:  # unsubscribed meanwhile: nothing to send (items are not evidence)
+                session.delete(item)
+            continue
+        message = _compose_batch(session, settings, sub, batch_run, batch, now)
+        if message is not None:
+            messages.append(message)
+    session.flush()
+    return messages
+
+
+def _compose_batch(
+    session: Session,
+    settings: Settings,
+    sub: Subscriber,
+    run_id: int | None,
+    batch: list[AlertItem],
+    now: datetime,
+) -> OutboxMessage | None:
+    changes = [session.get_one(Change, item.change_id) for item in batch]
+    email = compose_alert(session, settings, sub, changes)
+    base_key = (
+        f"alert:{run_id}:{sub.id}"
+        if run_id is not None
+        else f"alert:c{batch[0].change_id}:{sub.id}"
+    )
+    existing = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.dedupe_key == base_key)
+    ).first()
+    key = base_key if existing is None else f"{base_key}:{batch[0].id}"  # a late straggler
+    message = enqueue(
+        session,
+        kind="alert",
+        recipient=sub.email,
+        subject=email.subject,
+        body_text=email.text,
+        body_html=email.html,
+        dedupe_key=key,
+        now=now,
+        headers=email.headers,
+        domain=_domain(settings),
+    )
+    created = message is not None
+    if message is None:  # the same batch was composed concurrently: link to that message
+        message = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key == key)
+        ).one()
+    # Claim the items with one conditional UPDATE: another composer (the run's own hook, the
+    # minute job, `send`) may have read the same unlinked items; whoever claims them first sends.
+    claimed = session.execute(
+        update(AlertItem)
+        .where(AlertItem.id.in_([item.id for item in batch]), AlertItem.outbox_id.is_(None))
+        .values(outbox_id=message.id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != len(batch):  # type: ignore[attr-defined]
+        if created:  # ours and uncommitted: give back what we claimed and queue nothing twice
+            session.execute(
+                update(AlertItem)
+                .where(AlertItem.outbox_id == message.id)
+                .values(outbox_id=None)
+                .execution_options(synchronize_session=False)
+            )
+            session.delete(message)
+        session.flush()
+        for item in batch:
+            session.refresh(item)
+        log.info("alert batch of run %s for %s was composed concurrently", run_id, sub.email)
+        return None
+    for item in batch:
+        set_committed_value(item, "outbox_id", message.id)
+    log.info(
+        "queued alert %s to %s: %d change(s), %s",
+        message.message_id,
+        sub.email,
+        len(changes),
+        email.subject,
+    )
+    return message
+
+
+@dataclass
+class ComposedEmail:
+    subject: str
+    text: str
+    html: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _domain(settings: Settings) -> str:
+    domain = settings.smtp.from_addr.rpartition("@")[2]
+    return domain or "clausewatch.local"
+
+
+def unsubscribe_links(settings: Settings, token: str) -> tuple[str, str]:
+    """(mailto link, https link) for the List-Unsubscribe header and the body."""
+    mailto = f"mailto:{settings.smtp.from_addr}?subject={quote('unsubscribe ' + token)}"
+    web = f"{settings.site.base_url}unsubscribe?token={quote(token)}"
+    return mailto, web
+
+
+def _document_context(
+    session: Session, doc: Document, changes: list[Change], taxonomy: Any
+) -> dict[str, Any]:
+    new = session.get_one(Version, changes[0].to_version_id)
+    old_id = changes[0].from_version_id
+    old = session.get(Version, old_id) if old_id is not None else None
+    events = [event_from_row(c) for c in changes]
+    new_ref = version_ref(session, doc, new)
+    old_ref = version_ref(session, doc, old) if old is not None else new_ref
+    old_text = old.text if old is not None else new.text
+
+    def build(evs: list[ChangeEvent]) -> dict[str, Any]:
+        return build_summary_context(
+            doc.service_id, doc.terms_type, old_ref, new_ref, evs, taxonomy, old_text, new.text
+        )
+
+    try:
+        ctx = build(events)
+        ctx["verified"] = True
+    except ExcerptMismatch as exc:  # never quote what we cannot verify; still tell the reader
+        log.error("%s / %s: excerpts not verifiable (%s)", doc.service_id, doc.terms_type, exc)
+        ctx = build([replace(e, before=None, after=None, diff=[]) for e in events])
+        ctx["verified"] = False
+    service = session.get(Service, doc.service_id)
+    ctx["service_name"] = service.name if service else doc.service_id
+    ctx["url"] = doc.url or new.url or ""
+    ctx["detected_at"] = _utc(max(c.detected_at for c in changes))
+    return ctx
+
+
+def alert_subject(docs: Sequence[dict[str, Any]]) -> str:
+    """e.g. "[ClauseWatch] High: Framecast changed concurrency limits, credit expiry (+2 more)"."""
+    exposure = max((d["exposure"] for d in docs), key=lambda e: EXPOSURE_RANK.get(e, 0))
+    platforms = list(dict.fromkeys(_one_line(str(d["service_name"])) for d in docs))
+    ranked = sorted(
+        (
+            (ch["exposure"], c["title"])
+            for d in docs
+            for ch in d["changes"]
+            for c in ch["categories"]
+        ),
+        key=lambda pair: -EXPOSURE_RANK.get(pair[0], 0),
+    )  # the most significant provisions first
+    categories = list(dict.fromkeys(_one_line(str(title)).lower() for _e, title in ranked))
+    who = ", ".join(platforms[:2]) + (
+        f" and {len(platforms) - 2} more" if len(platforms) > 2 else ""
+    )
+    if categories:
+        what = ", ".join(categories[:2])
+        if len(categories) > 2:
+            what += f" (+{len(categories) - 2} more)"
+    elif len(docs) == 1:
+        what = f"its {_one_line(str(docs[0]['terms_type']))}"
+    else:
+        what = "their terms"
+    subject = f"[ClauseWatch] {exposure.capitalize()}: {who} changed {what}"
+    if len(subject) > MAX_SUBJECT:
+        subject = subject[: MAX_SUBJECT - 1].rstrip() + "…"
+    return subject
+
+
+def compose_alert(
+    session: Session, settings: Settings, sub: Subscriber, changes: Sequence[Change]
+) -> ComposedEmail:
+    """One e-mail (subject, text, HTML, headers) listing `changes` for `sub`."""
+    taxonomy = load_taxonomy()
+    by_doc: dict[tuple[int, int], list[Change]] = {}
+    for change in sorted(changes, key=lambda c: c.id):
+        by_doc.setdefault((change.document_id, change.to_version_id), []).append(change)
+    docs: list[dict[str, Any]] = []
+    for (doc_id, _version_id), doc_changes in by_doc.items():
+        doc = session.get_one(Document, doc_id)
+        docs.append(_document_context(session, doc, doc_changes, taxonomy))
+    docs.sort(key=lambda d: (-EXPOSURE_RANK.get(d["exposure"], 0), d["service_name"]))
+    subject = alert_subject(docs)
+    mailto, web = unsubscribe_links(settings, sub.token)
+    context = {
+        "subject": subject,
+        "documents": docs,
+        "change_count": sum(len(d["changes"]) for d in docs),
+        "subscriber_email": sub.email,
+        "plan": sub.plan,
+        "filters": {
+            "services": list(sub.services),
+            "categories": list(sub.categories),
+            "min_exposure": sub.min_exposure,
+        },
+        "unsubscribe_url": web,
+        "unsubscribe_mailto": mailto,
+        "site_url": settings.site.base_url,
+        "disclaimer": str(taxonomy.disclaimer),
+    }
+    env = environment(_templates_dir())
+    text = env.get_template("email_alert.txt.j2").render(**context)
+    html = env.get_template("email_alert.html.j2").render(**context)
+    headers = {
+        "List-Unsubscribe": f"<{mailto}>, <{web}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+        "X-ClauseWatch-Exposure": docs[0]["exposure"] if docs else "low",
+    }
+    return ComposedEmail(subject, text, html, headers)
+
+
+def _templates_dir() -> Path:
+    return TEMPLATES_DIR
+
+
+# ---------------------------------------------------------------- operators
+
+
+def describe_failure(document: Document) -> str:
+    reason = document.last_error_reason or "unknown"
+    return describe_reason(reason)
+
+
+def _operator_message(
+    session: Session,
+    settings: Settings,
+    document: Document,
+    *,
+    event: str,
+    subject: str,
+    dedupe: str,
+    now: datetime,
+) -> int:
+    env = environment(_templates_dir())
+    body = env.get_template("email_operator.txt.j2").render(
+        event=event,
+        service_id=document.service_id,
+        terms_type=document.terms_type,
+        url=document.url or "",
+        failures=document.consecutive_failures,
+        threshold=settings.failure_threshold,
+        reason=document.last_error_reason or "",
+        reason_text=describe_failure(document),
+        error=document.last_error or "",
+        last_success=_utc(document.last_success_at) or "never",
+        checked_at=_utc(document.last_checked_at or now),
+    )
+    queued = 0
+    for operator in settings.operators:
+        message = enqueue(
+            session,
+            kind="operator",
+            recipient=operator,
+            subject=subject,
+            body_text=body,
+            body_html=None,
+            dedupe_key=f"{dedupe}:{operator}",
+            now=now,
+            headers={"Auto-Submitted": "auto-generated"},
+            domain=_domain(settings),
+        )
+        queued += message is not None
+    return queued
+
+
+def queue_failure_alert(
+    session: Session, settings: Settings, document: Document, now: datetime
+) -> int:
+    """Tell operators once when a document reaches `failure_threshold` consecutive failures."""
+    if document.failure_alerted or document.consecutive_failures < settings.failure_threshold:
+        return 0
+    if not settings.operators:
+        log.warning(
+            "%s / %s has failed %d times (%s); no operators configured",
+            document.service_id,
+            document.terms_type,
+            document.consecutive_failures,
+            document.last_error_reason,
+        )
+        return 0
+    stamp = (document.last_checked_at or now).isoformat()
+    subject = _one_line(
+        f"[ClauseWatch] Failing: {document.service_id} / {document.terms_type} "
+        f"({describe_failure(document)})"
+    )[:MAX_SUBJECT]
+    queued = _operator_message(
+        session,
+        settings,
+        document,
+        event="failing",
+        subject=subject,
+        dedupe=f"operator:failing:{document.id}:{stamp}",
+        now=now,
+    )
+    document.failure_alerted = True
+    log.warning("%s / %s is failing; operators alerted", document.service_id, document.terms_type)
+    return queued
+
+
+def queue_recovery_alert(
+    session: Session, settings: Settings, document: Document, now: datetime
+) -> int:
+    """Tell operators once that a document reported as failing is captured again."""
+    if not document.failure_alerted:
+        return 0
+    document.failure_alerted = False
+    if not settings.operators:
+        return 0
+    stamp = (document.last_checked_at or now).isoformat()
+    subject = _one_line(f"[ClauseWatch] Recovered: {document.service_id} / {document.terms_type}")[
+        :MAX_SUBJECT
+    ]
+    log.info("%s / %s recovered; operators told", document.service_id, document.terms_type)
+    return _operator_message(
+        session,
+        settings,
+        document,
+        event="recovered",
+        subject=subject,
+        dedupe=f"operator:recovered:{document.id}:{stamp}",
+        now=now,
+    )

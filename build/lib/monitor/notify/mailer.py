@@ -1,0 +1,274 @@
+"""SMTP delivery of the outbox.
+
+A message is marked sent only after the server accepted it (`sendmail` returned). Failures leave
+it queued with `attempts`, `last_error` and an exponential backoff in `next_attempt_at`; an outage
+delays mail and loses none, and a restarted process resumes where the last one stopped.
+
+The one window that can duplicate: the server accepted a message and the process died before the
+row was marked sent. The next attempt sends it again with the same Message-ID, which receivers
+(and most mail stores) use to drop the duplicate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import smtplib
+import socket
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from monitor.clock import Clock
+from monitor.config import SmtpSettings
+from monitor.errors import DeliveryError
+from monitor.notify.outbox import backlog
+from monitor.store import OutboxMessage, Store
+from monitor.store.locks import FileLock, LockHeld
+
+log = logging.getLogger("clausewatch.mailer")
+
+RETRY_BASE = 60.0  # seconds before the first retry; doubles each attempt
+RETRY_MAX = 6 * 3600.0  # never wait longer than this between attempts
+BATCH = 100
+# CRLF line ends; headers folded at 250 (RFC 5322 allows 998) so List-Unsubscribe URLs stay
+# plain ASCII instead of being RFC 2047-encoded by a fold at 78.
+SMTP_POLICY = SMTP.clone(max_line_length=250)
+
+
+class SMTPClient(Protocol):
+    def sendmail(self, from_addr: str, to_addrs: list[str], msg: bytes) -> Any: ...
+
+    def quit(self) -> Any: ...
+
+
+def retry_delay(attempts: int, base: float = RETRY_BASE) -> timedelta:
+    """Wait after the `attempts`-th failed attempt: base, 2*base, 4*base, ... capped."""
+    seconds = min(RETRY_MAX, base * (2 ** max(0, attempts - 1)))
+    return timedelta(seconds=seconds)
+
+
+def connect(smtp: SmtpSettings) -> smtplib.SMTP:
+    """An authenticated SMTP connection per the settings. Raises DeliveryError."""
+    parts = urlsplit(smtp.url)
+    host = parts.hostname or "127.0.0.1"
+    secure = parts.scheme == "smtps"
+    port = parts.port or (465 if secure else 25)
+    try:
+        client: smtplib.SMTP
+        if secure:
+            client = smtplib.SMTP_SSL(
+                host, port, timeout=smtp.timeout, context=ssl.create_default_context()
+            )
+        else:
+            client = smtplib.SMTP(host, port, timeout=smtp.timeout)
+        client.ehlo()
+        if smtp.starttls and not secure:
+            client.starttls(context=ssl.create_default_context())
+            client.ehlo()
+        if smtp.username:
+            if not smtp.password:
+                client.close()
+                raise DeliveryError(
+                    f"{smtp.url}: smtp.username is set but CLAUSEWATCH_SMTP_PASSWORD is not"
+                )
+            client.login(smtp.username, smtp.password)
+    except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+        raise DeliveryError(f"{smtp.url}: cannot connect: {_describe(exc)}") from exc
+    return client
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        raw = exc.smtp_error
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
+        return f"{exc.smtp_code} {text}".strip()
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{rcpt}: {code} {msg.decode('utf-8', 'replace') if isinstance(msg, bytes) else msg}"
+            for rcpt, (code, msg) in exc.recipients.items()
+        )
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return "timed out"
+    return f"{exc.__class__.__name__}: {exc}".strip()
+
+
+def build_email(message: OutboxMessage, from_addr: str) -> EmailMessage:
+    """The RFC 5322 message for an outbox row: text, or multipart/alternative text + HTML."""
+    email = EmailMessage()
+    email["From"] = Address(display_name="ClauseWatch", addr_spec=from_addr)
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(message.created_at.replace(tzinfo=UTC))
+    email["Message-ID"] = message.message_id or make_msgid(domain="clausewatch.local")
+    for name, value in (message.headers or {}).items():
+        if name.lower() in {"from", "to", "subject", "date", "message-id"}:
+            continue
+        email[name] = str(value).replace("\r", " ").replace("\n", " ")
+    # quoted-printable: SMTP lines stay under 1000 octets whatever the document text looks like
+    email.set_content(message.body_text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    if message.body_html:
+        email.add_alternative(
+            message.body_html, subtype="html", charset="utf-8", cte="quoted-printable"
+        )
+    return email
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    remaining: int = 0  # unsent messages left in the outbox (due later or failed)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+
+class Mailer:
+    """Delivers due outbox messages; one SMTP connection per batch."""
+
+    def __init__(
+        self,
+        smtp: SmtpSettings,
+        store: Store,
+        *,
+        clock: Clock,
+        connector: Callable[[SmtpSettings], SMTPClient] = connect,
+        retry_base: float = RETRY_BASE,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.smtp = smtp
+        self.store = store
+        self.clock = clock
+        self.connector = connector
+        self.retry_base = retry_base
+        self.should_stop = should_stop
+
+    def _due_ids(self, include_deferred: bool, after_id: int) -> list[int]:
+        now = self.clock()
+        with self.store.session() as s:
+            query = (
+                select(OutboxMessage.id)
+                .where(OutboxMessage.sent_at.is_(None), OutboxMessage.id > after_id)
+                .order_by(OutboxMessage.id)
+                .limit(BATCH)
+            )
+            if not include_deferred:
+                query = query.where(OutboxMessage.next_attempt_at <= now)
+            return list(s.scalars(query).all())
+
+    def deliver(self, *, include_deferred: bool = False) -> DeliveryReport:
+        """Send every due message (every unsent one with include_deferred). Never raises on SMTP."""
+        report = DeliveryReport()
+        last_id = 0
+        while not self.should_stop():
+            ids = self._due_ids(include_deferred, last_id)
+            if not ids:
+                break
+            last_id = ids[-1]
+            if not self._deliver_batch(ids, report):
+                break  # the server is unreachable: the rest waits for the next round
+        with self.store.session() as s:
+            report.remaining = backlog(s)
+        return report
+
+    def _deliver_batch(self, ids: list[int], report: DeliveryReport) -> bool:
+        try:
+            client = self.connector(self.smtp)
+        except DeliveryError as exc:
+            log.warning("SMTP unavailable: %s; %d message(s) stay queued", exc, len(ids))
+            self._record_failure(ids, str(exc))
+            report.failed += len(ids)
+            report.errors.append(str(exc))
+            return False
+        try:
+            for message_id in ids:
+                if self.should_stop():
+                    break
+                if not self._send_one(client, message_id, report):
+                    return False
+        finally:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                client.quit()
+        return True
+
+    def _send_one(self, client: SMTPClient, row_id: int, report: DeliveryReport) -> bool:
+        """Send one message; False when the connection is gone (stop this batch)."""
+        with self.store.session() as s:
+            row = s.get(OutboxMessage, row_id)
+            if row is None or row.sent_at is not None:
+                return True
+            email = build_email(row, self.smtp.from_addr)
+            recipient, mid = row.recipient, row.message_id
+        try:
+            client.sendmail(self.smtp.from_addr, [recipient], email.as_bytes(policy=SMTP_POLICY))
+        except smtplib.SMTPServerDisconnected as exc:
+            self._record_failure([row_id], f"connection lost: {_describe(exc)}")
+            report.failed += 1
+            report.errors.append(f"{mid} to {recipient}: {_describe(exc)}")
+            return False
+        except (smtplib.SMTPException, OSError) as exc:
+            error = _describe(exc)
+            log.warning("delivery of %s to %s failed: %s", mid, recipient, error)
+            self._record_failure([row_id], error)
+            report.failed += 1
+            report.errors.append(f"{mid} to {recipient}: {error}")
+            return not isinstance(exc, OSError)
+        # Accepted by the server. A crash before this commit re-sends with the same Message-ID.
+        with self.store.session() as s:
+            row = s.get_one(OutboxMessage, row_id)
+            row.attempts += 1
+            row.sent_at = self.clock()
+            row.last_error = None
+        report.sent += 1
+        log.info("sent %s to %s", mid, recipient)
+        return True
+
+    def _record_failure(self, ids: list[int], error: str) -> None:
+        now = self.clock()
+        with self.store.session() as s:
+            for row_id in ids:
+                row = s.get(OutboxMessage, row_id)
+                if row is None or row.sent_at is not None:
+                    continue
+                row.attempts += 1
+                row.last_error = error[:2000]
+                row.next_attempt_at = now + retry_delay(row.attempts, self.retry_base)
+
+
+def deliver_outbox(
+    smtp: SmtpSettings,
+    store: Store,
+    *,
+    clock: Clock,
+    include_deferred: bool = False,
+    retry_base: float = RETRY_BASE,
+    should_stop: Callable[[], bool] = lambda: False,
+    lock_path: Path | None = None,
+) -> DeliveryReport:
+    """Deliver the outbox once. With `lock_path`, only one sender runs at a time (else DeliveryError)."""
+    mailer = Mailer(smtp, store, clock=clock, retry_base=retry_base, should_stop=should_stop)
+    if lock_path is None:
+        return mailer.deliver(include_deferred=include_deferred)
+
+    lock = FileLock(lock_path)
+    try:
+        lock.acquire(timeout=30.0)
+    except LockHeld as exc:
+        raise DeliveryError(f"another sender is delivering the outbox ({exc})") from exc
+    try:
+        return mailer.deliver(include_deferred=include_deferred)
+    finally:
+        lock.release()

@@ -1,0 +1,550 @@
+"""One document's check, end to end, and the run over many documents; `rebuild`.
+
+fetch -> archive raw bytes (always, before anything can fail) -> extract -> validate the capture ->
+record a version only when the text changed -> provisions, changes (recording.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor import ENGINE_VERSION
+from monitor.capture.archive import Archive, sha256_bytes
+from monitor.capture.check import check_capture
+from monitor.capture.declarations import ServiceDeclaration, SourceDocument, TermsDeclaration
+from monitor.capture.extract import combine_versions, extract_version
+from monitor.capture.fetch import Fetcher
+from monitor.changes.recording import (
+    ChangeHook,
+    Recorded,
+    ensure_document,
+    latest_version,
+    record_version,
+)
+from monitor.clock import Clock, utc_now
+from monitor.config import Settings
+from monitor.errors import ArchiveError, ClauseWatchError, ExtractError, FetchError
+from monitor.models import FetchResult
+from monitor.store import Capture, Document, Run, Snapshot, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DocumentOutcome:
+    service_id: str
+    terms_type: str
+    outcome: str  # new | changed | unchanged | failed
+    message: str = ""
+    reason: str | None = None
+    version_id: int | None = None
+    changes: int = 0
+    substantive: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    outcomes: list[DocumentOutcome]
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for o in self.outcomes if o.outcome == outcome)
+
+    @property
+    def failed(self) -> bool:
+        return any(o.outcome == "failed" for o in self.outcomes)
+
+
+@dataclass
+class Capturing:
+    """What one pass over a document's sources produced before any database write."""
+
+    results: list[FetchResult]
+    markdown: str | None = None
+    failure: ClauseWatchError | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+class Checker:
+    """Runs checks against one store/archive with one fetcher; thread-safe across documents."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        fetcher: Fetcher | None = None,
+        clock: Clock = utc_now,
+        on_changes: ChangeHook | None = None,
+        on_failure: Callable[[Session, Document, DocumentOutcome], None] | None = None,
+        on_recovery: Callable[[Session, Document], None] | None = None,
+        on_run_finished: Callable[[int], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.archive = Archive(settings.snapshots_dir)
+        self.fetcher = fetcher or Fetcher(settings.fetch)
+        self.clock = clock
+        self.on_changes = on_changes
+        self.on_failure = on_failure
+        self.on_recovery = on_recovery
+        self.on_run_finished = on_run_finished
+        # SQLite has one writer; serialising our own writes avoids lock contention between threads.
+        self._write_lock = threading.Lock()
+
+    def close(self) -> None:
+        self.fetcher.close()
+
+    # ------------------------------------------------------------------ runs
+
+    def run(
+        self,
+        services: dict[str, ServiceDeclaration],
+        only: Iterable[str] | None = None,
+        *,
+        progress: Callable[[DocumentOutcome], None] | None = None,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> RunSummary:
+        wanted = set(only) if only else None
+        jobs = [
+            (svc, terms_type)
+            for sid, svc in sorted(services.items())
+            if wanted is None or sid in wanted
+            for terms_type in sorted(svc.terms)
+        ]
+        run_id = self._start_run("check")
+        outcomes: list[DocumentOutcome] = []
+
+        def work(job: tuple[ServiceDeclaration, str]) -> DocumentOutcome | None:
+            if should_stop():
+                return None
+            try:
+                outcome = self.check_document(job[0], job[1], run_id=run_id)
+            except ClauseWatchError as exc:  # e.g. the store itself failed: report, keep going
+                outcome = DocumentOutcome(job[0].service_id, job[1], "failed", str(exc), "error")
+            except Exception as exc:  # a bug must not stop the other documents' checks
+                log.exception("internal error checking %s / %s", job[0].service_id, job[1])
+                outcome = DocumentOutcome(
+                    job[0].service_id,
+                    job[1],
+                    "failed",
+                    f"internal error: {exc.__class__.__name__}: {exc}",
+                    "internal_error",
+                )
+            if progress:
+                progress(outcome)
+            return outcome
+
+        workers = max(1, min(self.settings.fetch.max_workers, len(jobs) or 1))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check") as pool:
+            for result in pool.map(work, jobs):
+                if result is not None:
+                    outcomes.append(result)
+        self._finish_run(run_id, outcomes)
+        if self.on_run_finished is not None:
+            self.on_run_finished(run_id)
+        return RunSummary(run_id, outcomes)
+
+    def _start_run(self, kind: str) -> int:
+        with self._write_lock, self.store.session() as s:
+            run = Run(kind=kind, started_at=self.clock())
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def _finish_run(self, run_id: int, outcomes: list[DocumentOutcome]) -> None:
+        stats: dict[str, Any] = {}
+        for o in outcomes:
+            stats[o.outcome] = stats.get(o.outcome, 0) + 1
+        with self._write_lock, self.store.session() as s:
+            run = s.get(Run, run_id)
+            if run is not None:
+                run.finished_at = self.clock()
+                run.stats = stats
+
+    # ------------------------------------------------------------------ one document
+
+    def check_document(
+        self, service: ServiceDeclaration, terms_type: str, *, run_id: int | None = None
+    ) -> DocumentOutcome:
+        checked_at = self.clock()
+        decl = service.terms_at(terms_type, checked_at)
+        with self._write_lock, self.store.session() as s:
+            doc = ensure_document(
+                s, service.service_id, service.name, terms_type, decl.sources[0].fetch, checked_at
+            )
+            doc_id, etag, last_modified = doc.id, doc.etag, doc.last_modified
+        conditional = len(decl.sources) == 1
+        capturing = self._capture(
+            service.service_id,
+            decl,
+            etag=etag if conditional else None,
+            last_modified=last_modified if conditional else None,
+        )
+        with self._write_lock, self.store.session() as s:
+            doc = s.get_one(Document, doc_id)
+            return self._record(s, service, decl, doc, capturing, checked_at, run_id)
+
+    def _capture(
+        self,
+        service_id: str,
+        decl: TermsDeclaration,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+    ) -> Capturing:
+        override = self.settings.services.get(service_id)
+        headers = dict(override.headers) if override else {}
+        if override and override.locale:
+            headers["Accept-Language"] = override.locale
+        capturing = Capturing(results=[])
+        for source in decl.sources:
+            try:
+                result = self.fetcher.fetch(
+                    source.fetch,
+                    execute_client_scripts=source.execute_client_scripts,
+                    etag=etag,
+                    last_modified=last_modified,
+                    headers=headers or None,
+                )
+            except FetchError as exc:
+                capturing.failure = exc
+                return capturing
+            capturing.results.append(result)
+            capturing.warnings.extend(result.warnings)
+        return capturing
+
+    def _extract(self, decl: TermsDeclaration, capturing: Capturing) -> str:
+        parts: list[str] = []
+        for source, result in zip(decl.sources, capturing.results, strict=True):
+            extracted = extract_version(
+                result.content, result.mime_type, source, result.final_url, result.charset
+            )
+            capturing.warnings.extend(extracted.warnings)
+            check_capture(
+                result.status, result.final_url, extracted.markdown, raw_html=result.content
+            )
+            parts.append(extracted.markdown)
+        return combine_versions(parts) if len(parts) > 1 else parts[0]
+
+    def _record(
+        self,
+        s: Session,
+        service: ServiceDeclaration,
+        decl: TermsDeclaration,
+        doc: Document,
+        capturing: Capturing,
+        checked_at: datetime,
+        run_id: int | None,
+    ) -> DocumentOutcome:
+        outcome = DocumentOutcome(service.service_id, doc.terms_type, "unchanged")
+        outcome.warnings = capturing.warnings
+        doc.last_checked_at = checked_at
+        if capturing.failure is not None:
+            return self._fail(s, doc, capturing.failure, outcome, checked_at, run_id, [])
+        if all(r.not_modified for r in capturing.results) and latest_version(s, doc.id):
+            self.archive.record_verification(
+                service.service_id, doc.terms_type, checked_at, {"outcome": "not_modified"}
+            )
+            s.add(
+                Capture(
+                    document_id=doc.id,
+                    run_id=run_id,
+                    checked_at=checked_at,
+                    outcome="not_modified",
+                    warnings=outcome.warnings,
+                )
+            )
+            return self._succeed(s, doc, outcome)
+        if any(r.not_modified for r in capturing.results):
+            # a 304 without a stored version (e.g. the database was reset): fetch unconditionally
+            doc.etag = doc.last_modified = None
+            capturing = self._capture(service.service_id, decl, etag=None, last_modified=None)
+            if capturing.failure is not None:
+                return self._fail(s, doc, capturing.failure, outcome, checked_at, run_id, [])
+        try:
+            snapshot_ids, all_known = self._archive(s, service, doc, decl, capturing, checked_at)
+        except ArchiveError as exc:
+            return self._fail(s, doc, exc, outcome, checked_at, run_id, [])
+        if len(capturing.results) == 1:
+            doc.etag = capturing.results[0].headers.get("etag")
+            doc.last_modified = capturing.results[0].headers.get("last-modified")
+        try:
+            markdown = self._extract(decl, capturing)
+        except ExtractError as exc:
+            return self._fail(s, doc, exc, outcome, checked_at, run_id, snapshot_ids)
+        previous = latest_version(s, doc.id)
+        if previous is not None and previous.text == markdown:
+            s.add(
+                Capture(
+                    document_id=doc.id,
+                    run_id=run_id,
+                    checked_at=checked_at,
+                    outcome="verified" if all_known else "unchanged",
+                    snapshot_ids=snapshot_ids,
+                    version_id=previous.id,
+                    warnings=outcome.warnings,
+                )
+            )
+            if all_known:
+                self.archive.record_verification(
+                    service.service_id,
+                    doc.terms_type,
+                    checked_at,
+                    {"outcome": "verified", "snapshot_ids": snapshot_ids},
+                )
+            return self._succeed(s, doc, outcome)
+        recorded: Recorded = record_version(
+            s,
+            doc,
+            markdown,
+            captured_at=checked_at,
+            recorded_at=self.clock(),
+            url=capturing.results[0].final_url,
+            snapshot_ids=snapshot_ids,
+            previous=previous,
+            on_changes=self.on_changes,
+            # the alert hook resolves the run from the capture row written below; passing the id
+            # here changed how the daemon batches a run interrupted by a crash (see docs/daemon.md)
+            run_id=None,
+        )
+        outcome.outcome = "new" if previous is None else "changed"
+        outcome.version_id = recorded.version.id
+        outcome.changes = len(recorded.changes)
+        outcome.substantive = len(recorded.substantive)
+        s.add(
+            Capture(
+                document_id=doc.id,
+                run_id=run_id,
+                checked_at=checked_at,
+                outcome=outcome.outcome,
+                snapshot_ids=snapshot_ids,
+                version_id=recorded.version.id,
+                warnings=outcome.warnings,
+            )
+        )
+        return self._succeed(s, doc, outcome)
+
+    def _archive(
+        self,
+        s: Session,
+        service: ServiceDeclaration,
+        doc: Document,
+        decl: TermsDeclaration,
+        capturing: Capturing,
+        checked_at: datetime,
+    ) -> tuple[list[int], bool]:
+        """Write each source's raw bytes unless identical to that source's previous capture."""
+        ids: list[int] = []
+        all_known = True
+        for index, (source, result) in enumerate(zip(decl.sources, capturing.results, strict=True)):
+            digest = sha256_bytes(result.content)
+            last = s.scalars(
+                select(Snapshot)
+                .where(Snapshot.document_id == doc.id, Snapshot.source_index == index)
+                .order_by(Snapshot.id.desc())
+                .limit(1)
+            ).first()
+            if last is not None and last.sha256 == digest:
+                ids.append(last.id)
+                continue
+            all_known = False
+            archived = self.archive.write_snapshot(
+                service.service_id,
+                doc.terms_type,
+                checked_at,
+                result.content,
+                result.mime_type,
+                snapshot_metadata(service, doc.terms_type, source, result, checked_at, index),
+            )
+            snap = Snapshot(
+                document_id=doc.id,
+                captured_at=checked_at,
+                sha256=archived.sha256,
+                path=archived.relative_path,
+                url=result.requested_url,
+                final_url=result.final_url,
+                status=result.status,
+                mime_type=result.mime_type,
+                fetcher=result.fetcher,
+                size=archived.size,
+                source_index=index,
+            )
+            s.add(snap)
+            s.flush()
+            ids.append(snap.id)
+        return ids, all_known
+
+    def _fail(
+        self,
+        s: Session,
+        doc: Document,
+        error: ClauseWatchError,
+        outcome: DocumentOutcome,
+        checked_at: datetime,
+        run_id: int | None,
+        snapshot_ids: list[int],
+    ) -> DocumentOutcome:
+        reason = getattr(error, "reason", None) or error.__class__.__name__
+        outcome.outcome, outcome.message, outcome.reason = "failed", str(error), reason
+        doc.consecutive_failures += 1
+        doc.last_error, doc.last_error_reason = str(error), reason
+        s.add(
+            Capture(
+                document_id=doc.id,
+                run_id=run_id,
+                checked_at=checked_at,
+                outcome="failed",
+                reason=reason,
+                message=str(error),
+                snapshot_ids=snapshot_ids,
+                warnings=outcome.warnings,
+            )
+        )
+        if self.on_failure is not None:
+            self.on_failure(s, doc, outcome)
+        return outcome
+
+    def _succeed(self, s: Session, doc: Document, outcome: DocumentOutcome) -> DocumentOutcome:
+        recovered = doc.consecutive_failures > 0
+        doc.consecutive_failures = 0
+        doc.last_error = doc.last_error_reason = None
+        doc.last_success_at = doc.last_checked_at
+        if recovered and self.on_recovery is not None:
+            self.on_recovery(s, doc)
+        return outcome
+
+
+def snapshot_metadata(
+    service: ServiceDeclaration,
+    terms_type: str,
+    source: SourceDocument,
+    result: FetchResult,
+    captured_at: datetime,
+    index: int,
+) -> dict[str, Any]:
+    return {
+        "service_id": service.service_id,
+        "terms_type": terms_type,
+        "source_index": index,
+        "requested_url": result.requested_url,
+        "final_url": result.final_url,
+        "status": result.status,
+        "headers": result.headers,
+        "mime_type": result.mime_type,
+        "charset": result.charset,
+        "fetcher": result.fetcher,
+        "captured_at": captured_at.replace(tzinfo=UTC).isoformat(),
+        "declaration": service.declaration_snapshot(terms_type),
+        "engine_version": ENGINE_VERSION,
+        "warnings": result.warnings,
+    }
+
+
+@dataclass
+class RebuildOutcome:
+    service_id: str
+    terms_type: str
+    outcome: str  # upgraded | unchanged | skipped | failed
+    message: str = ""
+
+
+def rebuild(
+    settings: Settings,
+    store: Store,
+    services: dict[str, ServiceDeclaration],
+    only: Iterable[str] | None = None,
+    *,
+    clock: Clock = utc_now,
+) -> list[RebuildOutcome]:
+    """Re-extract each document's latest capture with today's declarations and code.
+
+    A different result is stored as a technical upgrade: it becomes the new baseline and never
+    produces change events or alerts. Provisions are re-derived either way.
+    """
+    from monitor.changes.recording import provision_entries, update_provisions
+    from monitor.clauses import extract_provisions
+
+    archive = Archive(settings.snapshots_dir)
+    wanted = set(only) if only else None
+    outcomes: list[RebuildOutcome] = []
+    with store.session() as s:
+        docs = s.scalars(select(Document).order_by(Document.service_id, Document.terms_type)).all()
+        for doc in docs:
+            if wanted is not None and doc.service_id not in wanted:
+                continue
+            service = services.get(doc.service_id)
+            latest = latest_version(s, doc.id)
+            if service is None or doc.terms_type not in service.terms or latest is None:
+                outcomes.append(
+                    RebuildOutcome(
+                        doc.service_id, doc.terms_type, "skipped", "no declaration or no version"
+                    )
+                )
+                continue
+            if not latest.snapshot_ids:
+                update_provisions(
+                    s,
+                    doc,
+                    latest,
+                    provision_entries(extract_provisions(latest.text, doc.terms_type)),
+                )
+                outcomes.append(
+                    RebuildOutcome(
+                        doc.service_id,
+                        doc.terms_type,
+                        "unchanged",
+                        "imported version: provisions re-derived",
+                    )
+                )
+                continue
+            decl = service.terms_at(doc.terms_type, latest.captured_at)
+            try:
+                text = _reextract(s, archive, decl, latest.snapshot_ids)
+            except ClauseWatchError as exc:
+                outcomes.append(RebuildOutcome(doc.service_id, doc.terms_type, "failed", str(exc)))
+                continue
+            if text == latest.text:
+                update_provisions(
+                    s, doc, latest, provision_entries(extract_provisions(text, doc.terms_type))
+                )
+                outcomes.append(RebuildOutcome(doc.service_id, doc.terms_type, "unchanged"))
+                continue
+            record_version(
+                s,
+                doc,
+                text,
+                captured_at=latest.captured_at,
+                recorded_at=clock(),
+                url=latest.url,
+                snapshot_ids=list(latest.snapshot_ids),
+                origin="rebuild",
+                technical_upgrade=True,
+                alertable=False,
+                previous=latest,
+            )
+            outcomes.append(RebuildOutcome(doc.service_id, doc.terms_type, "upgraded"))
+    return outcomes
+
+
+def _reextract(
+    s: Session, archive: Archive, decl: TermsDeclaration, snapshot_ids: list[int]
+) -> str:
+    if len(snapshot_ids) != len(decl.sources):
+        raise ExtractError("declaration sources no longer match the archived captures")
+    parts = []
+    for source, snap_id in zip(decl.sources, snapshot_ids, strict=True):
+        snap = s.get_one(Snapshot, snap_id)
+        content = archive.read(snap.path, snap.sha256)
+        parts.append(extract_version(content, snap.mime_type, source, snap.final_url).markdown)
+    return combine_versions(parts) if len(parts) > 1 else parts[0]

@@ -1,0 +1,253 @@
+"""Read-side queries returning plain dicts: the documented JSON shapes of the read commands."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.errors import NotFound
+from monitor.models import ChangeEvent, Excerpt, FactDelta, VersionRef
+from monitor.store import Capture, Change, Document, Snapshot, Version
+
+
+def iso(dt: datetime | None) -> str | None:
+    """Stored datetimes are naive UTC; JSON carries them as ISO 8601 with 'Z'."""
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+
+
+def find_document(s: Session, service_id: str, terms_type: str) -> Document:
+    doc = s.scalars(
+        select(Document).where(Document.service_id == service_id, Document.terms_type == terms_type)
+    ).first()
+    if doc is None:
+        raise NotFound(f"no document {service_id!r} / {terms_type!r} in the store (run `check`?)")
+    return doc
+
+
+def documents_of(s: Session, service_id: str, terms_type: str | None = None) -> list[Document]:
+    stmt = select(Document).where(Document.service_id == service_id)
+    if terms_type is not None:
+        stmt = stmt.where(Document.terms_type == terms_type)
+    docs = list(s.scalars(stmt.order_by(Document.terms_type)).all())
+    if not docs:
+        raise NotFound(f"no documents for service {service_id!r} in the store")
+    return docs
+
+
+def version_at(s: Session, doc: Document, at: datetime | None) -> Version:
+    stmt = select(Version).where(Version.document_id == doc.id)
+    if at is not None:
+        stmt = stmt.where(Version.captured_at <= at)
+    version = s.scalars(
+        stmt.order_by(Version.captured_at.desc(), Version.id.desc()).limit(1)
+    ).first()
+    if version is None:
+        when = f" at {iso(at)}" if at else ""
+        raise NotFound(f"no version of {doc.service_id!r} / {doc.terms_type!r}{when}")
+    return version
+
+
+def history(s: Session, service_id: str, terms_type: str | None = None) -> list[dict[str, Any]]:
+    """Per document: versions (newest first) and recent captures, including failures."""
+    out = []
+    for doc in documents_of(s, service_id, terms_type):
+        versions = s.scalars(
+            select(Version)
+            .where(Version.document_id == doc.id)
+            .order_by(Version.captured_at.desc(), Version.id.desc())
+        ).all()
+        captures = s.scalars(
+            select(Capture)
+            .where(Capture.document_id == doc.id)
+            .order_by(Capture.id.desc())
+            .limit(50)
+        ).all()
+        snaps = {
+            sn.id: sn
+            for sn in s.scalars(select(Snapshot).where(Snapshot.document_id == doc.id)).all()
+        }
+        out.append(
+            {
+                "service": doc.service_id,
+                "terms_type": doc.terms_type,
+                "url": doc.url,
+                "versions": [version_dict(v, snaps) for v in versions],
+                "captures": [
+                    {
+                        "checked_at": iso(c.checked_at),
+                        "outcome": c.outcome,
+                        "reason": c.reason,
+                        "message": c.message,
+                        "version_id": c.version_id,
+                        "snapshots": [snaps[i].path for i in c.snapshot_ids if i in snaps],
+                        "warnings": c.warnings,
+                    }
+                    for c in captures
+                ],
+            }
+        )
+    return out
+
+
+def version_dict(
+    v: Version, snaps: dict[int, Snapshot], *, with_text: bool = False
+) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "id": v.id,
+        "captured_at": iso(v.captured_at),
+        "sha256": v.sha256,
+        "url": v.url,
+        "origin": v.origin,
+        "technical_upgrade": v.technical_upgrade,
+        "source_ref": v.source_ref,
+        "document_type_ok": v.doctype_ok,
+        "document_type_reason": v.doctype_reason,
+        "snapshots": [
+            {"path": snaps[i].path, "sha256": snaps[i].sha256, "url": snaps[i].final_url}
+            for i in v.snapshot_ids
+            if i in snaps
+        ],
+    }
+    if with_text:
+        d["text"] = v.text
+    return d
+
+
+def show(s: Session, service_id: str, terms_type: str, at: datetime | None) -> dict[str, Any]:
+    doc = find_document(s, service_id, terms_type)
+    v = version_at(s, doc, at)
+    snaps = {sn.id: sn for sn in s.scalars(select(Snapshot).where(Snapshot.id.in_(v.snapshot_ids)))}
+    return {
+        "service": service_id,
+        "terms_type": terms_type,
+        **version_dict(v, snaps, with_text=True),
+    }
+
+
+def change_dict(change: Change, doc: Document, versions: dict[int, Version]) -> dict[str, Any]:
+    """The stable JSON shape of one change event (documented in docs/json.md)."""
+    old = versions.get(change.from_version_id) if change.from_version_id else None
+    new = versions.get(change.to_version_id)
+    return {
+        "id": change.id,
+        "service": doc.service_id,
+        "terms_type": doc.terms_type,
+        "from_captured_at": iso(old.captured_at) if old else None,
+        "to_captured_at": iso(new.captured_at) if new else None,
+        "detected_at": iso(change.detected_at),
+        "kind": change.kind,
+        "categories": list(change.categories),
+        "editorial": change.editorial,
+        "editorial_kind": change.editorial_kind,
+        "exposure": change.exposure,
+        "unfair": change.unfair,
+        "reasons": list(change.reasons),
+        "fact_deltas": list(change.fact_deltas),
+        "heading_path": list(change.heading_path),
+        "before": change.before,
+        "after": change.after,
+        "alertable": change.alertable,
+        "from_version_sha256": old.sha256 if old else None,
+        "to_version_sha256": new.sha256 if new else None,
+    }
+
+
+def list_changes(
+    s: Session,
+    *,
+    since: datetime | None = None,
+    service: str | None = None,
+    include_editorial: bool = False,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Change events, newest capture first. Flapping counts as editorial (reported once)."""
+    stmt = (
+        select(Change, Document)
+        .join(Document, Document.id == Change.document_id)
+        .join(Version, Version.id == Change.to_version_id)
+    )
+    if since is not None:
+        stmt = stmt.where(Version.captured_at >= since)
+    if service is not None:
+        stmt = stmt.where(Document.service_id == service)
+    if not include_editorial:
+        stmt = stmt.where(Change.editorial.is_(False))
+    stmt = stmt.order_by(Version.captured_at.desc(), Change.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = s.execute(stmt).all()
+    ids = {c.to_version_id for c, _ in rows} | {
+        c.from_version_id for c, _ in rows if c.from_version_id
+    }
+    versions = {v.id: v for v in s.scalars(select(Version).where(Version.id.in_(ids))).all()}
+    return [change_dict(c, d, versions) for c, d in rows]
+
+
+def event_from_row(change: Change) -> ChangeEvent:
+    """A stored change row back as the ChangeEvent the renderers and analysis take."""
+    return ChangeEvent(
+        kind=change.kind,
+        categories=list(change.categories or []),
+        editorial=change.editorial,
+        exposure=change.exposure or "low",
+        reasons=[str(r) for r in change.reasons or []],
+        fact_deltas=[_delta(d) for d in change.fact_deltas or [] if isinstance(d, dict)],
+        heading_path=tuple(str(h) for h in change.heading_path or []),
+        before=excerpt_from_dict(change.before),
+        after=excerpt_from_dict(change.after),
+        diff=[(int(op), str(text)) for op, text in change.diff or []],
+        editorial_kind=change.editorial_kind,
+        unfair=change.unfair,
+        extra=dict(change.extra or {}),
+    )
+
+
+def _delta(d: dict[str, Any]) -> FactDelta:
+    return FactDelta(
+        name=str(d.get("name", "")),
+        kind=str(d.get("kind", "")),
+        old=d.get("old"),
+        new=d.get("new"),
+        unit=str(d.get("unit", "")),
+        direction=str(d.get("direction", "neutral")),
+    )
+
+
+def excerpt_from_dict(d: dict[str, Any] | None) -> Excerpt | None:
+    if not d:
+        return None
+    return Excerpt(
+        text=str(d.get("text", "")),
+        start=int(d.get("start", 0)),
+        end=int(d.get("end", 0)),
+        version_sha256=str(d.get("version_sha256", "")),
+    )
+
+
+def version_ref(s: Session, doc: Document, version: Version) -> VersionRef:
+    """Evidence for a version: capture time, text sha256, first snapshot's sha256 and URL."""
+    snapshot = s.get(Snapshot, version.snapshot_ids[0]) if version.snapshot_ids else None
+    return VersionRef(
+        service_id=doc.service_id,
+        terms_type=doc.terms_type,
+        captured_at=version.captured_at,
+        sha256=version.sha256,
+        snapshot_sha256=snapshot.sha256 if snapshot else None,
+        url=(snapshot.final_url if snapshot else version.url),
+    )
+
+
+def changes_between(s: Session, old: Version, new: Version) -> list[Change]:
+    """The change rows recorded from `old` to `new`, in order."""
+    return list(
+        s.scalars(
+            select(Change)
+            .where(Change.from_version_id == old.id, Change.to_version_id == new.id)
+            .order_by(Change.id)
+        ).all()
+    )
