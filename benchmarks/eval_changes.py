@@ -1,6 +1,11 @@
 """Evaluate change detection on Open Terms Archive's GenAI history (the bundle in ../shared/data).
 
 Imports the whole history into a fresh store (import + extraction + change detection, timed), then:
+- on the labelled random sample of recorded changes (benchmarks/labels/alerts_sample.tsv, judged
+  real or false by reading): alert precision (real among the versions that would alert), recall
+  (real changes that would alert) and category accuracy (a labelled category among the alerting
+  events' categories), with the false alerts counted by the labelled kind;
+- alerting versions per document-year over the whole history;
 - among recorded changes that touch three words or fewer, the share classified editorial, with
   every exception listed;
 - whether the known substantive changes are detected with the right categories and fact deltas;
@@ -31,9 +36,12 @@ sys.path.insert(0, str(ROOT))
 
 from monitor.changes.editorial import NEGATIONS, prefixed_opposite  # noqa: E402
 from monitor.changes.ota_import import import_repository  # noqa: E402
+from monitor.models import is_substantive  # noqa: E402
 from monitor.store import Change, Document, Store, Version  # noqa: E402
 
 DEFAULT_BUNDLE = ROOT.parent / "shared" / "data" / "ota-genai-contrib-versions.bundle"
+ALERT_LABELS = ROOT / "benchmarks" / "labels" / "alerts_sample.tsv"
+YEAR = 365.25 * 86400
 WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -205,13 +213,112 @@ def evaluate(store: Store) -> dict[str, Any]:
                     }
                 )
         known = [check_known(s, k) for k in KNOWN]
+        labelled = label_metrics(s, read_labels())
+        rate = alerting_per_document_year(s)
     return {
+        "labels": labelled,
+        "alerting_rate": rate,
         "small_changes": small_total,
         "small_changes_editorial": small_editorial,
         "editorial_share": round(small_editorial / small_total, 4) if small_total else None,
         "exceptions": exceptions,
         "flapping_episodes": flapping,
         "known_changes": known,
+    }
+
+
+def read_labels(path: Path = ALERT_LABELS) -> list[dict[str, str]]:
+    """The labelled sample: one dict per row (comment lines, starting with '#', skipped)."""
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    header = lines[0].split("\t")
+    return [dict(zip(header, ln.split("\t"), strict=True)) for ln in lines[1:] if ln.strip()]
+
+
+def _doc_key(row: dict[str, str]) -> tuple[str, str]:
+    service, _, terms = row["file"].removesuffix(".md").partition("/")
+    return service, terms
+
+
+def label_metrics(s: Any, labels: list[dict[str, str]]) -> dict[str, Any]:
+    """Precision, recall and category accuracy of "this version would alert" on the labels.
+
+    A version would alert when change detection gave it at least one substantive event. A row
+    whose version the import did not keep as a new version (identical text) does not alert.
+    """
+    docs = {(d.service_id, d.terms_type): d.id for d in s.scalars(select(Document)).all()}
+    versions = {
+        (doc_id, ref): vid
+        for vid, doc_id, ref in s.execute(
+            select(Version.id, Version.document_id, Version.source_ref)
+        )
+    }
+    wanted_ids = {versions.get((docs.get(_doc_key(r)), r["commit"])) for r in labels} - {None}
+    events: dict[int | None, list[Change]] = {}
+    for change in s.scalars(select(Change).where(Change.to_version_id.in_(wanted_ids))):
+        events.setdefault(change.to_version_id, []).append(change)
+    tp = fp = fn = tn = missing = 0
+    category_ok = category_total = 0
+    false_alert_kinds: dict[str, int] = {}
+    missed: list[dict[str, str]] = []
+    for row in labels:
+        doc_id = docs.get(_doc_key(row))
+        if doc_id is None:
+            missing += 1
+            continue
+        version_id = versions.get((doc_id, row["commit"]))
+        substantive = [e for e in events.get(version_id, []) if is_substantive(e)]
+        alerts, real = bool(substantive), row["verdict"] == "real"
+        if real and alerts:
+            tp += 1
+        elif alerts:
+            fp += 1
+            false_alert_kinds[row["kind"]] = false_alert_kinds.get(row["kind"], 0) + 1
+        elif real:
+            fn += 1
+            missed.append({"file": row["file"], "commit": row["commit"][:10], "note": row["note"]})
+        else:
+            tn += 1
+        wanted = {c for c in row["categories"].split(",") if c and c != "-"}
+        if real and alerts and wanted:
+            category_total += 1
+            found = {c for e in substantive for c in e.categories}
+            category_ok += bool(wanted & found)
+    return {
+        "labelled": len(labels),
+        "documents_missing": missing,
+        "alerting": tp + fp,
+        "real": tp + fn,
+        "precision": round(tp / (tp + fp), 3) if tp + fp else None,
+        "recall": round(tp / (tp + fn), 3) if tp + fn else None,
+        "category_accuracy": round(category_ok / category_total, 3) if category_total else None,
+        "category_checked": category_total,
+        "false_alerts_by_kind": dict(sorted(false_alert_kinds.items(), key=lambda kv: -kv[1])),
+        "missed": missed,
+        "true_negatives": tn,
+    }
+
+
+def alerting_per_document_year(s: Any) -> dict[str, Any]:
+    """Versions with at least one substantive event, per document and year of its history."""
+    alerting = years = 0.0
+    alerting_versions: dict[int, set[int]] = {}
+    for doc_id, to_id, editorial, kind in s.execute(
+        select(Change.document_id, Change.to_version_id, Change.editorial, Change.kind)
+    ):
+        if not editorial and kind not in ("flapping", "moved"):  # is_substantive on bare columns
+            alerting_versions.setdefault(doc_id, set()).add(to_id)
+    for doc in s.scalars(select(Document)).all():
+        versions = s.scalars(
+            select(Version).where(Version.document_id == doc.id).order_by(Version.captured_at)
+        ).all()
+        if len(versions) < 2:
+            continue
+        years += (versions[-1].captured_at - versions[0].captured_at).total_seconds() / YEAR
+        alerting += len(alerting_versions.get(doc.id, ()))
+    return {
+        "alerting_versions": int(alerting),
+        "document_years": round(years, 1),
+        "per_document_year": round(alerting / years, 2) if years else None,
     }
 
 
@@ -328,6 +435,21 @@ def print_report(report: dict[str, Any], out: Path | None) -> int:
             f"{imp['cpu_seconds']} s, peak RSS {imp['peak_rss_mib']} MiB); target < 60 s: "
             f"{'met' if imp['target_met'] else 'NOT met'}"
         )
+    lab = report["labels"]
+    print(
+        f"labelled sample: {lab['labelled']} recorded changes, {lab['real']} real; "
+        f"{lab['alerting']} would alert: precision {lab['precision']} (target >= 0.90), "
+        f"recall {lab['recall']} (target 1.0), category accuracy {lab['category_accuracy']} "
+        f"on {lab['category_checked']} (target >= 0.90)"
+    )
+    print(f"  false alerts by labelled kind: {lab['false_alerts_by_kind']}")
+    for m in lab["missed"]:
+        print(f"  missed real change: {m['file']} {m['commit']}: {m['note']}")
+    rate = report["alerting_rate"]
+    print(
+        f"alerting versions: {rate['alerting_versions']} over {rate['document_years']} "
+        f"document-years = {rate['per_document_year']} per document-year"
+    )
     share = report["editorial_share"]
     print(
         f"changes of <= 3 words: {report['small_changes']}, classified editorial: "
