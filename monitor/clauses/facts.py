@@ -13,88 +13,29 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from monitor.clauses.numwords import NUMBER, NUMBER_WORD, ORDINAL, parse_number, parse_ordinal
+from monitor.clauses.places import PLACE, US_STATES, place_code, trim_place
 from monitor.models import Classification, Fact
 
+# parse_number and US_STATES are re-exported: they were public here before the helper modules
 __all__ = ["extract_facts", "parse_number", "US_STATES"]
 
-_UNITS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-    "a": 1,
-    "an": 1,
-    "single": 1,
-}
-_ORDINALS = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "seventh": 7,
-    "eighth": 8,
-    "ninth": 9,
-    "tenth": 10,
-    "eleventh": 11,
-    "twelfth": 12,
-    "eighteenth": 18,
-    "twenty-fourth": 24,
-    "thirtieth": 30,
-    "sixtieth": 60,
-    "ninetieth": 90,
-}
-_WORD = (
-    r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
-    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
-    r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?(?: hundred)?"
-)
-_NUM = rf"(?:\d[\d,]*(?:\.\d+)?|{_WORD}|an?|single)"
-_ORD = (
-    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
-    r"eighteenth|twenty-fourth|thirtieth|sixtieth|ninetieth|\d+(?:st|nd|rd|th))"
-)
 _UNIT_DAYS = {"hour": 1 / 24, "day": 1.0, "week": 7.0, "month": 30.0, "year": 365.0}
 
 _DURATION = re.compile(
-    rf"\b(?P<num>{_NUM})(?:\s*\(\s*(?P<paren>\d+)\s*\))?[\s-]*(?P<biz>business |calendar |working )?"
+    rf"\b(?P<num>{NUMBER})(?:\s*\(\s*(?P<paren>\d+)\s*\))?[\s-]*(?P<biz>business |calendar |working )?"
     r"(?P<unit>hours?|days?|weeks?|months?|years?)\b(?:['’]s?)?",
     re.I,
 )
 _ORD_DURATION = re.compile(
-    rf"\b(?:end of (?:the )?)?(?P<ord>{_ORD})(?:\s*\(\s*(?P<paren>\d+)(?:st|nd|rd|th)?\s*\))?\s+"
+    rf"\b(?:end of (?:the )?)?(?P<ord>{ORDINAL})(?:\s*\(\s*(?P<paren>\d+)(?:st|nd|rd|th)?\s*\))?\s+"
     r"(?P<unit>month|year|day|week)\b",
     re.I,
 )
 _MONEY = re.compile(
     r"(?P<cur>US\$|USD|\$|€|EUR|£|GBP|CHF|CAD|AUD|C\$|A\$)\s?(?P<amt>\d[\d,]*(?:\.\d+)?)(?:\s?(?P<mult>k|m|million|thousand))?"
     r"|\b(?P<amt2>\d[\d,]*(?:\.\d+)?)\s?(?P<cur2>USD|EUR|GBP|CHF|CAD|AUD|U\.S\. dollars|US dollars|dollars|euros?|pounds)\b"
-    rf"|\b(?P<words>{_WORD})\s+(?P<cur3>(?:U\.S\.|US|United States)\s+dollars|dollars|euros?|pounds)\b",
+    rf"|\b(?P<words>{NUMBER_WORD})\s+(?P<cur3>(?:U\.S\.|US|United States)\s+dollars|dollars|euros?|pounds)\b",
     re.I,
 )
 _CUR = {
@@ -123,7 +64,7 @@ _FEES_PAID = re.compile(
     re.I,
 )
 _CONCURRENT = re.compile(
-    rf"\b(?P<num>{_NUM})(?:\s*\(\s*(?P<paren>\d+)\s*\))?\s+(?:(?:concurrent|simultaneous|parallel|"
+    rf"\b(?P<num>{NUMBER})(?:\s*\(\s*(?P<paren>\d+)\s*\))?\s+(?:(?:concurrent|simultaneous|parallel|"
     r"active|running)\s+)?(?P<what>jobs?|generations?|requests?|tasks?|runs?|predictions?|sessions?|"
     r"renders?|images?|videos?|streams?|connections?|workers?|gpus?)\b(?P<tail>[^.;]{0,40})",
     re.I,
@@ -162,101 +103,6 @@ _BODIES: list[tuple[str, re.Pattern[str]]] = [
     ("DIS", re.compile(r"\bGerman Arbitration Institute\b|\bDIS\b")),
 ]
 
-US_STATES = {
-    "alabama": "AL",
-    "alaska": "AK",
-    "arizona": "AZ",
-    "arkansas": "AR",
-    "california": "CA",
-    "colorado": "CO",
-    "connecticut": "CT",
-    "delaware": "DE",
-    "florida": "FL",
-    "georgia": "GA",
-    "hawaii": "HI",
-    "idaho": "ID",
-    "illinois": "IL",
-    "indiana": "IN",
-    "iowa": "IA",
-    "kansas": "KS",
-    "kentucky": "KY",
-    "louisiana": "LA",
-    "maine": "ME",
-    "maryland": "MD",
-    "massachusetts": "MA",
-    "michigan": "MI",
-    "minnesota": "MN",
-    "mississippi": "MS",
-    "missouri": "MO",
-    "montana": "MT",
-    "nebraska": "NE",
-    "nevada": "NV",
-    "new hampshire": "NH",
-    "new jersey": "NJ",
-    "new mexico": "NM",
-    "new york": "NY",
-    "north carolina": "NC",
-    "north dakota": "ND",
-    "ohio": "OH",
-    "oklahoma": "OK",
-    "oregon": "OR",
-    "pennsylvania": "PA",
-    "rhode island": "RI",
-    "south carolina": "SC",
-    "south dakota": "SD",
-    "tennessee": "TN",
-    "texas": "TX",
-    "utah": "UT",
-    "vermont": "VT",
-    "virginia": "VA",
-    "washington": "WA",
-    "west virginia": "WV",
-    "wisconsin": "WI",
-    "wyoming": "WY",
-}
-_COUNTRIES = {
-    "england and wales": "GB-EAW",
-    "england": "GB-ENG",
-    "scotland": "GB-SCT",
-    "united kingdom": "GB",
-    "ireland": "IE",
-    "republic of ireland": "IE",
-    "germany": "DE",
-    "france": "FR",
-    "the netherlands": "NL",
-    "netherlands": "NL",
-    "sweden": "SE",
-    "switzerland": "CH",
-    "luxembourg": "LU",
-    "singapore": "SG",
-    "japan": "JP",
-    "canada": "CA",
-    "ontario": "CA-ON",
-    "british columbia": "CA-BC",
-    "australia": "AU",
-    "israel": "IL",
-    "china": "CN",
-    "people's republic of china": "CN",
-    "hong kong": "HK",
-    "india": "IN",
-    "spain": "ES",
-    "italy": "IT",
-    "belgium": "BE",
-    "denmark": "DK",
-    "finland": "FI",
-    "norway": "NO",
-    "poland": "PL",
-    "austria": "AT",
-    "united states": "US",
-    "united states of america": "US",
-    "korea": "KR",
-    "republic of korea": "KR",
-    "estonia": "EE",
-    "cyprus": "CY",
-    "malta": "MT",
-    "portugal": "PT",
-    "czech republic": "CZ",
-}
 _ADJ_LAW = {
     "english": "GB-EAW",
     "irish": "IE",
@@ -278,10 +124,9 @@ _ADJ_LAW = {
     "danish": "DK",
     "norwegian": "NO",
 }
-_PLACE = r"[A-Z][A-Za-z'.]*(?:(?:\s+|,\s*)(?:and\s+|of\s+(?:the\s+)?)?[A-Z][A-Za-z'.]*){0,5}"
 _LAW = re.compile(
     rf"\blaws?\s+(?:in force\s+)?(?:of|in)\s+(?:the\s+)?(?:State\s+of\s+|Commonwealth\s+of\s+|Province\s+of\s+)?"
-    rf"(?P<place>{_PLACE})",
+    rf"(?P<place>{PLACE})",
 )
 _LAW_ADJ = re.compile(
     r"\b(?P<adj>English|Irish|German|French|Swiss|Dutch|Swedish|Luxembourg|Singapore|Israeli|Californian?|"
@@ -290,7 +135,7 @@ _LAW_ADJ = re.compile(
 _LAW_CONTEXT = re.compile(r"govern|construed|interpret|apply|applicable|subject to", re.I)
 _VENUE = re.compile(
     r"\b(?:courts?|tribunals?)\b[^.;]{0,60}?\b(?:of|in|for|at)\s+(?:the\s+)?(?:State\s+of\s+)?"
-    rf"(?P<place>{_PLACE})"
+    rf"(?P<place>{PLACE})"
 )
 _VENUE_STOP = {"The", "These", "This", "Your", "You", "Any", "Such", "Terms", "Agreement"}
 _OPT_OUT = re.compile(
@@ -338,33 +183,6 @@ _ORD_WORDS = (
 # _RATE needs what is counted (requests, calls, tokens, ...)
 _RATE_WORDS = ("req", "call", "quer", "token", "message", "image", "generation", "prompt")
 _CONC_WORDS = ("concurren", "simultaneous", "parallel", "at the same time", "at once")
-
-
-def parse_number(text: str) -> float | None:
-    """'30' -> 30, '1,000' -> 1000, 'thirty' -> 30, 'twenty-four' -> 24, 'one hundred' -> 100."""
-    t = text.strip().lower().replace(",", "")
-    try:
-        return float(t)
-    except ValueError:
-        pass
-    total = 0.0
-    hundred = False
-    if t.endswith(" hundred"):
-        t = t[: -len(" hundred")]
-        hundred = True
-    for part in re.split(r"[- ]", t):
-        if part not in _UNITS:
-            return None
-        total += _UNITS[part]
-    return total * 100 if hundred else total
-
-
-def _ordinal(text: str) -> float | None:
-    t = text.lower()
-    if t in _ORDINALS:
-        return float(_ORDINALS[t])
-    m = re.match(r"(\d+)(?:st|nd|rd|th)$", t)
-    return float(m.group(1)) if m else None
 
 
 def _cat_ids(categories: Iterable[Classification | str]) -> list[str]:
@@ -506,7 +324,7 @@ def _ordinal_durations(c: _ClauseInput) -> list[Fact]:
     """Durations counted by an ordinal: "the end of the twelfth month", "the 30th day"."""
     facts: list[Fact] = []
     for m in _ORD_DURATION.finditer(c.text) if _may_have_ordinal(c) else ():
-        value = float(m.group("paren")) if m.group("paren") else _ordinal(m.group("ord"))
+        value = float(m.group("paren")) if m.group("paren") else parse_ordinal(m.group("ord"))
         if value is None:
             continue
         days = value * _UNIT_DAYS[m.group("unit").lower()]
@@ -676,7 +494,7 @@ def _arbitration_bodies(c: _ClauseInput) -> list[Fact]:
 def _law_candidates(text: str) -> Iterator[tuple[str | None, re.Match[str]]]:
     """Place codes of "the laws of <place>" phrases, then of adjectival "<English> law"."""
     for m in _LAW.finditer(text):
-        yield _place_code(m.group("place")), m
+        yield place_code(m.group("place")), m
     for m in _LAW_ADJ.finditer(text):
         yield _ADJ_LAW.get(m.group("adj").lower()), m
 
@@ -699,7 +517,7 @@ def _venue(c: _ClauseInput) -> list[Fact]:
     if "jurisdiction" not in c.cats and not ("court" in c.lower and "jurisdiction" in c.lower):
         return []
     for m in _VENUE.finditer(c.text):
-        place = _trim_place(m.group("place"))
+        place = trim_place(m.group("place"))
         if place and place.split()[0] not in _VENUE_STOP:
             text = m.group(0)[: m.start("place") - m.start() + len(place)]
             return [Fact("venue", "venue", place, "", text)]
@@ -751,33 +569,3 @@ def _no_arbitration(c: _ClauseInput) -> list[Fact]:
     if "arbitration" in c.cats and "rule:arb_none" in c.reasons:
         return [Fact("boolean", "arbitration", "none", "", c.text[:120])]
     return []
-
-
-def _trim_place(place: str) -> str:
-    place = place.strip(" ,.")
-    place = re.sub(r"(?:,?\s+(?:and|of|the))+$", "", place)
-    return place.strip(" ,.")
-
-
-def _place_code(raw: str) -> str | None:
-    place = _trim_place(raw)
-    low = place.lower()
-    for sep in (",", " without", " excluding", " and the", " and any", " applicable"):
-        if sep in low and not low.startswith("england and"):
-            low = low.split(sep)[0]
-    low = low.strip()
-    if low.startswith("the "):
-        low = low[4:]
-    if low in US_STATES:
-        return "US-" + US_STATES[low]
-    if low in _COUNTRIES:
-        return _COUNTRIES[low]
-    for name, code in _COUNTRIES.items():
-        if low.startswith(name + " "):
-            return code
-    for name, code in US_STATES.items():
-        if low.startswith(name + " ") or low == "state of " + name:
-            return "US-" + code
-    if low in ("your country", "your state") or low.split()[0] in ("any", "your", "such", "that"):
-        return None
-    return place if place[:1].isupper() and len(place) <= 40 else None
