@@ -10,90 +10,32 @@ Every ``Fact.text`` is a verbatim substring of the clause.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
+from monitor.clauses.numwords import NUMBER, NUMBER_WORD, ORDINAL, parse_number, parse_ordinal
+from monitor.clauses.places import PLACE, US_STATES, place_code, trim_place
 from monitor.models import Classification, Fact
 
+# parse_number and US_STATES are re-exported: they were public here before the helper modules
 __all__ = ["extract_facts", "parse_number", "US_STATES"]
 
-_UNITS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-    "a": 1,
-    "an": 1,
-    "single": 1,
-}
-_ORDINALS = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "seventh": 7,
-    "eighth": 8,
-    "ninth": 9,
-    "tenth": 10,
-    "eleventh": 11,
-    "twelfth": 12,
-    "eighteenth": 18,
-    "twenty-fourth": 24,
-    "thirtieth": 30,
-    "sixtieth": 60,
-    "ninetieth": 90,
-}
-_WORD = (
-    r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
-    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
-    r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?(?: hundred)?"
-)
-_NUM = rf"(?:\d[\d,]*(?:\.\d+)?|{_WORD}|an?|single)"
-_ORD = (
-    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
-    r"eighteenth|twenty-fourth|thirtieth|sixtieth|ninetieth|\d+(?:st|nd|rd|th))"
-)
 _UNIT_DAYS = {"hour": 1 / 24, "day": 1.0, "week": 7.0, "month": 30.0, "year": 365.0}
 
 _DURATION = re.compile(
-    rf"\b(?P<num>{_NUM})(?:\s*\(\s*(?P<paren>\d+)\s*\))?[\s-]*(?P<biz>business |calendar |working )?"
+    rf"\b(?P<num>{NUMBER})(?:\s*\(\s*(?P<paren>\d+)\s*\))?[\s-]*(?P<biz>business |calendar |working )?"
     r"(?P<unit>hours?|days?|weeks?|months?|years?)\b(?:['’]s?)?",
     re.I,
 )
 _ORD_DURATION = re.compile(
-    rf"\b(?:end of (?:the )?)?(?P<ord>{_ORD})(?:\s*\(\s*(?P<paren>\d+)(?:st|nd|rd|th)?\s*\))?\s+"
+    rf"\b(?:end of (?:the )?)?(?P<ord>{ORDINAL})(?:\s*\(\s*(?P<paren>\d+)(?:st|nd|rd|th)?\s*\))?\s+"
     r"(?P<unit>month|year|day|week)\b",
     re.I,
 )
 _MONEY = re.compile(
     r"(?P<cur>US\$|USD|\$|€|EUR|£|GBP|CHF|CAD|AUD|C\$|A\$)\s?(?P<amt>\d[\d,]*(?:\.\d+)?)(?:\s?(?P<mult>k|m|million|thousand))?"
     r"|\b(?P<amt2>\d[\d,]*(?:\.\d+)?)\s?(?P<cur2>USD|EUR|GBP|CHF|CAD|AUD|U\.S\. dollars|US dollars|dollars|euros?|pounds)\b"
-    rf"|\b(?P<words>{_WORD})\s+(?P<cur3>(?:U\.S\.|US|United States)\s+dollars|dollars|euros?|pounds)\b",
+    rf"|\b(?P<words>{NUMBER_WORD})\s+(?P<cur3>(?:U\.S\.|US|United States)\s+dollars|dollars|euros?|pounds)\b",
     re.I,
 )
 _CUR = {
@@ -122,7 +64,7 @@ _FEES_PAID = re.compile(
     re.I,
 )
 _CONCURRENT = re.compile(
-    rf"\b(?P<num>{_NUM})(?:\s*\(\s*(?P<paren>\d+)\s*\))?\s+(?:(?:concurrent|simultaneous|parallel|"
+    rf"\b(?P<num>{NUMBER})(?:\s*\(\s*(?P<paren>\d+)\s*\))?\s+(?:(?:concurrent|simultaneous|parallel|"
     r"active|running)\s+)?(?P<what>jobs?|generations?|requests?|tasks?|runs?|predictions?|sessions?|"
     r"renders?|images?|videos?|streams?|connections?|workers?|gpus?)\b(?P<tail>[^.;]{0,40})",
     re.I,
@@ -161,101 +103,6 @@ _BODIES: list[tuple[str, re.Pattern[str]]] = [
     ("DIS", re.compile(r"\bGerman Arbitration Institute\b|\bDIS\b")),
 ]
 
-US_STATES = {
-    "alabama": "AL",
-    "alaska": "AK",
-    "arizona": "AZ",
-    "arkansas": "AR",
-    "california": "CA",
-    "colorado": "CO",
-    "connecticut": "CT",
-    "delaware": "DE",
-    "florida": "FL",
-    "georgia": "GA",
-    "hawaii": "HI",
-    "idaho": "ID",
-    "illinois": "IL",
-    "indiana": "IN",
-    "iowa": "IA",
-    "kansas": "KS",
-    "kentucky": "KY",
-    "louisiana": "LA",
-    "maine": "ME",
-    "maryland": "MD",
-    "massachusetts": "MA",
-    "michigan": "MI",
-    "minnesota": "MN",
-    "mississippi": "MS",
-    "missouri": "MO",
-    "montana": "MT",
-    "nebraska": "NE",
-    "nevada": "NV",
-    "new hampshire": "NH",
-    "new jersey": "NJ",
-    "new mexico": "NM",
-    "new york": "NY",
-    "north carolina": "NC",
-    "north dakota": "ND",
-    "ohio": "OH",
-    "oklahoma": "OK",
-    "oregon": "OR",
-    "pennsylvania": "PA",
-    "rhode island": "RI",
-    "south carolina": "SC",
-    "south dakota": "SD",
-    "tennessee": "TN",
-    "texas": "TX",
-    "utah": "UT",
-    "vermont": "VT",
-    "virginia": "VA",
-    "washington": "WA",
-    "west virginia": "WV",
-    "wisconsin": "WI",
-    "wyoming": "WY",
-}
-_COUNTRIES = {
-    "england and wales": "GB-EAW",
-    "england": "GB-ENG",
-    "scotland": "GB-SCT",
-    "united kingdom": "GB",
-    "ireland": "IE",
-    "republic of ireland": "IE",
-    "germany": "DE",
-    "france": "FR",
-    "the netherlands": "NL",
-    "netherlands": "NL",
-    "sweden": "SE",
-    "switzerland": "CH",
-    "luxembourg": "LU",
-    "singapore": "SG",
-    "japan": "JP",
-    "canada": "CA",
-    "ontario": "CA-ON",
-    "british columbia": "CA-BC",
-    "australia": "AU",
-    "israel": "IL",
-    "china": "CN",
-    "people's republic of china": "CN",
-    "hong kong": "HK",
-    "india": "IN",
-    "spain": "ES",
-    "italy": "IT",
-    "belgium": "BE",
-    "denmark": "DK",
-    "finland": "FI",
-    "norway": "NO",
-    "poland": "PL",
-    "austria": "AT",
-    "united states": "US",
-    "united states of america": "US",
-    "korea": "KR",
-    "republic of korea": "KR",
-    "estonia": "EE",
-    "cyprus": "CY",
-    "malta": "MT",
-    "portugal": "PT",
-    "czech republic": "CZ",
-}
 _ADJ_LAW = {
     "english": "GB-EAW",
     "irish": "IE",
@@ -277,10 +124,9 @@ _ADJ_LAW = {
     "danish": "DK",
     "norwegian": "NO",
 }
-_PLACE = r"[A-Z][A-Za-z'.]*(?:(?:\s+|,\s*)(?:and\s+|of\s+(?:the\s+)?)?[A-Z][A-Za-z'.]*){0,5}"
 _LAW = re.compile(
     rf"\blaws?\s+(?:in force\s+)?(?:of|in)\s+(?:the\s+)?(?:State\s+of\s+|Commonwealth\s+of\s+|Province\s+of\s+)?"
-    rf"(?P<place>{_PLACE})",
+    rf"(?P<place>{PLACE})",
 )
 _LAW_ADJ = re.compile(
     r"\b(?P<adj>English|Irish|German|French|Swiss|Dutch|Swedish|Luxembourg|Singapore|Israeli|Californian?|"
@@ -289,7 +135,7 @@ _LAW_ADJ = re.compile(
 _LAW_CONTEXT = re.compile(r"govern|construed|interpret|apply|applicable|subject to", re.I)
 _VENUE = re.compile(
     r"\b(?:courts?|tribunals?)\b[^.;]{0,60}?\b(?:of|in|for|at)\s+(?:the\s+)?(?:State\s+of\s+)?"
-    rf"(?P<place>{_PLACE})"
+    rf"(?P<place>{PLACE})"
 )
 _VENUE_STOP = {"The", "These", "This", "Your", "You", "Any", "Such", "Terms", "Agreement"}
 _OPT_OUT = re.compile(
@@ -337,33 +183,6 @@ _ORD_WORDS = (
 # _RATE needs what is counted (requests, calls, tokens, ...)
 _RATE_WORDS = ("req", "call", "quer", "token", "message", "image", "generation", "prompt")
 _CONC_WORDS = ("concurren", "simultaneous", "parallel", "at the same time", "at once")
-
-
-def parse_number(text: str) -> float | None:
-    """'30' -> 30, '1,000' -> 1000, 'thirty' -> 30, 'twenty-four' -> 24, 'one hundred' -> 100."""
-    t = text.strip().lower().replace(",", "")
-    try:
-        return float(t)
-    except ValueError:
-        pass
-    total = 0.0
-    hundred = False
-    if t.endswith(" hundred"):
-        t = t[: -len(" hundred")]
-        hundred = True
-    for part in re.split(r"[- ]", t):
-        if part not in _UNITS:
-            return None
-        total += _UNITS[part]
-    return total * 100 if hundred else total
-
-
-def _ordinal(text: str) -> float | None:
-    t = text.lower()
-    if t in _ORDINALS:
-        return float(_ORDINALS[t])
-    m = re.match(r"(\d+)(?:st|nd|rd|th)$", t)
-    return float(m.group(1)) if m else None
 
 
 def _cat_ids(categories: Iterable[Classification | str]) -> list[str]:
@@ -421,237 +240,332 @@ def _duration_name(text: str, start: int, end: int, cats: Sequence[str]) -> str:
     return "duration"
 
 
-def extract_facts(text: str, categories: Sequence[Classification | str] = ()) -> list[Fact]:
-    """Facts found in one clause, in order of appearance within each kind."""
-    cats = _cat_ids(categories)
-    reasons = _reasons(categories) or _stance_rules(text, cats)
-    facts: list[Fact] = []
-    has_digit = _DIGIT.search(text) is not None
-    lower = text.lower()
-    ascii_ = text.isascii()
+@dataclass(frozen=True)
+class _ClauseInput:
+    """One clause as every extractor reads it: its text, the cheap gates, category ids, reasons."""
 
-    # ---- durations
-    if ascii_:
+    text: str
+    lower: str
+    is_ascii: bool
+    has_digit: bool
+    has_unit: bool
+    cats: list[str]
+    reasons: set[str]
+
+
+def _clause_input(text: str, categories: Sequence[Classification | str]) -> _ClauseInput:
+    """Compute once what the extractors' gates and category tests consult."""
+    cats = _cat_ids(categories)
+    lower = text.lower()
+    is_ascii = text.isascii()
+    if is_ascii:
         has_unit = any(u in lower for u in _UNIT_WORDS)
     else:
         has_unit = _UNIT_WORD.search(text) is not None
-    for m in _DURATION.finditer(text) if has_unit else ():
-        num = m.group("paren") or m.group("num")
-        value = parse_number(num)
-        if value is None:
-            continue
-        unit = m.group("unit").lower().rstrip("s")
-        if unit == "hour" and m.group("paren") is None and m.group("num").lower() in ("a", "an"):
-            pass
-        days = value * _UNIT_DAYS[unit]
-        name = _duration_name(text, m.start(), m.end(), cats)
-        if name == "liability_cap_period":
-            facts.append(
-                Fact(
-                    "duration", "liability_cap_months", round(days / 30.0, 2), "months", m.group(0)
-                )
-            )
-            continue
-        facts.append(Fact("duration", name, round(days, 3), "days", m.group(0)))
-    has_ord = has_unit and (
-        not ascii_
-        or (has_digit or any(w in lower for w in _ORD_WORDS))
-        and any(u in lower for u in _UNIT_WORDS[1:])
+    return _ClauseInput(
+        text=text,
+        lower=lower,
+        is_ascii=is_ascii,
+        has_digit=_DIGIT.search(text) is not None,
+        has_unit=has_unit,
+        cats=cats,
+        reasons=_reasons(categories) or _stance_rules(text, cats),
     )
-    for m in _ORD_DURATION.finditer(text) if has_ord else ():
-        value = float(m.group("paren")) if m.group("paren") else _ordinal(m.group("ord"))
-        if value is None:
-            continue
-        unit = m.group("unit").lower()
-        name = _duration_name(text, m.start(), m.end(), cats)
-        if name == "liability_cap_period":
-            facts.append(
-                Fact(
-                    "duration",
-                    "liability_cap_months",
-                    value * _UNIT_DAYS[unit] / 30.0,
-                    "months",
-                    m.group(0),
-                )
-            )
-        else:
-            facts.append(Fact("duration", name, value * _UNIT_DAYS[unit], "days", m.group(0)))
-    if (
-        (not ascii_ or "notice" in lower)
-        and _WITHOUT_NOTICE.search(text)
-        and any(
-            c in cats
-            for c in (
-                "unilateral_change",
-                "price_change",
-                "unilateral_termination",
-                "account_suspension",
-                "content_removal",
-            )
-        )
-    ):
-        wm = _WITHOUT_NOTICE.search(text)
-        assert wm is not None
-        facts.append(Fact("duration", "notice_period", 0.0, "days", wm.group(0)))
 
-    # ---- money
-    if (has_digit or "dollar" in lower or "euro" in lower or "pound" in lower) and (
-        not ascii_ or any(w in lower for w in _MONEY_WORDS)
-    ):
-        money_name = "liability_cap" if "limitation_of_liability" in cats else "amount"
-        for m in _MONEY.finditer(text):
-            if m.group("amt"):
-                amount = parse_number(m.group("amt"))
-                cur = _CUR.get(m.group("cur").upper(), m.group("cur").upper())
-                mult = (m.group("mult") or "").lower()
-                if amount is not None and mult in ("k", "thousand"):
-                    amount *= 1000
-                elif amount is not None and mult in ("m", "million"):
-                    amount *= 1_000_000
-            elif m.group("amt2"):
-                amount = parse_number(m.group("amt2"))
-                cur = _CUR.get(m.group("cur2").upper(), "USD")
-            else:
-                amount = parse_number(m.group("words"))
-                cur = _CUR.get(" ".join(m.group("cur3").upper().split()), "USD")
-            if amount is None:
-                continue
-            facts.append(Fact("money", money_name, amount, cur, m.group(0)))
-    if "limitation_of_liability" in cats:
-        fm = (
-            _FEES_PAID.search(text)
-            if re.search(r"liab|exceed|limited to|greater|lesser", lower)
-            else None
-        )
-        if fm:
-            months = next((f.value for f in facts if f.name == "liability_cap_months"), None)
-            formula = "fees_paid" + (f"_{int(float(months))}_months" if months is not None else "")
-            facts.append(Fact("money", "liability_cap_formula", formula, "", fm.group(0).strip()))
 
-    # ---- counts and rates
-    if has_digit or "concurrent" in lower or "simultaneous" in lower:
-        conc_clause = "concurrency_limit" in cats or (
-            any(w in lower for w in _CONC_WORDS) if ascii_ else _CONC_WORD.search(text) is not None
-        )
-        if conc_clause:
-            for m in _CONCURRENT.finditer(text):
-                span = m.group(0)
-                if not (_CONC_WORD.search(span) or _CONC_WORD.search(m.group("tail"))):
-                    continue
-                value = parse_number(m.group("paren") or m.group("num"))
-                if value is None:
-                    continue
-                what = m.group("what").lower().rstrip("s")
-                name = (
-                    "concurrent_jobs"
-                    if what in ("job", "task", "run", "render", "prediction", "worker")
-                    else f"concurrent_{what}s"
-                )
-                cut = len(span) - len(m.group("tail"))
-                facts.append(Fact("count", name, value, what + "s", span[:cut]))
-        for m in _RATE.finditer(text) if not ascii_ or any(w in lower for w in _RATE_WORDS) else ():
-            value = parse_number(m.group("num"))
-            if value is None:
-                continue
-            what = m.group("what").lower()
-            what = (
-                "requests"
-                if what in ("req", "request", "requests", "call", "calls", "queries")
-                else what.rstrip("s") + "s"
-            )
-            unit = _RATE_UNIT[m.group("unit").lower()]
-            facts.append(Fact("rate", f"{what}_per_{unit}", value, f"{what}/{unit}", m.group(0)))
-        has_pct = not ascii_ or "%" in text or "percent" in lower or "per cent" in lower
-        for m in _PERCENT.finditer(text) if has_pct else ():
-            facts.append(Fact("percent", "percent", float(m.group("num")), "%", m.group(0)))
-
-    # ---- named bodies and places
-    if "arbitra" in lower or "arbitration" in cats:
-        for body, pat in _BODIES:
-            bm = pat.search(text)
-            if bm:
-                facts.append(Fact("body", "arbitration_body", body, "", bm.group(0)))
-    if "choice_of_law" in cats or ("law" in lower and _LAW_CONTEXT.search(text)):
-        seen: set[str] = set()
-        for m in _LAW.finditer(text):
-            code = _place_code(m.group("place"))
-            if code and code not in seen:
-                seen.add(code)
-                facts.append(Fact("law", "governing_law", code, "", m.group(0)))
-        for m in _LAW_ADJ.finditer(text):
-            code = _ADJ_LAW.get(m.group("adj").lower())
-            if code and code not in seen:
-                seen.add(code)
-                facts.append(Fact("law", "governing_law", code, "", m.group(0)))
-    if "jurisdiction" in cats or ("court" in lower and "jurisdiction" in lower):
-        for m in _VENUE.finditer(text):
-            place = _trim_place(m.group("place"))
-            if place and place.split()[0] not in _VENUE_STOP:
-                facts.append(
-                    Fact(
-                        "venue",
-                        "venue",
-                        place,
-                        "",
-                        m.group(0)[: m.start("place") - m.start() + len(place)],
-                    )
-                )
-                break
-
-    # ---- stances
-    if "ai_training_on_user_content" in cats:
-        if (
-            "rule:train_not" in reasons
-            and "rule:train_on_content" not in reasons
-            or "rule:train_not" in reasons
-            and not _OPT_OUT.search(text)
-        ):
-            stance = "never"
-        elif _OPT_IN.search(text):
-            stance = "opt_in"
-        elif _OPT_OUT.search(text):
-            stance = "opt_out"
-        else:
-            stance = "yes"
-        facts.append(Fact("boolean", "training_on_content", stance, "", text[:120]))
-    if "credit_expiry" in cats:
-        if "rule:credit_never_expire" in reasons:
-            facts.append(Fact("boolean", "credits_expire", "never", "", text[:120]))
-        elif "rule:credit_expire" in reasons:
-            facts.append(Fact("boolean", "credits_expire", "yes", "", text[:120]))
-        nc = _NO_CARRY.search(text)
-        if nc:
-            facts.append(Fact("boolean", "credits_roll_over", "no", "", nc.group(0)))
-    if "arbitration" in cats and "rule:arb_none" in reasons:
-        facts.append(Fact("boolean", "arbitration", "none", "", text[:120]))
+def extract_facts(text: str, categories: Sequence[Classification | str] = ()) -> list[Fact]:
+    """Facts found in one clause, in order of appearance within each kind."""
+    c = _clause_input(text, categories)
+    # The order is part of the output: fact_deltas reports deltas in first-appearance order.
+    facts = _cardinal_durations(c) + _ordinal_durations(c) + _zero_notice(c)
+    facts += _money_amounts(c)
+    facts += _liability_formula(c, facts)  # reads the cap's look-back period from the durations
+    facts += _concurrency_limits(c) + _rate_limits(c) + _percentages(c)
+    facts += _arbitration_bodies(c) + _governing_law(c) + _venue(c)
+    facts += _training_stance(c) + _credit_expiry(c) + _no_arbitration(c)
     return facts
 
 
-def _trim_place(place: str) -> str:
-    place = place.strip(" ,.")
-    place = re.sub(r"(?:,?\s+(?:and|of|the))+$", "", place)
-    return place.strip(" ,.")
+# ---------------------------------------------------------------- durations
 
 
-def _place_code(raw: str) -> str | None:
-    place = _trim_place(raw)
-    low = place.lower()
-    for sep in (",", " without", " excluding", " and the", " and any", " applicable"):
-        if sep in low and not low.startswith("england and"):
-            low = low.split(sep)[0]
-    low = low.strip()
-    if low.startswith("the "):
-        low = low[4:]
-    if low in US_STATES:
-        return "US-" + US_STATES[low]
-    if low in _COUNTRIES:
-        return _COUNTRIES[low]
-    for name, code in _COUNTRIES.items():
-        if low.startswith(name + " "):
-            return code
-    for name, code in US_STATES.items():
-        if low.startswith(name + " ") or low == "state of " + name:
-            return "US-" + code
-    if low in ("your country", "your state") or low.split()[0] in ("any", "your", "such", "that"):
-        return None
-    return place if place[:1].isupper() and len(place) <= 40 else None
+def _duration_fact(c: _ClauseInput, m: re.Match[str], days: float, cap_months: float) -> Fact:
+    """A duration named by its context; a liability look-back period is kept in months."""
+    name = _duration_name(c.text, m.start(), m.end(), c.cats)
+    if name == "liability_cap_period":
+        return Fact("duration", "liability_cap_months", cap_months, "months", m.group(0))
+    return Fact("duration", name, days, "days", m.group(0))
+
+
+def _cardinal_durations(c: _ClauseInput) -> list[Fact]:
+    """Durations counted in words or digits: "thirty (30) days", "12 months", "48 hours"."""
+    facts: list[Fact] = []
+    for m in _DURATION.finditer(c.text) if c.has_unit else ():
+        # a parenthesised figure ("thirty (30)") wins over the words before it
+        value = parse_number(m.group("paren") or m.group("num"))
+        if value is None:
+            continue
+        days = value * _UNIT_DAYS[m.group("unit").lower().rstrip("s")]
+        facts.append(_duration_fact(c, m, round(days, 3), round(days / 30.0, 2)))
+    return facts
+
+
+def _may_have_ordinal(c: _ClauseInput) -> bool:
+    """Substring gate for _ORD_DURATION: an ordinal word or a digit, and a unit other than hours."""
+    if not c.has_unit:
+        return False
+    if not c.is_ascii:
+        return True
+    has_ordinal = c.has_digit or any(w in c.lower for w in _ORD_WORDS)
+    return has_ordinal and any(u in c.lower for u in _UNIT_WORDS[1:])
+
+
+def _ordinal_durations(c: _ClauseInput) -> list[Fact]:
+    """Durations counted by an ordinal: "the end of the twelfth month", "the 30th day"."""
+    facts: list[Fact] = []
+    for m in _ORD_DURATION.finditer(c.text) if _may_have_ordinal(c) else ():
+        value = float(m.group("paren")) if m.group("paren") else parse_ordinal(m.group("ord"))
+        if value is None:
+            continue
+        days = value * _UNIT_DAYS[m.group("unit").lower()]
+        # unlike cardinal durations these are not rounded
+        facts.append(_duration_fact(c, m, days, days / 30.0))
+    return facts
+
+
+_ZERO_NOTICE_CATEGORIES = (
+    "unilateral_change",
+    "price_change",
+    "unilateral_termination",
+    "account_suspension",
+    "content_removal",
+)
+
+
+def _zero_notice(c: _ClauseInput) -> list[Fact]:
+    """A notice period of zero days where a change or termination may happen "without notice"."""
+    if not any(cat in c.cats for cat in _ZERO_NOTICE_CATEGORIES):
+        return []
+    if c.is_ascii and "notice" not in c.lower:
+        return []
+    m = _WITHOUT_NOTICE.search(c.text)
+    return [Fact("duration", "notice_period", 0.0, "days", m.group(0))] if m else []
+
+
+# ---------------------------------------------------------------- money
+
+_MULTIPLIERS = {"k": 1000, "thousand": 1000, "m": 1_000_000, "million": 1_000_000}
+_CAP_WORDS = re.compile(r"liab|exceed|limited to|greater|lesser")
+
+
+def _may_have_money(c: _ClauseInput) -> bool:
+    """Substring gate for _MONEY: a figure or a currency word, and a currency symbol or code."""
+    has_amount = c.has_digit or "dollar" in c.lower or "euro" in c.lower or "pound" in c.lower
+    return has_amount and (not c.is_ascii or any(w in c.lower for w in _MONEY_WORDS))
+
+
+def _money_value(m: re.Match[str]) -> tuple[float | None, str]:
+    """Amount and currency code of a _MONEY match, whichever of its three forms matched."""
+    if m.group("amt"):  # "$10", "USD 5k", "€1.5 million"
+        amount = parse_number(m.group("amt"))
+        cur = m.group("cur").upper()
+        if amount is not None:
+            amount *= _MULTIPLIERS.get((m.group("mult") or "").lower(), 1)
+        return amount, _CUR.get(cur, cur)
+    if m.group("amt2"):  # "100 USD", "50 euros"
+        return parse_number(m.group("amt2")), _CUR.get(m.group("cur2").upper(), "USD")
+    # "one hundred U.S. dollars"
+    return parse_number(m.group("words")), _CUR.get(
+        " ".join(m.group("cur3").upper().split()), "USD"
+    )
+
+
+def _money_amounts(c: _ClauseInput) -> list[Fact]:
+    """Amounts of money with their currency; in a liability clause each is a liability cap."""
+    if not _may_have_money(c):
+        return []
+    name = "liability_cap" if "limitation_of_liability" in c.cats else "amount"
+    facts: list[Fact] = []
+    for m in _MONEY.finditer(c.text):
+        amount, cur = _money_value(m)
+        if amount is not None:
+            facts.append(Fact("money", name, amount, cur, m.group(0)))
+    return facts
+
+
+def _liability_formula(c: _ClauseInput, found: Sequence[Fact]) -> list[Fact]:
+    """A liability cap set by the fees paid, with the look-back period if one was found."""
+    if "limitation_of_liability" not in c.cats or not _CAP_WORDS.search(c.lower):
+        return []
+    fm = _FEES_PAID.search(c.text)
+    if not fm:
+        return []
+    months = next((f.value for f in found if f.name == "liability_cap_months"), None)
+    formula = "fees_paid" + (f"_{int(float(months))}_months" if months is not None else "")
+    return [Fact("money", "liability_cap_formula", formula, "", fm.group(0).strip())]
+
+
+# ---------------------------------------------------------------- counts, rates, percentages
+
+
+def _may_count(c: _ClauseInput) -> bool:
+    """Gate shared by counts, rates and percentages: a digit or a concurrency word."""
+    return c.has_digit or "concurrent" in c.lower or "simultaneous" in c.lower
+
+
+def _is_concurrency_clause(c: _ClauseInput) -> bool:
+    """Whether the clause is about concurrency, by its category or its wording."""
+    if "concurrency_limit" in c.cats:
+        return True
+    if c.is_ascii:
+        return any(w in c.lower for w in _CONC_WORDS)
+    return _CONC_WORD.search(c.text) is not None
+
+
+def _concurrency_limits(c: _ClauseInput) -> list[Fact]:
+    """How many jobs, generations, sessions, ... may run at once."""
+    if not (_may_count(c) and _is_concurrency_clause(c)):
+        return []
+    facts: list[Fact] = []
+    for m in _CONCURRENT.finditer(c.text):
+        span, tail = m.group(0), m.group("tail")
+        # the count itself must be said to be concurrent, not merely sit in such a clause
+        if not (_CONC_WORD.search(span) or _CONC_WORD.search(tail)):
+            continue
+        value = parse_number(m.group("paren") or m.group("num"))
+        if value is None:
+            continue
+        what = m.group("what").lower().rstrip("s")
+        name = (
+            "concurrent_jobs"
+            if what in ("job", "task", "run", "render", "prediction", "worker")
+            else f"concurrent_{what}s"
+        )
+        facts.append(Fact("count", name, value, what + "s", span[: len(span) - len(tail)]))
+    return facts
+
+
+def _rate_limits(c: _ClauseInput) -> list[Fact]:
+    """Rates such as requests per minute or tokens per day."""
+    if not _may_count(c) or (c.is_ascii and not any(w in c.lower for w in _RATE_WORDS)):
+        return []
+    facts: list[Fact] = []
+    for m in _RATE.finditer(c.text):
+        value = parse_number(m.group("num"))
+        if value is None:
+            continue
+        what = m.group("what").lower()
+        what = (
+            "requests"
+            if what in ("req", "request", "requests", "call", "calls", "queries")
+            else what.rstrip("s") + "s"
+        )
+        unit = _RATE_UNIT[m.group("unit").lower()]
+        facts.append(Fact("rate", f"{what}_per_{unit}", value, f"{what}/{unit}", m.group(0)))
+    return facts
+
+
+def _percentages(c: _ClauseInput) -> list[Fact]:
+    """Percentages ("20%", "5 percent"), whatever they measure."""
+    if not _may_count(c):
+        return []
+    has_pct = not c.is_ascii or "%" in c.text or "percent" in c.lower or "per cent" in c.lower
+    return [
+        Fact("percent", "percent", float(m.group("num")), "%", m.group(0))
+        for m in (_PERCENT.finditer(c.text) if has_pct else ())
+    ]
+
+
+# ---------------------------------------------------------------- named bodies and places
+
+
+def _arbitration_bodies(c: _ClauseInput) -> list[Fact]:
+    """Arbitration institutions named in the clause, in the order of _BODIES."""
+    if "arbitra" not in c.lower and "arbitration" not in c.cats:
+        return []
+    facts: list[Fact] = []
+    for body, pat in _BODIES:
+        bm = pat.search(c.text)
+        if bm:
+            facts.append(Fact("body", "arbitration_body", body, "", bm.group(0)))
+    return facts
+
+
+def _law_candidates(text: str) -> Iterator[tuple[str | None, re.Match[str]]]:
+    """Place codes of "the laws of <place>" phrases, then of adjectival "<English> law"."""
+    for m in _LAW.finditer(text):
+        yield place_code(m.group("place")), m
+    for m in _LAW_ADJ.finditer(text):
+        yield _ADJ_LAW.get(m.group("adj").lower()), m
+
+
+def _governing_law(c: _ClauseInput) -> list[Fact]:
+    """Governing laws, each place once, "laws of" phrases before adjectival ones."""
+    if "choice_of_law" not in c.cats and not ("law" in c.lower and _LAW_CONTEXT.search(c.text)):
+        return []
+    seen: set[str] = set()
+    facts: list[Fact] = []
+    for code, m in _law_candidates(c.text):
+        if code and code not in seen:
+            seen.add(code)
+            facts.append(Fact("law", "governing_law", code, "", m.group(0)))
+    return facts
+
+
+def _venue(c: _ClauseInput) -> list[Fact]:
+    """The first court or tribunal venue named, at most one."""
+    if "jurisdiction" not in c.cats and not ("court" in c.lower and "jurisdiction" in c.lower):
+        return []
+    for m in _VENUE.finditer(c.text):
+        place = trim_place(m.group("place"))
+        if place and place.split()[0] not in _VENUE_STOP:
+            text = m.group(0)[: m.start("place") - m.start() + len(place)]
+            return [Fact("venue", "venue", place, "", text)]
+    return []
+
+
+# ---------------------------------------------------------------- stances
+
+
+def _training_stance_value(text: str, reasons: set[str]) -> str:
+    """never / opt_in / opt_out / yes, from the rules that fired and the opt-in/out wording."""
+    # "we will not train" reads "never" unless a training rule also fired and an opt-out is offered
+    if "rule:train_not" in reasons and (
+        "rule:train_on_content" not in reasons or not _OPT_OUT.search(text)
+    ):
+        return "never"
+    if _OPT_IN.search(text):
+        return "opt_in"
+    if _OPT_OUT.search(text):
+        return "opt_out"
+    return "yes"
+
+
+def _training_stance(c: _ClauseInput) -> list[Fact]:
+    """Whether the provider trains on user content, in an AI-training clause."""
+    if "ai_training_on_user_content" not in c.cats:
+        return []
+    stance = _training_stance_value(c.text, c.reasons)
+    return [Fact("boolean", "training_on_content", stance, "", c.text[:120])]
+
+
+def _credit_expiry(c: _ClauseInput) -> list[Fact]:
+    """Whether credits expire (from the rules that fired) and whether they roll over."""
+    if "credit_expiry" not in c.cats:
+        return []
+    facts: list[Fact] = []
+    if "rule:credit_never_expire" in c.reasons:
+        facts.append(Fact("boolean", "credits_expire", "never", "", c.text[:120]))
+    elif "rule:credit_expire" in c.reasons:
+        facts.append(Fact("boolean", "credits_expire", "yes", "", c.text[:120]))
+    nc = _NO_CARRY.search(c.text)
+    if nc:
+        facts.append(Fact("boolean", "credits_roll_over", "no", "", nc.group(0)))
+    return facts
+
+
+def _no_arbitration(c: _ClauseInput) -> list[Fact]:
+    """An arbitration clause that rules arbitration out ("no arbitration")."""
+    if "arbitration" in c.cats and "rule:arb_none" in c.reasons:
+        return [Fact("boolean", "arbitration", "none", "", c.text[:120])]
+    return []
