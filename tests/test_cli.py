@@ -26,6 +26,11 @@ def run(root: Path, *args: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def project(tmp_path: Path, http_server) -> Path:  # type: ignore[no-untyped-def]
+    return make_project(tmp_path, http_server)
+
+
+def make_project(tmp_path: Path, http_server) -> Path:  # type: ignore[no-untyped-def]
+    """`clausewatch init` with fast fetch settings and one declared document on `http_server`."""
     runner = CliRunner()
     result = runner.invoke(main, ["init", str(tmp_path)])
     assert result.exit_code == 0, result.output
