@@ -371,14 +371,18 @@ def _read_smtp(r: _Reader, env: Mapping[str, str]) -> SmtpSettings:
     d = SmtpSettings()
     if "password" in r.table:
         r.error("password", f"do not store the password in the file; set {ENV_SMTP_PASSWORD}")
-    r.check_keys({"url", "from_addr", "username", "starttls", "timeout", "password"})
+    r.check_keys({"url", "from", "from_addr", "username", "starttls", "timeout", "password"})
     url = r.string("url", d.url, _check_smtp_url)
     starttls = r.boolean("starttls", d.starttls)
     if starttls and url.startswith("smtps:"):
         r.error("starttls", "smtps:// is already encrypted; use starttls with smtp:// only")
+    # `from` is what mail tools call it; `from_addr` is the older name. One of them, not both.
+    from_key = "from" if "from" in r.table else "from_addr"
+    if "from" in r.table and "from_addr" in r.table:
+        r.error("from", "give the sender address once: `from` or `from_addr`, not both")
     return SmtpSettings(
         url=url,
-        from_addr=r.string("from_addr", d.from_addr, check_email),
+        from_addr=r.string(from_key, d.from_addr, check_email),
         username=r.optional_string("username"),
         starttls=starttls,
         timeout=r.number("timeout", d.timeout, strict=True),
@@ -615,7 +619,8 @@ browser = "auto"
 [smtp]
 # smtp://host:port (optionally with starttls = true) or smtps://host:port (TLS from the start).
 url = "smtp://127.0.0.1:25"
-from_addr = "clausewatch@localhost"
+# The sender address (`from_addr` is accepted too, but not both).
+from = "clausewatch@localhost"
 # Login name, if the server needs one; the password comes from {ENV_SMTP_PASSWORD}.
 # username = "clausewatch"
 starttls = false

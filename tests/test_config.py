@@ -213,6 +213,24 @@ def test_errors_name_file_and_key(tmp_path: Path, text: str, expected: str) -> N
     assert "\n" not in message
 
 
+def test_smtp_from_is_accepted_like_from_addr(tmp_path: Path) -> None:
+    _config(tmp_path, '[smtp]\nfrom = "alerts@example.com"\n')
+    assert load_settings(None, {}, tmp_path).smtp.from_addr == "alerts@example.com"
+    _config(tmp_path, '[smtp]\nfrom_addr = "legacy@example.com"\n')
+    assert load_settings(None, {}, tmp_path).smtp.from_addr == "legacy@example.com"
+    _config(tmp_path, '[smtp]\nfrom = "nobody"\n')
+    with pytest.raises(ConfigError, match=r"^clausewatch.toml: smtp.from: not an e-mail address"):
+        load_settings(None, {}, tmp_path)
+
+
+def test_smtp_from_and_from_addr_together_is_one_clear_error(tmp_path: Path) -> None:
+    _config(tmp_path, '[smtp]\nfrom = "a@example.com"\nfrom_addr = "b@example.com"\n')
+    problems = validate_config(None, {}, tmp_path)
+    assert len(problems) == 1 and "\n" not in problems[0]
+    assert problems[0].startswith("clausewatch.toml: smtp.from: ")
+    assert "`from`" in problems[0] and "`from_addr`" in problems[0]
+
+
 def test_password_in_toml_is_refused(tmp_path: Path) -> None:
     _config(tmp_path, '[smtp]\npassword = "hunter2"\n')
     with pytest.raises(ConfigError) as exc:
