@@ -102,7 +102,7 @@ def test_check_history_show_json(project: Path, http_server) -> None:  # type: i
     code, out, _ = run(project, "show", "Acme", "Terms of Service")
     assert "7 days' notice" in out
     code, _, err = run(project, "show", "Nope", "Terms of Service")
-    assert code == 1 and "Nope" in err
+    assert code == 2 and "Nope" in err
 
 
 def test_check_exit_1_when_a_document_fails(project: Path, http_server) -> None:  # type: ignore[no-untyped-def]
@@ -135,7 +135,7 @@ def test_clauses_and_compare_json(project: Path) -> None:
     assert comparison["platforms_with_provision"] == 1 and comparison["platforms_total"] == 1
     assert comparison["fact_ranges"]["credit_validity"]["min"] == 90
     code, _, err = run(project, "compare", "no_such_category")
-    assert code == 1 and "no_such_category" in err
+    assert code == 2 and "no_such_category" in err
 
 
 def test_marketing_page_declared_as_terms_is_withheld(project: Path, http_server) -> None:  # type: ignore[no-untyped-def]

@@ -20,7 +20,7 @@ import click
 from rich.console import Console
 
 from monitor import __version__
-from monitor.errors import ClauseWatchError, ConfigError, DeclarationError
+from monitor.errors import ClauseWatchError, ConfigError, DeclarationError, NotFound
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Wide tables when the output is a file or pipe (terminals report their own width).
@@ -69,11 +69,18 @@ class App:
 
 
 def handle_errors(func: F) -> F:
+    """Typed errors -> one line on stderr and an exit code.
+
+    2 for bad usage or configuration, including a NotFound: every NotFound that reaches a command
+    is a lookup of something named on the command line (service, document, category, version,
+    subscriber). 1 for operational failures.
+    """
+
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (ConfigError, DeclarationError) as exc:
+        except (ConfigError, DeclarationError, NotFound) as exc:
             err.print(f"error: {exc}", markup=False)
             sys.exit(2)
         except ClauseWatchError as exc:

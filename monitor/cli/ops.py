@@ -10,6 +10,7 @@ import click
 from rich.table import Table
 
 from monitor.cli import App, err, handle_errors, main, out, print_json
+from monitor.errors import NotFound
 
 ENV_STARTUP_SPREAD = "CLAUSEWATCH_DAEMON_STARTUP_SPREAD"
 
@@ -268,8 +269,7 @@ def unsubscribe(app: App, email: str | None, token: str | None) -> None:
         err.print(f"error: {exc}", markup=False)
         sys.exit(2)
     if address is None:
-        err.print(f"error: no subscriber {'with that token' if token else email}", markup=False)
-        sys.exit(1)
+        raise NotFound(f"no subscriber {'with that token' if token else email}")
     out.print(f"unsubscribed {address}", markup=False)
 
 
