@@ -498,8 +498,24 @@ def _locate(path: Path | None, env: Mapping[str, str], cwd: Path) -> Path | None
         return candidate if candidate.is_file() else None
     path = path if path.is_absolute() else cwd / path
     if not path.is_file():
-        raise ConfigError(f"{path}: configuration file not found")
+        raise ConfigError(
+            f"{path}: configuration file not found (given by --config or {ENV_CONFIG}); "
+            f"`clausewatch init FOLDER` writes FOLDER/{CONFIG_FILE_NAME}"
+        )
     return path
+
+
+def find_config_file(path: Path | None, env: Mapping[str, str], cwd: Path) -> Path:
+    """The configuration file the command line reads: `path` (--config), $CLAUSEWATCH_CONFIG or
+    ./clausewatch.toml. Raises ConfigError naming the file looked for when there is none."""
+    found = _locate(path, env, cwd.absolute())
+    if found is None:
+        raise ConfigError(
+            f"{cwd.absolute() / CONFIG_FILE_NAME}: no configuration file here; run "
+            "`clausewatch init` to write one, or pass --config PATH (or set "
+            f"{ENV_CONFIG})"
+        )
+    return found
 
 
 def _label(path: Path, cwd: Path) -> str:

@@ -231,6 +231,21 @@ def test_smtp_from_and_from_addr_together_is_one_clear_error(tmp_path: Path) -> 
     assert "`from`" in problems[0] and "`from_addr`" in problems[0]
 
 
+def test_find_config_file_names_the_file_and_init(tmp_path: Path) -> None:
+    from monitor.config import find_config_file
+
+    with pytest.raises(ConfigError) as exc:
+        find_config_file(None, {}, tmp_path)
+    message = str(exc.value)
+    assert str(tmp_path / "clausewatch.toml") in message
+    assert "clausewatch init" in message and "--config" in message
+    assert "\n" not in message
+    path = _config(tmp_path, "")
+    assert find_config_file(None, {}, tmp_path) == path
+    with pytest.raises(ConfigError, match="not found.*clausewatch init"):
+        find_config_file(tmp_path / "other.toml", {}, tmp_path)
+
+
 def test_password_in_toml_is_refused(tmp_path: Path) -> None:
     _config(tmp_path, '[smtp]\npassword = "hunter2"\n')
     with pytest.raises(ConfigError) as exc:
@@ -252,7 +267,7 @@ def test_validate_config_collects_every_problem(tmp_path: Path) -> None:
     assert all(p.startswith("clausewatch.toml: ") for p in problems)
     with pytest.raises(ConfigError, match=r"\(and 2 more problems\)$"):
         load_settings(None, {}, tmp_path)
-    assert validate_config(tmp_path / "missing.toml", {}, tmp_path)[0].endswith("not found")
+    assert "not found" in validate_config(tmp_path / "missing.toml", {}, tmp_path)[0]
     _config(tmp_path, "")
     assert validate_config(None, {}, tmp_path) == []
 

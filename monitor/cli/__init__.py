@@ -39,19 +39,37 @@ class App:
 
     @property
     def settings(self) -> Any:
+        """The settings from the configuration file; ConfigError when there is no such file."""
         if self._settings is None:
-            from monitor.config import load_settings
+            from monitor.config import find_config_file, load_settings
 
-            self._settings = load_settings(self.config_path, dict(os.environ), Path.cwd())
+            env, cwd = dict(os.environ), Path.cwd()
+            path = find_config_file(self.config_path, env, cwd)
+            self._settings = load_settings(path, env, cwd)
         return self._settings
 
     @property
     def store(self) -> Any:
+        """The store, created when there is none yet: for commands that write (check, ...)."""
         if self._store is None:
             from monitor.store import Store
 
             self._store = Store(self.settings.database_url)
         return self._store
+
+    @property
+    def existing_store(self) -> Any:
+        """The store for commands that only read: NotFound (exit 2) instead of creating one."""
+        if self._store is None and not self.store_exists():
+            raise NotFound(
+                f"no store yet at {_store_location(self.settings.database_url)}: "
+                "run `clausewatch check` (or `clausewatch import-ota`) first"
+            )
+        return self.store
+
+    def store_exists(self) -> bool:
+        """Whether the configured database exists and holds ClauseWatch's tables (never creates)."""
+        return self._store is not None or _store_exists(self.settings.database_url)
 
     def declarations(self, *, strict: bool = True) -> dict[str, Any]:
         from monitor.capture.declarations import load_declarations
@@ -68,12 +86,48 @@ class App:
         return services
 
 
+def _sqlite_path(url: str) -> Path | None:
+    """The file of a `sqlite:///path` URL (None for other databases and in-memory SQLite)."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url.removeprefix("sqlite:///").partition("?")[0]
+    return None if not path or path == ":memory:" else Path(path)
+
+
+def _store_location(url: str) -> str:
+    from monitor.store import safe_url
+
+    path = _sqlite_path(url)
+    return str(path) if path is not None else safe_url(url)
+
+
+def _store_exists(url: str) -> bool:
+    path = _sqlite_path(url)
+    if path is not None:
+        return path.is_file()
+    if url.startswith("sqlite"):
+        return True  # in memory: nothing to spare
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        engine = create_engine(url)
+    except (SQLAlchemyError, ImportError):
+        return True  # let the Store report the bad URL
+    try:
+        return inspect(engine).has_table("meta")
+    except SQLAlchemyError:
+        return True  # let the Store report the connection problem
+    finally:
+        engine.dispose()
+
+
 def handle_errors(func: F) -> F:
     """Typed errors -> one line on stderr and an exit code.
 
     2 for bad usage or configuration, including a NotFound: every NotFound that reaches a command
     is a lookup of something named on the command line (service, document, category, version,
-    subscriber). 1 for operational failures.
+    subscriber) or a store that does not exist yet. 1 for operational failures.
     """
 
     @wraps(func)

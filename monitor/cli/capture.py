@@ -11,7 +11,7 @@ import click
 from rich.table import Table
 
 from monitor.cli import App, err, handle_errors, main, out, parse_when, print_json
-from monitor.errors import DeclarationError
+from monitor.errors import ConfigError, DeclarationError
 
 # ---------------------------------------------------------------- set-up
 
@@ -35,9 +35,13 @@ def init(directory: Path) -> None:
 def validate(app: App) -> None:
     """Check the configuration and every declaration without touching the network."""
     from monitor.capture.declarations import validate_declarations
-    from monitor.config import validate_config
+    from monitor.config import find_config_file, validate_config
 
-    problems = validate_config(app.config_path, dict(os.environ), Path.cwd())
+    env, cwd = dict(os.environ), Path.cwd()
+    try:
+        problems = validate_config(find_config_file(app.config_path, env, cwd), env, cwd)
+    except ConfigError as exc:
+        problems = [str(exc)]
     for line in problems:
         click.echo(f"error: {line}")
     if problems:
@@ -133,7 +137,7 @@ def rebuild(app: App, services: tuple[str, ...], as_json: bool) -> None:
     """Re-extract stored snapshots with the current declarations and code (technical upgrade)."""
     from monitor.ops.checker import rebuild as run_rebuild
 
-    outcomes = run_rebuild(app.settings, app.store, app.declarations(), services or None)
+    outcomes = run_rebuild(app.settings, app.existing_store, app.declarations(), services or None)
     if as_json:
         print_json([o.__dict__ for o in outcomes])
         return
@@ -160,7 +164,7 @@ def history(app: App, service: str, terms_type: str | None, as_json: bool) -> No
     """Versions and captures of SERVICE's documents."""
     from monitor.store import queries
 
-    with app.store.session() as s:
+    with app.existing_store.session() as s:
         data = queries.history(s, service, terms_type)
     if as_json:
         print_json(data)
@@ -191,7 +195,7 @@ def show(app: App, service: str, terms_type: str, at: str | None, as_json: bool)
     """Print the version of a document in force at a date."""
     from monitor.store import queries
 
-    with app.store.session() as s:
+    with app.existing_store.session() as s:
         data = queries.show(s, service, terms_type, parse_when(at))
     if as_json:
         print_json(data)

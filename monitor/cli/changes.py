@@ -80,7 +80,7 @@ def changes(
     from monitor.store import queries
 
     since_dt = parse_when(since, day_start=True)
-    with app.store.session() as s:
+    with app.existing_store.session() as s:
         rows = queries.list_changes(
             s, since=since_dt, service=service, include_editorial=include_editorial, limit=limit
         )
@@ -126,7 +126,7 @@ def diff(
     """A change summary between two versions of a document (default: the last change)."""
     from monitor.publish.summaries import summary_between
 
-    with app.store.session() as s:
+    with app.existing_store.session() as s:
         result = summary_between(s, service, terms_type, parse_when(from_), parse_when(to), fmt)
     if fmt == "json":
         print_json(result)

@@ -123,6 +123,12 @@ def send(app: App, due_only: bool, as_json: bool) -> None:
     from monitor.store.locks import OUTBOX_LOCK
 
     settings = app.settings
+    if not app.store_exists():  # nothing can be queued yet; do not create an empty store
+        if as_json:
+            print_json({"composed": 0, "sent": 0, "failed": 0, "remaining": 0, "errors": []})
+        else:
+            out.print("0 sent, 0 failed, 0 still queued (no store yet)", markup=False)
+        return
     with app.store.session() as s:
         composed = compose_pending(s, settings, _now())
     report = deliver_outbox(
@@ -164,7 +170,7 @@ def status(app: App, as_json: bool) -> None:
     """Daemon running or not, last/next check per document, failures, outbox backlog."""
     from monitor.ops.daemon import daemon_status
 
-    data = daemon_status(app.settings, app.store, app.declarations(strict=False), _now())
+    data = daemon_status(app.settings, app.existing_store, app.declarations(strict=False), _now())
     if as_json:
         print_json(data)
         return
@@ -262,7 +268,7 @@ def unsubscribe(app: App, email: str | None, token: str | None) -> None:
     if bool(email) == bool(token):
         raise click.UsageError("give either EMAIL or --token")
     try:
-        with app.store.session() as s:
+        with app.existing_store.session() as s:
             sub = do_unsubscribe(s, email) if email else unsubscribe_token(s, token or "")
             address = sub.email if sub else None
     except SubscriptionError as exc:
@@ -282,7 +288,7 @@ def subscribers(app: App, as_json: bool, include_inactive: bool) -> None:
     """List subscribers with their plan and filters."""
     from monitor.notify.subscribers import list_subscribers, subscriber_dict
 
-    with app.store.session() as s:
+    with app.existing_store.session() as s:
         rows = [
             subscriber_dict(sub)
             for sub in list_subscribers(s, include_inactive=include_inactive or as_json)

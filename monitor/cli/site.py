@@ -25,7 +25,7 @@ def build(app: App, output: Path | None) -> None:
     """Build the site into OUTPUT (default: [site] output_dir, i.e. <data_dir>/site)."""
     from monitor.publish.site import build_site
 
-    result = build_site(app.settings, app.store, output_dir=output)
+    result = build_site(app.settings, app.existing_store, output_dir=output)
     out.print(
         f"built {result.pages} pages ({result.files} files, {result.changes} changes) "
         f"in {result.output_dir}",
