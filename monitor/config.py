@@ -156,15 +156,27 @@ def resolve_sqlite_url(url: str, root: Path) -> str:
 # ---------------------------------------------------------------- validation helpers
 
 
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One problem in the configuration; `file` and `key` are None when it is not about one."""
+
+    file: str | None
+    key: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return ": ".join(part for part in (self.file, self.key, self.message) if part)
+
+
 class _Problems:
     """Collects one-line problems `<file>: <key>: <message>`."""
 
     def __init__(self, label: str) -> None:
         self.label = label
-        self.items: list[str] = []
+        self.problems: list[ConfigProblem] = []
 
     def add(self, key: str, message: str) -> None:
-        self.items.append(f"{self.label}: {key}: {message}")
+        self.problems.append(ConfigProblem(self.label, key, message))
 
 
 def _show(value: Any) -> str:
@@ -525,12 +537,14 @@ def _label(path: Path, cwd: Path) -> str:
         return str(path)
 
 
-def _load(path: Path | None, env: Mapping[str, str], cwd: Path) -> tuple[Settings, list[str]]:
+def _load(
+    path: Path | None, env: Mapping[str, str], cwd: Path
+) -> tuple[Settings, list[ConfigProblem]]:
     cwd = cwd.absolute()
     found = _locate(path, env, cwd)
     if found is None:
         problems = _Problems(f"(defaults in {cwd})")
-        return _build({}, None, cwd, env, problems), problems.items
+        return _build({}, None, cwd, env, problems), problems.problems
     label = _label(found, cwd)
     try:
         data = tomllib.loads(found.read_text(encoding="utf-8"))
@@ -539,7 +553,7 @@ def _load(path: Path | None, env: Mapping[str, str], cwd: Path) -> tuple[Setting
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{label}: invalid TOML: {exc}") from exc
     problems = _Problems(label)
-    return _build(data, found, found.parent, env, problems), problems.items
+    return _build(data, found, found.parent, env, problems), problems.problems
 
 
 def load_settings(path: Path | None, env: Mapping[str, str], cwd: Path) -> Settings:
@@ -547,16 +561,21 @@ def load_settings(path: Path | None, env: Mapping[str, str], cwd: Path) -> Setti
     settings, problems = _load(path, env, cwd)
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        raise ConfigError(problems[0] + more)
+        raise ConfigError(f"{problems[0]}{more}")
     return settings
+
+
+def config_problems(path: Path | None, env: Mapping[str, str], cwd: Path) -> list[ConfigProblem]:
+    """Every problem in the configuration (empty when it is valid)."""
+    try:
+        return _load(path, env, cwd)[1]
+    except ConfigError as exc:
+        return [ConfigProblem(None, None, str(exc))]
 
 
 def validate_config(path: Path | None, env: Mapping[str, str], cwd: Path) -> list[str]:
     """Every problem in the configuration, one line each (empty when it is valid)."""
-    try:
-        return _load(path, env, cwd)[1]
-    except ConfigError as exc:
-        return [str(exc)]
+    return [str(p) for p in config_problems(path, env, cwd)]
 
 
 def write_default_config(folder: Path) -> Path:

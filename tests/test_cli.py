@@ -49,6 +49,14 @@ def make_project(tmp_path: Path, http_server) -> Path:  # type: ignore[no-untype
     return tmp_path
 
 
+def two_versions(project: Path, http_server) -> None:  # type: ignore[no-untyped-def]
+    """Check the project's document twice, the second time with shorter credits, notice, jobs."""
+    http_server.routes["/terms"] = terms_page()
+    assert run(project, "check")[0] == 0
+    http_server.routes["/terms"] = terms_page(notice_days=7, credit_days=30, concurrency=2)
+    assert run(project, "check")[0] == 0
+
+
 def test_init_writes_config_and_refuses_to_overwrite(tmp_path: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(main, ["init", str(tmp_path)]).exit_code == 0

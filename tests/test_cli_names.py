@@ -27,7 +27,7 @@ def project(tmp_path: Path, http_server: Any) -> Path:
         ("show", "Acme", "No Such Type"),
         ("clauses", "Acme", "No Such Type"),
         ("diff", "Nope", "Terms of Service"),
-        ("diff", "Acme", "No Such Type", "--format", "json"),
+        ("diff", "Acme", "No Such Type", "--json"),
         ("compare", "no_such_category"),
         ("changes", "--service", "Nope"),
         ("unsubscribe", "nobody@example.com"),

@@ -30,34 +30,61 @@ def init(directory: Path) -> None:
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="The problems and counts as JSON.")
 @click.pass_obj
 @handle_errors
-def validate(app: App) -> None:
+def validate(app: App, as_json: bool) -> None:
     """Check the configuration and every declaration without touching the network."""
-    from monitor.capture.declarations import validate_declarations
-    from monitor.config import find_config_file, validate_config
+    from monitor.capture.declarations import load_declarations
+    from monitor.config import ConfigProblem, config_problems, find_config_file
 
     env, cwd = dict(os.environ), Path.cwd()
+    config_path: Path | None = None
     try:
-        problems = validate_config(find_config_file(app.config_path, env, cwd), env, cwd)
+        config_path = find_config_file(app.config_path, env, cwd)
+        config = config_problems(config_path, env, cwd)
     except ConfigError as exc:
-        problems = [str(exc)]
-    for line in problems:
-        click.echo(f"error: {line}")
-    if problems:
-        sys.exit(2)
-    decl_problems = validate_declarations(app.settings.declarations_dir)
-    errors = 0
-    for p in decl_problems:
-        click.echo(f"{p.severity}: {p}")
-        errors += p.severity == "error"
+        config = [ConfigProblem(None, None, str(exc))]
+    problems: list[dict[str, Any]] = [
+        {"severity": "error", "file": p.file, "key": p.key, "message": p.message, "line": str(p)}
+        for p in config
+    ]
+    services: dict[str, Any] = {}
+    if not config:
+        services, decl_problems = load_declarations(app.settings.declarations_dir)
+        problems += [
+            {
+                "severity": p.severity,
+                "file": str(p.file),
+                "key": p.key,
+                "message": p.message,
+                "line": str(p),
+            }
+            for p in decl_problems
+        ]
+    errors = sum(p["severity"] == "error" for p in problems)
+    documents = sum(len(svc.terms) for svc in services.values())
+    if as_json:
+        print_json(
+            {
+                "ok": not errors,
+                "config": str(config_path) if config_path else None,
+                "services": len(services),
+                "documents": documents,
+                "errors": errors,
+                "warnings": len(problems) - errors,
+                "problems": [{k: v for k, v in p.items() if k != "line"} for p in problems],
+            }
+        )
+    else:
+        for p in problems:
+            click.echo(f"{p['severity']}: {p['line']}")
+        if not errors:
+            click.echo(
+                f"ok: {len(services)} services, {documents} documents, {len(problems)} warning(s)"
+            )
     if errors:
         sys.exit(2)
-    services = app.declarations(strict=False)
-    documents = sum(len(s.terms) for s in services.values())
-    click.echo(
-        f"ok: {len(services)} services, {documents} documents, {len(decl_problems)} warning(s)"
-    )
 
 
 # ---------------------------------------------------------------- capture

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from monitor.cli import App, err, handle_errors, main, out, parse_when, print_json
 
@@ -118,17 +121,69 @@ def changes(
     default="text",
     show_default=True,
 )
+@click.option(
+    "--json", "as_json", is_flag=True, help="The change events as JSON (= --format json)."
+)
 @click.pass_obj
 @handle_errors
 def diff(
-    app: App, service: str, terms_type: str, from_: str | None, to: str | None, fmt: str
+    app: App,
+    service: str,
+    terms_type: str,
+    from_: str | None,
+    to: str | None,
+    fmt: str,
+    as_json: bool,
 ) -> None:
     """A change summary between two versions of a document (default: the last change)."""
     from monitor.publish.summaries import summary_between
 
+    when_from, when_to = parse_when(from_), parse_when(to)
     with app.existing_store.session() as s:
-        result = summary_between(s, service, terms_type, parse_when(from_), parse_when(to), fmt)
-    if fmt == "json":
-        print_json(result)
-    else:
-        sys.stdout.write(str(result))
+        if as_json or fmt == "json":
+            print_json(diff_events(s, service, terms_type, when_from, when_to))
+            return
+        result = summary_between(s, service, terms_type, when_from, when_to, fmt)
+    sys.stdout.write(str(result))
+
+
+def diff_events(
+    s: Session,
+    service: str,
+    terms_type: str,
+    when_from: datetime | None,
+    when_to: datetime | None,
+) -> list[dict[str, Any]]:
+    """The change events between two versions in the shape of `changes --json`, always a list.
+
+    The stored events when the two versions are consecutive; otherwise events computed now,
+    which were never stored (`id` and `detected_at` null, `alertable` false).
+    """
+    from monitor.changes.recording import change_values, compute_events
+    from monitor.clauses import extract_provisions
+    from monitor.publish.summaries import previous_version, summary_between
+    from monitor.store import Change, queries
+
+    doc = queries.find_document(s, service, terms_type)
+    new = queries.version_at(s, doc, when_to)
+    old = (
+        queries.version_at(s, doc, when_from) if when_from is not None else previous_version(s, new)
+    )
+    if old is None or old.id == new.id:
+        summary_between(s, service, terms_type, when_from, when_to, "json")  # raises: says why
+        return []
+    versions = {old.id: old, new.id: new}
+    rows = queries.changes_between(s, old, new)
+    if rows:
+        return [queries.change_dict(c, doc, versions) for c in rows]
+    events = compute_events(
+        old,
+        new,
+        extract_provisions(old.text, doc.terms_type),
+        extract_provisions(new.text, doc.terms_type),
+    )
+    computed = []
+    for event in events:
+        row = Change(**change_values(doc.id, old.id, new.id, event, new.captured_at, False))
+        computed.append({**queries.change_dict(row, doc, versions), "detected_at": None})
+    return computed
