@@ -167,6 +167,17 @@ def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
+def clip_words(text: str, limit: int) -> str:
+    """`text` on one line, at most `limit` characters, cut at a word boundary with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " " and " " in cut:  # the cut falls inside a word: drop that word
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "\u2026"
+
+
 @click.group()
 @click.version_option(__version__, prog_name="clausewatch")
 @click.option(

@@ -12,7 +12,7 @@ import click
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from monitor.cli import App, err, handle_errors, main, out, parse_when, print_json
+from monitor.cli import App, clip_words, err, handle_errors, main, out, parse_when, print_json
 
 
 @main.command("import-ota")
@@ -102,7 +102,7 @@ def changes(
             kind,
             ", ".join(r["categories"]),
             r["exposure"],
-            "; ".join(r["reasons"])[:120],
+            clip_words("; ".join(r["reasons"]), 120),
         )
     out.print(table)
     if not rows:
