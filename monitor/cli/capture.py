@@ -10,7 +10,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from monitor.cli import App, err, handle_errors, main, out, parse_when, print_json
+from monitor.cli import App, handle_errors, main, out, parse_when, print_json, progress_report
 from monitor.errors import ConfigError, DeclarationError
 
 # ---------------------------------------------------------------- set-up
@@ -97,8 +97,6 @@ def validate(app: App, as_json: bool) -> None:
 @handle_errors
 def check(app: App, services: tuple[str, ...], as_json: bool) -> None:
     """Fetch, archive and analyse every declared document (or only SERVICES)."""
-    from rich.progress import Progress
-
     declared = app.declarations()
     unknown = [s for s in services if s not in declared]
     if unknown:
@@ -106,10 +104,11 @@ def check(app: App, services: tuple[str, ...], as_json: bool) -> None:
     total = sum(len(declared[s].terms) for s in (services or declared))
     checker = build_checker(app)
     try:
-        with Progress(console=err, transient=True, disable=as_json) as progress:
-            task = progress.add_task("checking", total=total)
+        with progress_report("check", "documents", total, count_failures=True) as progress:
             summary = checker.run(
-                declared, services or None, progress=lambda _o: progress.advance(task)
+                declared,
+                services or None,
+                progress=lambda o: progress.advance(failed=o.outcome == "failed"),
             )
     finally:
         checker.close()

@@ -12,7 +12,16 @@ import click
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from monitor.cli import App, clip_words, err, handle_errors, main, out, parse_when, print_json
+from monitor.cli import (
+    App,
+    clip_words,
+    handle_errors,
+    main,
+    out,
+    parse_when,
+    print_json,
+    progress_report,
+)
 
 
 @main.command("import-ota")
@@ -23,20 +32,13 @@ from monitor.cli import App, clip_words, err, handle_errors, main, out, parse_wh
 @handle_errors
 def import_ota(app: App, path: Path, services: tuple[str, ...], as_json: bool) -> None:
     """Import an Open Terms Archive versions repository (a git clone) as history. Never alerts."""
-    from rich.progress import Progress
-
     from monitor.changes.ota_import import import_repository
     from monitor.clock import utc_now
 
     started = time.perf_counter()
-    with Progress(console=err, transient=True, disable=as_json) as progress:
-        task = progress.add_task("importing", total=None)
-
-        def advance(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
+    with progress_report("import-ota", "versions") as progress:
         stats = import_repository(
-            app.store, path, services=services or None, clock=utc_now, progress=advance
+            app.store, path, services=services or None, clock=utc_now, progress=progress.update
         )
     elapsed = time.perf_counter() - started
     data = {

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli import App, err, handle_errors, main, out, print_json
+from monitor.cli import App, err, handle_errors, main, out, print_json, progress_report
 
 
 @main.group()
@@ -27,7 +27,9 @@ def build(app: App, output: Path | None, as_json: bool) -> None:
     from monitor.publish.site import build_site
     from monitor.store.queries import iso
 
-    result = build_site(app.settings, app.existing_store, output_dir=output)
+    store = app.existing_store
+    with progress_report("site build"):
+        result = build_site(app.settings, store, output_dir=output)
     if as_json:
         print_json(
             {
