@@ -162,3 +162,15 @@ def test_marketing_page_declared_as_terms_is_withheld(project: Path, http_server
     data = json.loads(out)
     assert data["published"] is False and data["provisions"] == []
     assert data["version"]["document_type_reason"]
+
+
+def test_subscribe_has_a_default_plan_shown_in_help(project: Path, http_server) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(project, "subscribe", "--help")
+    assert code == 0 and "default: watcher" in out
+    http_server.routes["/terms"] = terms_page()
+    assert run(project, "check")[0] == 0
+    code, out, err = run(project, "subscribe", "you@example.com", "--service", "Acme")
+    assert code == 0, err
+    assert "plan watcher" in out
+    listed = json.loads(run(project, "subscribers", "--json")[1])
+    assert [(s["email"], s["plan"]) for s in listed] == [("you@example.com", "watcher")]

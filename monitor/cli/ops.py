@@ -13,6 +13,8 @@ from monitor.cli import App, err, handle_errors, main, out, print_json
 from monitor.errors import NotFound
 
 ENV_STARTUP_SPREAD = "CLAUSEWATCH_DAEMON_STARTUP_SPREAD"
+# The plan for one person watching a few platforms: same-day alerts and the weekly digest.
+DEFAULT_PLAN = "watcher"
 
 
 def _now() -> Any:
@@ -207,7 +209,10 @@ def status(app: App, as_json: bool) -> None:
 @main.command()
 @click.argument("email")
 @click.option(
-    "--plan", required=True, help="Plan name from the configuration (free, watcher, ...)."
+    "--plan",
+    default=DEFAULT_PLAN,
+    show_default=True,
+    help="Plan name from the configuration (free, watcher, ...).",
 )
 @click.option("--service", "services", multiple=True, help="Platform to watch (repeatable).")
 @click.option("--category", "categories", multiple=True, help="Taxonomy category id (repeatable).")
