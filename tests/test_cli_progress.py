@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from pages import terms_page
 from test_cli import make_project, run
 
+import monitor
 from monitor.cli import main
 
 
@@ -39,6 +40,7 @@ def test_check_progress_in_a_real_pipe(project: Path, http_server) -> None:  # t
         capture_output=True,
         text=True,
         timeout=120,
+        cwd=Path(monitor.__file__).parents[1],  # this checkout's code, wherever pytest runs
     )
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["counts"]["failed"] == 1
