@@ -156,15 +156,27 @@ def resolve_sqlite_url(url: str, root: Path) -> str:
 # ---------------------------------------------------------------- validation helpers
 
 
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One problem in the configuration; `file` and `key` are None when it is not about one."""
+
+    file: str | None
+    key: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return ": ".join(part for part in (self.file, self.key, self.message) if part)
+
+
 class _Problems:
     """Collects one-line problems `<file>: <key>: <message>`."""
 
     def __init__(self, label: str) -> None:
         self.label = label
-        self.items: list[str] = []
+        self.problems: list[ConfigProblem] = []
 
     def add(self, key: str, message: str) -> None:
-        self.items.append(f"{self.label}: {key}: {message}")
+        self.problems.append(ConfigProblem(self.label, key, message))
 
 
 def _show(value: Any) -> str:
@@ -371,14 +383,18 @@ def _read_smtp(r: _Reader, env: Mapping[str, str]) -> SmtpSettings:
     d = SmtpSettings()
     if "password" in r.table:
         r.error("password", f"do not store the password in the file; set {ENV_SMTP_PASSWORD}")
-    r.check_keys({"url", "from_addr", "username", "starttls", "timeout", "password"})
+    r.check_keys({"url", "from", "from_addr", "username", "starttls", "timeout", "password"})
     url = r.string("url", d.url, _check_smtp_url)
     starttls = r.boolean("starttls", d.starttls)
     if starttls and url.startswith("smtps:"):
         r.error("starttls", "smtps:// is already encrypted; use starttls with smtp:// only")
+    # `from` is what mail tools call it; `from_addr` is the older name. One of them, not both.
+    from_key = "from" if "from" in r.table else "from_addr"
+    if "from" in r.table and "from_addr" in r.table:
+        r.error("from", "give the sender address once: `from` or `from_addr`, not both")
     return SmtpSettings(
         url=url,
-        from_addr=r.string("from_addr", d.from_addr, check_email),
+        from_addr=r.string(from_key, d.from_addr, check_email),
         username=r.optional_string("username"),
         starttls=starttls,
         timeout=r.number("timeout", d.timeout, strict=True),
@@ -494,8 +510,24 @@ def _locate(path: Path | None, env: Mapping[str, str], cwd: Path) -> Path | None
         return candidate if candidate.is_file() else None
     path = path if path.is_absolute() else cwd / path
     if not path.is_file():
-        raise ConfigError(f"{path}: configuration file not found")
+        raise ConfigError(
+            f"{path}: configuration file not found (given by --config or {ENV_CONFIG}); "
+            f"`clausewatch init FOLDER` writes FOLDER/{CONFIG_FILE_NAME}"
+        )
     return path
+
+
+def find_config_file(path: Path | None, env: Mapping[str, str], cwd: Path) -> Path:
+    """The configuration file the command line reads: `path` (--config), $CLAUSEWATCH_CONFIG or
+    ./clausewatch.toml. Raises ConfigError naming the file looked for when there is none."""
+    found = _locate(path, env, cwd.absolute())
+    if found is None:
+        raise ConfigError(
+            f"{cwd.absolute() / CONFIG_FILE_NAME}: no configuration file here; run "
+            "`clausewatch init` to write one, or pass --config PATH (or set "
+            f"{ENV_CONFIG})"
+        )
+    return found
 
 
 def _label(path: Path, cwd: Path) -> str:
@@ -505,12 +537,14 @@ def _label(path: Path, cwd: Path) -> str:
         return str(path)
 
 
-def _load(path: Path | None, env: Mapping[str, str], cwd: Path) -> tuple[Settings, list[str]]:
+def _load(
+    path: Path | None, env: Mapping[str, str], cwd: Path
+) -> tuple[Settings, list[ConfigProblem]]:
     cwd = cwd.absolute()
     found = _locate(path, env, cwd)
     if found is None:
         problems = _Problems(f"(defaults in {cwd})")
-        return _build({}, None, cwd, env, problems), problems.items
+        return _build({}, None, cwd, env, problems), problems.problems
     label = _label(found, cwd)
     try:
         data = tomllib.loads(found.read_text(encoding="utf-8"))
@@ -519,7 +553,7 @@ def _load(path: Path | None, env: Mapping[str, str], cwd: Path) -> tuple[Setting
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{label}: invalid TOML: {exc}") from exc
     problems = _Problems(label)
-    return _build(data, found, found.parent, env, problems), problems.items
+    return _build(data, found, found.parent, env, problems), problems.problems
 
 
 def load_settings(path: Path | None, env: Mapping[str, str], cwd: Path) -> Settings:
@@ -527,16 +561,21 @@ def load_settings(path: Path | None, env: Mapping[str, str], cwd: Path) -> Setti
     settings, problems = _load(path, env, cwd)
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        raise ConfigError(problems[0] + more)
+        raise ConfigError(f"{problems[0]}{more}")
     return settings
+
+
+def config_problems(path: Path | None, env: Mapping[str, str], cwd: Path) -> list[ConfigProblem]:
+    """Every problem in the configuration (empty when it is valid)."""
+    try:
+        return _load(path, env, cwd)[1]
+    except ConfigError as exc:
+        return [ConfigProblem(None, None, str(exc))]
 
 
 def validate_config(path: Path | None, env: Mapping[str, str], cwd: Path) -> list[str]:
     """Every problem in the configuration, one line each (empty when it is valid)."""
-    try:
-        return _load(path, env, cwd)[1]
-    except ConfigError as exc:
-        return [str(exc)]
+    return [str(p) for p in config_problems(path, env, cwd)]
 
 
 def write_default_config(folder: Path) -> Path:
@@ -615,7 +654,8 @@ browser = "auto"
 [smtp]
 # smtp://host:port (optionally with starttls = true) or smtps://host:port (TLS from the start).
 url = "smtp://127.0.0.1:25"
-from_addr = "clausewatch@localhost"
+# The sender address (`from_addr` is accepted too, but not both).
+from = "clausewatch@localhost"
 # Login name, if the server needs one; the password comes from {ENV_SMTP_PASSWORD}.
 # username = "clausewatch"
 starttls = false

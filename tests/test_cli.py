@@ -26,6 +26,11 @@ def run(root: Path, *args: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def project(tmp_path: Path, http_server) -> Path:  # type: ignore[no-untyped-def]
+    return make_project(tmp_path, http_server)
+
+
+def make_project(tmp_path: Path, http_server) -> Path:  # type: ignore[no-untyped-def]
+    """`clausewatch init` with fast fetch settings and one declared document on `http_server`."""
     runner = CliRunner()
     result = runner.invoke(main, ["init", str(tmp_path)])
     assert result.exit_code == 0, result.output
@@ -42,6 +47,14 @@ def project(tmp_path: Path, http_server) -> Path:  # type: ignore[no-untyped-def
         {"Terms of Service": {"fetch": http_server.url("/terms"), "select": "article.legal"}},
     )
     return tmp_path
+
+
+def two_versions(project: Path, http_server) -> None:  # type: ignore[no-untyped-def]
+    """Check the project's document twice, the second time with shorter credits, notice, jobs."""
+    http_server.routes["/terms"] = terms_page()
+    assert run(project, "check")[0] == 0
+    http_server.routes["/terms"] = terms_page(notice_days=7, credit_days=30, concurrency=2)
+    assert run(project, "check")[0] == 0
 
 
 def test_init_writes_config_and_refuses_to_overwrite(tmp_path: Path) -> None:
@@ -97,7 +110,7 @@ def test_check_history_show_json(project: Path, http_server) -> None:  # type: i
     code, out, _ = run(project, "show", "Acme", "Terms of Service")
     assert "7 days' notice" in out
     code, _, err = run(project, "show", "Nope", "Terms of Service")
-    assert code == 1 and "Nope" in err
+    assert code == 2 and "Nope" in err
 
 
 def test_check_exit_1_when_a_document_fails(project: Path, http_server) -> None:  # type: ignore[no-untyped-def]
@@ -130,7 +143,7 @@ def test_clauses_and_compare_json(project: Path) -> None:
     assert comparison["platforms_with_provision"] == 1 and comparison["platforms_total"] == 1
     assert comparison["fact_ranges"]["credit_validity"]["min"] == 90
     code, _, err = run(project, "compare", "no_such_category")
-    assert code == 1 and "no_such_category" in err
+    assert code == 2 and "no_such_category" in err
 
 
 def test_marketing_page_declared_as_terms_is_withheld(project: Path, http_server) -> None:  # type: ignore[no-untyped-def]
@@ -149,3 +162,15 @@ def test_marketing_page_declared_as_terms_is_withheld(project: Path, http_server
     data = json.loads(out)
     assert data["published"] is False and data["provisions"] == []
     assert data["version"]["document_type_reason"]
+
+
+def test_subscribe_has_a_default_plan_shown_in_help(project: Path, http_server) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(project, "subscribe", "--help")
+    assert code == 0 and "default: watcher" in out
+    http_server.routes["/terms"] = terms_page()
+    assert run(project, "check")[0] == 0
+    code, out, err = run(project, "subscribe", "you@example.com", "--service", "Acme")
+    assert code == 0, err
+    assert "plan watcher" in out
+    listed = json.loads(run(project, "subscribers", "--json")[1])
+    assert [(s["email"], s["plan"]) for s in listed] == [("you@example.com", "watcher")]

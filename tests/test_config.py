@@ -213,6 +213,39 @@ def test_errors_name_file_and_key(tmp_path: Path, text: str, expected: str) -> N
     assert "\n" not in message
 
 
+def test_smtp_from_is_accepted_like_from_addr(tmp_path: Path) -> None:
+    _config(tmp_path, '[smtp]\nfrom = "alerts@example.com"\n')
+    assert load_settings(None, {}, tmp_path).smtp.from_addr == "alerts@example.com"
+    _config(tmp_path, '[smtp]\nfrom_addr = "legacy@example.com"\n')
+    assert load_settings(None, {}, tmp_path).smtp.from_addr == "legacy@example.com"
+    _config(tmp_path, '[smtp]\nfrom = "nobody"\n')
+    with pytest.raises(ConfigError, match=r"^clausewatch.toml: smtp.from: not an e-mail address"):
+        load_settings(None, {}, tmp_path)
+
+
+def test_smtp_from_and_from_addr_together_is_one_clear_error(tmp_path: Path) -> None:
+    _config(tmp_path, '[smtp]\nfrom = "a@example.com"\nfrom_addr = "b@example.com"\n')
+    problems = validate_config(None, {}, tmp_path)
+    assert len(problems) == 1 and "\n" not in problems[0]
+    assert problems[0].startswith("clausewatch.toml: smtp.from: ")
+    assert "`from`" in problems[0] and "`from_addr`" in problems[0]
+
+
+def test_find_config_file_names_the_file_and_init(tmp_path: Path) -> None:
+    from monitor.config import find_config_file
+
+    with pytest.raises(ConfigError) as exc:
+        find_config_file(None, {}, tmp_path)
+    message = str(exc.value)
+    assert str(tmp_path / "clausewatch.toml") in message
+    assert "clausewatch init" in message and "--config" in message
+    assert "\n" not in message
+    path = _config(tmp_path, "")
+    assert find_config_file(None, {}, tmp_path) == path
+    with pytest.raises(ConfigError, match="not found.*clausewatch init"):
+        find_config_file(tmp_path / "other.toml", {}, tmp_path)
+
+
 def test_password_in_toml_is_refused(tmp_path: Path) -> None:
     _config(tmp_path, '[smtp]\npassword = "hunter2"\n')
     with pytest.raises(ConfigError) as exc:
@@ -234,7 +267,7 @@ def test_validate_config_collects_every_problem(tmp_path: Path) -> None:
     assert all(p.startswith("clausewatch.toml: ") for p in problems)
     with pytest.raises(ConfigError, match=r"\(and 2 more problems\)$"):
         load_settings(None, {}, tmp_path)
-    assert validate_config(tmp_path / "missing.toml", {}, tmp_path)[0].endswith("not found")
+    assert "not found" in validate_config(tmp_path / "missing.toml", {}, tmp_path)[0]
     _config(tmp_path, "")
     assert validate_config(None, {}, tmp_path) == []
 

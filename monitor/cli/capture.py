@@ -10,8 +10,8 @@ from typing import Any
 import click
 from rich.table import Table
 
-from monitor.cli import App, err, handle_errors, main, out, parse_when, print_json
-from monitor.errors import DeclarationError
+from monitor.cli import App, handle_errors, main, out, parse_when, print_json, progress_report
+from monitor.errors import ConfigError, DeclarationError
 
 # ---------------------------------------------------------------- set-up
 
@@ -30,30 +30,61 @@ def init(directory: Path) -> None:
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="The problems and counts as JSON.")
 @click.pass_obj
 @handle_errors
-def validate(app: App) -> None:
+def validate(app: App, as_json: bool) -> None:
     """Check the configuration and every declaration without touching the network."""
-    from monitor.capture.declarations import validate_declarations
-    from monitor.config import validate_config
+    from monitor.capture.declarations import load_declarations
+    from monitor.config import ConfigProblem, config_problems, find_config_file
 
-    problems = validate_config(app.config_path, dict(os.environ), Path.cwd())
-    for line in problems:
-        click.echo(f"error: {line}")
-    if problems:
-        sys.exit(2)
-    decl_problems = validate_declarations(app.settings.declarations_dir)
-    errors = 0
-    for p in decl_problems:
-        click.echo(f"{p.severity}: {p}")
-        errors += p.severity == "error"
+    env, cwd = dict(os.environ), Path.cwd()
+    config_path: Path | None = None
+    try:
+        config_path = find_config_file(app.config_path, env, cwd)
+        config = config_problems(config_path, env, cwd)
+    except ConfigError as exc:
+        config = [ConfigProblem(None, None, str(exc))]
+    problems: list[dict[str, Any]] = [
+        {"severity": "error", "file": p.file, "key": p.key, "message": p.message, "line": str(p)}
+        for p in config
+    ]
+    services: dict[str, Any] = {}
+    if not config:
+        services, decl_problems = load_declarations(app.settings.declarations_dir)
+        problems += [
+            {
+                "severity": p.severity,
+                "file": str(p.file),
+                "key": p.key,
+                "message": p.message,
+                "line": str(p),
+            }
+            for p in decl_problems
+        ]
+    errors = sum(p["severity"] == "error" for p in problems)
+    documents = sum(len(svc.terms) for svc in services.values())
+    if as_json:
+        print_json(
+            {
+                "ok": not errors,
+                "config": str(config_path) if config_path else None,
+                "services": len(services),
+                "documents": documents,
+                "errors": errors,
+                "warnings": len(problems) - errors,
+                "problems": [{k: v for k, v in p.items() if k != "line"} for p in problems],
+            }
+        )
+    else:
+        for p in problems:
+            click.echo(f"{p['severity']}: {p['line']}")
+        if not errors:
+            click.echo(
+                f"ok: {len(services)} services, {documents} documents, {len(problems)} warning(s)"
+            )
     if errors:
         sys.exit(2)
-    services = app.declarations(strict=False)
-    documents = sum(len(s.terms) for s in services.values())
-    click.echo(
-        f"ok: {len(services)} services, {documents} documents, {len(decl_problems)} warning(s)"
-    )
 
 
 # ---------------------------------------------------------------- capture
@@ -66,8 +97,6 @@ def validate(app: App) -> None:
 @handle_errors
 def check(app: App, services: tuple[str, ...], as_json: bool) -> None:
     """Fetch, archive and analyse every declared document (or only SERVICES)."""
-    from rich.progress import Progress
-
     declared = app.declarations()
     unknown = [s for s in services if s not in declared]
     if unknown:
@@ -75,10 +104,11 @@ def check(app: App, services: tuple[str, ...], as_json: bool) -> None:
     total = sum(len(declared[s].terms) for s in (services or declared))
     checker = build_checker(app)
     try:
-        with Progress(console=err, transient=True, disable=as_json) as progress:
-            task = progress.add_task("checking", total=total)
+        with progress_report("check", "documents", total, count_failures=True) as progress:
             summary = checker.run(
-                declared, services or None, progress=lambda _o: progress.advance(task)
+                declared,
+                services or None,
+                progress=lambda o: progress.advance(failed=o.outcome == "failed"),
             )
     finally:
         checker.close()
@@ -133,7 +163,7 @@ def rebuild(app: App, services: tuple[str, ...], as_json: bool) -> None:
     """Re-extract stored snapshots with the current declarations and code (technical upgrade)."""
     from monitor.ops.checker import rebuild as run_rebuild
 
-    outcomes = run_rebuild(app.settings, app.store, app.declarations(), services or None)
+    outcomes = run_rebuild(app.settings, app.existing_store, app.declarations(), services or None)
     if as_json:
         print_json([o.__dict__ for o in outcomes])
         return
@@ -160,7 +190,7 @@ def history(app: App, service: str, terms_type: str | None, as_json: bool) -> No
     """Versions and captures of SERVICE's documents."""
     from monitor.store import queries
 
-    with app.store.session() as s:
+    with app.existing_store.session() as s:
         data = queries.history(s, service, terms_type)
     if as_json:
         print_json(data)
@@ -191,7 +221,7 @@ def show(app: App, service: str, terms_type: str, at: str | None, as_json: bool)
     """Print the version of a document in force at a date."""
     from monitor.store import queries
 
-    with app.store.session() as s:
+    with app.existing_store.session() as s:
         data = queries.show(s, service, terms_type, parse_when(at))
     if as_json:
         print_json(data)

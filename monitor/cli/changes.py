@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
+from sqlalchemy.orm import Session
 
-from monitor.cli import App, err, handle_errors, main, out, parse_when, print_json
+from monitor.cli import (
+    App,
+    clip_words,
+    handle_errors,
+    main,
+    out,
+    parse_when,
+    print_json,
+    progress_report,
+)
 
 
 @main.command("import-ota")
@@ -20,20 +32,13 @@ from monitor.cli import App, err, handle_errors, main, out, parse_when, print_js
 @handle_errors
 def import_ota(app: App, path: Path, services: tuple[str, ...], as_json: bool) -> None:
     """Import an Open Terms Archive versions repository (a git clone) as history. Never alerts."""
-    from rich.progress import Progress
-
     from monitor.changes.ota_import import import_repository
     from monitor.clock import utc_now
 
     started = time.perf_counter()
-    with Progress(console=err, transient=True, disable=as_json) as progress:
-        task = progress.add_task("importing", total=None)
-
-        def advance(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
+    with progress_report("import-ota", "versions") as progress:
         stats = import_repository(
-            app.store, path, services=services or None, clock=utc_now, progress=advance
+            app.store, path, services=services or None, clock=utc_now, progress=progress.update
         )
     elapsed = time.perf_counter() - started
     data = {
@@ -80,7 +85,7 @@ def changes(
     from monitor.store import queries
 
     since_dt = parse_when(since, day_start=True)
-    with app.store.session() as s:
+    with app.existing_store.session() as s:
         rows = queries.list_changes(
             s, since=since_dt, service=service, include_editorial=include_editorial, limit=limit
         )
@@ -99,7 +104,7 @@ def changes(
             kind,
             ", ".join(r["categories"]),
             r["exposure"],
-            "; ".join(r["reasons"])[:120],
+            clip_words("; ".join(r["reasons"]), 120),
         )
     out.print(table)
     if not rows:
@@ -118,17 +123,69 @@ def changes(
     default="text",
     show_default=True,
 )
+@click.option(
+    "--json", "as_json", is_flag=True, help="The change events as JSON (= --format json)."
+)
 @click.pass_obj
 @handle_errors
 def diff(
-    app: App, service: str, terms_type: str, from_: str | None, to: str | None, fmt: str
+    app: App,
+    service: str,
+    terms_type: str,
+    from_: str | None,
+    to: str | None,
+    fmt: str,
+    as_json: bool,
 ) -> None:
     """A change summary between two versions of a document (default: the last change)."""
     from monitor.publish.summaries import summary_between
 
-    with app.store.session() as s:
-        result = summary_between(s, service, terms_type, parse_when(from_), parse_when(to), fmt)
-    if fmt == "json":
-        print_json(result)
-    else:
-        sys.stdout.write(str(result))
+    when_from, when_to = parse_when(from_), parse_when(to)
+    with app.existing_store.session() as s:
+        if as_json or fmt == "json":
+            print_json(diff_events(s, service, terms_type, when_from, when_to))
+            return
+        result = summary_between(s, service, terms_type, when_from, when_to, fmt)
+    sys.stdout.write(str(result))
+
+
+def diff_events(
+    s: Session,
+    service: str,
+    terms_type: str,
+    when_from: datetime | None,
+    when_to: datetime | None,
+) -> list[dict[str, Any]]:
+    """The change events between two versions in the shape of `changes --json`, always a list.
+
+    The stored events when the two versions are consecutive; otherwise events computed now,
+    which were never stored (`id` and `detected_at` null, `alertable` false).
+    """
+    from monitor.changes.recording import change_values, compute_events
+    from monitor.clauses import extract_provisions
+    from monitor.publish.summaries import previous_version, summary_between
+    from monitor.store import Change, queries
+
+    doc = queries.find_document(s, service, terms_type)
+    new = queries.version_at(s, doc, when_to)
+    old = (
+        queries.version_at(s, doc, when_from) if when_from is not None else previous_version(s, new)
+    )
+    if old is None or old.id == new.id:
+        summary_between(s, service, terms_type, when_from, when_to, "json")  # raises: says why
+        return []
+    versions = {old.id: old, new.id: new}
+    rows = queries.changes_between(s, old, new)
+    if rows:
+        return [queries.change_dict(c, doc, versions) for c in rows]
+    events = compute_events(
+        old,
+        new,
+        extract_provisions(old.text, doc.terms_type),
+        extract_provisions(new.text, doc.terms_type),
+    )
+    computed = []
+    for event in events:
+        row = Change(**change_values(doc.id, old.id, new.id, event, new.captured_at, False))
+        computed.append({**queries.change_dict(row, doc, versions), "detected_at": None})
+    return computed

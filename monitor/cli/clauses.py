@@ -46,7 +46,7 @@ def clauses(app: App, service: str, terms_type: str, at: str | None, as_json: bo
     """Provisions of a document: category, facts, exposure and a verified excerpt."""
     from monitor.publish.provisions import clauses_at
 
-    with app.store.session() as s:
+    with app.existing_store.session() as s:
         data = clauses_at(s, service, terms_type, parse_when(at))
     if as_json:
         print_json(data)
@@ -148,7 +148,7 @@ def compare(app: App, category: str, as_json: bool) -> None:
     """The provision of CATEGORY across all platforms, side by side with their facts."""
     from monitor.publish.provisions import compare as run_compare
 
-    with app.store.session() as s:
+    with app.existing_store.session() as s:
         data = run_compare(s, category)
     if as_json:
         print_json(data)

@@ -10,8 +10,11 @@ import click
 from rich.table import Table
 
 from monitor.cli import App, err, handle_errors, main, out, print_json
+from monitor.errors import NotFound
 
 ENV_STARTUP_SPREAD = "CLAUSEWATCH_DAEMON_STARTUP_SPREAD"
+# The plan for one person watching a few platforms: same-day alerts and the weekly digest.
+DEFAULT_PLAN = "watcher"
 
 
 def _now() -> Any:
@@ -122,6 +125,12 @@ def send(app: App, due_only: bool, as_json: bool) -> None:
     from monitor.store.locks import OUTBOX_LOCK
 
     settings = app.settings
+    if not app.store_exists():  # nothing can be queued yet; do not create an empty store
+        if as_json:
+            print_json({"composed": 0, "sent": 0, "failed": 0, "remaining": 0, "errors": []})
+        else:
+            out.print("0 sent, 0 failed, 0 still queued (no store yet)", markup=False)
+        return
     with app.store.session() as s:
         composed = compose_pending(s, settings, _now())
     report = deliver_outbox(
@@ -163,7 +172,7 @@ def status(app: App, as_json: bool) -> None:
     """Daemon running or not, last/next check per document, failures, outbox backlog."""
     from monitor.ops.daemon import daemon_status
 
-    data = daemon_status(app.settings, app.store, app.declarations(strict=False), _now())
+    data = daemon_status(app.settings, app.existing_store, app.declarations(strict=False), _now())
     if as_json:
         print_json(data)
         return
@@ -200,7 +209,10 @@ def status(app: App, as_json: bool) -> None:
 @main.command()
 @click.argument("email")
 @click.option(
-    "--plan", required=True, help="Plan name from the configuration (free, watcher, ...)."
+    "--plan",
+    default=DEFAULT_PLAN,
+    show_default=True,
+    help="Plan name from the configuration (free, watcher, ...).",
 )
 @click.option("--service", "services", multiple=True, help="Platform to watch (repeatable).")
 @click.option("--category", "categories", multiple=True, help="Taxonomy category id (repeatable).")
@@ -261,15 +273,14 @@ def unsubscribe(app: App, email: str | None, token: str | None) -> None:
     if bool(email) == bool(token):
         raise click.UsageError("give either EMAIL or --token")
     try:
-        with app.store.session() as s:
+        with app.existing_store.session() as s:
             sub = do_unsubscribe(s, email) if email else unsubscribe_token(s, token or "")
             address = sub.email if sub else None
     except SubscriptionError as exc:
         err.print(f"error: {exc}", markup=False)
         sys.exit(2)
     if address is None:
-        err.print(f"error: no subscriber {'with that token' if token else email}", markup=False)
-        sys.exit(1)
+        raise NotFound(f"no subscriber {'with that token' if token else email}")
     out.print(f"unsubscribed {address}", markup=False)
 
 
@@ -282,7 +293,7 @@ def subscribers(app: App, as_json: bool, include_inactive: bool) -> None:
     """List subscribers with their plan and filters."""
     from monitor.notify.subscribers import list_subscribers, subscriber_dict
 
-    with app.store.session() as s:
+    with app.existing_store.session() as s:
         rows = [
             subscriber_dict(sub)
             for sub in list_subscribers(s, include_inactive=include_inactive or as_json)

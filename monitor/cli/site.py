@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli import App, err, handle_errors, main, out
+from monitor.cli import App, err, handle_errors, main, out, print_json, progress_report
 
 
 @main.group()
@@ -19,13 +19,29 @@ def site() -> None:
 
 @site.command("build")
 @click.argument("output", type=click.Path(path_type=Path), required=False)
+@click.option("--json", "as_json", is_flag=True, help="What was built, as JSON.")
 @click.pass_obj
 @handle_errors
-def build(app: App, output: Path | None) -> None:
+def build(app: App, output: Path | None, as_json: bool) -> None:
     """Build the site into OUTPUT (default: [site] output_dir, i.e. <data_dir>/site)."""
     from monitor.publish.site import build_site
+    from monitor.store.queries import iso
 
-    result = build_site(app.settings, app.store, output_dir=output)
+    store = app.existing_store
+    with progress_report("site build"):
+        result = build_site(app.settings, store, output_dir=output)
+    if as_json:
+        print_json(
+            {
+                "output_dir": str(result.output_dir),
+                "index": str(result.index),
+                "pages": result.pages,
+                "files": result.files,
+                "changes": result.changes,
+                "generated_at": iso(result.generated_at),
+            }
+        )
+        return
     out.print(
         f"built {result.pages} pages ({result.files} files, {result.changes} changes) "
         f"in {result.output_dir}",

@@ -6,6 +6,7 @@ runs again, and shows what was archived and what changed. Needs no internet.
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import sys
 from importlib import resources
@@ -76,11 +77,37 @@ def write_declarations(folder: Path, base_url: str) -> None:
         )
 
 
-def run_cli(config: Path, *args: str) -> int:
+def shown_path(path: Path) -> str:
+    """A path as the demo prints it: relative to the current folder when it is inside it."""
+    path = path.absolute()
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def cli_program() -> str:
+    """How this shell reaches the CLI: `clausewatch` when that is on PATH (an activated or
+    installed environment), else the script next to this interpreter (`.venv/bin/clausewatch`)."""
+    script = Path(sys.executable).parent / "clausewatch"
+    on_path = shutil.which("clausewatch")
+    if not script.exists() or (on_path and Path(on_path).resolve() == script.resolve()):
+        return "clausewatch"
+    return shown_path(script)
+
+
+def command_line(config: Path, *args: str, stdout: Path | None = None) -> str:
+    """The command as a user pastes it: shell-quoted, with the --config the demo uses."""
+    line = shlex.join([cli_program(), "--config", shown_path(config), *args])
+    return line + (f" > {shlex.quote(shown_path(stdout))}" if stdout else "")
+
+
+def run_cli(config: Path, *args: str, echo: bool = True) -> int:
     """Run a clausewatch command in-process, echoing it the way a user would type it."""
     from monitor.cli import main
 
-    print(f"\n$ clausewatch {' '.join(args)}", flush=True)
+    if echo:
+        print(f"\n$ {command_line(config, *args)}", flush=True)
     try:
         main(["--config", str(config), *args], prog_name="clausewatch", standalone_mode=False)
     except SystemExit as exc:
@@ -118,7 +145,6 @@ def main() -> int:
         run_cli(config, "history", "Framecast", "Terms of Service")
         run_cli(config, "changes", "--service", "Framecast")
         summary = DEMO_DIR / "change-summary.md"
-        print(f"\n$ clausewatch diff Framecast 'Terms of Service' --format markdown > {summary}")
         run_cli_to_file(
             config, summary, "diff", "Framecast", "Terms of Service", "--format", "markdown"
         )
@@ -136,14 +162,15 @@ def main() -> int:
 
 
 def run_cli_to_file(config: Path, target: Path, *args: str) -> None:
-    """Run a command with its standard output captured into `target`."""
+    """Run a command with its standard output captured into `target` (echoed with `> target`)."""
     import contextlib
     import io
 
+    print(f"\n$ {command_line(config, *args, stdout=target)}", flush=True)
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        run_cli(config, *args)
-    target.write_text(buffer.getvalue().split("\n", 2)[-1], encoding="utf-8")
+        run_cli(config, *args, echo=False)
+    target.write_text(buffer.getvalue(), encoding="utf-8")
 
 
 def show_alert(config: Path) -> None:

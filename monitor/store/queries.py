@@ -20,12 +20,42 @@ def iso(dt: datetime | None) -> str | None:
     return dt.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
 
 
+def _listing(names: list[str], limit: int = 12) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+
+
+def unknown_document(s: Session, service_id: str, terms_type: str | None) -> NotFound:
+    """The NotFound for a service or document the store does not have, saying which one is
+    missing: the service (with the services it knows) or only the type (with the service's)."""
+    types = list(
+        s.scalars(
+            select(Document.terms_type)
+            .where(Document.service_id == service_id)
+            .order_by(Document.terms_type)
+        ).all()
+    )
+    if types:
+        return NotFound(
+            f"service {service_id!r} has no document type {terms_type!r} in the store; "
+            f"its types: {_listing(types)}"
+        )
+    services = list(
+        s.scalars(select(Document.service_id).distinct().order_by(Document.service_id)).all()
+    )
+    known = f"known services: {_listing(services)}" if services else "the store has no documents"
+    return NotFound(
+        f"no service {service_id!r} in the store ({known}; a newly declared service appears "
+        "after `clausewatch check`)"
+    )
+
+
 def find_document(s: Session, service_id: str, terms_type: str) -> Document:
     doc = s.scalars(
         select(Document).where(Document.service_id == service_id, Document.terms_type == terms_type)
     ).first()
     if doc is None:
-        raise NotFound(f"no document {service_id!r} / {terms_type!r} in the store (run `check`?)")
+        raise unknown_document(s, service_id, terms_type)
     return doc
 
 
@@ -35,7 +65,7 @@ def documents_of(s: Session, service_id: str, terms_type: str | None = None) -> 
         stmt = stmt.where(Document.terms_type == terms_type)
     docs = list(s.scalars(stmt.order_by(Document.terms_type)).all())
     if not docs:
-        raise NotFound(f"no documents for service {service_id!r} in the store")
+        raise unknown_document(s, service_id, terms_type)
     return docs
 
 
@@ -174,6 +204,7 @@ def list_changes(
     if since is not None:
         stmt = stmt.where(Version.captured_at >= since)
     if service is not None:
+        documents_of(s, service)  # an unknown service is an error, not "no changes"
         stmt = stmt.where(Document.service_id == service)
     if not include_editorial:
         stmt = stmt.where(Change.editorial.is_(False))

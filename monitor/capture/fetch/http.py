@@ -412,9 +412,32 @@ def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
         stack.extend(e for e in nested if isinstance(e, BaseException))
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return (text[:200] + "...") if len(text) > 200 else text or type(exc).__name__
+def _one_line(exc: BaseException, limit: int = 300) -> str:
+    """The error on one line, at most about `limit` characters, always ending with its cause.
+
+    requests wraps the cause ("[Errno 111] Connection refused") deep inside pool and URL details;
+    a long message is cut in the middle, never before the innermost exception's message.
+    """
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    inner, seen = exc, {id(exc)}
+    while True:  # the innermost exception: follow causes, urllib3's .reason, wrapped args
+        nested = [inner.__cause__, getattr(inner, "reason", None), *inner.args, inner.__context__]
+        deeper = next(
+            (e for e in nested if isinstance(e, BaseException) and id(e) not in seen), None
+        )
+        if deeper is None:
+            break
+        seen.add(id(deeper))
+        inner = deeper
+    cause = " ".join(str(inner).split())
+    if cause and cause not in text:
+        text = f"{text} ({cause})"
+    if len(text) <= limit:
+        return text
+    tail = text[text.rfind(cause) :] if cause else ""
+    if len(tail) > limit // 2:
+        tail = tail[: limit // 2 - 3] + "..."
+    return text[: max(limit - len(tail) - 5, 20)] + " ... " + tail
 
 
 def _default_phrase(status: int) -> str:
