@@ -9,6 +9,7 @@ SMTP server, a change summary and the static site, all rendered from the install
 from __future__ import annotations
 
 import email
+import os
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# the installed copy only: no checkout on the path of the child processes
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
 
 pytestmark = pytest.mark.slow
 
@@ -63,9 +66,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # the dependencies of the test environment, after the venv's own packages
     (site / "borrowed-deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
     subprocess.run(
+        # --ignore-installed: the borrowed folder holds the checkout's editable install, which
+        # must neither satisfy this requirement nor be uninstalled
         [sys.executable, "-m", "pip", "--python", str(bindir / "python"), "install", "--quiet",
-         "--no-deps", "--no-index", str(wheels[0])],
-        check=True,
+         "--no-deps", "--no-index", "--ignore-installed", str(wheels[0])],
+        check=True, env=CLEAN_ENV,
     )  # fmt: skip
     return bindir
 
@@ -77,7 +82,7 @@ def test_the_wheel_holds_templates_data_and_demo_pages(installed: Path) -> None:
     )
     out = subprocess.run(
         [str(installed / "python"), "-c", probe], capture_output=True, text=True, check=True,
-        cwd=installed,
+        cwd=installed, env=CLEAN_ENV,
     ).stdout.splitlines()  # fmt: skip
     assert out[0].startswith(str(installed.parent))  # the installed copy, not the checkout
     assert "email_alert.html.j2" in out[1] and "site" in out[1]
@@ -88,7 +93,7 @@ def test_installed_demo_checks_alerts_summarises_and_builds_the_site(
 ) -> None:
     run = subprocess.run(
         [str(installed / "python"), "-m", "monitor.demo"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+        capture_output=True, text=True, cwd=tmp_path, timeout=600, env=CLEAN_ENV,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert "TemplateNotFound" not in run.stdout + run.stderr
