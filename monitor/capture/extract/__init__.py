@@ -22,12 +22,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import urljoin
-
-from lxml import etree
 
 from monitor.capture.extract.chars import _plain_text
 from monitor.capture.extract.decode import _DROP_TAGS, _content_kind, decode_bytes, parse_html
+from monitor.capture.extract.links import _base_href, absolutise_links
 from monitor.capture.extract.markdown import html_to_markdown
 from monitor.capture.extract.pdf import pdf_to_text
 from monitor.capture.extract.ranges import _drop
@@ -101,33 +99,3 @@ def _extract_html(text: str, source: SourceLike, base_url: str, warnings: list[s
     absolutise_links(selection, base)
     warnings.extend(apply_filters(selection, list(source.filters), base))
     return html_to_markdown(selection, base)
-
-
-def _base_href(root: etree._Element, base_url: str) -> str:
-    """Links resolve against <base href> when the page has one, as in a browser."""
-    for base in root.iter("base"):
-        href = (base.get("href") or "").strip()
-        if href:
-            return urljoin(base_url, href)
-    return base_url
-
-
-# ---------------------------------------------------------------- links
-
-_URL_ATTRS = (("a", "href"), ("area", "href"), ("img", "src"))
-
-
-def absolutise_links(selection: etree._Element, base_url: str) -> None:
-    """Make link and image URLs absolute, so a version never depends on where it was read."""
-    for tag, attr in _URL_ATTRS:
-        for el in selection.iter(tag):
-            value = el.get(attr)
-            if value is None:
-                continue
-            value = value.strip()
-            if not value or value.lower().startswith(("javascript:", "data:")):
-                continue
-            try:
-                el.set(attr, urljoin(base_url, value))
-            except ValueError:  # malformed URL (e.g. a bad IPv6 literal): leave it as written
-                continue
