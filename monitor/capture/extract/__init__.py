@@ -1,20 +1,24 @@
 """HTML / PDF / text capture -> Markdown "version" (Open Terms Archive semantics).
 
-Pipeline for HTML, in this order:
+Pipeline for HTML, in this order (the module doing each step in brackets):
 
 1. decode (declared charset, else BOM, else `<meta charset>`, else UTF-8, else charset_normalizer)
-   and parse with lxml directly (~1 ms for 50 KB; building a BeautifulSoup tree costs ~15 ms);
-2. drop script/style/noscript/template;
+   and parse with lxml directly (~1 ms for 50 KB; building a BeautifulSoup tree costs ~15 ms)
+   [decode];
+2. drop script/style/noscript/template [here];
 3. resolve every `select` and `remove` selector against the whole page, so CSS context such as
-   `body > nav` or `:nth-child()` means what the declaration author saw in a browser;
+   `body > nav` or `:nth-child()` means what the declaration author saw in a browser [select];
 4. remove `remove` matches from the selected content (a remove match that encloses a selected
-   element is ignored: selection comes first);
+   element is ignored: selection comes first) [select, ranges];
 5. build the selection: CSS matches in document order, range selectors as the content between
-   their boundary points (start and end may sit at different depths);
-6. make links absolute, run the named filters, convert to Markdown.
+   their boundary points (start and end may sit at different depths) [select, ranges];
+6. make links absolute [links], run the named filters [monitor.capture.filters], convert to
+   Markdown [markdown].
 
 Range selectors are implemented with marker elements inserted at the boundary points, so the
 "content between two points" is cut out of the tree the way DOM Range.cloneContents() does it.
+PDFs go through [pdf], plain text and Markdown through [chars]. The submodules never import this
+one; only the names in `__all__` are the package's interface.
 """
 
 from __future__ import annotations
@@ -31,6 +35,14 @@ from monitor.capture.extract.pdf import pdf_to_text
 from monitor.capture.extract.ranges import _drop
 from monitor.capture.extract.select import select_content
 from monitor.capture.filters import apply_filters
+
+__all__ = [
+    "ExtractResult",
+    "SourceLike",
+    "combine_versions",
+    "extract_combined",
+    "extract_version",
+]
 
 # ---------------------------------------------------------------- public API
 
