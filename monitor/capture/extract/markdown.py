@@ -1,0 +1,384 @@
+"""The selected HTML -> Markdown text of a version: deterministic, one trailing newline.
+
+Whitespace collapses the way a browser renders it and invisible characters go (CHAR_MAP), so only
+what a reader can see reaches the version, and the same page always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from monitor.capture.extract.chars import CHAR_MAP
+from monitor.capture.extract.decode import _DROP_TAGS
+from monitor.capture.extract.ranges import MARK
+
+_BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "body", "caption", "center", "dd",
+        "details", "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure",
+        "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html",
+        "legend", "li", "main", "menu", "nav", "ol", "p", "pre", "search", "section", "summary",
+        "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    }
+)  # fmt: skip
+_BLOCK_TUPLE = tuple(_BLOCK_TAGS)
+_VOID_TAGS = frozenset({"br", "img", "input", "wbr", "hr", "area", "source", "track", "embed"})
+_SKIP_TAGS = frozenset({*_DROP_TAGS, MARK, "head"})
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+
+
+@dataclass
+class _Block:
+    text: str
+    is_list: bool = False
+
+
+class _Inline:
+    """Inline text being assembled, with whitespace collapsed the way a browser renders it."""
+
+    __slots__ = ("parts", "space", "lead")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.space = False  # a collapsed space is pending before the next content
+        self.lead = False  # whitespace seen before any content (for emphasis markers)
+
+    def text(self, raw: str) -> None:
+        text = raw.translate(CHAR_MAP)
+        words = text.split()
+        if not words:
+            if text:
+                self.pending_space()
+            return
+        if text[0].isspace():
+            self.pending_space()
+        self.add(" ".join(words))
+        self.space = text[-1].isspace()
+
+    def pending_space(self) -> None:
+        if self.parts:
+            self.space = True
+        else:
+            self.lead = True
+
+    def add(self, piece: str) -> None:
+        if self.space and self.parts and not self.parts[-1].endswith("\n"):
+            self.parts.append(" ")
+        self.space = False
+        self.parts.append(piece)
+
+    def newline(self) -> None:
+        self.parts.append("\n")
+        self.space = False
+
+    def value(self) -> str:
+        return "".join(self.parts)
+
+
+_ABSOLUTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def _url(href: str, base_url: str) -> str:
+    url = href
+    if not _ABSOLUTE.match(href):  # usually made absolute already by absolutise_links
+        with contextlib.suppress(ValueError):  # malformed: keep it as the page wrote it
+            url = urljoin(base_url, href)
+    # Spaces and parentheses would end a Markdown link destination early.
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+def _is_block(el: etree._Element) -> bool:
+    tag = el.tag
+    if tag in _BLOCK_TAGS:
+        return True
+    if tag in _VOID_TAGS or not isinstance(tag, str) or not len(el):
+        return False
+    # An inline element wrapping blocks (<a><div>..</div></a>) is laid out as a block.
+    return next(el.iter(*_BLOCK_TUPLE), None) is not None
+
+
+class _Renderer:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.depth = {"strong": 0, "em": 0, "a": 0}
+
+    # ------------------------------------------------------------ blocks
+
+    def blocks(self, el: etree._Element) -> list[_Block]:
+        """The children of el as Markdown blocks."""
+        out: list[_Block] = []
+        buf = _Inline()
+        if el.text:
+            buf.text(el.text)
+        for child in el:
+            if child.tag in _SKIP_TAGS or not isinstance(child.tag, str):
+                pass
+            elif _is_block(child):
+                buf = self._flush(buf, out)
+                out.extend(self.block(child))
+            else:
+                self.inline(child, buf)
+            if child.tail:
+                buf.text(child.tail)
+        self._flush(buf, out)
+        return out
+
+    @staticmethod
+    def _flush(buf: _Inline, out: list[_Block]) -> _Inline:
+        lines = [line.strip() for line in buf.value().split("\n")]
+        text = "\n".join(lines).strip("\n")
+        if text:
+            out.append(_Block(text))
+        return _Inline()
+
+    def block(self, el: etree._Element) -> list[_Block]:
+        tag = el.tag
+        if tag in _HEADINGS:
+            return self._heading(el, _HEADINGS[tag])
+        if tag in ("ul", "ol", "menu", "dir"):
+            return self._list(el)
+        if tag == "table":
+            return self._table(el)
+        if tag == "blockquote":
+            return self._blockquote(el)
+        if tag == "pre":
+            return self._pre(el)
+        if tag == "hr":
+            return [_Block("---")]
+        return self.blocks(el)
+
+    def _heading(self, el: etree._Element, level: int) -> list[_Block]:
+        self.depth["strong"] += 1  # a heading is bold already: no ** inside it
+        text = self.inline_text(el)
+        self.depth["strong"] -= 1
+        return [_Block("#" * level + " " + text)] if text else []
+
+    def _list(self, el: etree._Element) -> list[_Block]:
+        ordered = el.tag == "ol"
+        number = _int_attr(el, "start", 1)
+        items: list[str] = []
+        for child in el:
+            if not isinstance(child.tag, str) or child.tag in _SKIP_TAGS:
+                continue
+            if child.tag in ("ul", "ol") and items:
+                # A list directly inside a list (invalid but common): nest it under the last item.
+                nested = _join_blocks(self.block(child), tight=True)
+                if nested:
+                    items[-1] += "\n" + _indent(nested, _content_indent(items[-1]))
+                continue
+            if ordered:
+                number = _int_attr(child, "value", number)
+            marker = f"{number}." if ordered else "-"
+            number += 1
+            body = _join_blocks(self.blocks(child) if child.tag == "li" else self.block(child))
+            if body:
+                items.append(_prefix(marker, body))
+        return [_Block("\n".join(items), is_list=True)] if items else []
+
+    def _blockquote(self, el: etree._Element) -> list[_Block]:
+        inner = "\n\n".join(b.text for b in self.blocks(el))
+        if not inner:
+            return []
+        return [_Block("\n".join("> " + line if line else ">" for line in inner.split("\n")))]
+
+    def _pre(self, el: etree._Element) -> list[_Block]:
+        raw = "".join(_pre_text(el)).translate(CHAR_MAP).replace("\r\n", "\n")
+        lines = [line.rstrip() for line in raw.strip("\n").split("\n")]
+        code = "\n".join(lines).strip("\n")
+        if not code:
+            return []
+        fence = "```"
+        while fence in code:
+            fence += "`"
+        return [_Block(f"{fence}\n{code}\n{fence}")]
+
+    def _table(self, el: etree._Element) -> list[_Block]:
+        out: list[_Block] = []
+        rows: list[list[str]] = []
+        header_index: int | None = None
+        for part in el:
+            if part.tag == "caption":
+                out.extend(self.blocks(part))
+            elif part.tag in ("thead", "tbody", "tfoot"):
+                for tr in part.iterchildren("tr"):
+                    if part.tag == "thead" and header_index is None:
+                        header_index = len(rows)
+                    rows.append(self._row(tr))
+            elif part.tag == "tr":
+                rows.append(self._row(part))
+        rows = [r for r in rows if any(r)]
+        if not rows:
+            return out
+        if header_index is None or header_index >= len(rows):
+            header_index = 0  # GitHub tables need a header: the first row serves
+        header = rows.pop(header_index)
+        width = max(len(r) for r in [header, *rows])
+        lines = [_table_line(header, width), "| " + " | ".join(["---"] * width) + " |"]
+        lines += [_table_line(r, width) for r in rows]
+        out.append(_Block("\n".join(lines)))
+        return out
+
+    def _row(self, tr: etree._Element) -> list[str]:
+        cells: list[str] = []
+        for cell in tr.iterchildren("td", "th"):
+            text = " ".join(self.inline_text(cell).split())
+            cells.append(text.replace("|", "\\|"))
+            cells.extend([""] * (_int_attr(cell, "colspan", 1) - 1))
+        return cells
+
+    # ------------------------------------------------------------ inline
+
+    def inline_text(self, el: etree._Element) -> str:
+        """el's content as one line of inline Markdown (blocks inside become spaces)."""
+        buf = _Inline()
+        self.inline_children(el, buf)
+        return " ".join(buf.value().split())
+
+    def inline_children(self, el: etree._Element, buf: _Inline) -> None:
+        if el.text:
+            buf.text(el.text)
+        for child in el:
+            if child.tag in _SKIP_TAGS or not isinstance(child.tag, str):
+                pass
+            elif child.tag in _BLOCK_TAGS:
+                buf.pending_space()
+                self.inline_children(child, buf)
+                buf.pending_space()
+            else:
+                self.inline(child, buf)
+            if child.tail:
+                buf.text(child.tail)
+
+    def inline(self, el: etree._Element, buf: _Inline) -> None:
+        tag = el.tag
+        if tag == "br":
+            buf.newline()
+        elif tag == "img":
+            self._image(el, buf)
+        elif tag in ("strong", "b"):
+            self._wrap(el, buf, "**", "strong")
+        elif tag in ("em", "i"):
+            self._wrap(el, buf, "_", "em")
+        elif tag == "a":
+            self._link(el, buf)
+        elif tag == "code":
+            self._code(el, buf)
+        else:
+            self.inline_children(el, buf)
+
+    def _sub(self, el: etree._Element, kind: str) -> _Inline:
+        self.depth[kind] += 1
+        sub = _Inline()
+        self.inline_children(el, sub)
+        self.depth[kind] -= 1
+        return sub
+
+    def _wrap(self, el: etree._Element, buf: _Inline, mark: str, kind: str) -> None:
+        if self.depth[kind]:  # <b><b>x</b></b> is just bold
+            self.inline_children(el, buf)
+            return
+        sub = self._sub(el, kind)
+        raw = sub.value()
+        inner = raw.strip()
+        if sub.lead or raw[:1].isspace():
+            buf.pending_space()
+        if inner:
+            buf.add(mark + inner + mark)
+        if raw.endswith("\n"):
+            buf.newline()
+        elif sub.space:
+            buf.pending_space()
+
+    def _link(self, el: etree._Element, buf: _Inline) -> None:
+        href = (el.get("href") or "").strip()
+        if self.depth["a"] or not href or href.lower().startswith("javascript:"):
+            self.inline_children(el, buf)  # not a usable link: its text only
+            return
+        sub = self._sub(el, "a")
+        inner = " ".join(sub.value().split())
+        if sub.lead:
+            buf.pending_space()
+        if inner:
+            buf.add(f"[{inner}]({_url(href, self.base_url)})")
+        if sub.space:
+            buf.pending_space()
+
+    def _image(self, el: etree._Element, buf: _Inline) -> None:
+        alt = " ".join((el.get("alt") or "").translate(CHAR_MAP).split())
+        src = (el.get("src") or "").strip()
+        if alt and src and not src.lower().startswith("data:"):
+            buf.add(f"![{alt}]({_url(src, self.base_url)})")
+
+    def _code(self, el: etree._Element, buf: _Inline) -> None:
+        text = " ".join("".join(_pre_text(el)).translate(CHAR_MAP).split())
+        if text:
+            tick = "``" if "`" in text else "`"
+            buf.add(f"{tick}{text}{tick}")
+
+
+def _pre_text(el: etree._Element) -> list[str]:
+    """The text of a <pre>, line breaks included (text_content() loses <br>)."""
+    out = [el.text or ""]
+    for child in el:
+        if child.tag == "br":
+            out.append("\n")
+        elif isinstance(child.tag, str) and child.tag not in _SKIP_TAGS:
+            out.extend(_pre_text(child))
+        out.append(child.tail or "")
+    return out
+
+
+def _int_attr(el: etree._Element, name: str, default: int) -> int:
+    value = el.get(name)
+    if value is None:  # the common case; raising ValueError for it would cost more than a render
+        return default
+    try:
+        return int(value.strip())
+    except ValueError:
+        return default
+
+
+def _join_blocks(blocks: list[_Block], *, tight: bool = False) -> str:
+    """Blocks of one list item: a nested list follows its text line directly."""
+    out = ""
+    for k, block in enumerate(blocks):
+        if k:
+            close = tight or block.is_list or blocks[k - 1].is_list
+            out += "\n" if close else "\n\n"
+        out += block.text
+    return out
+
+
+def _content_indent(item: str) -> int:
+    """Width of a list item's marker: nested content lines up under the item's text."""
+    return item.index(" ") + 1
+
+
+def _indent(text: str, width: int) -> str:
+    pad = " " * width
+    return "\n".join(pad + line if line else "" for line in text.split("\n"))
+
+
+def _prefix(marker: str, body: str) -> str:
+    first, _, rest = body.partition("\n")
+    out = f"{marker} {first}"
+    return out + "\n" + _indent(rest, len(marker) + 1) if rest else out
+
+
+def _table_line(cells: list[str], width: int) -> str:
+    cells = cells + [""] * (width - len(cells))
+    return "| " + " | ".join(cells) + " |"
+
+
+def html_to_markdown(el: etree._Element, base_url: str = "") -> str:
+    """Markdown for an element's content: deterministic, one trailing newline ("" if empty)."""
+    blocks = _Renderer(base_url).blocks(el)
+    text = "\n\n".join(b.text for b in blocks)
+    lines = [line.rstrip() for line in text.split("\n")]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    return text + "\n" if text else ""
