@@ -4,13 +4,20 @@ Usage: .venv/bin/python benchmarks/eval_provisions.py [BUNDLE]
 
 Clones the bundle into a temporary directory, takes the latest version of every
 ``<Service>/<Terms type>.md``, and prints provisions per category, documents per second, the
-document-type check failures, and three known provisions with their facts.
+document-type check failures, and three known provisions with their facts. Then, on the clauses
+labelled by reading (benchmarks/labels/ai_provisions.jsonl, matched by the sha256 of the clause
+text): precision, recall and F1 per category, macro-F1 over the categories with 10 or more labelled
+examples, and fact accuracy (a labelled fact counts as right when the tool gives a fact of the same
+name whose value matches the labelled normalised value).
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import hashlib
+import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -22,6 +29,131 @@ sys.path.insert(0, str(ROOT))
 
 from monitor.clauses import check_document_type, extract_provisions  # noqa: E402
 from monitor.models import ClassifiedClause  # noqa: E402
+
+LABELS = ROOT / "benchmarks" / "labels" / "ai_provisions.jsonl"
+MIN_EXAMPLES = 10  # categories with fewer labelled examples are reported but not in the macro-F1
+# Labelled fact name -> the tool's fact name (facts the tool has no name for count as missed).
+FACT_NAMES = {
+    "notice_period": "notice_period",
+    "refund_window": "refund_window",
+    "credit_validity": "credit_validity",
+    "concurrent_jobs": "concurrent_jobs",
+    "rate_per_minute": "requests_per_minute",
+    "training_on_content": "training_on_content",
+    "governing_law": "governing_law",
+    "venue": "venue",
+    "arbitration_body": "arbitration_body",
+    "credits_expire": "credits_expire",
+    "minimum_age": "minimum_age",
+    "liability_cap": "liability_cap",
+}
+STANCES = {"no": "never", "never": "never", "yes": "yes", "opt_out": "opt_out", "opt_in": "opt_in"}
+DAYS = {"day": 1, "week": 7, "month": 30, "year": 365, "hour": 1 / 24}
+
+
+def _days(value: str) -> float | None:
+    m = re.match(r"\s*([\d.]+)\s*(hour|day|week|month|year)s?", value.lower())
+    return float(m.group(1)) * DAYS[m.group(2)] if m else None
+
+
+def fact_matches(name: str, labelled: str, tool_values: list[object]) -> bool:
+    """Does one of the tool's values for this fact agree with the labelled normalised value?"""
+    want = labelled.strip().lower()
+    for got in tool_values:
+        if name == "training_on_content" and STANCES.get(want) == str(got):
+            return True
+        days = _days(want)
+        if days is not None and isinstance(got, int | float) and abs(float(got) - days) < 0.5:
+            return True
+        number = re.fullmatch(r"[\d.]+", want) and isinstance(got, int | float)
+        if number and abs(float(got) - float(want)) < 1e-6:  # type: ignore[arg-type]
+            return True
+        if isinstance(got, str) and want and (want in got.lower() or got.lower() in want):
+            return True
+    return False
+
+
+def evaluate_labels(results: dict[tuple[str, str], list[ClassifiedClause]]) -> dict[str, object]:
+    rows = [json.loads(line) for line in LABELS.read_text("utf-8").splitlines()[1:] if line]
+    by_hash = {
+        hashlib.sha256(cc.clause.text.encode()).hexdigest(): cc
+        for provs in results.values()
+        for cc in provs
+    }
+    counts: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0])  # tp, fp, fn
+    support: collections.Counter[str] = collections.Counter()
+    facts_right = facts_total = unmatched = 0
+    fact_misses: collections.Counter[str] = collections.Counter()
+    for row in rows:
+        cc = by_hash.get(row["sha256"])
+        if cc is None:
+            unmatched += 1
+            continue
+        gold = set(row["categories"])
+        predicted = {c.category for c in cc.categories}
+        support.update(gold)
+        for cat in gold | predicted:
+            counts[cat][
+                0 if cat in gold and cat in predicted else 1 if cat in predicted else 2
+            ] += 1
+        for fact in row["facts"]:
+            tool_name = FACT_NAMES.get(fact["name"])
+            if tool_name is None:
+                continue
+            facts_total += 1
+            values = [f.value for f in cc.facts if f.name == tool_name]
+            if fact_matches(tool_name, fact["value"], values):
+                facts_right += 1
+            else:
+                fact_misses[fact["name"]] += 1
+    per_cat = {}
+    for cat, (tp, fp, fn) in sorted(counts.items()):
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        per_cat[cat] = {"support": support[cat], "precision": prec, "recall": rec, "f1": f1}
+    scored = [v["f1"] for v in per_cat.values() if v["support"] >= MIN_EXAMPLES]
+    return {
+        "labelled": len(rows),
+        "unmatched": unmatched,
+        "per_category": per_cat,
+        "macro_f1": sum(scored) / len(scored) if scored else None,
+        "macro_categories": len(scored),
+        "fact_accuracy": facts_right / facts_total if facts_total else None,
+        "facts": facts_total,
+        "fact_misses": dict(fact_misses.most_common()),
+    }
+
+
+def print_label_report(rep: dict[str, object]) -> None:
+    print(
+        f"\n== labelled clauses: {rep['labelled']} ({rep['unmatched']} no longer found by their "
+        "sha256: segmentation changed)"
+    )
+    print(f"{'category':32s} {'support':>7s} {'prec':>6s} {'recall':>6s} {'F1':>6s}")
+    per_cat = rep["per_category"]
+    assert isinstance(per_cat, dict)
+    for cat, v in sorted(per_cat.items(), key=lambda kv: -kv[1]["support"]):
+        mark = "" if v["support"] >= MIN_EXAMPLES else "  (fewer than 10: not in macro-F1)"
+        print(
+            f"{cat:32s} {v['support']:7d} {v['precision']:6.2f} {v['recall']:6.2f} "
+            f"{v['f1']:6.2f}{mark}"
+        )
+    macro = rep["macro_f1"]
+    print(
+        f"macro-F1 over {rep['macro_categories']} categories with >= {MIN_EXAMPLES} examples: "
+        f"{macro:.3f} (target 0.85)"
+        if macro is not None
+        else "macro-F1: n/a"
+    )
+    acc = rep["fact_accuracy"]
+    print(
+        f"fact accuracy: {acc:.3f} on {rep['facts']} labelled facts (target 0.9); missed by name: "
+        f"{rep['fact_misses']}"
+        if acc is not None
+        else "fact accuracy: n/a"
+    )
+
 
 HIGHLIGHTS = [
     ("Replicate", "Terms of Service", "credit_expiry"),
@@ -92,6 +224,8 @@ def main() -> None:
             print("  (none found)")
         for cc in provs[:4]:
             show(cc, cat)
+
+    print_label_report(evaluate_labels(results))
 
 
 if __name__ == "__main__":
