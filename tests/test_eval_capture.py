@@ -1,0 +1,165 @@
+"""The comparison functions of benchmarks/eval_capture.py, on tiny texts written here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+from eval_capture import (  # noqa: E402 (the benchmarks folder must be importable first)
+    Block,
+    classify_block,
+    classify_same_words,
+    fold_markdown,
+    links_as_text,
+    lost_extra,
+    normalise_ws,
+    uncombine,
+    visible_words,
+    word_diff,
+)
+
+# The same content as turndown (OTA) and as a converter with ATX headings would write it.
+OTA = """Terms of Use
+============
+
+Last updated: _May 2, 2025_
+
+1\\. Scope
+---------
+
+*   **Credits** expire after 12 months.
+*   See the [FAQ](https://ex.test/faq "Questions").
+
+* * *
+
+### Contact\u200b
+
+Write to \\[legal\\] at <https://ex.test/contact>.
+"""
+
+OURS = """# Terms of Use
+
+Last updated: *May 2, 2025*
+
+## 1. Scope
+
+- __Credits__ expire after 12 months.
+- See the [FAQ](https://ex.test/faq).
+
+---
+
+### Contact ###
+
+Write to [legal] at https://ex.test/contact.
+"""
+
+
+def test_normalise_ws_collapses_every_run() -> None:
+    assert normalise_ws("  a\n\n b\t c \u00a0") == "a b c"
+
+
+def test_fold_markdown_makes_two_styles_of_the_same_content_equal() -> None:
+    assert normalise_ws(OTA) != normalise_ws(OURS)
+    assert fold_markdown(OTA) == fold_markdown(OURS)
+
+
+def test_fold_markdown_keeps_what_a_reader_sees() -> None:
+    assert fold_markdown("Credits expire after 12 months.") != fold_markdown(
+        "Credits expire after 6 months."
+    )
+    # link targets are content, not style
+    assert fold_markdown("[FAQ](https://a.test/x)") != fold_markdown("[FAQ](https://b.test/x)")
+    assert links_as_text(fold_markdown("[FAQ](https://a.test/x)")) == "FAQ"
+    # heading levels and list numbers are kept
+    assert fold_markdown("# A") != fold_markdown("## A")
+    assert fold_markdown("3. item") != fold_markdown("4. item")
+    # snake_case is not emphasis
+    assert fold_markdown("the oai_did cookie") == "the oai_did cookie"
+
+
+def test_fold_markdown_heading_inside_a_numbered_item() -> None:
+    assert fold_markdown("1.  Scope\n    -----\n") == fold_markdown("1. ## Scope\n")
+
+
+def test_fold_markdown_rule_styles_and_empty_links() -> None:
+    assert fold_markdown("a\n\n* * *\n\nb") == fold_markdown("a\n\n___\n\nb")
+    assert fold_markdown("mail [](mailto:x@ex.test)[x@ex.test](mailto:x@ex.test)") == (
+        fold_markdown("mail [x@ex.test](mailto:x@ex.test)")
+    )
+
+
+def test_visible_words_ignore_syntax_and_targets() -> None:
+    assert visible_words(OTA) == visible_words(OURS)
+    assert visible_words("See [the FAQ](https://ex.test/a_b?x=1) **now**.") == [
+        "see",
+        "the",
+        "faq",
+        "now",
+    ]
+    # an escaped number (OTA) and a heading number (ours) are the same word
+    assert visible_words("1\\. Scope") == visible_words("## 1. Scope") == ["1", "scope"]
+    assert visible_words("cell<br>next | x") == ["cell", "next", "x"]
+
+
+def test_visible_words_split_cjk_characters() -> None:
+    assert visible_words("用户协议 v2") == ["用", "户", "协", "议", "v2"]
+
+
+def test_lost_and_extra_words_by_alignment() -> None:
+    ota = ["we", "may", "suspend", "your", "account", "at", "any", "time"]
+    ours = ["we", "may", "suspend", "or", "close", "your", "account"]
+    assert lost_extra(ota, ours) == (3, 2)  # lost "at any time", extra "or close"
+    assert lost_extra(ota, ota) == (0, 0)
+    assert lost_extra(ota, []) == (len(ota), 0)
+    blocks = word_diff(ota, ours)
+    assert sum(b.lost for b in blocks) == 3 and sum(b.extra for b in blocks) == 2
+
+
+def test_word_diff_merges_adjacent_deletion_and_insertion() -> None:
+    blocks = word_diff(["as", "defined", "here"], ["asdefined", "here"])
+    assert blocks == [Block(0, 2, 0, 1)]
+
+
+def _classify(ota: list[str], ours: list[str], **kw: object) -> list[str]:
+    args = {"pdf": False, "removed_texts": " ", "list_texts": " "} | kw
+    return [classify_block(b, ota, ours, **args) for b in word_diff(ota, ours)]  # type: ignore[arg-type]
+
+
+def test_classify_blocks() -> None:
+    para = ["the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog"]
+    assert _classify([*para, *para], para) == ["ota_nested_repeat"]
+    assert _classify(["as", "defined"], ["asdefined"]) == ["word_boundary"]
+    assert _classify(["asdefined"], ["as", "defined"], pdf=True) == ["ota_pdf_glued_words"]
+    assert _classify(["defined"], ["de\ufb01ned"], pdf=True) == ["ligature"]
+    assert _classify(["1", "scope"], ["2", "scope"]) == ["list_numbering"]
+    menu = ["home", "pricing", "blog", "careers", "contact"]
+    assert _classify(para, [*menu, *para], removed_texts=f" {' '.join(menu)} ") == [
+        "removal_not_applied"
+    ]
+    item = ["a", "responding", "to", "your", "queries", "and", "requests"]
+    assert _classify([*item, *para], para, list_texts=f" {' '.join(item)} ") == ["list_text_lost"]
+    assert _classify(["we", "may", "share"], ["we", "will", "share"]) == ["other"]
+
+
+def test_classify_same_words() -> None:
+    assert classify_same_words("[a](#x) b", "[a](https://ex.test/#x) b", js_filter=False) == (
+        "link_target"
+    )
+    assert classify_same_words("[a](#x) b", "[a](/y) b", js_filter=True) == "ota_js_filter"
+    ota_table = "| | |\n| --- | --- |\n| Name | Role |\n| Ada | Admin<br>Owner |\n"
+    ours_table = "| Name | Role |\n| --- | --- |\n| Ada | Admin Owner |\n"
+    assert classify_same_words(ota_table, ours_table, js_filter=False) == "table_header"
+    assert classify_same_words("| A<br>B |\n| --- |", "| A B |\n| --- |", js_filter=False) == (
+        "ota_br_in_table"
+    )
+    assert classify_same_words("Name Ada", "| Name | Ada |\n| --- | --- |", js_filter=False) == (
+        "layout_table"
+    )
+
+
+def test_uncombine_drops_only_the_separator_lines() -> None:
+    assert uncombine("part one\n\n- - -\n\npart two - - - here") == (
+        "part one\n\n\n\npart two - - - here"
+    )
