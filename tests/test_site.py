@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 import feedparser
 import pytest
 from diff_match_patch import diff_match_patch
+from sqlalchemy import select
 
 from monitor.config import Settings
 from monitor.publish.site import build_site
@@ -682,6 +683,36 @@ def test_document_page_marks_provisions(built: tuple[Filled, Path]) -> None:
     assert re.search(r'<mark class="exposure-high"[^>]*>You may run up to 2 concurrent', text)
     assert "Version history" in text
     assert text.count("<tr>") >= 4  # header + 3 versions
+
+
+def test_document_page_renders_the_markdown(built: tuple[Filled, Path]) -> None:
+    """The version is shown as formatted text: headings, not "# ..." lines (issue: site polish)."""
+    _filled, out = built
+    page = out / "platforms/framecast/terms-of-service/index.html"
+    text = page.read_text("utf-8")
+    body = text[text.index('<div class="doc-text') : text.index("</div>", text.index("doc-text"))]
+    # the document's own headings sit under the page's h1 and the "Current version" h2
+    assert "<h3>Framecast Terms of Service</h3>" in body
+    assert "<h4>1. Rendering</h4>" in body and "<h4>3. Disputes</h4>" in body
+    assert body.count("<p>") >= 3
+    shown = "".join(parse_page(page).text)
+    assert not re.search(r"(?m)^\s*#", shown), "a raw Markdown heading is shown"
+    assert "## " not in shown
+    # a provision's anchor and mark survive the rendering, inside a paragraph
+    assert re.search(r'<p><span id="p-\d+"></span><mark class="exposure-high"', body)
+
+
+def test_provision_quotes_render_their_markdown(tmp_path: Path) -> None:
+    filled = fill_store(tmp_path)
+    with filled.store.session() as s:
+        p = s.scalars(select(Provision).where(Provision.category == "concurrency_limit")).first()
+        assert p is not None
+        p.text = "**Studio:** up to 2 [concurrent](javascript:alert(1)) render jobs"
+    out = build_site(filled.settings, filled.store, output_dir=tmp_path / "s", now=NOW).output_dir
+    for page in ("categories/concurrency-limit/index.html", "platforms/framecast/index.html"):
+        text = (out / page).read_text("utf-8")
+        assert "<strong>Studio:</strong> up to 2 concurrent render jobs" in text
+        assert "**Studio" not in text and "javascript:" not in text
 
 
 def test_change_page_has_diff_analysis_and_evidence(built: tuple[Filled, Path]) -> None:

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from monitor.models import EXPOSURES, exposure_rank
 from monitor.publish.render import TEMPLATES_DIR
 from monitor.publish.site.feeds import atom_feed
+from monitor.publish.site.markdown_html import Highlight, render_markdown
 from monitor.publish.site.model import (
     ANALYSIS_LABELS,
     ChangeView,
@@ -47,6 +48,8 @@ def environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
     env.filters["dt"] = lambda d: "never" if d is None else f"{d:%Y-%m-%d %H:%M} UTC"
     env.filters["date"] = lambda d: "" if d is None else f"{d:%Y-%m-%d}"
     env.filters["iso"] = lambda d: "" if d is None else d.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # a provision's text is a piece of Markdown: quoted as rendered text, headings under an h3
+    env.filters["markdown"] = lambda text: render_markdown(str(text or ""), heading_offset=3)
     env.globals["EXPOSURES"] = EXPOSURES
     env.globals["ANALYSIS_LABELS"] = ANALYSIS_LABELS
     env.globals["EXPOSURE_COLOURS"] = EXPOSURE_COLOURS
@@ -96,6 +99,26 @@ def highlight(text: str, provisions: list[ProvisionView]) -> tuple[list[Segment]
         else:
             segments.append(Segment(text[a:b], covering, anchors))
     return segments, {p.id for _, _, p in spans}
+
+
+def segment_highlights(segments: list[Segment]) -> list[Highlight]:
+    """The segments covered by provisions as highlights of the text (source offsets)."""
+    out: list[Highlight] = []
+    pos = 0
+    for seg in segments:
+        end = pos + len(seg.text)
+        if seg.provisions or seg.anchors:
+            out.append(
+                Highlight(
+                    pos,
+                    end,
+                    css_class=f"exposure-{seg.exposure}" if seg.provisions else "",
+                    title=seg.label,
+                    anchors=tuple(f"p-{a}" for a in seg.anchors),
+                )
+            )
+        pos = end
+    return out
 
 
 def diff_rows(diff: list[tuple[int, str]]) -> list[tuple[str, str]]:
@@ -265,6 +288,9 @@ class SiteWriter:
 
     def document(self, doc: DocumentView) -> None:
         segments, located = highlight(doc.current_text or "", doc.provisions)
+        text_html = render_markdown(
+            doc.current_text or "", segment_highlights(segments), heading_offset=2
+        )
         changes_by_version: dict[int, list[ChangeView]] = {}
         for c in doc.changes:
             if c.to_version is not None:
@@ -273,7 +299,7 @@ class SiteWriter:
             "document.html.j2",
             doc.path,
             doc=doc,
-            segments=segments,
+            text_html=text_html,
             located=located,
             changes_by_version=changes_by_version,
         )
