@@ -9,6 +9,7 @@ changes, and one version whose text contains `<script>alert(1)</script>` and `&a
 from __future__ import annotations
 
 import hashlib
+import html
 import html.parser
 import posixpath
 import re
@@ -713,6 +714,44 @@ def test_provision_quotes_render_their_markdown(tmp_path: Path) -> None:
         text = (out / page).read_text("utf-8")
         assert "<strong>Studio:</strong> up to 2 concurrent render jobs" in text
         assert "**Studio" not in text and "javascript:" not in text
+
+
+def test_the_disclaimer_appears_once_per_page(built: tuple[Filled, Path]) -> None:
+    filled, out = built
+    from monitor.publish.site.model import load_categories
+
+    disclaimer = load_categories()[1]
+    needle = html.escape(disclaimer[:60], quote=True)
+    pages = sorted(out.rglob("*.html"))
+    counts = {str(p.relative_to(out)): p.read_text("utf-8").count(needle) for p in pages}
+    assert {k: v for k, v in counts.items() if v != 1} == {}
+    # next to the analysis where a page has one, in the footer otherwise
+    change = (
+        out / f"platforms/framecast/terms-of-service/changes/{filled.ids['fc_conc']}/index.html"
+    )
+    text = change.read_text("utf-8")
+    assert text.index(needle) < text.index("<footer")
+    home = (out / "index.html").read_text("utf-8")
+    assert home.index(needle) > home.index("<footer")
+
+
+def test_breadcrumbs_have_no_trailing_separator(built: tuple[Filled, Path]) -> None:
+    filled, out = built
+    change = f"platforms/framecast/terms-of-service/changes/{filled.ids['fc_conc']}/index.html"
+    expected = {
+        "platforms/framecast/terms-of-service/index.html": ["Framecast", "Terms of Service"],
+        change: ["Framecast", "Terms of Service", f"Change {filled.ids['fc_conc']}"],
+        "categories/arbitration/index.html": ["Compare provisions", "Arbitration"],
+    }
+    for page, trail in expected.items():
+        text = (out / page).read_text("utf-8")
+        crumbs = re.search(r'<nav class="crumbs"[^>]*>(.*?)</nav>', text, flags=re.S)
+        assert crumbs, page
+        words = re.sub(r"<[^>]+>", "", crumbs.group(1))
+        assert [w.strip() for w in words.split("›")] == trail
+        assert not words.rstrip().endswith("›")
+    for p in out.rglob("*.html"):
+        assert not re.search(r"›\s*</(p|nav)>", p.read_text("utf-8")), p
 
 
 def test_change_page_has_diff_analysis_and_evidence(built: tuple[Filled, Path]) -> None:
