@@ -793,6 +793,62 @@ def test_category_page_compares_platforms(built: tuple[Filled, Path]) -> None:
     assert "DALL·E" in text  # listed among the platforms without it
 
 
+def _add_uncaptured_platform(filled: Filled) -> None:
+    """ChatGPT is declared and its document row exists, but no fetch ever succeeded."""
+    with filled.store.session() as s:
+        s.add(Service(id="ChatGPT", name="ChatGPT", created_at=datetime(2026, 10, 1)))
+        s.flush()
+        s.add(
+            Document(
+                service_id="ChatGPT",
+                terms_type="Terms of Use",
+                url="https://chatgpt.test/terms",
+                created_at=datetime(2026, 10, 1),
+                last_checked_at=NOW - timedelta(hours=6),
+                consecutive_failures=3,
+                last_error="HTTP 403",
+            )
+        )
+
+
+def test_category_pages_do_not_count_platforms_never_captured(tmp_path: Path) -> None:
+    filled = fill_store(tmp_path)
+    _add_uncaptured_platform(filled)
+    out = build_site(filled.settings, filled.store, output_dir=tmp_path / "s", now=NOW).output_dir
+    text = (out / "categories/arbitration/index.html").read_text("utf-8")
+    shown = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", text))
+    assert "2 of 4 platforms have a provision of this kind in force" in shown
+    assert "Not found in the current documents of: Claude.ai, Le Chat." in shown
+    assert "Not captured yet, so not compared: ChatGPT." in shown
+    assert "1 of 4 platforms has a provision" in re.sub(
+        r"\s+",
+        " ",
+        re.sub(r"<[^>]+>", "", (out / "categories/acceptable-use/index.html").read_text()),
+    )
+    index = re.sub(r"<[^>]+>", "", (out / "categories/index.html").read_text("utf-8"))
+    assert "How the 4 platforms with captured documents" in index
+    assert "Not captured yet, so not counted: ChatGPT." in index
+    assert re.search(r"Arbitration\s*2 of 4", index)
+    assert " a arbitration" not in shown.lower() and "of 5" not in index
+
+
+def test_compare_counts_captured_platforms_without_a_wrong_article(tmp_path: Path) -> None:
+    from monitor.publish.provisions import compare
+
+    filled = fill_store(tmp_path)
+    _add_uncaptured_platform(filled)
+    with filled.store.session() as s:
+        data = compare(s, "arbitration")
+    assert data["platforms_with_provision"] == 2 and data["platforms_total"] == 4
+    assert data["summary"] == (
+        "2 of 4 platforms have a provision of this kind (1 not captured yet: ChatGPT)"
+    )
+    with filled.store.session() as s:
+        assert compare(s, "acceptable_use")["summary"].startswith(
+            "1 of 4 platforms has a provision of this kind"
+        )
+
+
 def test_digest_pages(built: tuple[Filled, Path]) -> None:
     filled, out = built
     w47 = (out / "digest/2026-W47/index.html").read_text("utf-8")

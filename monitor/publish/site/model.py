@@ -133,6 +133,7 @@ class VersionView:
     origin: str
     technical_upgrade: bool
     snapshots: list[SnapshotView]
+    doctype_ok: bool = True  # False: withheld, it does not look like the declared document
 
 
 @dataclass
@@ -215,6 +216,11 @@ class DocumentView:
     def current(self) -> VersionView | None:
         return self.versions[0] if self.versions else None
 
+    @property
+    def captured(self) -> bool:
+        """A version is in force whose provisions are published (it passed the type check)."""
+        return self.current is not None and self.current.doctype_ok
+
 
 @dataclass
 class PlatformView:
@@ -231,6 +237,11 @@ class PlatformView:
     @property
     def provisions(self) -> list[ProvisionView]:
         return [p for d in self.documents for p in d.provisions]
+
+    @property
+    def captured(self) -> bool:
+        """Has a captured document whose provisions count (else absence of a provision says nothing)."""
+        return any(d.captured for d in self.documents) or bool(self.provisions)
 
     @property
     def changes(self) -> list[ChangeView]:
@@ -378,6 +389,7 @@ def load_model(session: Session, now: datetime) -> SiteModel:
             origin=v.origin,
             technical_upgrade=v.technical_upgrade,
             snapshots=[snaps[i] for i in v.snapshot_ids or [] if i in snaps],
+            doctype_ok=v.doctype_ok is not False,
         )
         version_views[v.id] = vv
         if v.document_id in docs:

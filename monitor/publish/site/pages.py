@@ -308,7 +308,10 @@ class SiteWriter:
         self.render("change.html.j2", change.path, c=change, diff=diff_rows(change.diff))
 
     def categories(self) -> None:
-        platforms = self.model.platforms
+        # Only platforms with a captured document can be said to have a provision or not; the
+        # others are listed as not captured yet and counted nowhere.
+        platforms = [p for p in self.model.platforms if p.captured]
+        not_captured = [p for p in self.model.platforms if not p.captured]
         used: dict[str, list[ProvisionView]] = {}
         for p in platforms:
             for prov in p.provisions:
@@ -334,12 +337,17 @@ class SiteWriter:
                 category=cat,
                 having=having,
                 lacking=lacking,
+                not_captured=not_captured,
                 total=len(platforms),
                 changes=changes[:20],
                 feeds=[{"title": f"{cat.title} changes", "path": self.paths.feed_category(cid)}],
             )
         self.render(
-            "categories.html.j2", self.paths.categories_index, rows=rows, total=len(platforms)
+            "categories.html.j2",
+            self.paths.categories_index,
+            rows=rows,
+            total=len(platforms),
+            not_captured=not_captured,
         )
 
     def feeds(self) -> None:
