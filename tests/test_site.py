@@ -780,6 +780,131 @@ def test_platform_page_timeline(built: tuple[Filled, Path]) -> None:
     assert "concurrent job limit: 2 jobs" in text
 
 
+def history_store(tmp_path: Path, *, same_instant: int = 0) -> Filled:
+    """One platform with an imported history: 18 versions from December 2023 on, every change detected at
+    the import (NOW - 1 h), as `import-ota` records them; plus `same_instant` live changes found
+    in one check."""
+    settings = Settings(root=tmp_path)
+    store = Store(settings.database_url)
+    imported = NOW - timedelta(hours=1)
+    with store.session() as s:
+        w = _Writer(s)
+        w.service("Histo", "Histo")
+        s.flush()
+        doc = w.document("Histo", "Terms of Service", "https://histo.test/terms", imported)
+        previous = None
+        for k in range(18):
+            at = datetime(2023, 12, 1) + timedelta(days=60 * k)
+            text = f"# Histo Terms\n\nYou may run up to {k + 1} concurrent jobs.\n"
+            v = w.version(doc, text, at, origin="import")
+            if previous is not None:
+                w.change(
+                    doc,
+                    previous,
+                    v,
+                    f"You may run up to {k} concurrent jobs.",
+                    f"You may run up to {k + 1} concurrent jobs.",
+                    ["concurrency_limit"],
+                    ("low", "medium", "high")[k % 3],
+                    imported,
+                    alertable=False,
+                )
+            previous = v
+        assert previous is not None
+        if same_instant:
+            live = w.version(doc, previous.text + "\nCredits expire.\n", NOW - timedelta(hours=2))
+            for _ in range(same_instant):
+                w.change(
+                    doc, previous, live, None, "Credits expire.", ["credit_expiry"], "high",
+                    NOW - timedelta(hours=2), kind="added",
+                )  # fmt: skip
+    return Filled(store, settings)
+
+
+def _timeline_circles(page: Path) -> list[tuple[float, float, float]]:
+    text = page.read_text("utf-8")
+    svg = text[text.index("<svg") : text.index("</svg>")]
+    return [
+        (float(cx), float(cy), float(r))
+        for cx, cy, r in re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)"', svg)
+    ]
+
+
+def test_timeline_spreads_an_imported_history(tmp_path: Path) -> None:
+    from monitor.publish.site.svg import LEFT, RIGHT, WIDTH
+
+    filled = history_store(tmp_path)
+    out = build_site(filled.settings, filled.store, output_dir=tmp_path / "s", now=NOW).output_dir
+    page = out / "platforms/histo/index.html"
+    circles = _timeline_circles(page)
+    assert len(circles) == 17  # one mark per change: none hidden in a group
+    xs = sorted(cx for cx, _, _ in circles)
+    assert xs[-1] - xs[0] > (WIDTH - LEFT - RIGHT) * 0.8, xs  # 2024 to 2026, not all at "now"
+    assert all(LEFT <= x <= WIDTH - RIGHT for x in xs)
+    assert min(b - a for a, b in zip(xs, xs[1:], strict=False)) >= 14  # no two marks overlap
+    text = page.read_text("utf-8")
+    assert "<title>2024-01-30 (recorded 2026-11-25)" in text  # when it changed, when it was found
+    assert re.search(r">Jan 2024</text>", text)  # labels carry the year on a long timeline
+    assert text.count('<g class="captures">') == 1
+    # the list under the timeline dates each change when it happened, newest first
+    listed = re.findall(r'<li class="change[^"]*">\s*<time datetime="[^"]+">([\d-]+)</time>', text)
+    assert listed[0] == "2026-09-16" and listed[-1] == "2024-01-30" and len(listed) == 17
+    assert listed == sorted(listed, reverse=True)
+    assert '2026-09-16</time> <span class="muted">(recorded 2026-11-25)</span>' in text
+
+
+def test_timeline_groups_marks_at_the_same_moment(tmp_path: Path) -> None:
+    filled = history_store(tmp_path, same_instant=6)
+    out = build_site(filled.settings, filled.store, output_dir=tmp_path / "s", now=NOW).output_dir
+    page = out / "platforms/histo/index.html"
+    text = page.read_text("utf-8")
+    circles = _timeline_circles(page)
+    groups = [c for c in circles if c[2] > 7]
+    assert len(groups) == 1 and len(circles) == 17 + 1
+    assert re.search(r'font-weight="700" fill="#fff">6</text>', text)
+    assert (
+        '<a href="terms-of-service/index.html#changes"><g class="mark group exposure-high">' in text
+    )
+    crawl(out)  # the group's link and its anchor resolve
+    xs = sorted(cx for cx, _, _ in circles)
+    assert min(b - a for a, b in zip(xs, xs[1:], strict=False)) >= 14
+
+
+def test_timeline_svg_marks_never_overlap_or_leave_the_plot() -> None:
+    import random
+
+    from monitor.publish.site.svg import LEFT, RIGHT, WIDTH, TimelineMark, timeline_svg
+
+    rng = random.Random(7)
+    start = datetime(2024, 1, 1)
+    for _ in range(50):
+        marks = [
+            TimelineMark(
+                lane=rng.choice(["Terms", "Privacy"]),
+                when=start + timedelta(days=rng.choice([0, 1, 2, 300, 301, 700, 701, 702, 703])),
+                exposure=rng.choice(["low", "medium", "high"]),
+                label="x",
+                tooltip="t",
+                href=f"c/{k}/index.html",
+            )
+            for k in range(rng.randint(1, 40))
+        ]
+        svg = str(timeline_svg(marks, ["Terms", "Privacy"], start, NOW))
+        circles = re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)"', svg)
+        by_lane: dict[str, list[tuple[float, float]]] = {}
+        for cx, cy, r in circles:
+            assert LEFT <= float(cx) <= WIDTH - RIGHT
+            by_lane.setdefault(cy, []).append((float(cx), float(r)))
+        for items in by_lane.values():
+            items.sort()
+            for (x1, r1), (x2, r2) in zip(items, items[1:], strict=False):
+                assert x2 - x1 >= r1 + r2, svg
+        # every change is reachable: drawn alone, or counted in a group mark
+        alone = len([c for c in circles if c[2] == "7"])
+        grouped = sum(int(n) for n in re.findall(r'fill="#fff">(\d+)</text>', svg))
+        assert alone + grouped == len(marks)
+
+
 def test_category_page_compares_platforms(built: tuple[Filled, Path]) -> None:
     _filled, out = built
     text = (out / "categories/concurrency-limit/index.html").read_text("utf-8")

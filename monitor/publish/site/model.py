@@ -8,7 +8,7 @@ taxonomy. Reading happens inside one session; rendering needs no database.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -189,6 +189,17 @@ class ChangeView:
     @property
     def category_ids(self) -> set[str]:
         return {c.id for c in self.categories}
+
+    @property
+    def changed_at(self) -> datetime:
+        """When the document changed: the capture of the new version. An imported history is
+        detected all at once, at the import; a live check finds a change when it is captured."""
+        return self.to_version.captured_at if self.to_version else self.detected_at
+
+    @property
+    def recorded_later(self) -> bool:
+        """Found more than a day after the change happened (an imported history)."""
+        return self.detected_at - self.changed_at > timedelta(days=1)
 
     @property
     def title(self) -> str:

@@ -245,28 +245,39 @@ class SiteWriter:
         self.render("digest_index.html.j2", self.paths.digest_index, weeks=summary)
 
     def timeline(self, platform: PlatformView, page: str) -> Markup:
+        """From the first capture to now; a change sits where its new version was captured (an
+        imported history is detected all at once, on the day of the import)."""
         changes = [c for c in platform.changes if c.substantive]
         lanes = [d.terms_type for d in platform.documents]
-        times = [v.captured_at for d in platform.documents for v in d.versions]
-        times += [c.detected_at for c in changes]
-        start = min(times) if times else self.model.generated_at - timedelta(days=30)
-        marks = [
-            TimelineMark(
-                lane=c.document.terms_type,
-                when=c.detected_at,
-                exposure=c.exposure,
-                label=f"{c.detected_at:%d %b}",
-                tooltip=f"{c.detected_at:%Y-%m-%d} · {c.exposure} exposure · {c.summary}",
-                href=rel_url(page, c.path),
+        captures = [(d.terms_type, v.captured_at) for d in platform.documents for v in d.versions]
+        now = self.model.generated_at
+        times = [t for _, t in captures] + [c.changed_at for c in changes]
+        start = min(min(times), now) if times else now - timedelta(days=30)
+        label = "%d %b" if now - start < timedelta(days=300) else "%b %Y"
+        marks = []
+        for c in changes:
+            when = c.changed_at
+            found = f" (recorded {c.detected_at:%Y-%m-%d})" if c.recorded_later else ""
+            marks.append(
+                TimelineMark(
+                    lane=c.document.terms_type,
+                    when=when,
+                    exposure=c.exposure,
+                    label=f"{when:{label}}",
+                    tooltip=f"{when:%Y-%m-%d}{found} · {c.exposure} exposure · {c.summary}",
+                    href=rel_url(page, c.path),
+                )
             )
-            for c in changes
-        ]
         return timeline_svg(
             marks,
             lanes,
             start,
-            self.model.generated_at,
+            now,
             title=f"Timeline of changes to {platform.name}'s documents",
+            captures=captures,
+            group_links={
+                d.terms_type: rel_url(page, d.path) + "#changes" for d in platform.documents
+            },
         )
 
     def platform(self, platform: PlatformView) -> None:
@@ -275,10 +286,16 @@ class SiteWriter:
             platform.provisions,
             key=lambda p: (-exposure_rank(p.exposure), p.category.title, p.id),
         )
+        changes = sorted(
+            (c for c in platform.changes if c.substantive),
+            key=lambda c: (c.changed_at, c.detected_at, c.id),
+            reverse=True,
+        )
         self.render(
             "platform.html.j2",
             path,
             platform=platform,
+            changes=changes,
             provisions=provisions,
             timeline=self.timeline(platform, path),
             feeds=[
