@@ -657,6 +657,7 @@ def test_home_page(built: tuple[Filled, Path]) -> None:
     for name in ("Framecast", "Claude.ai", "DALL·E", "Le Chat"):
         assert name in text
     assert "2026-11-25 06:00 UTC" in text  # last checked
+    assert not re.search(r"</time><a", text)  # the date and the platform are apart
     assert "digest/2026-W47/index.html" in text  # last complete week
     # editorial changes are not on the home page
     assert "changes/" in text and f"changes/{built[0].ids['fc_edit']}/" not in text
