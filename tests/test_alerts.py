@@ -70,7 +70,7 @@ def test_one_email_per_run_and_subscriber(project: Project, server: PageServer) 
     everything = msgs["all@example.com"]
     assert everything.dedupe_key.startswith(f"alert:{summary.run_id}:")
     assert everything.subject.startswith("[ClauseWatch] High: Framecast, Parley changed ")
-    assert "credit and balance expiry" in everything.subject
+    assert "Credit and balance expiry" in everything.subject
     assert "Framecast / Terms of Service" in everything.body_text
     assert "Parley / Terms of Service" in everything.body_text
     credits = msgs["credits@example.com"]

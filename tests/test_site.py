@@ -9,6 +9,7 @@ changes, and one version whose text contains `<script>alert(1)</script>` and `&a
 from __future__ import annotations
 
 import hashlib
+import html
 import html.parser
 import posixpath
 import re
@@ -21,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 import feedparser
 import pytest
 from diff_match_patch import diff_match_patch
+from sqlalchemy import select
 
 from monitor.config import Settings
 from monitor.publish.site import build_site
@@ -655,6 +657,7 @@ def test_home_page(built: tuple[Filled, Path]) -> None:
     for name in ("Framecast", "Claude.ai", "DALL·E", "Le Chat"):
         assert name in text
     assert "2026-11-25 06:00 UTC" in text  # last checked
+    assert not re.search(r"</time><a", text)  # the date and the platform are apart
     assert "digest/2026-W47/index.html" in text  # last complete week
     # editorial changes are not on the home page
     assert "changes/" in text and f"changes/{built[0].ids['fc_edit']}/" not in text
@@ -684,6 +687,74 @@ def test_document_page_marks_provisions(built: tuple[Filled, Path]) -> None:
     assert text.count("<tr>") >= 4  # header + 3 versions
 
 
+def test_document_page_renders_the_markdown(built: tuple[Filled, Path]) -> None:
+    """The version is shown as formatted text: headings, not "# ..." lines (issue: site polish)."""
+    _filled, out = built
+    page = out / "platforms/framecast/terms-of-service/index.html"
+    text = page.read_text("utf-8")
+    body = text[text.index('<div class="doc-text') : text.index("</div>", text.index("doc-text"))]
+    # the document's own headings sit under the page's h1 and the "Current version" h2
+    assert "<h3>Framecast Terms of Service</h3>" in body
+    assert "<h4>1. Rendering</h4>" in body and "<h4>3. Disputes</h4>" in body
+    assert body.count("<p>") >= 3
+    shown = "".join(parse_page(page).text)
+    assert not re.search(r"(?m)^\s*#", shown), "a raw Markdown heading is shown"
+    assert "## " not in shown
+    # a provision's anchor and mark survive the rendering, inside a paragraph
+    assert re.search(r'<p><span id="p-\d+"></span><mark class="exposure-high"', body)
+
+
+def test_provision_quotes_render_their_markdown(tmp_path: Path) -> None:
+    filled = fill_store(tmp_path)
+    with filled.store.session() as s:
+        p = s.scalars(select(Provision).where(Provision.category == "concurrency_limit")).first()
+        assert p is not None
+        p.text = "**Studio:** up to 2 [concurrent](javascript:alert(1)) render jobs"
+    out = build_site(filled.settings, filled.store, output_dir=tmp_path / "s", now=NOW).output_dir
+    for page in ("categories/concurrency-limit/index.html", "platforms/framecast/index.html"):
+        text = (out / page).read_text("utf-8")
+        assert "<strong>Studio:</strong> up to 2 concurrent render jobs" in text
+        assert "**Studio" not in text and "javascript:" not in text
+
+
+def test_the_disclaimer_appears_once_per_page(built: tuple[Filled, Path]) -> None:
+    filled, out = built
+    from monitor.publish.site.model import load_categories
+
+    disclaimer = load_categories()[1]
+    needle = html.escape(disclaimer[:60], quote=True)
+    pages = sorted(out.rglob("*.html"))
+    counts = {str(p.relative_to(out)): p.read_text("utf-8").count(needle) for p in pages}
+    assert {k: v for k, v in counts.items() if v != 1} == {}
+    # next to the analysis where a page has one, in the footer otherwise
+    change = (
+        out / f"platforms/framecast/terms-of-service/changes/{filled.ids['fc_conc']}/index.html"
+    )
+    text = change.read_text("utf-8")
+    assert text.index(needle) < text.index("<footer")
+    home = (out / "index.html").read_text("utf-8")
+    assert home.index(needle) > home.index("<footer")
+
+
+def test_breadcrumbs_have_no_trailing_separator(built: tuple[Filled, Path]) -> None:
+    filled, out = built
+    change = f"platforms/framecast/terms-of-service/changes/{filled.ids['fc_conc']}/index.html"
+    expected = {
+        "platforms/framecast/terms-of-service/index.html": ["Framecast", "Terms of Service"],
+        change: ["Framecast", "Terms of Service", f"Change {filled.ids['fc_conc']}"],
+        "categories/arbitration/index.html": ["Compare provisions", "Arbitration"],
+    }
+    for page, trail in expected.items():
+        text = (out / page).read_text("utf-8")
+        crumbs = re.search(r'<nav class="crumbs"[^>]*>(.*?)</nav>', text, flags=re.S)
+        assert crumbs, page
+        words = re.sub(r"<[^>]+>", "", crumbs.group(1))
+        assert [w.strip() for w in words.split("›")] == trail
+        assert not words.rstrip().endswith("›")
+    for p in out.rglob("*.html"):
+        assert not re.search(r"›\s*</(p|nav)>", p.read_text("utf-8")), p
+
+
 def test_change_page_has_diff_analysis_and_evidence(built: tuple[Filled, Path]) -> None:
     filled, out = built
     page = out / f"platforms/framecast/terms-of-service/changes/{filled.ids['fc_conc']}/index.html"
@@ -710,6 +781,131 @@ def test_platform_page_timeline(built: tuple[Filled, Path]) -> None:
     assert "concurrent job limit: 2 jobs" in text
 
 
+def history_store(tmp_path: Path, *, same_instant: int = 0) -> Filled:
+    """One platform with an imported history: 18 versions from December 2023 on, every change detected at
+    the import (NOW - 1 h), as `import-ota` records them; plus `same_instant` live changes found
+    in one check."""
+    settings = Settings(root=tmp_path)
+    store = Store(settings.database_url)
+    imported = NOW - timedelta(hours=1)
+    with store.session() as s:
+        w = _Writer(s)
+        w.service("Histo", "Histo")
+        s.flush()
+        doc = w.document("Histo", "Terms of Service", "https://histo.test/terms", imported)
+        previous = None
+        for k in range(18):
+            at = datetime(2023, 12, 1) + timedelta(days=60 * k)
+            text = f"# Histo Terms\n\nYou may run up to {k + 1} concurrent jobs.\n"
+            v = w.version(doc, text, at, origin="import")
+            if previous is not None:
+                w.change(
+                    doc,
+                    previous,
+                    v,
+                    f"You may run up to {k} concurrent jobs.",
+                    f"You may run up to {k + 1} concurrent jobs.",
+                    ["concurrency_limit"],
+                    ("low", "medium", "high")[k % 3],
+                    imported,
+                    alertable=False,
+                )
+            previous = v
+        assert previous is not None
+        if same_instant:
+            live = w.version(doc, previous.text + "\nCredits expire.\n", NOW - timedelta(hours=2))
+            for _ in range(same_instant):
+                w.change(
+                    doc, previous, live, None, "Credits expire.", ["credit_expiry"], "high",
+                    NOW - timedelta(hours=2), kind="added",
+                )  # fmt: skip
+    return Filled(store, settings)
+
+
+def _timeline_circles(page: Path) -> list[tuple[float, float, float]]:
+    text = page.read_text("utf-8")
+    svg = text[text.index("<svg") : text.index("</svg>")]
+    return [
+        (float(cx), float(cy), float(r))
+        for cx, cy, r in re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)"', svg)
+    ]
+
+
+def test_timeline_spreads_an_imported_history(tmp_path: Path) -> None:
+    from monitor.publish.site.svg import LEFT, RIGHT, WIDTH
+
+    filled = history_store(tmp_path)
+    out = build_site(filled.settings, filled.store, output_dir=tmp_path / "s", now=NOW).output_dir
+    page = out / "platforms/histo/index.html"
+    circles = _timeline_circles(page)
+    assert len(circles) == 17  # one mark per change: none hidden in a group
+    xs = sorted(cx for cx, _, _ in circles)
+    assert xs[-1] - xs[0] > (WIDTH - LEFT - RIGHT) * 0.8, xs  # 2024 to 2026, not all at "now"
+    assert all(LEFT <= x <= WIDTH - RIGHT for x in xs)
+    assert min(b - a for a, b in zip(xs, xs[1:], strict=False)) >= 14  # no two marks overlap
+    text = page.read_text("utf-8")
+    assert "<title>2024-01-30 (recorded 2026-11-25)" in text  # when it changed, when it was found
+    assert re.search(r">Jan 2024</text>", text)  # labels carry the year on a long timeline
+    assert text.count('<g class="captures">') == 1
+    # the list under the timeline dates each change when it happened, newest first
+    listed = re.findall(r'<li class="change[^"]*">\s*<time datetime="[^"]+">([\d-]+)</time>', text)
+    assert listed[0] == "2026-09-16" and listed[-1] == "2024-01-30" and len(listed) == 17
+    assert listed == sorted(listed, reverse=True)
+    assert '2026-09-16</time> <span class="muted">(recorded 2026-11-25)</span>' in text
+
+
+def test_timeline_groups_marks_at_the_same_moment(tmp_path: Path) -> None:
+    filled = history_store(tmp_path, same_instant=6)
+    out = build_site(filled.settings, filled.store, output_dir=tmp_path / "s", now=NOW).output_dir
+    page = out / "platforms/histo/index.html"
+    text = page.read_text("utf-8")
+    circles = _timeline_circles(page)
+    groups = [c for c in circles if c[2] > 7]
+    assert len(groups) == 1 and len(circles) == 17 + 1
+    assert re.search(r'font-weight="700" fill="#fff">6</text>', text)
+    assert (
+        '<a href="terms-of-service/index.html#changes"><g class="mark group exposure-high">' in text
+    )
+    crawl(out)  # the group's link and its anchor resolve
+    xs = sorted(cx for cx, _, _ in circles)
+    assert min(b - a for a, b in zip(xs, xs[1:], strict=False)) >= 14
+
+
+def test_timeline_svg_marks_never_overlap_or_leave_the_plot() -> None:
+    import random
+
+    from monitor.publish.site.svg import LEFT, RIGHT, WIDTH, TimelineMark, timeline_svg
+
+    rng = random.Random(7)
+    start = datetime(2024, 1, 1)
+    for _ in range(50):
+        marks = [
+            TimelineMark(
+                lane=rng.choice(["Terms", "Privacy"]),
+                when=start + timedelta(days=rng.choice([0, 1, 2, 300, 301, 700, 701, 702, 703])),
+                exposure=rng.choice(["low", "medium", "high"]),
+                label="x",
+                tooltip="t",
+                href=f"c/{k}/index.html",
+            )
+            for k in range(rng.randint(1, 40))
+        ]
+        svg = str(timeline_svg(marks, ["Terms", "Privacy"], start, NOW))
+        circles = re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)"', svg)
+        by_lane: dict[str, list[tuple[float, float]]] = {}
+        for cx, cy, r in circles:
+            assert LEFT <= float(cx) <= WIDTH - RIGHT
+            by_lane.setdefault(cy, []).append((float(cx), float(r)))
+        for items in by_lane.values():
+            items.sort()
+            for (x1, r1), (x2, r2) in zip(items, items[1:], strict=False):
+                assert x2 - x1 >= r1 + r2, svg
+        # every change is reachable: drawn alone, or counted in a group mark
+        alone = len([c for c in circles if c[2] == "7"])
+        grouped = sum(int(n) for n in re.findall(r'fill="#fff">(\d+)</text>', svg))
+        assert alone + grouped == len(marks)
+
+
 def test_category_page_compares_platforms(built: tuple[Filled, Path]) -> None:
     _filled, out = built
     text = (out / "categories/concurrency-limit/index.html").read_text("utf-8")
@@ -721,6 +917,62 @@ def test_category_page_compares_platforms(built: tuple[Filled, Path]) -> None:
     ):
         assert snippet in text
     assert "DALL·E" in text  # listed among the platforms without it
+
+
+def _add_uncaptured_platform(filled: Filled) -> None:
+    """ChatGPT is declared and its document row exists, but no fetch ever succeeded."""
+    with filled.store.session() as s:
+        s.add(Service(id="ChatGPT", name="ChatGPT", created_at=datetime(2026, 10, 1)))
+        s.flush()
+        s.add(
+            Document(
+                service_id="ChatGPT",
+                terms_type="Terms of Use",
+                url="https://chatgpt.test/terms",
+                created_at=datetime(2026, 10, 1),
+                last_checked_at=NOW - timedelta(hours=6),
+                consecutive_failures=3,
+                last_error="HTTP 403",
+            )
+        )
+
+
+def test_category_pages_do_not_count_platforms_never_captured(tmp_path: Path) -> None:
+    filled = fill_store(tmp_path)
+    _add_uncaptured_platform(filled)
+    out = build_site(filled.settings, filled.store, output_dir=tmp_path / "s", now=NOW).output_dir
+    text = (out / "categories/arbitration/index.html").read_text("utf-8")
+    shown = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", text))
+    assert "2 of 4 platforms have a provision of this kind in force" in shown
+    assert "Not found in the current documents of: Claude.ai, Le Chat." in shown
+    assert "Not captured yet, so not compared: ChatGPT." in shown
+    assert "1 of 4 platforms has a provision" in re.sub(
+        r"\s+",
+        " ",
+        re.sub(r"<[^>]+>", "", (out / "categories/acceptable-use/index.html").read_text()),
+    )
+    index = re.sub(r"<[^>]+>", "", (out / "categories/index.html").read_text("utf-8"))
+    assert "How the 4 platforms with captured documents" in index
+    assert "Not captured yet, so not counted: ChatGPT." in index
+    assert re.search(r"Arbitration\s*2 of 4", index)
+    assert " a arbitration" not in shown.lower() and "of 5" not in index
+
+
+def test_compare_counts_captured_platforms_without_a_wrong_article(tmp_path: Path) -> None:
+    from monitor.publish.provisions import compare
+
+    filled = fill_store(tmp_path)
+    _add_uncaptured_platform(filled)
+    with filled.store.session() as s:
+        data = compare(s, "arbitration")
+    assert data["platforms_with_provision"] == 2 and data["platforms_total"] == 4
+    assert data["summary"] == (
+        "2 of 4 platforms have a provision of this kind (1 not captured yet: ChatGPT)"
+    )
+    with filled.store.session() as s:
+        assert compare(s, "acceptable_use")["summary"].startswith(
+            "1 of 4 platforms has a provision of this kind"
+        )
 
 
 def test_digest_pages(built: tuple[Filled, Path]) -> None:

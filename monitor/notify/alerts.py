@@ -339,7 +339,7 @@ def alert_subject(docs: Sequence[dict[str, Any]]) -> str:
         ),
         key=lambda pair: -EXPOSURE_RANK.get(pair[0], 0),
     )  # the most significant provisions first
-    categories = list(dict.fromkeys(_one_line(str(title)).lower() for _e, title in ranked))
+    categories = list(dict.fromkeys(_one_line(str(title)) for _e, title in ranked))
     who = ", ".join(platforms[:2]) + (
         f" and {len(platforms) - 2} more" if len(platforms) > 2 else ""
     )

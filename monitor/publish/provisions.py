@@ -18,7 +18,7 @@ from monitor.clauses import anchor_for, extract_provisions, load_taxonomy
 from monitor.errors import ExcerptMismatch, NotFound
 from monitor.models import Excerpt
 from monitor.publish.render import verify_excerpt
-from monitor.store import Document, Provision, Service
+from monitor.store import Document, Provision, Service, Version
 from monitor.store.queries import find_document, iso, version_at
 
 
@@ -88,7 +88,17 @@ def compare(s: Session, category_id: str) -> dict[str, Any]:
     category = taxonomy.get(category_id)
     if category is None:
         raise NotFound(f"unknown category {category_id!r} (see `clausewatch taxonomy`)")
-    platforms = {sid for (sid,) in s.execute(select(Service.id)).all()}
+    watched = {sid for (sid,) in s.execute(select(Service.id)).all()}
+    # a platform never captured neither has nor lacks the provision: it is not counted
+    platforms = {
+        sid
+        for (sid,) in s.execute(
+            select(Document.service_id)
+            .join(Version, Version.document_id == Document.id)
+            .where(Version.doctype_ok.is_not(False))
+            .distinct()
+        ).all()
+    }
     rows = s.execute(
         select(Provision, Document)
         .join(Document, Document.id == Provision.document_id)
@@ -125,9 +135,16 @@ def compare(s: Session, category_id: str) -> dict[str, Any]:
         }
         for name, vals in numeric.items()
     }
+    platforms |= set(by_service)
+    not_captured = sorted(watched - platforms)
     summary = (
-        f"{len(by_service)} of {len(platforms)} platforms have a {category.title.lower()} provision"
+        f"{len(by_service)} of {len(platforms)} platform{'' if len(platforms) == 1 else 's'} "
+        f"{'has' if len(by_service) == 1 else 'have'} a provision of this kind"
     )
+    if not_captured:
+        names = ", ".join(not_captured[:5])
+        more = f" and {len(not_captured) - 5} more" if len(not_captured) > 5 else ""
+        summary += f" ({len(not_captured)} not captured yet: {names}{more})"
     for name, r in sorted(ranges.items()):
         summary += f"; {name.replace('_', ' ')}: {_fmt(r['min'])}–{_fmt(r['max'])} {r['unit']}"
     return {

@@ -8,7 +8,7 @@ taxonomy. Reading happens inside one session; rendering needs no database.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -133,6 +133,7 @@ class VersionView:
     origin: str
     technical_upgrade: bool
     snapshots: list[SnapshotView]
+    doctype_ok: bool = True  # False: withheld, it does not look like the declared document
 
 
 @dataclass
@@ -190,6 +191,17 @@ class ChangeView:
         return {c.id for c in self.categories}
 
     @property
+    def changed_at(self) -> datetime:
+        """When the document changed: the capture of the new version. An imported history is
+        detected all at once, at the import; a live check finds a change when it is captured."""
+        return self.to_version.captured_at if self.to_version else self.detected_at
+
+    @property
+    def recorded_later(self) -> bool:
+        """Found more than a day after the change happened (an imported history)."""
+        return self.detected_at - self.changed_at > timedelta(days=1)
+
+    @property
     def title(self) -> str:
         cats = ", ".join(c.title for c in self.categories) or "text"
         return f"{self.document.platform.name} · {self.document.terms_type}: {cats} {self.kind}"
@@ -215,6 +227,11 @@ class DocumentView:
     def current(self) -> VersionView | None:
         return self.versions[0] if self.versions else None
 
+    @property
+    def captured(self) -> bool:
+        """A version is in force whose provisions are published (it passed the type check)."""
+        return self.current is not None and self.current.doctype_ok
+
 
 @dataclass
 class PlatformView:
@@ -231,6 +248,11 @@ class PlatformView:
     @property
     def provisions(self) -> list[ProvisionView]:
         return [p for d in self.documents for p in d.provisions]
+
+    @property
+    def captured(self) -> bool:
+        """Has a captured document whose provisions count (else absence of a provision says nothing)."""
+        return any(d.captured for d in self.documents) or bool(self.provisions)
 
     @property
     def changes(self) -> list[ChangeView]:
@@ -378,6 +400,7 @@ def load_model(session: Session, now: datetime) -> SiteModel:
             origin=v.origin,
             technical_upgrade=v.technical_upgrade,
             snapshots=[snaps[i] for i in v.snapshot_ids or [] if i in snaps],
+            doctype_ok=v.doctype_ok is not False,
         )
         version_views[v.id] = vv
         if v.document_id in docs:

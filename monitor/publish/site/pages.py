@@ -19,6 +19,7 @@ from markupsafe import Markup
 from monitor.models import EXPOSURES, exposure_rank
 from monitor.publish.render import TEMPLATES_DIR
 from monitor.publish.site.feeds import atom_feed
+from monitor.publish.site.markdown_html import Highlight, render_markdown
 from monitor.publish.site.model import (
     ANALYSIS_LABELS,
     ChangeView,
@@ -47,6 +48,8 @@ def environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
     env.filters["dt"] = lambda d: "never" if d is None else f"{d:%Y-%m-%d %H:%M} UTC"
     env.filters["date"] = lambda d: "" if d is None else f"{d:%Y-%m-%d}"
     env.filters["iso"] = lambda d: "" if d is None else d.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # a provision's text is a piece of Markdown: quoted as rendered text, headings under an h3
+    env.filters["markdown"] = lambda text: render_markdown(str(text or ""), heading_offset=3)
     env.globals["EXPOSURES"] = EXPOSURES
     env.globals["ANALYSIS_LABELS"] = ANALYSIS_LABELS
     env.globals["EXPOSURE_COLOURS"] = EXPOSURE_COLOURS
@@ -96,6 +99,26 @@ def highlight(text: str, provisions: list[ProvisionView]) -> tuple[list[Segment]
         else:
             segments.append(Segment(text[a:b], covering, anchors))
     return segments, {p.id for _, _, p in spans}
+
+
+def segment_highlights(segments: list[Segment]) -> list[Highlight]:
+    """The segments covered by provisions as highlights of the text (source offsets)."""
+    out: list[Highlight] = []
+    pos = 0
+    for seg in segments:
+        end = pos + len(seg.text)
+        if seg.provisions or seg.anchors:
+            out.append(
+                Highlight(
+                    pos,
+                    end,
+                    css_class=f"exposure-{seg.exposure}" if seg.provisions else "",
+                    title=seg.label,
+                    anchors=tuple(f"p-{a}" for a in seg.anchors),
+                )
+            )
+        pos = end
+    return out
 
 
 def diff_rows(diff: list[tuple[int, str]]) -> list[tuple[str, str]]:
@@ -222,28 +245,39 @@ class SiteWriter:
         self.render("digest_index.html.j2", self.paths.digest_index, weeks=summary)
 
     def timeline(self, platform: PlatformView, page: str) -> Markup:
+        """From the first capture to now; a change sits where its new version was captured (an
+        imported history is detected all at once, on the day of the import)."""
         changes = [c for c in platform.changes if c.substantive]
         lanes = [d.terms_type for d in platform.documents]
-        times = [v.captured_at for d in platform.documents for v in d.versions]
-        times += [c.detected_at for c in changes]
-        start = min(times) if times else self.model.generated_at - timedelta(days=30)
-        marks = [
-            TimelineMark(
-                lane=c.document.terms_type,
-                when=c.detected_at,
-                exposure=c.exposure,
-                label=f"{c.detected_at:%d %b}",
-                tooltip=f"{c.detected_at:%Y-%m-%d} · {c.exposure} exposure · {c.summary}",
-                href=rel_url(page, c.path),
+        captures = [(d.terms_type, v.captured_at) for d in platform.documents for v in d.versions]
+        now = self.model.generated_at
+        times = [t for _, t in captures] + [c.changed_at for c in changes]
+        start = min(min(times), now) if times else now - timedelta(days=30)
+        label = "%d %b" if now - start < timedelta(days=300) else "%b %Y"
+        marks = []
+        for c in changes:
+            when = c.changed_at
+            found = f" (recorded {c.detected_at:%Y-%m-%d})" if c.recorded_later else ""
+            marks.append(
+                TimelineMark(
+                    lane=c.document.terms_type,
+                    when=when,
+                    exposure=c.exposure,
+                    label=f"{when:{label}}",
+                    tooltip=f"{when:%Y-%m-%d}{found} · {c.exposure} exposure · {c.summary}",
+                    href=rel_url(page, c.path),
+                )
             )
-            for c in changes
-        ]
         return timeline_svg(
             marks,
             lanes,
             start,
-            self.model.generated_at,
+            now,
             title=f"Timeline of changes to {platform.name}'s documents",
+            captures=captures,
+            group_links={
+                d.terms_type: rel_url(page, d.path) + "#changes" for d in platform.documents
+            },
         )
 
     def platform(self, platform: PlatformView) -> None:
@@ -252,10 +286,16 @@ class SiteWriter:
             platform.provisions,
             key=lambda p: (-exposure_rank(p.exposure), p.category.title, p.id),
         )
+        changes = sorted(
+            (c for c in platform.changes if c.substantive),
+            key=lambda c: (c.changed_at, c.detected_at, c.id),
+            reverse=True,
+        )
         self.render(
             "platform.html.j2",
             path,
             platform=platform,
+            changes=changes,
             provisions=provisions,
             timeline=self.timeline(platform, path),
             feeds=[
@@ -265,6 +305,9 @@ class SiteWriter:
 
     def document(self, doc: DocumentView) -> None:
         segments, located = highlight(doc.current_text or "", doc.provisions)
+        text_html = render_markdown(
+            doc.current_text or "", segment_highlights(segments), heading_offset=2
+        )
         changes_by_version: dict[int, list[ChangeView]] = {}
         for c in doc.changes:
             if c.to_version is not None:
@@ -273,7 +316,7 @@ class SiteWriter:
             "document.html.j2",
             doc.path,
             doc=doc,
-            segments=segments,
+            text_html=text_html,
             located=located,
             changes_by_version=changes_by_version,
         )
@@ -282,7 +325,10 @@ class SiteWriter:
         self.render("change.html.j2", change.path, c=change, diff=diff_rows(change.diff))
 
     def categories(self) -> None:
-        platforms = self.model.platforms
+        # Only platforms with a captured document can be said to have a provision or not; the
+        # others are listed as not captured yet and counted nowhere.
+        platforms = [p for p in self.model.platforms if p.captured]
+        not_captured = [p for p in self.model.platforms if not p.captured]
         used: dict[str, list[ProvisionView]] = {}
         for p in platforms:
             for prov in p.provisions:
@@ -308,12 +354,17 @@ class SiteWriter:
                 category=cat,
                 having=having,
                 lacking=lacking,
+                not_captured=not_captured,
                 total=len(platforms),
                 changes=changes[:20],
                 feeds=[{"title": f"{cat.title} changes", "path": self.paths.feed_category(cid)}],
             )
         self.render(
-            "categories.html.j2", self.paths.categories_index, rows=rows, total=len(platforms)
+            "categories.html.j2",
+            self.paths.categories_index,
+            rows=rows,
+            total=len(platforms),
+            not_captured=not_captured,
         )
 
     def feeds(self) -> None:
