@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from monitor import __version__
 from monitor.errors import ConfigError
@@ -388,7 +388,8 @@ def check_notify_url(value: str) -> str | None:
 
 def mask_url(url: str) -> str:
     """The URL without its secrets, for logs, status and listings: a webhook keeps its scheme and
-    host only; an Apprise URL is shown as Apprise prints it in privacy mode, without parameters."""
+    host only; an Apprise URL is shown as Apprise prints it in privacy mode, without parameters
+    and without the path segments it would show as written."""
     match = _SCHEME.match(url)
     scheme = match.group(1).lower() if match else "?"
     if scheme in WEBHOOK_SCHEMES:
@@ -403,7 +404,18 @@ def mask_url(url: str) -> str:
     try:
         plugin = apprise_plugin(url)
         if plugin is not None:
-            return str(plugin.url(privacy=True)).split("?", 1)[0]
+            # Apprise's privacy form hides what it knows to be secret; a path segment it shows
+            # as written (json://host/<token>) is hidden too.
+            shown = urlsplit(str(plugin.url(privacy=True)).split("?", 1)[0])
+            written = {unquote(seg) for seg in urlsplit(url).path.split("/") if len(seg) >= 4}
+            path = "/".join(
+                "***" if unquote(seg) in written else seg for seg in shown.path.split("/")
+            )
+            netloc = shown.netloc
+            host = urlsplit(url).hostname or ""
+            if host and "." not in host and host != "localhost" and host in netloc.lower():
+                netloc = netloc.lower().replace(host, "***")  # a token or topic, not a host name
+            return urlunsplit((shown.scheme, netloc, path, "", ""))
     except Exception:  # noqa: BLE001 - masking must never fail or leak
         pass
     return f"{scheme}://***"

@@ -288,7 +288,7 @@ def test_global_urls_hear_every_change_once_per_run(
     apprise_row, webhook_row = _outbox(project)
     assert (apprise_row.kind, apprise_row.channel) == ("feed", "apprise")
     assert (webhook_row.kind, webhook_row.channel) == ("feed", "webhook")
-    assert apprise_row.recipient == f"json://127.0.0.1:{hooks.port}/apprise"
+    assert apprise_row.recipient == f"json://127.0.0.1:{hooks.port}/***"
     report = deliver_outbox(project.settings.smtp, project.store, clock=utc_now)
     assert (report.sent, report.failed) == (2, 0)
     (via_apprise,) = hooks.received("/apprise")
@@ -352,7 +352,11 @@ def test_mask_url_hides_tokens() -> None:
     assert mask_url("https://hooks.example.org") == "https://hooks.example.org"
     slack = mask_url("slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#general")
     assert slack.startswith("slack://") and "TIiajkdnlazkcOXrIdevi7FQ" not in slack
-    assert "secret" not in mask_url("json://user:secret@127.0.0.1:9/x")
+    assert (
+        mask_url(f"json://user:secret@127.0.0.1:9/x/{SECRET}")
+        == "json://user:****@127.0.0.1:9/x/***"
+    )
+    assert mask_url("ntfy://my-private-topic") == "ntfys://***"
     assert mask_url("nope://a-token") == "nope://***"
 
 
@@ -396,3 +400,36 @@ def test_subscribe_notify_options(project: Project, hooks: WebhookReceiver) -> N
         main, [*base, "subscribe", "z@example.com", "--notify", hook, "--no-notify"]
     )
     assert both.exit_code == 2
+
+
+def test_no_secret_reaches_the_logs(
+    project: Project,
+    server: PageServer,
+    hooks: WebhookReceiver,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.WARNING, logger="urllib3")  # as the daemon's logging sets it
+    apprise_url = f"json://clausewatch:{SECRET}@127.0.0.1:{hooks.port}/apprise/{SECRET}"
+    webhook_url = hooks.url(f"/hook/{SECRET}")
+    project.subscribe("legal@example.com", notify_urls=[apprise_url, webhook_url])
+    _change(project, server)
+    hooks.answer((503, f"try /hook/{SECRET} later"), (400, f"no {SECRET}"))
+    report = deliver_outbox(project.settings.smtp, project.store, clock=utc_now)
+    assert report.failed == 2 and report.undeliverable == 1
+    with project.store.session() as s:
+        compose_pending(s, project.settings, utc_now())  # the operators' notice
+    deliver_outbox(project.settings.smtp, project.store, clock=utc_now, include_deferred=True)
+    rows = _outbox(project)
+    # what is shown: every recipient and error, and the e-mails' text (the subscriber's alert and
+    # the operators' notice); only the channel messages' destination holds the URL
+    shown = [f"{m.recipient} {m.last_error}" for m in rows]
+    shown += [f"{m.subject} {m.body_text}" for m in rows if m.channel == "email"]
+    assert any(m.kind == "operator" for m in rows)
+    assert SECRET not in " ".join(shown)
+    assert SECRET not in caplog.text, [
+        r.getMessage() for r in caplog.records if SECRET in r.getMessage()
+    ]
+    assert SECRET not in " ".join(report.errors)

@@ -127,13 +127,18 @@ def send_apprise(url: str, title: str, body: str) -> ChannelResult:
         return ChannelResult(False, True, "not a URL Apprise understands")
     sender = apprise.Apprise(asset=asset)
     sender.add(plugin)
-    with apprise.LogCapture(level=logging.WARNING) as captured:
-        try:
+    # Apprise's log lines stay here (they may name the URL): our caller logs a scrubbed summary.
+    apprise_log = logging.getLogger("apprise")
+    propagate, apprise_log.propagate = apprise_log.propagate, False
+    try:
+        with apprise.LogCapture(level=logging.WARNING) as captured:
             ok = bool(
                 sender.notify(body=body, title=title, body_format=apprise.NotifyFormat.MARKDOWN)
             )
-        except Exception as exc:  # noqa: BLE001 - a plugin bug must not stop the outbox
-            return ChannelResult(False, False, f"Apprise failed: {exc.__class__.__name__}")
+    except Exception as exc:  # noqa: BLE001 - a plugin bug must not stop the outbox
+        return ChannelResult(False, False, f"Apprise failed: {exc.__class__.__name__}")
+    finally:
+        apprise_log.propagate = propagate
     if ok:
         return ChannelResult(True)
     logged = [
