@@ -303,8 +303,9 @@ class Hook:
 
 
 class WebhookReceiver:
-    """A real HTTP server on 127.0.0.1 that records every POST. `answers` is a queue of
-    (status, body) to answer with, in order; once empty it answers 200."""
+    """A real HTTP server on 127.0.0.1 that records every POST. It answers with the next
+    (status, body) queued for the request's path (`answer_for`), else the next queued for any
+    path (`answer`), else 200."""
 
     def __init__(self) -> None:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -312,6 +313,7 @@ class WebhookReceiver:
         receiver = self
         self.hooks: list[Hook] = []
         self.answers: list[tuple[int, str]] = []
+        self.by_path: dict[str, list[tuple[int, str]]] = {}
         self.lock = threading.Lock()
 
         class Handler(BaseHTTPRequestHandler):
@@ -320,7 +322,8 @@ class WebhookReceiver:
                 body = self.rfile.read(length)
                 with receiver.lock:
                     receiver.hooks.append(Hook(self.path, dict(self.headers.items()), body))
-                    status, text = receiver.answers.pop(0) if receiver.answers else (200, "ok")
+                    queue = receiver.by_path.get(self.path) or receiver.answers
+                    status, text = queue.pop(0) if queue else (200, "ok")
                 data = text.encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "text/plain")
@@ -341,6 +344,10 @@ class WebhookReceiver:
     def answer(self, *answers: tuple[int, str]) -> None:
         with self.lock:
             self.answers.extend(answers)
+
+    def answer_for(self, path: str, *answers: tuple[int, str]) -> None:
+        with self.lock:
+            self.by_path.setdefault(path, []).extend(answers)
 
     def received(self, path: str | None = None) -> list[Hook]:
         with self.lock:

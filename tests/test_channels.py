@@ -268,6 +268,46 @@ def test_smtp_outage_does_not_hold_back_webhooks(
     assert len(hooks.received()) == 1
 
 
+@pytest.mark.slow
+def test_the_daemon_delivers_to_channels(
+    tmp_path: Path, server: PageServer, sink: SMTPSink, hooks: WebhookReceiver
+) -> None:
+    """The running daemon: a webhook retried after a 503, another refused with a 400 and the
+    operators told once, the e-mail beside them; nothing sent twice."""
+    import signal
+    import time
+
+    from test_daemon import FAST, DaemonProc, wait_for
+
+    project = make_project(
+        tmp_path,
+        server.base_url,
+        {"Framecast": "/f"},
+        smtp_port=sink.port,
+        operators=["ops@example.com"],
+    )
+    project.subscribe("legal@example.com", notify_urls=[hooks.url("/ok"), hooks.url("/bad")])
+    project.check()
+    hooks.answer_for("/ok", (503, "busy"))
+    hooks.answer_for("/bad", (400, "unknown hook"))
+    daemon = DaemonProc(project, *FAST)
+    try:
+        server.put("/f", terms_page("Framecast", jobs="two", expiry="thirty days").encode())
+        wait_for(lambda: len(hooks.received("/ok")) == 2, what="the webhook's retry")
+        wait_for(lambda: len(sink.messages) == 2, what="the alert and the operators' notice")
+        time.sleep(1.5)
+        code, _ = daemon.stop(signal.SIGTERM)
+        assert code == 0, daemon.output()
+    finally:
+        daemon.kill()
+    assert len(hooks.received("/ok")) == 2 and len(hooks.received("/bad")) == 1
+    assert sorted(m.rcpt_tos[0] for m in sink.messages) == ["legal@example.com", "ops@example.com"]
+    (notice,) = [m for m in sink.messages if m.rcpt_tos == ["ops@example.com"]]
+    assert str(notice.message["Subject"]).startswith("[ClauseWatch] Undeliverable: webhook to")
+    log = daemon.output()
+    assert "refused for good" in log and "delivery of" in log
+
+
 # ---------------------------------------------------------------- global channels, Apprise
 
 
