@@ -1,8 +1,8 @@
 """ClauseWatch settings from `clausewatch.toml` plus an environment mapping.
 
 Library code never reads os.environ: callers (the CLI, the demo) pass the mapping in. Secrets come
-only from the environment: CLAUSEWATCH_SMTP_PASSWORD, and CLAUSEWATCH_DATABASE_URL for a database
-URL that carries a password.
+only from the environment: CLAUSEWATCH_SMTP_PASSWORD, CLAUSEWATCH_DATABASE_URL for a database
+URL that carries a password, and `${NAME}` references in `[notify] urls` (a webhook token).
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from monitor import __version__
 from monitor.errors import ConfigError
+from monitor.models import EXPOSURES
 from monitor.paths import safe_component
 
 CONFIG_FILE_NAME = "clausewatch.toml"
@@ -71,6 +72,15 @@ class SmtpSettings:
 
 
 @dataclass
+class NotifySettings:
+    """Channels beyond e-mail: Apprise URLs or plain http(s) webhooks that hear of every change."""
+
+    # `${NAME}` references are already replaced by the environment's values
+    urls: list[str] = field(default_factory=list, repr=False)
+    min_exposure: str = "low"
+
+
+@dataclass
 class PlanSettings:
     name: str
     max_platforms: int = 1
@@ -108,6 +118,7 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     plans: dict[str, PlanSettings] = field(default_factory=default_plans)
     site: SiteSettings = field(default_factory=SiteSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
     operators: list[str] = field(default_factory=list)
     failure_threshold: int = 3  # consecutive failures before a document is reported
     default_schedule: str = "0 6 * * *"
@@ -320,6 +331,110 @@ def _check_smtp_url(value: str) -> str | None:
     return None
 
 
+WEBHOOK_SCHEMES = ("http", "https")
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def notify_channel(url: str) -> str:
+    """ "webhook" for a plain http(s) URL (ClauseWatch's JSON body), else "apprise"."""
+    match = _SCHEME.match(url)
+    return "webhook" if match and match.group(1).lower() in WEBHOOK_SCHEMES else "apprise"
+
+
+def apprise_plugin(url: str, **kwargs: Any) -> Any:
+    """Apprise's plugin for `url`, or None when Apprise cannot use it. Apprise's own log lines
+    about a bad URL are silenced: the caller reports the problem (without the URL)."""
+    import logging
+
+    import apprise  # lazy: a second to import, needed only for the non-webhook channels
+
+    logger = logging.getLogger("apprise")
+    was_disabled = logger.disabled
+    logger.disabled = True
+    try:
+        return apprise.Apprise.instantiate(url, suppress_exceptions=True, **kwargs)
+    except Exception:  # noqa: BLE001 - an unusable URL, whatever the plugin raised
+        return None
+    finally:
+        logger.disabled = was_disabled
+
+
+def check_notify_url(value: str) -> str | None:
+    """None when `value` is a usable notification URL, else why not (never echoing the URL,
+    which may carry a token)."""
+    if not value.strip() or any(ch in value for ch in "\r\n\t ") or len(value) > 2000:
+        return "expected one URL without spaces or line breaks"
+    match = _SCHEME.match(value)
+    if not match:
+        return (
+            "expected an Apprise URL (slack://, msteams://, matrix://, json://, ...) "
+            "or an http(s):// webhook URL"
+        )
+    scheme = match.group(1).lower()
+    if scheme in WEBHOOK_SCHEMES:
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError:
+            return f"invalid {scheme}:// URL"
+        return None if parts.hostname else f"{scheme}:// URL without a host"
+    if apprise_plugin(value) is None:
+        return (
+            f"not a URL Apprise understands ({scheme}://...; see the Apprise wiki for the format)"
+        )
+    return None
+
+
+def mask_url(url: str) -> str:
+    """The URL without its secrets, for logs, status and listings: a webhook keeps its scheme and
+    host only; an Apprise URL is shown as Apprise prints it in privacy mode, without parameters
+    and without the path segments it would show as written."""
+    match = _SCHEME.match(url)
+    scheme = match.group(1).lower() if match else "?"
+    if scheme in WEBHOOK_SCHEMES:
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname or "?"
+            port = f":{parts.port}" if parts.port else ""
+        except ValueError:
+            return f"{scheme}://***"
+        hidden = "/***" if parts.path.strip("/") or parts.query else ""
+        return f"{scheme}://{host}{port}{hidden}"
+    try:
+        plugin = apprise_plugin(url)
+        if plugin is not None:
+            # Apprise's privacy form hides what it knows to be secret; a path segment it shows
+            # as written (json://host/<token>) is hidden too.
+            shown = urlsplit(str(plugin.url(privacy=True)).split("?", 1)[0])
+            written = {unquote(seg) for seg in urlsplit(url).path.split("/") if len(seg) >= 4}
+            path = "/".join(
+                "***" if unquote(seg) in written else seg for seg in shown.path.split("/")
+            )
+            netloc = shown.netloc
+            host = urlsplit(url).hostname or ""
+            if host and "." not in host and host != "localhost" and host in netloc.lower():
+                netloc = netloc.lower().replace(host, "***")  # a token or topic, not a host name
+            return urlunsplit((shown.scheme, netloc, path, "", ""))
+    except Exception:  # noqa: BLE001 - masking must never fail or leak
+        pass
+    return f"{scheme}://***"
+
+
+def expand_env_refs(value: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
+    """`value` with each `${NAME}` replaced from env, and the names that are not set."""
+    missing: list[str] = []
+
+    def repl(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in env:
+            missing.append(name)
+            return ""
+        return env[name]
+
+    return _ENV_REF.sub(repl, value), missing
+
+
 # ---------------------------------------------------------------- sections
 
 
@@ -434,6 +549,35 @@ def _read_site(r: _Reader) -> SiteSettings:
     )
 
 
+def _read_notify(r: _Reader, env: Mapping[str, str]) -> NotifySettings:
+    d = NotifySettings()
+    r.check_keys({"urls", "min_exposure"})
+    min_exposure = r.string("min_exposure", d.min_exposure)
+    if min_exposure not in EXPOSURES:
+        r.error("min_exposure", f"expected one of {', '.join(EXPOSURES)}, got {min_exposure!r}")
+        min_exposure = d.min_exposure
+    urls: list[str] = []
+    value = r.table.get("urls", [])
+    if not isinstance(value, list):
+        r.error("urls", f"expected an array of URLs, got {type(value).__name__}")
+        return NotifySettings(urls, min_exposure)
+    for i, item in enumerate(value):
+        key = f"urls[{i}]"
+        if not isinstance(item, str):
+            r.error(key, "expected a string")
+            continue
+        url, missing = expand_env_refs(item, env)
+        if missing:
+            r.error(key, f"{', '.join('${' + m + '}' for m in missing)} not set in the environment")
+            continue
+        problem = check_notify_url(url)
+        if problem:
+            r.error(key, problem)
+        elif url not in urls:
+            urls.append(url)
+    return NotifySettings(urls, min_exposure)
+
+
 def _read_operators(r: _Reader) -> list[str]:
     if "operators" not in r.table:
         return []
@@ -461,7 +605,7 @@ _TOP_KEYS = {
     "default_schedule",
     "jitter_seconds",
 }
-_SECTIONS = {"fetch", "services", "smtp", "plans", "site"}
+_SECTIONS = {"fetch", "services", "smtp", "plans", "site", "notify"}
 
 
 def _path(r: _Reader, name: str) -> Path:
@@ -491,6 +635,7 @@ def _build(
         smtp=_read_smtp(_Reader(r.table_of("smtp"), "smtp", problems), env),
         plans=_read_plans(_Reader(r.table_of("plans"), "plans", problems)),
         site=_read_site(_Reader(r.table_of("site"), "site", problems)),
+        notify=_read_notify(_Reader(r.table_of("notify"), "notify", problems), env),
         operators=_read_operators(r),
         failure_threshold=r.integer("failure_threshold", 3, minimum=1),
         default_schedule=r.string("default_schedule", "0 6 * * *", check_cron),
@@ -600,6 +745,7 @@ DEFAULT_CONFIG_TEXT = f"""\
 #   {ENV_SMTP_PASSWORD}   password for the SMTP server
 #   {ENV_DATABASE_URL}    database URL (overrides database_url; use it when the URL has a password)
 #   {ENV_CONFIG}          path of this file, when it is not ./clausewatch.toml
+#   and any variable named as ${{NAME}} in [notify] urls (a webhook token)
 
 # Where the database, the site and other working data live.
 data_dir = "data"
@@ -611,7 +757,8 @@ declarations_dir = "declarations"
 # PostgreSQL example (put it in {ENV_DATABASE_URL} when it carries a password):
 # database_url = "postgresql+psycopg://clausewatch@localhost/clausewatch"
 
-# Who receives operational alerts (a document failing repeatedly, SMTP trouble).
+# Who receives operational alerts (a document failing repeatedly, a notification channel that
+# refuses a message for good).
 operators = []
 # Consecutive failed checks before a document is reported as failing.
 failure_threshold = 3
@@ -671,6 +818,16 @@ weekly_digest = true
 max_platforms = 10
 same_day_alerts = true
 weekly_digest = true
+
+[notify]
+# Chat and webhook channels that hear of every substantive change (one message per check run),
+# besides the subscribers' e-mail. Apprise URLs (slack://, msteams://, matrix://, json://, ...) or a
+# plain https:// URL that receives ClauseWatch's JSON body (docs/json.md). Keep tokens out of this
+# file: "${{NAME}}" is replaced by the environment variable NAME.
+# Example: urls = ["slack://${{SLACK_TOKENS}}/#legal", "https://hooks.example.org/cw/${{HOOK_KEY}}"]
+urls = []
+# Only changes at or above this exposure: low, medium or high.
+min_exposure = "low"
 
 [site]
 # Where the weekly digest site is written. Default: <data_dir>/site.

@@ -284,3 +284,79 @@ def make_project(root: Path, base_url: str, services: dict[str, str], **kw: Any)
     config = write_project(root, base_url, services, **kw)
     settings = load_settings(config, {}, root)
     return Project(root, config, settings, Store(settings.database_url))
+
+
+# ---------------------------------------------------------------- webhook receiver
+
+
+@dataclass
+class Hook:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.body)
+
+
+class WebhookReceiver:
+    """A real HTTP server on 127.0.0.1 that records every POST. It answers with the next
+    (status, body) queued for the request's path (`answer_for`), else the next queued for any
+    path (`answer`), else 200."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        receiver = self
+        self.hooks: list[Hook] = []
+        self.answers: list[tuple[int, str]] = []
+        self.by_path: dict[str, list[tuple[int, str]]] = {}
+        self.lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                with receiver.lock:
+                    receiver.hooks.append(Hook(self.path, dict(self.headers.items()), body))
+                    queue = receiver.by_path.get(self.path) or receiver.answers
+                    status, text = queue.pop(0) if queue else (200, "ok")
+                data = text.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = int(self.server.server_address[1])
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def url(self, path: str, scheme: str = "http") -> str:
+        return f"{scheme}://127.0.0.1:{self.port}{path}"
+
+    def answer(self, *answers: tuple[int, str]) -> None:
+        with self.lock:
+            self.answers.extend(answers)
+
+    def answer_for(self, path: str, *answers: tuple[int, str]) -> None:
+        with self.lock:
+            self.by_path.setdefault(path, []).extend(answers)
+
+    def received(self, path: str | None = None) -> list[Hook]:
+        with self.lock:
+            return [h for h in self.hooks if path is None or h.path == path]
+
+    def __enter__(self) -> WebhookReceiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

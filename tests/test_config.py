@@ -319,3 +319,44 @@ def test_default_config_examples_are_valid(tmp_path: Path) -> None:
     assert settings.services["Claude.ai"].headers == {"Cookie": "consent=1"}
     assert settings.smtp.username == "clausewatch"
     assert settings.database_url.startswith("postgresql+psycopg://")
+
+
+# ---------------------------------------------------------------- [notify]
+
+
+def test_notify_urls_with_environment_references(tmp_path: Path) -> None:
+    path = _config(
+        tmp_path,
+        '[notify]\nurls = ["https://hooks.example.org/cw/${HOOK_KEY}", '
+        '"json://127.0.0.1:9/feed", "json://127.0.0.1:9/feed"]\nmin_exposure = "medium"\n',
+    )
+    settings = load_settings(path, {"HOOK_KEY": "k3y-value"}, tmp_path)
+    assert settings.notify.urls == [
+        "https://hooks.example.org/cw/k3y-value",
+        "json://127.0.0.1:9/feed",
+    ]
+    assert settings.notify.min_exposure == "medium"
+    assert "k3y-value" not in repr(settings)
+    assert load_settings(None, {}, tmp_path / "empty").notify.urls == []
+
+
+def test_notify_problems_name_the_key_and_never_the_url(tmp_path: Path) -> None:
+    path = _config(
+        tmp_path,
+        '[notify]\nurls = ["nope://t0ps3cret", "${MISSING}", "noscheme", 3]\n'
+        'min_exposure = "extreme"\nurl = "x"\n',
+    )
+    problems = validate_config(path, {}, tmp_path)
+    assert any(
+        p.startswith("clausewatch.toml: notify.urls[0]: not a URL Apprise") for p in problems
+    )
+    assert "clausewatch.toml: notify.urls[1]: ${MISSING} not set in the environment" in problems
+    assert any(
+        p.startswith("clausewatch.toml: notify.urls[2]: expected an Apprise URL") for p in problems
+    )
+    assert "clausewatch.toml: notify.urls[3]: expected a string" in problems
+    assert any(
+        p.startswith("clausewatch.toml: notify.min_exposure: expected one of") for p in problems
+    )
+    assert any(p.startswith("clausewatch.toml: notify.url: unknown key") for p in problems)
+    assert not any("t0ps3cret" in p for p in problems)

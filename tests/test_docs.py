@@ -36,7 +36,8 @@ def readme_command_lines() -> list[list[str]]:
         for line in block.splitlines():
             for part in re.split(r"&&|\|", line.split(" # ")[0]):
                 words = shlex.split(part, comments=True)
-                if words and words[0] == "clausewatch":
+                # `clausewatch ...` and `.venv/bin/clausewatch ...` alike
+                if words and words[0].rsplit("/", 1)[-1] == "clausewatch":
                     found.append(words[1:])
     return found
 

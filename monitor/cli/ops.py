@@ -120,7 +120,7 @@ def daemon(
 @handle_errors
 def send(app: App, due_only: bool, as_json: bool) -> None:
     """Compose unfinished alert batches and deliver the outbox now (exit 1 if some stay queued)."""
-    from monitor.notify.alerts import compose_pending
+    from monitor.notify.alerts import compose_pending, report_undeliverable
     from monitor.notify.mailer import deliver_outbox
     from monitor.store.locks import OUTBOX_LOCK
 
@@ -140,12 +140,28 @@ def send(app: App, due_only: bool, as_json: bool) -> None:
         include_deferred=not due_only,
         lock_path=settings.data_dir / OUTBOX_LOCK,
     )
+    if report.undeliverable:  # tell the operators now rather than at the next run
+        with app.store.session() as s:
+            notices = report_undeliverable(s, settings, _now())
+        if notices:
+            more = deliver_outbox(
+                settings.smtp,
+                app.store,
+                clock=_now,
+                include_deferred=not due_only,
+                lock_path=settings.data_dir / OUTBOX_LOCK,
+            )
+            report.sent += more.sent
+            report.failed += more.failed
+            report.errors += more.errors
+            report.remaining = more.remaining
     if as_json:
         print_json(
             {
                 "composed": len(composed),
                 "sent": report.sent,
                 "failed": report.failed,
+                "undeliverable": report.undeliverable,
                 "remaining": report.remaining,
                 "errors": report.errors,
             }
@@ -153,8 +169,9 @@ def send(app: App, due_only: bool, as_json: bool) -> None:
     else:
         for line in report.errors:
             err.print(f"warning: {line}", markup=False)
+        refused = f" ({report.undeliverable} refused for good)" if report.undeliverable else ""
         out.print(
-            f"{report.sent} sent, {report.failed} failed, {report.remaining} still queued",
+            f"{report.sent} sent, {report.failed} failed{refused}, {report.remaining} still queued",
             markup=False,
         )
     if report.failed:
@@ -196,8 +213,9 @@ def status(app: App, as_json: bool) -> None:
         )
     out.print(table)
     o = data["outbox"]
+    refused = f", {o['failed']} refused for good" if o.get("failed") else ""
     out.print(
-        f"outbox: {o['backlog']} unsent ({o['due']} due, {o['retrying']} retrying)"
+        f"outbox: {o['backlog']} unsent ({o['due']} due, {o['retrying']} retrying{refused})"
         + (f"; last error: {o['last_error']}" if o["last_error"] else ""),
         markup=False,
     )
@@ -222,6 +240,15 @@ def status(app: App, as_json: bool) -> None:
     default="low",
     show_default=True,
 )
+@click.option(
+    "--notify",
+    "notify_urls",
+    multiple=True,
+    metavar="URL",
+    help="Also send the alerts to this Apprise URL (slack://, msteams://, matrix://, json://, ...) "
+    "or http(s) webhook (repeatable; replaces the subscriber's URLs).",
+)
+@click.option("--no-notify", is_flag=True, help="Remove the subscriber's notification URLs.")
 @click.pass_obj
 @handle_errors
 def subscribe(
@@ -231,11 +258,18 @@ def subscribe(
     services: tuple[str, ...],
     categories: tuple[str, ...],
     min_exposure: str,
+    notify_urls: tuple[str, ...],
+    no_notify: bool,
 ) -> None:
-    """Subscribe EMAIL (re-subscribing updates the plan and filters)."""
+    """Subscribe EMAIL (re-subscribing updates the plan and filters; the notification URLs are kept
+    unless --notify or --no-notify is given)."""
+    from monitor.config import mask_url
     from monitor.notify.subscribers import SubscriptionError
     from monitor.notify.subscribers import subscribe as do_subscribe
 
+    if notify_urls and no_notify:
+        raise click.UsageError("give --notify URL or --no-notify, not both")
+    urls: list[str] | None = [] if no_notify else (list(notify_urls) if notify_urls else None)
     declared = app.declarations(strict=False)
     try:
         with app.store.session() as s:
@@ -248,12 +282,15 @@ def subscribe(
                 categories=categories,
                 min_exposure=min_exposure,
                 declared_services=declared,
+                notify_urls=urls,
                 now=_now(),
             )
             sub = result.subscriber
             what = "subscribed" if result.created else "updated"
             scope = ", ".join(sub.services) or "all platforms"
             line = f"{what} {sub.email} (plan {sub.plan}; {scope}; min exposure {sub.min_exposure})"
+            if sub.notify_urls:
+                line += f"; also notifies {', '.join(mask_url(u) for u in sub.notify_urls)}"
     except SubscriptionError as exc:
         err.print(f"error: {exc}", markup=False)
         sys.exit(2)
@@ -302,7 +339,7 @@ def subscribers(app: App, as_json: bool, include_inactive: bool) -> None:
         print_json(rows)
         return
     table = Table()
-    for col in ("email", "plan", "platforms", "categories", "min exposure", "active"):
+    for col in ("email", "plan", "platforms", "categories", "min exposure", "also to", "active"):
         table.add_column(col)
     for r in rows:
         table.add_row(
@@ -311,6 +348,7 @@ def subscribers(app: App, as_json: bool, include_inactive: bool) -> None:
             ", ".join(r["services"]) or "all",
             ", ".join(r["categories"]) or "all",
             r["min_exposure"],
+            ", ".join(r["notify"]),
             "yes" if r["active"] else "no",
         )
     out.print(table)

@@ -1,19 +1,25 @@
-"""Alert e-mails: who hears about which change, composed into outbox messages.
+"""Alerts: who hears about which change, composed into outbox messages.
 
 Two steps, so that nothing is lost if the process dies in between:
 
 1. `on_changes` (inside the transaction that records a version's changes) writes one `AlertItem`
-   per (subscriber, matching substantive change).
-2. `on_run_finished` composes, per (run, subscriber), ONE outbox message listing every matching
-   change of the run (dedupe key ``alert:{run_id}:{subscriber_id}``) and links the items to it.
+   per (subscriber, matching substantive change), and one `FeedItem` per substantive change for
+   the global channels (`[notify] urls`) when there are any.
+2. `on_run_finished` composes, per (run, subscriber), ONE e-mail listing every matching change of
+   the run (dedupe key ``alert:{run_id}:{subscriber_id}``) plus one message per notification URL of
+   the subscriber (``...:ch:{url hash}``), and per run one message per global URL
+   (``feed:{run_id}:{url hash}``), and links the items to them, in one transaction.
 
 Items without a message are an unfinished batch; `compose_pending` (daemon start, housekeeping,
 `clausewatch send`) composes them. Operators get one message when a document reaches the failure
-threshold and one when it recovers (`Document.failure_alerted`), never a storm.
+threshold and one when it recovers (`Document.failure_alerted`), never a storm, and one when a
+channel refuses a message for good (`report_undeliverable`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 from collections.abc import Sequence
@@ -29,12 +35,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from monitor.clauses.taxonomy import load_taxonomy
 from monitor.clock import Clock, utc_now
-from monitor.config import Settings
+from monitor.config import Settings, notify_channel
 from monitor.errors import ExcerptMismatch, describe_reason
-from monitor.models import ChangeEvent
-from monitor.notify.outbox import enqueue
-from monitor.notify.subscribers import EXPOSURE_RANK, alert_recipients, matches
+from monitor.models import ChangeEvent, is_substantive
+from monitor.notify.outbox import enqueue, message_id_for
+from monitor.notify.subscribers import EXPOSURE_RANK, alert_recipients, is_alertable, matches
 from monitor.publish.render import TEMPLATES_DIR, build_summary_context, environment
+from monitor.publish.site.paths import SitePaths
 from monitor.store import (
     Capture,
     Change,
@@ -47,7 +54,7 @@ from monitor.store import (
     Version,
 )
 from monitor.store.queries import event_from_row, version_ref
-from monitor.store.schema import AlertItem
+from monitor.store.schema import AlertItem, FeedItem
 
 log = logging.getLogger("clausewatch.alerts")
 
@@ -81,6 +88,7 @@ def checker_hooks(
         run_id: int | None,
     ) -> None:
         record_alert_items(session, settings, document, changes, run_id, now())
+        record_feed_items(session, settings, changes, run_id, now())
 
     def on_failure(session: Session, document: Document, outcome: Any) -> None:
         queue_failure_alert(session, settings, document, now())
@@ -132,14 +140,44 @@ def record_alert_items(
     return count
 
 
+def record_feed_items(
+    session: Session,
+    settings: Settings,
+    changes: Sequence[Change],
+    run_id: int | None,
+    now: datetime,
+) -> int:
+    """Write a FeedItem for every alertable change at or above `[notify] min_exposure`, when
+    global notification URLs are configured."""
+    if not settings.notify.urls:
+        return 0
+    floor = EXPOSURE_RANK.get(settings.notify.min_exposure, 0)
+    count = 0
+    for change in changes:
+        if change.id is None or not is_alertable(change):
+            continue
+        if EXPOSURE_RANK.get(change.exposure, 0) < floor:
+            continue
+        session.add(FeedItem(run_id=run_id, change_id=change.id, created_at=now))
+        count += 1
+    if count:
+        session.flush()
+    return count
+
+
 # ---------------------------------------------------------------- composing
 
 
 def _resolve_run_ids(session: Session) -> None:
     """Items recorded without a run id get the run of the capture that recorded their version."""
-    orphans = session.scalars(
-        select(AlertItem).where(AlertItem.outbox_id.is_(None), AlertItem.run_id.is_(None))
-    ).all()
+    orphans: list[AlertItem | FeedItem] = [
+        *session.scalars(
+            select(AlertItem).where(AlertItem.outbox_id.is_(None), AlertItem.run_id.is_(None))
+        ).all(),
+        *session.scalars(
+            select(FeedItem).where(FeedItem.outbox_id.is_(None), FeedItem.run_id.is_(None))
+        ).all(),
+    ]
     for item in orphans:
         change = session.get(Change, item.change_id)
         if change is None:
@@ -155,15 +193,25 @@ def _resolve_run_ids(session: Session) -> None:
 
 
 def unfinished_batches(session: Session) -> int:
-    """How many alert items are waiting to be composed into a message."""
+    """How many alert and feed items are waiting to be composed into a message."""
     from sqlalchemy import func
 
-    return int(
-        session.scalar(
-            select(func.count()).select_from(AlertItem).where(AlertItem.outbox_id.is_(None))
+    return sum(
+        int(
+            session.scalar(select(func.count()).select_from(table).where(table.outbox_id.is_(None)))
+            or 0
         )
-        or 0
+        for table in (AlertItem, FeedItem)
     )
+
+
+def _still_running(
+    session: Session, run_id: int | None, now: datetime, stale_after: timedelta | None
+) -> bool:
+    if run_id is None or stale_after is None:
+        return False
+    run = session.get(Run, run_id)
+    return run is not None and run.finished_at is None and run.started_at > now - stale_after
 
 
 def compose_pending(
@@ -174,11 +222,13 @@ def compose_pending(
     run_id: int | None = None,
     stale_after: timedelta | None = STALE_RUN,
 ) -> list[OutboxMessage]:
-    """Compose the unfinished batches (of `run_id`, or of every run that is over) into messages.
+    """Compose the unfinished batches (of `run_id`, or of every run that is over) into messages;
+    returns one message per batch (a subscriber's e-mail, or a run's first feed message).
 
     With `run_id=None`, a batch whose run has not finished and started less than `stale_after`
     ago is left alone (it is still running); `stale_after=None` composes everything (the caller
-    knows no run is in progress, e.g. the daemon at start-up).
+    knows no run is in progress, e.g. the daemon at start-up). Messages refused for good since
+    the last call are reported to the operators (`report_undeliverable`).
     """
     _resolve_run_ids(session)
     query = select(AlertItem).where(AlertItem.outbox_id.is_(None)).order_by(AlertItem.id)
@@ -190,10 +240,8 @@ def compose_pending(
         groups.setdefault((item.run_id, item.subscriber_id), []).append(item)
     messages: list[OutboxMessage] = []
     for (batch_run, subscriber_id), batch in groups.items():
-        if run_id is None and batch_run is not None and stale_after is not None:
-            run = session.get(Run, batch_run)
-            if run is not None and run.finished_at is None and run.started_at > now - stale_after:
-                continue
+        if run_id is None and _still_running(session, batch_run, now, stale_after):
+            continue
         sub = session.get(Subscriber, subscriber_id)
         if sub is None or not sub.active:
             for item in batch:  # unsubscribed meanwhile: nothing to send (items are not evidence)
@@ -202,7 +250,20 @@ def compose_pending(
         message = _compose_batch(session, settings, sub, batch_run, batch, now)
         if message is not None:
             messages.append(message)
+    feed_query = select(FeedItem).where(FeedItem.outbox_id.is_(None)).order_by(FeedItem.id)
+    if run_id is not None:
+        feed_query = feed_query.where(FeedItem.run_id == run_id)
+    feed_groups: dict[int | None, list[FeedItem]] = {}
+    for feed_item in session.scalars(feed_query).all():
+        feed_groups.setdefault(feed_item.run_id, []).append(feed_item)
+    for batch_run, feed_batch in feed_groups.items():
+        if run_id is None and _still_running(session, batch_run, now, stale_after):
+            continue
+        message = _compose_feed(session, settings, batch_run, feed_batch, now)
+        if message is not None:
+            messages.append(message)
     session.flush()
+    report_undeliverable(session, settings, now)
     return messages
 
 
@@ -215,7 +276,9 @@ def _compose_batch(
     now: datetime,
 ) -> OutboxMessage | None:
     changes = [session.get_one(Change, item.change_id) for item in batch]
-    email = compose_alert(session, settings, sub, changes)
+    taxonomy = load_taxonomy()
+    docs = alert_documents(session, changes, taxonomy, settings.site.base_url)
+    email = _compose_email(settings, sub, docs, taxonomy)
     base_key = (
         f"alert:{run_id}:{sub.id}"
         if run_id is not None
@@ -273,7 +336,154 @@ def _compose_batch(
         len(changes),
         email.subject,
     )
+    _, web = unsubscribe_links(settings, sub.token)
+    for url in sub.notify_urls or []:
+        _queue_channel(
+            session,
+            settings,
+            url,
+            kind="alert",
+            key=f"{key}:ch:{_url_key(url)}",
+            subject=email.subject,
+            docs=docs,
+            taxonomy=taxonomy,
+            now=now,
+            subscriber=sub.email,
+            unsubscribe_url=web,
+        )
     return message
+
+
+def _url_key(url: str) -> str:
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
+
+
+def _queue_channel(
+    session: Session,
+    settings: Settings,
+    url: str,
+    *,
+    kind: str,
+    key: str,
+    subject: str,
+    docs: list[dict[str, Any]],
+    taxonomy: Any,
+    now: datetime,
+    subscriber: str | None,
+    unsubscribe_url: str | None,
+) -> OutboxMessage | None:
+    """Queue one message to a notification URL: the JSON body for a webhook, Markdown else."""
+    domain = _domain(settings)
+    if notify_channel(url) == "webhook":
+        body = json.dumps(
+            webhook_payload(
+                docs,
+                subject=subject,
+                message_id=message_id_for(key, domain),
+                subscriber=subscriber,
+                site_url=settings.site.base_url,
+                unsubscribe_url=unsubscribe_url,
+                disclaimer=str(taxonomy.disclaimer),
+            ),
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+    else:
+        body = channel_text(docs, unsubscribe_url=unsubscribe_url)
+    message = enqueue(
+        session,
+        kind=kind,
+        recipient="",
+        subject=subject,
+        body_text=body,
+        body_html=None,
+        dedupe_key=key,
+        now=now,
+        domain=domain,
+        destination=url,
+    )
+    if message is not None:
+        log.info("queued %s %s to %s", kind, message.message_id, message.recipient)
+    return message
+
+
+def _compose_feed(
+    session: Session,
+    settings: Settings,
+    run_id: int | None,
+    batch: list[FeedItem],
+    now: datetime,
+) -> OutboxMessage | None:
+    """One message per global notification URL for the run's changes; links the items."""
+    urls = settings.notify.urls
+    if not urls:  # the URLs were removed from the configuration meanwhile: nothing to send
+        for item in batch:
+            session.delete(item)
+        return None
+    changes = [session.get_one(Change, item.change_id) for item in batch]
+    taxonomy = load_taxonomy()
+    docs = alert_documents(session, changes, taxonomy, settings.site.base_url)
+    if not docs:
+        for item in batch:
+            session.delete(item)
+        return None
+    subject = alert_subject(docs)
+    base_key = f"feed:{run_id}" if run_id is not None else f"feed:c{batch[0].change_id}"
+    composed_before = session.scalar(
+        select(FeedItem.id)
+        .where(FeedItem.run_id == run_id, FeedItem.outbox_id.is_not(None))
+        .limit(1)
+    )
+    key = base_key if run_id is None or composed_before is None else f"{base_key}:{batch[0].id}"
+    created: list[OutboxMessage] = []
+    first: OutboxMessage | None = None
+    for url in urls:
+        url_key = f"{key}:{_url_key(url)}"
+        message = _queue_channel(
+            session,
+            settings,
+            url,
+            kind="feed",
+            key=url_key,
+            subject=subject,
+            docs=docs,
+            taxonomy=taxonomy,
+            now=now,
+            subscriber=None,
+            unsubscribe_url=None,
+        )
+        if message is not None:
+            created.append(message)
+        else:
+            message = session.scalars(
+                select(OutboxMessage).where(OutboxMessage.dedupe_key == url_key)
+            ).one()
+        first = first or message
+    assert first is not None
+    claimed = session.execute(
+        update(FeedItem)
+        .where(FeedItem.id.in_([item.id for item in batch]), FeedItem.outbox_id.is_(None))
+        .values(outbox_id=first.id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != len(batch):  # type: ignore[attr-defined]
+        # another composer claimed (some of) them first: give back ours, queue nothing twice
+        session.execute(
+            update(FeedItem)
+            .where(FeedItem.id.in_([item.id for item in batch]), FeedItem.outbox_id == first.id)
+            .values(outbox_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        for message in created:
+            session.delete(message)
+        session.flush()
+        for item in batch:
+            session.refresh(item)
+        log.info("feed batch of run %s was composed concurrently", run_id)
+        return None
+    for item in batch:
+        set_committed_value(item, "outbox_id", first.id)
+    return first
 
 
 @dataclass
@@ -299,6 +509,7 @@ def unsubscribe_links(settings: Settings, token: str) -> tuple[str, str]:
 def _document_context(
     session: Session, doc: Document, changes: list[Change], taxonomy: Any
 ) -> dict[str, Any]:
+    """The summary context of one document's changes, plus what the alert shows around it."""
     new = session.get_one(Version, changes[0].to_version_id)
     old_id = changes[0].from_version_id
     old = session.get(Version, old_id) if old_id is not None else None
@@ -323,7 +534,37 @@ def _document_context(
     ctx["service_name"] = service.name if service else doc.service_id
     ctx["url"] = doc.url or new.url or ""
     ctx["detected_at"] = _utc(max(c.detected_at for c in changes))
+    ctx["detected_iso"] = max(c.detected_at for c in changes).isoformat(timespec="seconds") + "Z"
+    ctx["document_id"] = doc.id
+    # the rows behind ctx["changes"] (the substantive events, in the same order)
+    ctx["change_ids"] = [c.id for c, ev in zip(changes, events, strict=True) if is_substantive(ev)]
     return ctx
+
+
+def alert_documents(
+    session: Session, changes: Sequence[Change], taxonomy: Any, base_url: str
+) -> list[dict[str, Any]]:
+    """One context per (document, new version) of `changes`, most exposed first, with links to
+    the document's and each change's page on the site (`page_url`, `change_urls`)."""
+    by_doc: dict[tuple[int, int], list[Change]] = {}
+    for change in sorted(changes, key=lambda c: c.id):
+        by_doc.setdefault((change.document_id, change.to_version_id), []).append(change)
+    documents = list(session.scalars(select(Document)).all())
+    paths = SitePaths(
+        list(session.scalars(select(Service.id)).all()),
+        [(d.id, d.service_id, d.terms_type) for d in documents],
+    )
+    docs: list[dict[str, Any]] = []
+    for (doc_id, _version_id), doc_changes in by_doc.items():
+        doc = session.get_one(Document, doc_id)
+        ctx = _document_context(session, doc, doc_changes, taxonomy)
+        ctx["page_url"] = paths.absolute(base_url, paths.document(doc.id))
+        ctx["change_urls"] = [
+            paths.absolute(base_url, paths.change(doc.id, cid)) for cid in ctx["change_ids"]
+        ]
+        docs.append(ctx)
+    docs.sort(key=lambda d: (-EXPOSURE_RANK.get(d["exposure"], 0), d["service_name"]))
+    return docs
 
 
 def alert_subject(docs: Sequence[dict[str, Any]]) -> str:
@@ -362,14 +603,13 @@ def compose_alert(
 ) -> ComposedEmail:
     """One e-mail (subject, text, HTML, headers) listing `changes` for `sub`."""
     taxonomy = load_taxonomy()
-    by_doc: dict[tuple[int, int], list[Change]] = {}
-    for change in sorted(changes, key=lambda c: c.id):
-        by_doc.setdefault((change.document_id, change.to_version_id), []).append(change)
-    docs: list[dict[str, Any]] = []
-    for (doc_id, _version_id), doc_changes in by_doc.items():
-        doc = session.get_one(Document, doc_id)
-        docs.append(_document_context(session, doc, doc_changes, taxonomy))
-    docs.sort(key=lambda d: (-EXPOSURE_RANK.get(d["exposure"], 0), d["service_name"]))
+    docs = alert_documents(session, changes, taxonomy, settings.site.base_url)
+    return _compose_email(settings, sub, docs, taxonomy)
+
+
+def _compose_email(
+    settings: Settings, sub: Subscriber, docs: list[dict[str, Any]], taxonomy: Any
+) -> ComposedEmail:
     subject = alert_subject(docs)
     mailto, web = unsubscribe_links(settings, sub.token)
     context = {
@@ -404,7 +644,165 @@ def _templates_dir() -> Path:
     return TEMPLATES_DIR
 
 
+# ---------------------------------------------------------------- other channels
+
+
+def webhook_payload(
+    docs: Sequence[dict[str, Any]],
+    *,
+    subject: str,
+    message_id: str,
+    subscriber: str | None,
+    site_url: str,
+    unsubscribe_url: str | None,
+    disclaimer: str,
+) -> dict[str, Any]:
+    """The JSON body a webhook receives (documented in docs/json.md, "The alert webhook")."""
+    exposure = max(
+        (d["exposure"] for d in docs), key=lambda e: EXPOSURE_RANK.get(e, 0), default="low"
+    )
+    documents = []
+    for d in docs:
+        changes = []
+        for i, ch in enumerate(d["changes"]):
+            changes.append(
+                {
+                    "id": d["change_ids"][i] if i < len(d["change_ids"]) else None,
+                    "kind": ch["kind"],
+                    "exposure": ch["exposure"],
+                    "categories": [dict(c) for c in ch["categories"]],
+                    "heading": ch["heading"],
+                    "summary": ch["description"],
+                    "reasons": list(ch["reasons"]),
+                    "fact_deltas": [
+                        {k: f[k] for k in ("name", "label", "old", "new", "direction")}
+                        for f in ch["fact_deltas"]
+                    ],
+                    "url": d["change_urls"][i] if i < len(d["change_urls"]) else None,
+                }
+            )
+        documents.append(
+            {
+                "service_id": d["service_id"],
+                "service": d["service_name"],
+                "document": d["terms_type"],
+                "exposure": d["exposure"],
+                "summary": d["summary"],
+                "detected_at": d["detected_iso"],
+                "categories": list(
+                    dict.fromkeys(c["id"] for ch in d["changes"] for c in ch["categories"])
+                ),
+                "links": {"document": d["url"] or None, "page": d["page_url"]},
+                "changes": changes,
+            }
+        )
+    return {
+        "type": "clausewatch.alert",
+        "version": 1,
+        "message_id": message_id,
+        "subject": subject,
+        "exposure": exposure,
+        "change_count": sum(len(d["changes"]) for d in documents),
+        "subscriber": subscriber,
+        "documents": documents,
+        "links": {"site": site_url, "unsubscribe": unsubscribe_url},
+        "disclaimer": disclaimer,
+    }
+
+
+def _md(value: Any) -> str:
+    """One line of document-derived text, safe inside Markdown (no markup, no links)."""
+    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", _one_line(str(value)))
+
+
+def channel_text(docs: Sequence[dict[str, Any]], *, unsubscribe_url: str | None) -> str:
+    """The Markdown body of a chat message (Slack, Teams, Matrix, ...): per document its summary,
+    each change with its provisions and exposure, and the links; no excerpts."""
+    lines: list[str] = []
+    for d in docs:
+        lines.append(
+            f"**{_md(d['service_name'])} / {_md(d['terms_type'])}**: exposure "
+            f"{str(d['exposure']).upper()}"
+        )
+        if d["summary"]:
+            lines.append(_md(d["summary"]))
+        for i, ch in enumerate(d["changes"]):
+            cats = ", ".join(_md(c["title"]) for c in ch["categories"])
+            head = f"- {ch['kind_label']}" + (f" ({cats})" if cats else "")
+            line = f"{head}, {ch['exposure']}: {_md(ch['description'])}"
+            if i < len(d["change_urls"]):
+                line += f" [details]({d['change_urls'][i]})"
+            lines.append(line)
+            for f in ch["fact_deltas"]:
+                lines.append(f"  - {_md(f['label'])}: {_md(f['old'])} → {_md(f['new'])}")
+        links = [f"[on the site]({d['page_url']})"]
+        if d["url"]:
+            links.insert(0, f"[document]({d['url']})")
+        lines.append(" · ".join(links))
+        lines.append("")
+    if docs:
+        lines.append(f"_{_md(docs[0]['disclaimer'])}_")
+    if unsubscribe_url:
+        lines.append(f"[Unsubscribe]({unsubscribe_url})")
+    return "\n".join(lines).strip() + "\n"
+
+
 # ---------------------------------------------------------------- operators
+
+
+def report_undeliverable(session: Session, settings: Settings, now: datetime) -> int:
+    """Tell operators once about each message a channel refused for good; returns the notices
+    queued. The destination is shown masked."""
+    rows = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.failed_at.is_not(None), OutboxMessage.failure_notified.is_(False))
+        .order_by(OutboxMessage.id)
+    ).all()
+    queued = 0
+    for row in rows:
+        row.failure_notified = True
+        what = f"{row.channel} message {row.message_id} ({row.kind}) to {row.recipient}"
+        if not settings.operators:
+            log.warning("%s refused for good: %s; no operators configured", what, row.last_error)
+            continue
+        subject = _one_line(f"[ClauseWatch] Undeliverable: {row.channel} to {row.recipient}")[
+            :MAX_SUBJECT
+        ]
+        body = "\n".join(
+            [
+                "A ClauseWatch notification was refused for good and will not be retried.",
+                "",
+                f"Channel:     {row.channel}",
+                f"Destination: {row.recipient} (secrets masked)",
+                f"Message:     {row.message_id} ({row.kind}, queued {_utc(row.created_at)})",
+                f"Subject:     {_one_line(row.subject)}",
+                f"Answer:      {_one_line(row.last_error or '')}",
+                f"Attempts:    {row.attempts}; refused {_utc(row.failed_at)}",
+                "",
+                "Fix or remove the URL (`clausewatch subscribe EMAIL --notify URL` replaces a",
+                "subscriber's URLs; global URLs are [notify] urls in clausewatch.toml). The changes",
+                "stay in the store, on the site and in the weekly digest.",
+                "",
+            ]
+        )
+        for operator in settings.operators:
+            message = enqueue(
+                session,
+                kind="operator",
+                recipient=operator,
+                subject=subject,
+                body_text=body,
+                body_html=None,
+                dedupe_key=f"operator:undeliverable:{row.id}:{operator}",
+                now=now,
+                headers={"Auto-Submitted": "auto-generated"},
+                domain=_domain(settings),
+            )
+            queued += message is not None
+        log.warning("%s refused for good; operators told", what)
+    if rows:
+        session.flush()
+    return queued
 
 
 def describe_failure(document: Document) -> str:

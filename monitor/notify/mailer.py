@@ -1,12 +1,16 @@
-"""SMTP delivery of the outbox.
+"""Delivery of the outbox: e-mail over SMTP, the other channels through `notify.channels`.
 
-A message is marked sent only after the server accepted it (`sendmail` returned). Failures leave
-it queued with `attempts`, `last_error` and an exponential backoff in `next_attempt_at`; an outage
-delays mail and loses none, and a restarted process resumes where the last one stopped.
+A message is marked sent only after the server accepted it (`sendmail` returned, the webhook
+answered 2xx, Apprise reported success). Failures leave it queued with `attempts`, `last_error`
+and an exponential backoff in `next_attempt_at`; an outage delays messages and loses none, and a
+restarted process resumes where the last one stopped. A webhook or Apprise message the receiver
+refuses for good (a 4xx answer) is marked failed with the answer (`failed_at`) and never retried;
+`alerts.report_undeliverable` tells the operators once.
 
 The one window that can duplicate: the server accepted a message and the process died before the
-row was marked sent. The next attempt sends it again with the same Message-ID, which receivers
-(and most mail stores) use to drop the duplicate.
+row was marked sent. The next attempt sends it again with the same Message-ID (e-mail header, or
+the webhook's `X-ClauseWatch-Message-ID` and `Idempotency-Key`), which receivers use to drop the
+duplicate.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from sqlalchemy import select
 from monitor.clock import Clock
 from monitor.config import SmtpSettings
 from monitor.errors import DeliveryError
-from monitor.notify.outbox import backlog
+from monitor.notify.channels import ChannelResult, deliver
+from monitor.notify.outbox import backlog, unsent
 from monitor.store import OutboxMessage, Store
 from monitor.store.locks import FileLock, LockHeld
 
@@ -124,12 +129,16 @@ def build_email(message: OutboxMessage, from_addr: str) -> EmailMessage:
     return email
 
 
+ChannelSender = Callable[[str, str, str, str, str], ChannelResult]
+
+
 @dataclass
 class DeliveryReport:
     sent: int = 0
-    failed: int = 0
+    failed: int = 0  # failed attempts, including those refused for good
     errors: list[str] = field(default_factory=list)
-    remaining: int = 0  # unsent messages left in the outbox (due later or failed)
+    remaining: int = 0  # unsent messages left in the outbox (due later or failed for now)
+    undeliverable: int = 0  # of `failed`: refused for good, never retried
 
     @property
     def ok(self) -> bool:
@@ -137,7 +146,8 @@ class DeliveryReport:
 
 
 class Mailer:
-    """Delivers due outbox messages; one SMTP connection per batch."""
+    """Delivers due outbox messages: e-mail over one SMTP connection per batch, the other
+    channels one request each (a destination that failed is not tried again in the same round)."""
 
     def __init__(
         self,
@@ -148,6 +158,7 @@ class Mailer:
         connector: Callable[[SmtpSettings], SMTPClient] = connect,
         retry_base: float = RETRY_BASE,
         should_stop: Callable[[], bool] = lambda: False,
+        channel_sender: ChannelSender = deliver,
     ) -> None:
         self.smtp = smtp
         self.store = store
@@ -155,34 +166,80 @@ class Mailer:
         self.connector = connector
         self.retry_base = retry_base
         self.should_stop = should_stop
+        self.channel_sender = channel_sender
 
-    def _due_ids(self, include_deferred: bool, after_id: int) -> list[int]:
+    def _due(self, include_deferred: bool, after_id: int) -> list[tuple[int, str]]:
         now = self.clock()
         with self.store.session() as s:
             query = (
-                select(OutboxMessage.id)
-                .where(OutboxMessage.sent_at.is_(None), OutboxMessage.id > after_id)
+                select(OutboxMessage.id, OutboxMessage.channel)
+                .where(unsent(), OutboxMessage.id > after_id)
                 .order_by(OutboxMessage.id)
                 .limit(BATCH)
             )
             if not include_deferred:
                 query = query.where(OutboxMessage.next_attempt_at <= now)
-            return list(s.scalars(query).all())
+            return [(row_id, channel or "email") for row_id, channel in s.execute(query).all()]
 
     def deliver(self, *, include_deferred: bool = False) -> DeliveryReport:
-        """Send every due message (every unsent one with include_deferred). Never raises on SMTP."""
+        """Send every due message (every unsent one with include_deferred). Never raises on SMTP
+        or channel trouble: it is recorded on the messages."""
         report = DeliveryReport()
         last_id = 0
+        smtp_down = False
+        failed_destinations: set[str] = set()
         while not self.should_stop():
-            ids = self._due_ids(include_deferred, last_id)
-            if not ids:
+            due = self._due(include_deferred, last_id)
+            if not due:
                 break
-            last_id = ids[-1]
-            if not self._deliver_batch(ids, report):
-                break  # the server is unreachable: the rest waits for the next round
+            last_id = due[-1][0]
+            for row_id, channel in due:
+                if channel == "email" or self.should_stop():
+                    continue
+                self._send_channel(row_id, report, failed_destinations)
+            emails = [row_id for row_id, channel in due if channel == "email"]
+            if emails and not smtp_down and not self.should_stop():
+                # the SMTP server is unreachable: the rest of the e-mail waits for the next round
+                smtp_down = not self._deliver_batch(emails, report)
         with self.store.session() as s:
             report.remaining = backlog(s)
         return report
+
+    def _send_channel(self, row_id: int, report: DeliveryReport, failed: set[str]) -> None:
+        """Send one webhook or Apprise message and record the outcome."""
+        with self.store.session() as s:
+            row = s.get(OutboxMessage, row_id)
+            if row is None or row.sent_at is not None or row.failed_at is not None:
+                return
+            channel, destination = row.channel, row.destination or ""
+            title, body, mid, shown = row.subject, row.body_text, row.message_id, row.recipient
+        if destination in failed:  # this receiver failed a moment ago: try it next round
+            return
+        result = self.channel_sender(channel, destination, title, body, mid)
+        if result.ok:
+            # Accepted. A crash before this commit re-sends with the same message id.
+            with self.store.session() as s:
+                done = s.get_one(OutboxMessage, row_id)
+                done.attempts += 1
+                done.sent_at = self.clock()
+                done.last_error = None
+            report.sent += 1
+            log.info("sent %s to %s", mid, shown)
+            return
+        report.failed += 1
+        report.errors.append(f"{mid} to {shown}: {result.error}")
+        if result.permanent:
+            report.undeliverable += 1
+            log.error("%s to %s refused for good: %s", mid, shown, result.error)
+            with self.store.session() as s:
+                done = s.get_one(OutboxMessage, row_id)
+                done.attempts += 1
+                done.last_error = result.error[:2000]
+                done.failed_at = self.clock()
+            return
+        log.warning("delivery of %s to %s failed: %s", mid, shown, result.error)
+        failed.add(destination)
+        self._record_failure([row_id], result.error)
 
     def _deliver_batch(self, ids: list[int], report: DeliveryReport) -> bool:
         try:
@@ -208,7 +265,7 @@ class Mailer:
         """Send one message; False when the connection is gone (stop this batch)."""
         with self.store.session() as s:
             row = s.get(OutboxMessage, row_id)
-            if row is None or row.sent_at is not None:
+            if row is None or row.sent_at is not None or row.failed_at is not None:
                 return True
             email = build_email(row, self.smtp.from_addr)
             recipient, mid = row.recipient, row.message_id

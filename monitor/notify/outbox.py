@@ -3,6 +3,10 @@
 A message is identified by a stable Message-ID derived from its dedupe key, so a message queued
 twice (a retried run) is stored once, and a message delivered twice (the crash window between the
 SMTP server accepting it and us marking it sent) carries the same Message-ID both times.
+
+A message goes out over one channel: "email" to `recipient`, or "webhook" / "apprise" to the URL
+in `destination` (then `recipient` holds the masked URL, safe to print). A message refused for good
+has `failed_at` and is no longer part of the backlog.
 """
 
 from __future__ import annotations
@@ -11,10 +15,13 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from monitor.config import mask_url, notify_channel
 from monitor.store import OutboxMessage
+
+CHANNELS = ("email", "webhook", "apprise")
 
 
 def message_id_for(dedupe_key: str, domain: str = "clausewatch.local") -> str:
@@ -34,8 +41,17 @@ def enqueue(
     now: datetime,
     headers: dict[str, Any] | None = None,
     domain: str = "clausewatch.local",
+    destination: str | None = None,
 ) -> OutboxMessage | None:
-    """Queue a message unless one with the same dedupe key exists; returns the new row or None."""
+    """Queue a message unless one with the same dedupe key exists; returns the new row or None.
+
+    Without `destination` it is an e-mail to `recipient`; with a notification URL in
+    `destination` it goes to that channel and `recipient` is ignored (the masked URL is stored).
+    """
+    channel = "email"
+    if destination is not None:
+        channel = notify_channel(destination)
+        recipient = mask_url(destination)[:320]
     existing = session.scalars(
         select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
     ).first()
@@ -45,6 +61,8 @@ def enqueue(
         message_id=message_id_for(dedupe_key, domain),
         kind=kind,
         recipient=recipient,
+        channel=channel,
+        destination=destination,
         subject=subject,
         body_text=body_text,
         body_html=body_html,
@@ -59,11 +77,16 @@ def enqueue(
     return message
 
 
+def unsent() -> Any:
+    """The condition of a message still to deliver: neither sent nor refused for good."""
+    return OutboxMessage.sent_at.is_(None) & OutboxMessage.failed_at.is_(None)
+
+
 def pending(session: Session, now: datetime, limit: int = 100) -> list[OutboxMessage]:
     return list(
         session.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
+            .where(unsent(), OutboxMessage.next_attempt_at <= now)
             .order_by(OutboxMessage.id)
             .limit(limit)
         ).all()
@@ -71,11 +94,44 @@ def pending(session: Session, now: datetime, limit: int = 100) -> list[OutboxMes
 
 
 def backlog(session: Session) -> int:
-    from sqlalchemy import func
+    """Messages still to deliver (those refused for good are not counted)."""
+    return int(session.scalar(select(func.count()).select_from(OutboxMessage).where(unsent())) or 0)
 
+
+def failed(session: Session) -> int:
+    """Messages a receiver refused for good (operators were told; never retried)."""
     return int(
         session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.failed_at.is_not(None))
         )
         or 0
     )
+
+
+def summary(session: Session, now: datetime) -> dict[str, Any]:
+    """The outbox part of `clausewatch status --json` (without the alert items)."""
+
+    def count(*where: Any) -> int:
+        return int(
+            session.scalar(select(func.count()).select_from(OutboxMessage).where(*where)) or 0
+        )
+
+    oldest = session.scalar(
+        select(OutboxMessage.created_at).where(unsent()).order_by(OutboxMessage.created_at).limit(1)
+    )
+    last_error = session.scalar(
+        select(OutboxMessage.last_error)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.last_error.is_not(None))
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+    return {
+        "backlog": backlog(session),
+        "due": count(unsent(), OutboxMessage.next_attempt_at <= now),
+        "retrying": count(unsent(), OutboxMessage.attempts > 0),
+        "failed": failed(session),
+        "oldest_unsent_at": oldest,
+        "last_error": last_error,
+    }

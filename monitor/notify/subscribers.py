@@ -16,10 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.clauses.taxonomy import load_taxonomy
-from monitor.config import Settings, check_email
+from monitor.config import Settings, check_email, check_notify_url, mask_url
 from monitor.errors import ClauseWatchError
 from monitor.models import EXPOSURE_RANK, EXPOSURES, is_substantive
 from monitor.store import Change, Service, Subscriber
+
+MAX_NOTIFY_URLS = 10
 
 
 class SubscriptionError(ClauseWatchError):
@@ -85,6 +87,21 @@ def validate_categories(requested: Iterable[str], category_ids: Collection[str])
     return out
 
 
+def validate_notify_urls(urls: Iterable[str]) -> list[str]:
+    """The URLs, each checked (Apprise or http(s) webhook), without duplicates; the error names a
+    URL by its position and masked form, never in full."""
+    out: list[str] = []
+    for i, url in enumerate(urls, start=1):
+        problem = check_notify_url(url)
+        if problem:
+            raise SubscriptionError(f"--notify #{i} ({mask_url(url)}): {problem}")
+        if url not in out:
+            out.append(url)
+    if len(out) > MAX_NOTIFY_URLS:
+        raise SubscriptionError(f"at most {MAX_NOTIFY_URLS} notification URLs, got {len(out)}")
+    return out
+
+
 def taxonomy_category_ids() -> list[str]:
     return list(load_taxonomy().categories)
 
@@ -100,11 +117,14 @@ def subscribe(
     min_exposure: str = "low",
     declared_services: Iterable[str] = (),
     category_ids: Collection[str] | None = None,
+    notify_urls: Iterable[str] | None = None,
     now: datetime,
 ) -> SubscribeResult:
     """Create or update the subscription of `email`. Raises SubscriptionError on any rule broken.
 
     No services means "all platforms", allowed only when the plan covers every known service.
+    `notify_urls` (Apprise URLs or http(s) webhooks) get the same alerts as the e-mail; None keeps
+    the URLs of an existing subscription, a list (empty too) replaces them.
     """
     address = normalise_email(email)
     if plan not in settings.plans:
@@ -137,6 +157,12 @@ def subscribe(
         if wanted_categories
         else []
     )
+    urls = validate_notify_urls(notify_urls) if notify_urls is not None else None
+    if urls and not limits.same_day_alerts:
+        raise SubscriptionError(
+            f"plan {plan!r} has no same-day alerts, so --notify would never be used; "
+            "pick a plan with same_day_alerts (e.g. watcher)"
+        )
     existing = session.scalars(select(Subscriber).where(Subscriber.email == address)).first()
     created = existing is None
     sub = existing or Subscriber(
@@ -146,6 +172,10 @@ def subscribe(
     sub.services = chosen
     sub.categories = cats
     sub.min_exposure = min_exposure
+    if urls is not None:
+        sub.notify_urls = urls
+    elif created:
+        sub.notify_urls = []
     sub.active = True
     if created:
         session.add(sub)
@@ -181,6 +211,7 @@ def subscriber_dict(sub: Subscriber) -> dict[str, Any]:
         "services": list(sub.services),
         "categories": list(sub.categories),
         "min_exposure": sub.min_exposure,
+        "notify": [mask_url(url) for url in sub.notify_urls or []],
         "active": sub.active,
         "created_at": sub.created_at.isoformat(timespec="seconds") + "Z",
     }

@@ -35,7 +35,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from monitor.capture.declarations import ServiceDeclaration
 from monitor.clock import Clock, utc_now
@@ -43,9 +43,9 @@ from monitor.config import Settings
 from monitor.notify.alerts import STALE_RUN, checker_hooks, compose_pending, unfinished_batches
 from monitor.notify.digest import queue_weekly_digests
 from monitor.notify.mailer import RETRY_BASE, Mailer
-from monitor.notify.outbox import backlog
+from monitor.notify.outbox import summary as outbox_summary
 from monitor.ops.checker import Checker
-from monitor.store import Document, OutboxMessage, Run, Snapshot, Store, safe_url
+from monitor.store import Document, Run, Snapshot, Store, safe_url
 from monitor.store.locks import OUTBOX_LOCK, DaemonLock, DocumentLocks, FileLock, LockHeld, probe
 from monitor.store.schema import Meta
 
@@ -526,8 +526,8 @@ def archive_report(
                     path.unlink(missing_ok=True)
                     temp_removed += 1
                 continue
-            if path.name == "checks.jsonl":
-                continue
+            if path.name == "checks.jsonl" or path.parent == root:
+                continue  # captures live in <service>/<terms type>/: e.g. README.md is not one
             if rel.endswith(".json") and Path(rel[: -len(".json")]).suffix:
                 sidecars.add(rel[: -len(".json")])
             else:
@@ -580,32 +580,10 @@ def daemon_status(
                     "failure_alerted": bool(doc.failure_alerted) if doc else False,
                 }
             )
-        unsent = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
-        due = s.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
-        )
-        retrying = s.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts > 0)
-        )
-        oldest = s.scalars(unsent.order_by(OutboxMessage.created_at).limit(1)).first()
-        last_error = s.scalars(
-            unsent.where(OutboxMessage.last_error.is_not(None))
-            .order_by(OutboxMessage.id.desc())
-            .limit(1)
-        ).first()
         last_run = s.scalars(select(Run).order_by(Run.id.desc()).limit(1)).first()
-        outbox = {
-            "backlog": backlog(s),
-            "due": int(due or 0),
-            "retrying": int(retrying or 0),
-            "oldest_unsent_at": _iso(oldest.created_at) if oldest else None,
-            "last_error": last_error.last_error if last_error else None,
-            "unfinished_alert_items": unfinished_batches(s),
-        }
+        outbox = outbox_summary(s, now)
+        outbox["oldest_unsent_at"] = _iso(outbox["oldest_unsent_at"])
+        outbox["unfinished_alert_items"] = unfinished_batches(s)
         run = (
             {
                 "id": last_run.id,

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,9 +15,37 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.errors import StoreError
 from monitor.store.schema import SCHEMA_VERSION, Base, Meta
 
+# New tables are made by create_all; new columns of existing tables by these upgrades.
+
+
+def _add_columns(s: Session, table: str, columns: dict[str, str]) -> None:
+    """ALTER TABLE ... ADD COLUMN for each column the table lacks (safe to run twice)."""
+    have = {c["name"] for c in inspect(s.connection()).get_columns(table)}
+    for name, ddl in columns.items():
+        if name not in have:
+            s.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {ddl}"))
+
+
+def _upgrade_1_to_2(s: Session) -> None:
+    """Notification channels: outbox channel, destination and permanent failure; subscribers'
+    notify URLs (the feed_items table is new and made by create_all)."""
+    timestamp = "TIMESTAMP" if s.get_bind().dialect.name == "postgresql" else "DATETIME"
+    _add_columns(
+        s,
+        "outbox",
+        {
+            "channel": "VARCHAR(20) DEFAULT 'email' NOT NULL",
+            "destination": "TEXT",
+            "failed_at": timestamp,
+            "failure_notified": "BOOLEAN DEFAULT FALSE NOT NULL",
+        },
+    )
+    _add_columns(s, "subscribers", {"notify_urls": "JSON DEFAULT '[]' NOT NULL"})
+
+
 # Upgrades from version N to N+1, applied in order inside one transaction each.
 # Add a function here (and bump SCHEMA_VERSION) when a table changes.
-MIGRATIONS: dict[int, Callable[[Session], None]] = {}
+MIGRATIONS: dict[int, Callable[[Session], None]] = {1: _upgrade_1_to_2}
 
 
 class Store:

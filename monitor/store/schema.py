@@ -24,7 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = (
+    2  # 2: outbox channels and permanent failures, subscribers' notify URLs, feed items
+)
 
 
 class Base(DeclarativeBase):
@@ -192,16 +194,27 @@ class Subscriber(Base):
     token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Apprise URLs or http(s) webhooks that get the same alerts as the e-mail (may hold tokens:
+    # never printed unmasked)
+    notify_urls: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class OutboxMessage(Base):
-    """A message waiting for (or done with) SMTP delivery; written in the change's transaction."""
+    """A message waiting for (or done with) delivery; written in the change's transaction.
+
+    `channel` says how: "email" (SMTP to `recipient`), "webhook" (ClauseWatch's JSON body POSTed
+    to `destination`) or "apprise" (the Apprise URL in `destination`). For the last two
+    `recipient` is the masked URL, safe to show. A message the receiver refused for good has
+    `failed_at` (and is never retried); `failure_notified` once operators were told.
+    """
 
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
-    kind: Mapped[str] = mapped_column(String(20))  # alert | operator | digest
+    kind: Mapped[str] = mapped_column(String(20))  # alert | operator | digest | feed
     recipient: Mapped[str] = mapped_column(String(320))
+    channel: Mapped[str] = mapped_column(String(20), default="email", server_default="email")
+    destination: Mapped[str | None] = mapped_column(Text, nullable=True)
     subject: Mapped[str] = mapped_column(Text)
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -212,6 +225,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     dedupe_key: Mapped[str | None] = mapped_column(String(255), nullable=True, unique=True)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    failure_notified: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AlertItem(Base):
@@ -231,5 +246,21 @@ class AlertItem(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id"), index=True)
     change_id: Mapped[int] = mapped_column(ForeignKey("changes.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), nullable=True)
+
+
+class FeedItem(Base):
+    """A change for the global channels (`[notify] urls`), recorded in the change's transaction.
+
+    Like `AlertItem` without a subscriber: after the run the items of one run become one message
+    per configured URL, and `outbox_id` (the first of them) marks the item composed.
+    """
+
+    __tablename__ = "feed_items"
+    __table_args__ = (Index("ix_feed_items_pending", "outbox_id", "run_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), nullable=True)
