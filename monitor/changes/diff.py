@@ -30,8 +30,10 @@ from typing import Any, TypeVar
 from diff_match_patch import diff_match_patch
 from rapidfuzz.distance import Indel
 
+from monitor.changes.analysis import assess
 from monitor.changes.editorial import editorial_kind as _editorial_kind
 from monitor.changes.editorial import normalise, normalise_many
+from monitor.clauses.facts import extract_facts
 from monitor.models import ChangeEvent, ClassifiedClause, Excerpt, Fact, FactDelta
 
 __all__ = [
@@ -205,12 +207,11 @@ def editorial_kind(old: str, new: str) -> str | None:
 
 @lru_cache(maxsize=8192)
 def _facts_of_passage(text: str, categories: tuple[str, ...]) -> tuple[Fact, ...]:
-    from monitor.clauses.facts import extract_facts
-
     return tuple(extract_facts(text, list(categories)))
 
 
-def _cached_fact_reader(text: str, categories: list[str]) -> list[Fact]:
+def read_passage_facts(text: str, categories: list[str]) -> list[Fact]:
+    """`monitor.clauses.facts.extract_facts`, memoised: a history repeats the same passages."""
     return list(_facts_of_passage(text, tuple(categories)))
 
 
@@ -326,14 +327,6 @@ def _facts(clauses: Sequence[ClassifiedClause]) -> list[Fact]:
 
 
 FactReader = Callable[[str, list[str]], list[Fact]]
-
-
-def _auto_fact_reader() -> FactReader | None:
-    try:
-        from monitor.clauses.facts import extract_facts  # noqa: F401 (availability check)
-    except ImportError:  # clauses package unavailable: clause facts only
-        return None
-    return _cached_fact_reader
 
 
 def _span_facts(
@@ -735,7 +728,7 @@ def diff_versions(
     new_sha256: str,
     taxonomy: Any = None,
     assess_events: bool = True,
-    fact_reader: FactReader | None | str = "auto",
+    fact_reader: FactReader | None = read_passage_facts,
 ) -> list[ChangeEvent]:
     """Change events from `old_text` to `new_text`, in new-document order.
 
@@ -744,8 +737,8 @@ def diff_versions(
     (or the packaged taxonomy when None).
 
     `fact_reader(text, categories) -> list[Fact]` reads the facts of a changed categorised passage
-    from its whole text; "auto" uses `monitor.clauses.facts.extract_facts` when importable, None
-    uses only the facts carried by the given clauses (pure: clauses in, events out).
+    from its whole text (by default `monitor.clauses.facts.extract_facts`, memoised); None uses
+    only the facts carried by the given clauses (pure: clauses in, events out).
     """
     old_blocks, new_blocks = _blocks_of(old_text), _blocks_of(new_text)
     ctx = _Ctx(
@@ -755,7 +748,7 @@ def diff_versions(
         new_sha256,
         _ClauseIndex(old_clauses),
         _ClauseIndex(new_clauses),
-        _auto_fact_reader() if fact_reader == "auto" else fact_reader,  # type: ignore[arg-type]
+        fact_reader,
     )
     keyed: list[tuple[tuple[int, int, int], ChangeEvent]] = []
     regions: list[tuple[int, int, int, int]] = []
@@ -907,8 +900,6 @@ def diff_versions(
     keyed.sort(key=lambda kv: kv[0])
     events = [ev for _, ev in keyed]
     if assess_events:
-        from monitor.changes.analysis import assess
-
         assess(events, taxonomy)
     return events
 
