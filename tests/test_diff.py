@@ -6,13 +6,12 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from monitor.changes.blocks import normalised_hash, split_blocks
 from monitor.changes.diff import (
     detect_flapping,
     diff_versions,
     fact_deltas,
     fact_direction,
-    normalised_hash,
-    split_blocks,
     word_diff,
 )
 from monitor.models import ChangeEvent, Classification, ClassifiedClause, Clause, Fact

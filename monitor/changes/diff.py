@@ -1,7 +1,8 @@
 """Clause-aligned diff of two versions of a document. Pure: text and clauses in, ChangeEvents out.
 
-1. Both versions are split into blocks (paragraphs, list items, table rows, headings) with offsets
-   and heading paths, so alignment covers all the text, not only the classified clauses.
+1. Both versions are split into blocks (`monitor.changes.blocks`: paragraphs, list items, table
+   rows, headings) with offsets and heading paths, so alignment covers all the text, not only the
+   classified clauses.
 2. Blocks are aligned: the longest common subsequence of normalised blocks keeps unchanged text in
    place; identical normalised text found elsewhere is a move; the rest is paired fuzzily
    (token-set / character similarity >= 0.5, same heading path preferred, nearby first).
@@ -17,11 +18,10 @@ elsewhere in the new version is reported as editorial (duplicate or merged), nev
 
 from __future__ import annotations
 
-import hashlib
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 from itertools import accumulate, chain
@@ -31,19 +31,16 @@ from diff_match_patch import diff_match_patch
 from rapidfuzz.distance import Indel
 
 from monitor.changes.analysis import assess
+from monitor.changes.blocks import Block, blocks_of
 from monitor.changes.editorial import editorial_kind as _editorial_kind
-from monitor.changes.editorial import normalise, normalise_many
 from monitor.clauses.facts import extract_facts
 from monitor.models import ChangeEvent, ClassifiedClause, Excerpt, Fact, FactDelta
 
 __all__ = [
-    "Block",
     "diff_versions",
     "detect_flapping",
     "fact_deltas",
     "fact_direction",
-    "normalised_hash",
-    "split_blocks",
     "word_diff",
 ]
 
@@ -52,134 +49,6 @@ _GLOBAL_FUZZY_THRESHOLD = 0.6
 _MAX_PAIR_CANDIDATES = 40_000  # cap on fuzzy comparisons per diff (keeps rewrites linear-ish)
 _MERGED_MIN_CHARS = 30
 _PRECISE_PAIRS = 64  # regions up to this many candidate pairs also get a word-order ratio
-
-# ================================================================== blocks
-
-_HEADING_RE = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
-_ITEM_RE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+\S")
-_TABLE_RE = re.compile(r"^[ \t]*\|")
-_RULE_RE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$")
-_HEADING_MARKUP_RE = re.compile(r"[*_`]+")
-_HEADING_LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-
-
-@dataclass
-class Block:
-    """A span text[start:end] of a version (surrounding whitespace excluded)."""
-
-    index: int
-    start: int
-    end: int
-    text: str
-    heading_path: tuple[str, ...]
-    is_heading: bool
-    norm: str = ""
-    _tokens: frozenset[str] | None = field(default=None, repr=False)
-
-    @property
-    def tokens(self) -> frozenset[str]:
-        if self._tokens is None:
-            self._tokens = frozenset(self.norm.split())
-        return self._tokens
-
-
-def _heading_title(title: str) -> str:
-    return " ".join(_HEADING_LINK_RE.sub(r"\1", _HEADING_MARKUP_RE.sub("", title)).split())
-
-
-def split_blocks(text: str) -> list[Block]:
-    """Blocks of a Markdown text in document order, each with offsets and its heading path.
-
-    A blank line or a horizontal rule ends a block; headings, list items and table rows each start
-    their own block. A heading's path is the path of the headings above it (not itself).
-    """
-    spans: list[tuple[int, int, tuple[str, ...], bool]] = []
-    path: list[tuple[int, str]] = []
-    cur_start, cur_end = -1, -1
-    cur_path: tuple[str, ...] = ()
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        line_start = pos
-        pos += len(line)
-        body = line.rstrip("\r\n")
-        is_table = bool(_TABLE_RE.match(body))
-        if not body.strip() or (not is_table and _RULE_RE.match(body)):
-            if cur_start >= 0:
-                spans.append((cur_start, cur_end, cur_path, False))
-                cur_start = -1
-            continue
-        s = line_start + len(body) - len(body.lstrip())
-        e = line_start + len(body.rstrip())
-        heading = _HEADING_RE.match(body)
-        if (heading or is_table or _ITEM_RE.match(body)) and cur_start >= 0:
-            spans.append((cur_start, cur_end, cur_path, False))
-            cur_start = -1
-        if heading:
-            level = len(heading.group(1))
-            while path and path[-1][0] >= level:
-                path.pop()
-            spans.append((s, e, tuple(t for _, t in path), True))
-            path.append((level, _heading_title(heading.group(2))))
-            continue
-        if cur_start < 0:
-            cur_start, cur_path = s, tuple(t for _, t in path)
-        cur_end = e
-        if is_table:
-            spans.append((cur_start, cur_end, cur_path, False))
-            cur_start = -1
-    if cur_start >= 0:
-        spans.append((cur_start, cur_end, cur_path, False))
-    texts = [text[s:e] for s, e, _, _ in spans]
-    norms = normalise_many(texts) if _has_context_chars(text) else _normalise_blocks(texts)
-    return [Block(i, s, e, texts[i], p, h, norms[i]) for i, (s, e, p, h) in enumerate(spans)]
-
-
-# Successive versions of a document share most blocks, so block normalisations are cached by text.
-# `normalise_many` normalises each text independently, except that control characters are kept or
-# dropped depending on whether the whole batch is ASCII: texts holding them skip the cache.
-_CONTEXT_CHARS = tuple(map(chr, (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F)))
-
-
-def _has_context_chars(text: str) -> bool:
-    # one C-level scan per character: about 3x faster than a character-class regex here
-    return any(ch in text for ch in _CONTEXT_CHARS)
-
-
-_NORM_CACHE: dict[str, str] = {}
-_NORM_CACHE_MAX = 65_536
-
-
-def _normalise_blocks(texts: list[str]) -> list[str]:
-    cache = _NORM_CACHE
-    norms: dict[str, str] = {}
-    missing: list[str] = []
-    for t in dict.fromkeys(texts):
-        n = cache.get(t)
-        if n is None:
-            missing.append(t)
-        else:
-            norms[t] = n
-    if missing:
-        if len(cache) + len(missing) > _NORM_CACHE_MAX:
-            cache.clear()
-        for t, n in zip(missing, normalise_many(missing), strict=True):
-            norms[t] = cache[t] = n
-    return [norms[t] for t in texts]
-
-
-_recent_blocks: list[tuple[str, list[Block]]] = []  # the last few texts split (each diff's new
-# version is the next diff's old one); the blocks are only read by diff_versions
-
-
-def _blocks_of(text: str) -> list[Block]:
-    for known, blocks in _recent_blocks:
-        if known is text or known == text:
-            return blocks
-    blocks = split_blocks(text)
-    _recent_blocks.insert(0, (text, blocks))
-    del _recent_blocks[4:]
-    return blocks
-
 
 # ================================================================== word diff
 
@@ -603,7 +472,7 @@ def _absorb_neighbours(
 
 def _span_block(anchor: Block, lo: int, hi: int, text: str, tokens: frozenset[str]) -> Block:
     """A block covering blocks lo..hi of `text` (a fresh object: cached blocks stay untouched)."""
-    blocks = _blocks_of(text)
+    blocks = blocks_of(text)
     start, end = blocks[lo].start, blocks[hi].end
     norm = " ".join(blk.norm for blk in blocks[lo : hi + 1] if blk.norm)
     return Block(lo, start, end, text[start:end], anchor.heading_path, False, norm, tokens)
@@ -740,7 +609,7 @@ def diff_versions(
     from its whole text (by default `monitor.clauses.facts.extract_facts`, memoised); None uses
     only the facts carried by the given clauses (pure: clauses in, events out).
     """
-    old_blocks, new_blocks = _blocks_of(old_text), _blocks_of(new_text)
+    old_blocks, new_blocks = blocks_of(old_text), blocks_of(new_text)
     ctx = _Ctx(
         old_text,
         new_text,
@@ -933,23 +802,6 @@ def _still_present(block: Block, norms: set[str], joined: str) -> str | None:
 # ================================================================== flapping
 
 _V = TypeVar("_V")
-
-
-def normalised_hash(text: str) -> str:
-    """sha256 (hex) of the normalised text: equal for versions that differ only editorially in
-    whitespace, invisible characters, case, punctuation, link targets or markup.
-
-    Read from the text's blocks, whose normalisations are cached by block text and shared with
-    the differ: successive versions repeat most blocks, so a version costs its new blocks only.
-    Their words are the whole text's, and so is the hash (checked on the 2,806 texts of the GenAI
-    bundle), unless Markdown spans two blocks (a link target broken across a blank line), which
-    is read per block.
-    """
-    if _has_context_chars(text):  # block normalisations depend on the whole text then
-        normalised = normalise(text)
-    else:
-        normalised = " ".join(block.norm for block in _blocks_of(text) if block.norm)
-    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
 def detect_flapping(new_normalised_hash: str, recent: Sequence[tuple[_V, str]]) -> _V | None:

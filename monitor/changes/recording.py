@@ -249,7 +249,7 @@ _NORMALISED: dict[str, str] = {}
 
 def analyse_text(text: str, terms_type: str, previous_text: str | None = None) -> Analysis:
     """Analysis of `text`; with `previous_text`, also the change events from it to `text`."""
-    from monitor.changes.diff import normalised_hash
+    from monitor.changes.blocks import normalised_hash
     from monitor.clauses.doctype import check_document_type
 
     doctype = check_document_type(text, terms_type)
