@@ -1,4 +1,5 @@
-"""Clause-aligned diff of two versions of a document. Pure: text and clauses in, ChangeEvents out.
+"""Clause-aligned diff of two versions of a document. Pure: text and clauses in, ChangeEvents out
+(their exposure and reasons are set by `monitor.changes.analysis.assess`, not here).
 
 1. Both versions are split into blocks (`monitor.changes.blocks`: paragraphs, list items, table
    rows, headings) with offsets and heading paths, so alignment covers all the text, not only the
@@ -30,14 +31,13 @@ from typing import Any, TypeVar
 from diff_match_patch import diff_match_patch
 from rapidfuzz.distance import Indel
 
-from monitor.changes.analysis import assess
 from monitor.changes.blocks import Block, blocks_of
 from monitor.changes.editorial import editorial_kind as _editorial_kind
 from monitor.clauses.facts import extract_facts
 from monitor.models import ChangeEvent, ClassifiedClause, Excerpt, Fact, FactDelta
 
 __all__ = [
-    "diff_versions",
+    "diff_texts",
     "detect_flapping",
     "fact_deltas",
     "fact_direction",
@@ -587,7 +587,7 @@ def _block_opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, 
     return ops
 
 
-def diff_versions(
+def diff_texts(
     old_text: str,
     old_clauses: Sequence[ClassifiedClause],
     new_text: str,
@@ -595,15 +595,12 @@ def diff_versions(
     *,
     old_sha256: str,
     new_sha256: str,
-    taxonomy: Any = None,
-    assess_events: bool = True,
     fact_reader: FactReader | None = read_passage_facts,
 ) -> list[ChangeEvent]:
-    """Change events from `old_text` to `new_text`, in new-document order.
+    """Change events from `old_text` to `new_text`, in new-document order, not yet assessed
+    (exposure "low", no reasons: `monitor.changes.version_analysis.diff_versions` assesses them).
 
-    Excerpts are exact substrings of the respective version with its sha256. When `assess_events`
-    is true (the default) `monitor.changes.analysis.assess` sets exposure and reasons, using `taxonomy`
-    (or the packaged taxonomy when None).
+    Excerpts are exact substrings of the respective version with its sha256.
 
     `fact_reader(text, categories) -> list[Fact]` reads the facts of a changed categorised passage
     from its whole text (by default `monitor.clauses.facts.extract_facts`, memoised); None uses
@@ -767,10 +764,7 @@ def diff_versions(
         keyed.append(((b.index, 0, 3), ev))
 
     keyed.sort(key=lambda kv: kv[0])
-    events = [ev for _, ev in keyed]
-    if assess_events:
-        assess(events, taxonomy)
-    return events
+    return [ev for _, ev in keyed]
 
 
 _FRAGMENT_MAX_WORDS = 3

@@ -23,11 +23,8 @@ from sqlalchemy.orm import Session
 from monitor.capture.archive import sha256_text
 from monitor.changes.recording import (
     FLAP_WINDOW,
-    Analysis,
     VersionRef,
-    analyse_text,
     change_values,
-    events_between,
     flapping_partner,
     flapping_values,
     last_flapping_states,
@@ -35,6 +32,7 @@ from monitor.changes.recording import (
     plan_provisions,
     repeats_last_flapping,
 )
+from monitor.changes.version_analysis import VersionAnalysis, analyse_text, events_between
 from monitor.models import is_substantive
 from monitor.store import Change, Document, Provision, Version
 
@@ -155,7 +153,7 @@ class HistoryWriter:
         recorded_at: datetime,
         technical_upgrade: bool,
         source_ref: str | None,
-        analysis: Analysis | None,
+        analysis: VersionAnalysis | None,
     ) -> Written:
         """Store `text` as an imported version (never alertable). `analysis` is
         `analyse_text(text, terms_type, previous text or None)`, computed beforehand (in worker
@@ -219,7 +217,7 @@ class HistoryWriter:
         return Written(len(events), substantive, False)
 
     def _update_provisions(
-        self, version_id: int, captured_at: datetime, analysis: Analysis
+        self, version_id: int, captured_at: datetime, analysis: VersionAnalysis
     ) -> None:
         document_id = self.document.id
 

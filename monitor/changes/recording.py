@@ -8,24 +8,17 @@ changes and the alerts queued for them land together or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
-from typing import Any, Generic, NamedTuple, Protocol, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from monitor.capture.archive import sha256_text
-from monitor.models import (
-    ChangeEvent,
-    Classification,
-    ClassifiedClause,
-    Excerpt,
-    FactDelta,
-    is_substantive,
-)
+from monitor.changes.version_analysis import ProvisionEntry, analyse_text, events_between
+from monitor.clauses import similarity
+from monitor.models import ChangeEvent, Excerpt, FactDelta, is_substantive
 from monitor.store import Change, Document, Provision, Service, Version
 
 # How many recent versions to compare against when looking for content flapping back and forth.
@@ -46,15 +39,6 @@ class Recorded:
     @property
     def substantive(self) -> list[Change]:
         return [c for c in self.changes if is_substantive(c)]
-
-
-@lru_cache(maxsize=16)
-def provisions_of(text: str, terms_type: str) -> list[ClassifiedClause]:
-    """Clause extraction, memoised: each version is compared with its successor, so its clauses
-    are needed twice (and a history import walks thousands of versions)."""
-    from monitor.clauses import extract_provisions
-
-    return extract_provisions(text, terms_type)
 
 
 def ensure_document(
@@ -175,105 +159,6 @@ def record_version(
     return result
 
 
-def compute_events(
-    previous: Version,
-    version: Version,
-    old_clauses: list[ClassifiedClause],
-    new_clauses: list[ClassifiedClause],
-) -> list[ChangeEvent]:
-    return _events(
-        previous.text, previous.sha256, old_clauses, version.text, version.sha256, new_clauses
-    )
-
-
-def events_between(
-    old_text: str, old_sha256: str, new_text: str, new_sha256: str, terms_type: str
-) -> list[ChangeEvent]:
-    """Change events from `old_text` to `new_text`, their clauses extracted (memoised)."""
-    return _events(
-        old_text,
-        old_sha256,
-        provisions_of(old_text, terms_type),
-        new_text,
-        new_sha256,
-        provisions_of(new_text, terms_type),
-    )
-
-
-def _events(
-    old_text: str,
-    old_sha256: str,
-    old_clauses: list[ClassifiedClause],
-    new_text: str,
-    new_sha256: str,
-    new_clauses: list[ClassifiedClause],
-) -> list[ChangeEvent]:
-    from monitor.changes.diff import diff_versions
-    from monitor.clauses.taxonomy import load_taxonomy
-
-    taxonomy = load_taxonomy()
-    events = diff_versions(
-        old_text,
-        old_clauses,
-        new_text,
-        new_clauses,
-        old_sha256=old_sha256,
-        new_sha256=new_sha256,
-        taxonomy=taxonomy,
-    )
-    return events  # diff_versions has already assessed exposure and reasons
-
-
-@dataclass
-class Analysis:
-    """What a version's text yields on its own, without the store: pure, so the history import can
-    compute it in worker processes. `events` (against the text whose sha256 is `events_against`)
-    are those `record_version` records unless the version is a first record, a technical upgrade
-    or a return to an earlier state (flapping)."""
-
-    sha256: str
-    normalised_sha256: str
-    doctype_ok: bool
-    doctype_reason: str | None
-    provisions: list[ProvisionEntry]
-    events: list[ChangeEvent] | None = None
-    events_against: str | None = None
-
-
-_CACHE_MAX = 65_536  # entries kept by each per-process cache here
-
-# normalised hash by sha256 of the text: histories return to earlier texts (normalising a 60 KB
-# version takes ~20 ms)
-_NORMALISED: dict[str, str] = {}
-
-
-def analyse_text(text: str, terms_type: str, previous_text: str | None = None) -> Analysis:
-    """Analysis of `text`; with `previous_text`, also the change events from it to `text`."""
-    from monitor.changes.blocks import normalised_hash
-    from monitor.clauses.doctype import check_document_type
-
-    doctype = check_document_type(text, terms_type)
-    sha = sha256_text(text)
-    normalised = _NORMALISED.get(sha)
-    if normalised is None:
-        normalised = normalised_hash(text)
-        if len(_NORMALISED) >= _CACHE_MAX:
-            _NORMALISED.clear()
-        _NORMALISED[sha] = normalised
-    analysis = Analysis(
-        sha256=sha,
-        normalised_sha256=normalised,
-        doctype_ok=doctype.ok,
-        doctype_reason=None if doctype.ok else doctype.reason,
-        provisions=provision_entries(provisions_of(text, terms_type)),
-    )
-    if previous_text is not None:
-        old_sha = sha256_text(previous_text)
-        analysis.events = events_between(previous_text, old_sha, text, sha, terms_type)
-        analysis.events_against = old_sha
-    return analysis
-
-
 def change_row(
     document: Document,
     previous: Version,
@@ -374,75 +259,6 @@ class ProvisionPlan(Generic[P]):
     deactivated: list[P] = field(default_factory=list)  # their text left the document
 
 
-class ProvisionEntry(NamedTuple):
-    """One category of one classified clause, as a provision row takes it: a clause with two
-    categories is two provisions."""
-
-    category: str
-    anchor: str
-    text: str
-    heading_path: tuple[str, ...]
-    facts: list[dict[str, Any]]  # shared between versions: copied into a row, never changed
-    confidence: float
-    unfair: bool
-    reasons: tuple[str, ...]
-    exposure: str
-
-
-def provision_entries(clauses: list[ClassifiedClause]) -> list[ProvisionEntry]:
-    """The provision entries of a version's classified clauses, in document order.
-
-    A clause's entries depend only on its heading path, text and classification, which recur
-    version after version: they are kept, so successive versions share the same entry objects
-    (cheap to compare, and pickled once per batch of versions sent between processes)."""
-    out: list[ProvisionEntry] = []
-    for cc in clauses:
-        key = (cc.clause.heading_path, cc.clause.text)
-        kept = _ENTRIES.get(key)
-        # the same classification objects (the classifier's cache): else classify again
-        if (
-            kept is None
-            or len(kept[0]) != len(cc.categories)
-            or any(a is not b for a, b in zip(kept[0], cc.categories, strict=True))
-        ):
-            if len(_ENTRIES) >= _CACHE_MAX:
-                _ENTRIES.clear()
-            kept = (list(cc.categories), _entries_of(cc))
-            _ENTRIES[key] = kept
-        out.extend(kept[1])
-    return out
-
-
-_ENTRIES: dict[
-    tuple[tuple[str, ...], str], tuple[list[Classification], tuple[ProvisionEntry, ...]]
-] = {}
-
-
-def _entries_of(cc: ClassifiedClause) -> tuple[ProvisionEntry, ...]:
-    from monitor.clauses import anchor_for
-    from monitor.clauses.taxonomy import load_taxonomy
-
-    categories = load_taxonomy().categories
-    facts = [asdict(f) for f in cc.facts]
-    entries = []
-    for cls in cc.categories:
-        category = categories.get(cls.category)
-        entries.append(
-            ProvisionEntry(
-                category=cls.category,
-                anchor=anchor_for(cc, cls.category),  # each category: its own provision
-                text=cc.clause.text,
-                heading_path=cc.clause.heading_path,
-                facts=facts,
-                confidence=cls.confidence,
-                unfair=cls.unfair,
-                reasons=tuple(cls.reasons),
-                exposure=category.default_exposure if category else "low",
-            )
-        )
-    return tuple(entries)
-
-
 def plan_provisions(
     existing: Sequence[P],
     entries: list[ProvisionEntry],
@@ -455,8 +271,6 @@ def plan_provisions(
     """Match each provision entry of a version to the document's provisions (`existing`, in id
     order) by category and fuzzy anchor, updating the matched ones in place; `new(**columns)` makes
     a provision for an entry that matches none (the caller appends `created` to its list)."""
-    from monitor.clauses import similarity
-
     plan: ProvisionPlan[P] = ProvisionPlan()
     by_category: dict[str, list[P]] = {}
     # an entry's provision: an unmatched one with the same anchor (the active one first), else the

@@ -472,7 +472,8 @@ def rebuild(
     A different result is stored as a technical upgrade: it becomes the new baseline and never
     produces change events or alerts. Provisions are re-derived either way.
     """
-    from monitor.changes.recording import provision_entries, update_provisions
+    from monitor.changes.recording import update_provisions
+    from monitor.changes.version_analysis import provision_entries
     from monitor.clauses import extract_provisions
 
     archive = Archive(settings.snapshots_dir)
