@@ -7,12 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.changes.blocks import normalised_hash, split_blocks
-from monitor.changes.diff import (
-    detect_flapping,
-    fact_deltas,
-    fact_direction,
-    word_diff,
-)
+from monitor.changes.decision import detect_flapping
+from monitor.changes.diff import fact_deltas, fact_direction, word_diff
 from monitor.changes.version_analysis import diff_versions
 from monitor.models import ChangeEvent, Classification, ClassifiedClause, Clause, Fact
 

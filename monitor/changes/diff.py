@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 from itertools import accumulate, chain
-from typing import Any, TypeVar
+from typing import Any
 
 from diff_match_patch import diff_match_patch
 from rapidfuzz.distance import Indel
@@ -38,7 +38,6 @@ from monitor.models import ChangeEvent, ClassifiedClause, Excerpt, Fact, FactDel
 
 __all__ = [
     "diff_texts",
-    "detect_flapping",
     "fact_deltas",
     "fact_direction",
     "word_diff",
@@ -790,24 +789,4 @@ def _still_present(block: Block, norms: set[str], joined: str) -> str | None:
         return "duplicate"
     if len(block.norm) >= _MERGED_MIN_CHARS and block.norm in joined:
         return "merged"
-    return None
-
-
-# ================================================================== flapping
-
-_V = TypeVar("_V")
-
-
-def detect_flapping(new_normalised_hash: str, recent: Sequence[tuple[_V, str]]) -> _V | None:
-    """The id of an earlier version the new one returns to (A -> B -> A), or None.
-
-    `recent` lists (version_id, normalised_hash) oldest first and ends with the version just before
-    the new one. Matching that immediate predecessor is no change at all, so it is skipped; the
-    most recent older match is returned.
-    """
-    if not recent or recent[-1][1] == new_normalised_hash:
-        return None
-    for version_id, digest in reversed(recent[:-1]):
-        if digest == new_normalised_hash:
-            return version_id
     return None
