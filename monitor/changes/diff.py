@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 from itertools import accumulate, chain
@@ -486,6 +486,8 @@ class _Ctx:
     new_text: str
     old_sha: str
     new_sha: str
+    old_blocks: list[Block]
+    new_blocks: list[Block]
     old_idx: _ClauseIndex
     new_idx: _ClauseIndex
     fact_reader: FactReader | None = None
@@ -605,18 +607,64 @@ def diff_texts(
     from its whole text (by default `monitor.clauses.facts.extract_facts`, memoised); None uses
     only the facts carried by the given clauses (pure: clauses in, events out).
     """
-    old_blocks, new_blocks = blocks_of(old_text), blocks_of(new_text)
     ctx = _Ctx(
         old_text,
         new_text,
         old_sha256,
         new_sha256,
+        blocks_of(old_text),
+        blocks_of(new_text),
         _ClauseIndex(old_clauses),
         _ClauseIndex(new_clauses),
         fact_reader,
     )
-    keyed: list[tuple[tuple[int, int, int], ChangeEvent]] = []
-    regions: list[tuple[int, int, int, int]] = []
+    keyed, regions = _align_blocks(ctx)
+    pairing = _Pairing(
+        [b for i1, i2, _, _ in regions for b in ctx.old_blocks[i1:i2]],
+        [b for _, _, j1, j2 in regions for b in ctx.new_blocks[j1:j2]],
+    )
+    keyed += _moved_blocks(ctx, pairing)
+    pairs = _pair_blocks(ctx, regions, pairing)
+    keyed += _pair_events(ctx, pairs)
+    keyed += _unpaired_events(ctx, regions, pairing)
+    keyed.sort(key=lambda kv: kv[0])
+    return [ev for _, ev in keyed]
+
+
+# An event with its sort key, in the new version's order: (new block index, 0, rank), the rank 0
+# for aligned blocks and editorial regions, 1 moved, 2 paired, 3 added; a removal sorts before the
+# first new block of its region: (that block's index, -1, old block index).
+_Keyed = tuple[tuple[int, int, int], ChangeEvent]
+# A changed region of the alignment: old blocks [i1, i2) replaced by new blocks [j1, j2).
+_Region = tuple[int, int, int, int]
+# Two paired blocks (spans of blocks once grown), their similarity, and whether they were paired
+# across regions (a move with changes).
+_Pair = tuple[Block, Block, float, bool]
+
+
+@dataclass
+class _Pairing:
+    """The blocks of the changed regions, old and new, and which of them are paired so far (by
+    block index)."""
+
+    old: list[Block]
+    new: list[Block]
+    paired_old: set[int] = field(default_factory=set)
+    paired_new: set[int] = field(default_factory=set)
+
+    def pair(self, a: Block, b: Block) -> None:
+        self.paired_old.add(a.index)
+        self.paired_new.add(b.index)
+
+
+def _align_blocks(ctx: _Ctx) -> tuple[list[_Keyed], list[_Region]]:
+    """Align the versions' blocks by their normalised text. Aligned blocks whose characters
+    differ, and changed regions that are editorial as a whole, are editorial events; the other
+    changed regions are returned for pairing."""
+    old_blocks, new_blocks = ctx.old_blocks, ctx.new_blocks
+    old_text, new_text = ctx.old_text, ctx.new_text
+    keyed: list[_Keyed] = []
+    regions: list[_Region] = []
     for tag, i1, i2, j1, j2 in _block_opcodes(
         [b.norm for b in old_blocks], [b.norm for b in new_blocks]
     ):
@@ -653,23 +701,22 @@ def diff_texts(
                 keyed.append(((j1, 0, 0), ev))
                 continue
         regions.append((i1, i2, j1, j2))
+    return keyed, regions
 
-    # --- moves: identical normalised text elsewhere
-    un_old = [b for i1, i2, _, _ in regions for b in old_blocks[i1:i2]]
-    un_new = [b for _, _, j1, j2 in regions for b in new_blocks[j1:j2]]
+
+def _moved_blocks(ctx: _Ctx, pairing: _Pairing) -> list[_Keyed]:
+    """Moves: blocks of the changed regions whose normalised text is found elsewhere."""
+    keyed: list[_Keyed] = []
     by_norm: dict[str, list[Block]] = {}
-    for b in un_new:
+    for b in pairing.new:
         if b.norm:
             by_norm.setdefault(b.norm, []).append(b)
-    paired_old: set[int] = set()
-    paired_new: set[int] = set()
-    for a in un_old:
+    for a in pairing.old:
         cands = by_norm.get(a.norm)
         if not cands:
             continue
         b = cands.pop(0)
-        paired_old.add(a.index)
-        paired_new.add(b.index)
+        pairing.pair(a, b)
         extra = {"from_heading_path": list(a.heading_path), "old_block": a.index}
         ev = _event(
             ctx,
@@ -682,16 +729,21 @@ def diff_texts(
             extra=extra,
         )
         keyed.append(((b.index, 0, 1), ev))
+    return keyed
 
-    # --- fuzzy pairs inside each region, then across regions
+
+def _pair_blocks(ctx: _Ctx, regions: list[_Region], pairing: _Pairing) -> list[_Pair]:
+    """Pair the blocks left unpaired: fuzzily inside each region, then as the same provision,
+    grown into their unpaired neighbours, and last fuzzily across regions."""
+    old_blocks, new_blocks = ctx.old_blocks, ctx.new_blocks
+    paired_old, paired_new = pairing.paired_old, pairing.paired_new
     budget = [_MAX_PAIR_CANDIDATES]
-    pairs: list[tuple[Block, Block, float, bool]] = []
+    pairs: list[_Pair] = []
     for i1, i2, j1, j2 in regions:
         olds = [b for b in old_blocks[i1:i2] if b.index not in paired_old]
         news = [b for b in new_blocks[j1:j2] if b.index not in paired_new]
         for a, b, score in _pair_fuzzily(olds, news, SIMILARITY_THRESHOLD, budget):
-            paired_old.add(a.index)
-            paired_new.add(b.index)
+            pairing.pair(a, b)
             pairs.append((a, b, score, False))
     # a rewritten provision ("we will not train" -> "we may train unless you opt out") shares
     # little wording but keeps its place, its heading and its category: still a modification
@@ -699,8 +751,7 @@ def diff_texts(
         olds = [b for b in old_blocks[i1:i2] if b.index not in paired_old]
         news = [b for b in new_blocks[j1:j2] if b.index not in paired_new]
         for a, b, score in _pair_same_provision(ctx, olds, news):
-            paired_old.add(a.index)
-            paired_new.add(b.index)
+            pairing.pair(a, b)
             pairs.append((a, b, score, False))
     for i1, i2, j1, j2 in regions:
         olds_left = {b.index: b for b in old_blocks[i1:i2] if b.index not in paired_old}
@@ -715,17 +766,25 @@ def diff_texts(
                     paired_old.update(old_ids)
                     paired_new.update(new_ids)
                     pairs[k] = (a2, b2, score, moved)
-    rest_old = [b for b in un_old if b.index not in paired_old]
-    rest_new = [b for b in un_new if b.index not in paired_new]
+    rest_old = [b for b in pairing.old if b.index not in paired_old]
+    rest_new = [b for b in pairing.new if b.index not in paired_new]
     for a, b, score in _pair_fuzzily(rest_old, rest_new, _GLOBAL_FUZZY_THRESHOLD, budget):
-        paired_old.add(a.index)
-        paired_new.add(b.index)
+        pairing.pair(a, b)
         pairs.append((a, b, score, True))
+    return pairs
 
+
+def _pair_events(ctx: _Ctx, pairs: list[_Pair]) -> list[_Keyed]:
+    """A paired block is modified, or edited editorially: its word diff tells."""
+    keyed: list[_Keyed] = []
     for a, b, score, moved in pairs:
         ops = word_diff(a.text, b.text)
         ek = editorial_kind(a.text, b.text)
-        extra = {"similarity": round(score, 3), "old_block": a.index, "moved": moved}
+        extra: dict[str, Any] = {
+            "similarity": round(score, 3),
+            "old_block": a.index,
+            "moved": moved,
+        }
         if moved:
             extra["from_heading_path"] = list(a.heading_path)
         kind = "modified" if ek is None else "editorial"
@@ -740,30 +799,34 @@ def diff_texts(
             extra=extra,
         )
         keyed.append(((b.index, 0, 2), ev))
+    return keyed
 
-    # --- what is left was added or removed (unless its text is still in the other version)
+
+def _unpaired_events(ctx: _Ctx, regions: list[_Region], pairing: _Pairing) -> list[_Keyed]:
+    """What is left unpaired was removed or added, unless its text is still in the other version
+    (editorial)."""
+    old_blocks, new_blocks = ctx.old_blocks, ctx.new_blocks
+    keyed: list[_Keyed] = []
     new_norms = {b.norm for b in new_blocks}
     old_norms = {b.norm for b in old_blocks}
     new_joined = " ".join(b.norm for b in new_blocks)
     old_joined = " ".join(b.norm for b in old_blocks)
     region_of_old = {b.index: j1 for i1, i2, j1, _ in regions for b in old_blocks[i1:i2]}
-    for a in rest_old:
-        if a.index in paired_old:
+    for a in pairing.old:
+        if a.index in pairing.paired_old:
             continue
         ek = _still_present(a, new_norms, new_joined) or _interface_fragment(a)
         kind = "editorial" if ek else "removed"
         ev = _event(ctx, kind, (a.start, a.end), None, a.heading_path, ekind=ek)
         keyed.append(((region_of_old[a.index], -1, a.index), ev))
-    for b in rest_new:
-        if b.index in paired_new:
+    for b in pairing.new:
+        if b.index in pairing.paired_new:
             continue
         ek = _still_present(b, old_norms, old_joined) or _interface_fragment(b)
         kind = "editorial" if ek else "added"
         ev = _event(ctx, kind, None, (b.start, b.end), b.heading_path, ekind=ek)
         keyed.append(((b.index, 0, 3), ev))
-
-    keyed.sort(key=lambda kv: kv[0])
-    return [ev for _, ev in keyed]
+    return keyed
 
 
 _FRAGMENT_MAX_WORDS = 3
