@@ -6,15 +6,10 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.changes.diff import (
-    detect_flapping,
-    diff_versions,
-    fact_deltas,
-    fact_direction,
-    normalised_hash,
-    split_blocks,
-    word_diff,
-)
+from monitor.changes.blocks import normalised_hash, split_blocks
+from monitor.changes.decision import detect_flapping
+from monitor.changes.diff import fact_deltas, fact_direction, word_diff
+from monitor.changes.version_analysis import diff_versions
 from monitor.models import ChangeEvent, Classification, ClassifiedClause, Clause, Fact
 
 DOC = """# Example Studio Terms of Service
@@ -443,7 +438,7 @@ def test_flapping_a_b_a() -> None:
 
 
 def test_interface_fragment_added_is_editorial_but_a_short_sentence_is_not() -> None:
-    from monitor.changes.diff import diff_versions
+    from monitor.changes.version_analysis import diff_versions
 
     old = "# Terms\n\nYou may cancel at any time from your account settings page.\n"
     chrome = old + "\nSelect language\n"
@@ -455,7 +450,7 @@ def test_interface_fragment_added_is_editorial_but_a_short_sentence_is_not() -> 
 
 
 def test_rewritten_provision_under_same_heading_is_modified() -> None:
-    from monitor.changes.diff import diff_versions
+    from monitor.changes.version_analysis import diff_versions
     from monitor.models import Classification, ClassifiedClause, Clause
 
     def classified(text: str, sentence: str) -> list[ClassifiedClause]:
@@ -500,7 +495,7 @@ def test_paragraph_with_list_rewritten_into_one_paragraph_is_one_modification() 
     """A promise with listed exceptions, rewritten as one opt-out paragraph: one modified event
     whose before side spans the paragraph and its list, with the stance delta never -> opt_out,
     and no stray "removed" events for the list items."""
-    from monitor.changes.recording import provisions_of
+    from monitor.changes.version_analysis import provisions_of
 
     lead = (
         "**Your content.** We use your content to run and secure the service. We will not train "

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from monitor.changes.diff import diff_versions
+from monitor.changes.version_analysis import diff_versions
 from monitor.errors import ExcerptMismatch
 from monitor.models import (
     ChangeEvent,

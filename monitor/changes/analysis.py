@@ -1,8 +1,7 @@
 """Change events -> exposure, human-readable reasons, analysis blocks and a summary. No I/O.
 
 The taxonomy is passed in (anything with `.categories: Mapping[str, Category]` and `.disclaimer`);
-when it is None the packaged taxonomy is loaded lazily, and if the clauses package is not
-importable the analysis falls back to facts and event kinds alone.
+when it is None the packaged taxonomy is loaded (once: `load_taxonomy` is cached).
 """
 
 from __future__ import annotations
@@ -10,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
+from monitor.clauses.taxonomy import load_taxonomy
 from monitor.models import EXPOSURE_RANK, EXPOSURES, ChangeEvent, FactDelta, is_substantive
 
 __all__ = [
@@ -109,13 +109,7 @@ def highest_exposure(events: Iterable[ChangeEvent]) -> str:
 
 
 def _resolve(taxonomy: Any) -> Any:
-    if taxonomy is not None:
-        return taxonomy
-    try:
-        from monitor.clauses.taxonomy import load_taxonomy
-    except ImportError:  # the clauses package is not installed/ready: facts and kinds only
-        return None
-    return load_taxonomy()
+    return taxonomy if taxonomy is not None else load_taxonomy()
 
 
 def _analysis_of(cat: Any) -> Mapping[str, Any]:

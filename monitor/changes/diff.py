@@ -1,7 +1,9 @@
-"""Clause-aligned diff of two versions of a document. Pure: text and clauses in, ChangeEvents out.
+"""Clause-aligned diff of two versions of a document. Pure: text and clauses in, ChangeEvents out
+(their exposure and reasons are set by `monitor.changes.analysis.assess`, not here).
 
-1. Both versions are split into blocks (paragraphs, list items, table rows, headings) with offsets
-   and heading paths, so alignment covers all the text, not only the classified clauses.
+1. Both versions are split into blocks (`monitor.changes.blocks`: paragraphs, list items, table
+   rows, headings) with offsets and heading paths, so alignment covers all the text, not only the
+   classified clauses.
 2. Blocks are aligned: the longest common subsequence of normalised blocks keeps unchanged text in
    place; identical normalised text found elsewhere is a move; the rest is paired fuzzily
    (token-set / character similarity >= 0.5, same heading path preferred, nearby first).
@@ -17,7 +19,6 @@ elsewhere in the new version is reported as editorial (duplicate or merged), nev
 
 from __future__ import annotations
 
-import hashlib
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
@@ -25,23 +26,20 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 from itertools import accumulate, chain
-from typing import Any, TypeVar
+from typing import Any
 
 from diff_match_patch import diff_match_patch
 from rapidfuzz.distance import Indel
 
+from monitor.changes.blocks import Block, blocks_of
 from monitor.changes.editorial import editorial_kind as _editorial_kind
-from monitor.changes.editorial import normalise, normalise_many
+from monitor.clauses.facts import extract_facts
 from monitor.models import ChangeEvent, ClassifiedClause, Excerpt, Fact, FactDelta
 
 __all__ = [
-    "Block",
-    "diff_versions",
-    "detect_flapping",
+    "diff_texts",
     "fact_deltas",
     "fact_direction",
-    "normalised_hash",
-    "split_blocks",
     "word_diff",
 ]
 
@@ -50,134 +48,6 @@ _GLOBAL_FUZZY_THRESHOLD = 0.6
 _MAX_PAIR_CANDIDATES = 40_000  # cap on fuzzy comparisons per diff (keeps rewrites linear-ish)
 _MERGED_MIN_CHARS = 30
 _PRECISE_PAIRS = 64  # regions up to this many candidate pairs also get a word-order ratio
-
-# ================================================================== blocks
-
-_HEADING_RE = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
-_ITEM_RE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+\S")
-_TABLE_RE = re.compile(r"^[ \t]*\|")
-_RULE_RE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$")
-_HEADING_MARKUP_RE = re.compile(r"[*_`]+")
-_HEADING_LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-
-
-@dataclass
-class Block:
-    """A span text[start:end] of a version (surrounding whitespace excluded)."""
-
-    index: int
-    start: int
-    end: int
-    text: str
-    heading_path: tuple[str, ...]
-    is_heading: bool
-    norm: str = ""
-    _tokens: frozenset[str] | None = field(default=None, repr=False)
-
-    @property
-    def tokens(self) -> frozenset[str]:
-        if self._tokens is None:
-            self._tokens = frozenset(self.norm.split())
-        return self._tokens
-
-
-def _heading_title(title: str) -> str:
-    return " ".join(_HEADING_LINK_RE.sub(r"\1", _HEADING_MARKUP_RE.sub("", title)).split())
-
-
-def split_blocks(text: str) -> list[Block]:
-    """Blocks of a Markdown text in document order, each with offsets and its heading path.
-
-    A blank line or a horizontal rule ends a block; headings, list items and table rows each start
-    their own block. A heading's path is the path of the headings above it (not itself).
-    """
-    spans: list[tuple[int, int, tuple[str, ...], bool]] = []
-    path: list[tuple[int, str]] = []
-    cur_start, cur_end = -1, -1
-    cur_path: tuple[str, ...] = ()
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        line_start = pos
-        pos += len(line)
-        body = line.rstrip("\r\n")
-        is_table = bool(_TABLE_RE.match(body))
-        if not body.strip() or (not is_table and _RULE_RE.match(body)):
-            if cur_start >= 0:
-                spans.append((cur_start, cur_end, cur_path, False))
-                cur_start = -1
-            continue
-        s = line_start + len(body) - len(body.lstrip())
-        e = line_start + len(body.rstrip())
-        heading = _HEADING_RE.match(body)
-        if (heading or is_table or _ITEM_RE.match(body)) and cur_start >= 0:
-            spans.append((cur_start, cur_end, cur_path, False))
-            cur_start = -1
-        if heading:
-            level = len(heading.group(1))
-            while path and path[-1][0] >= level:
-                path.pop()
-            spans.append((s, e, tuple(t for _, t in path), True))
-            path.append((level, _heading_title(heading.group(2))))
-            continue
-        if cur_start < 0:
-            cur_start, cur_path = s, tuple(t for _, t in path)
-        cur_end = e
-        if is_table:
-            spans.append((cur_start, cur_end, cur_path, False))
-            cur_start = -1
-    if cur_start >= 0:
-        spans.append((cur_start, cur_end, cur_path, False))
-    texts = [text[s:e] for s, e, _, _ in spans]
-    norms = normalise_many(texts) if _has_context_chars(text) else _normalise_blocks(texts)
-    return [Block(i, s, e, texts[i], p, h, norms[i]) for i, (s, e, p, h) in enumerate(spans)]
-
-
-# Successive versions of a document share most blocks, so block normalisations are cached by text.
-# `normalise_many` normalises each text independently, except that control characters are kept or
-# dropped depending on whether the whole batch is ASCII: texts holding them skip the cache.
-_CONTEXT_CHARS = tuple(map(chr, (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F)))
-
-
-def _has_context_chars(text: str) -> bool:
-    # one C-level scan per character: about 3x faster than a character-class regex here
-    return any(ch in text for ch in _CONTEXT_CHARS)
-
-
-_NORM_CACHE: dict[str, str] = {}
-_NORM_CACHE_MAX = 65_536
-
-
-def _normalise_blocks(texts: list[str]) -> list[str]:
-    cache = _NORM_CACHE
-    norms: dict[str, str] = {}
-    missing: list[str] = []
-    for t in dict.fromkeys(texts):
-        n = cache.get(t)
-        if n is None:
-            missing.append(t)
-        else:
-            norms[t] = n
-    if missing:
-        if len(cache) + len(missing) > _NORM_CACHE_MAX:
-            cache.clear()
-        for t, n in zip(missing, normalise_many(missing), strict=True):
-            norms[t] = cache[t] = n
-    return [norms[t] for t in texts]
-
-
-_recent_blocks: list[tuple[str, list[Block]]] = []  # the last few texts split (each diff's new
-# version is the next diff's old one); the blocks are only read by diff_versions
-
-
-def _blocks_of(text: str) -> list[Block]:
-    for known, blocks in _recent_blocks:
-        if known is text or known == text:
-            return blocks
-    blocks = split_blocks(text)
-    _recent_blocks.insert(0, (text, blocks))
-    del _recent_blocks[4:]
-    return blocks
-
 
 # ================================================================== word diff
 
@@ -205,12 +75,11 @@ def editorial_kind(old: str, new: str) -> str | None:
 
 @lru_cache(maxsize=8192)
 def _facts_of_passage(text: str, categories: tuple[str, ...]) -> tuple[Fact, ...]:
-    from monitor.clauses.facts import extract_facts
-
     return tuple(extract_facts(text, list(categories)))
 
 
-def _cached_fact_reader(text: str, categories: list[str]) -> list[Fact]:
+def read_passage_facts(text: str, categories: list[str]) -> list[Fact]:
+    """`monitor.clauses.facts.extract_facts`, memoised: a history repeats the same passages."""
     return list(_facts_of_passage(text, tuple(categories)))
 
 
@@ -326,14 +195,6 @@ def _facts(clauses: Sequence[ClassifiedClause]) -> list[Fact]:
 
 
 FactReader = Callable[[str, list[str]], list[Fact]]
-
-
-def _auto_fact_reader() -> FactReader | None:
-    try:
-        from monitor.clauses.facts import extract_facts  # noqa: F401 (availability check)
-    except ImportError:  # clauses package unavailable: clause facts only
-        return None
-    return _cached_fact_reader
 
 
 def _span_facts(
@@ -610,7 +471,7 @@ def _absorb_neighbours(
 
 def _span_block(anchor: Block, lo: int, hi: int, text: str, tokens: frozenset[str]) -> Block:
     """A block covering blocks lo..hi of `text` (a fresh object: cached blocks stay untouched)."""
-    blocks = _blocks_of(text)
+    blocks = blocks_of(text)
     start, end = blocks[lo].start, blocks[hi].end
     norm = " ".join(blk.norm for blk in blocks[lo : hi + 1] if blk.norm)
     return Block(lo, start, end, text[start:end], anchor.heading_path, False, norm, tokens)
@@ -625,6 +486,8 @@ class _Ctx:
     new_text: str
     old_sha: str
     new_sha: str
+    old_blocks: list[Block]
+    new_blocks: list[Block]
     old_idx: _ClauseIndex
     new_idx: _ClauseIndex
     fact_reader: FactReader | None = None
@@ -725,7 +588,7 @@ def _block_opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, 
     return ops
 
 
-def diff_versions(
+def diff_texts(
     old_text: str,
     old_clauses: Sequence[ClassifiedClause],
     new_text: str,
@@ -733,32 +596,75 @@ def diff_versions(
     *,
     old_sha256: str,
     new_sha256: str,
-    taxonomy: Any = None,
-    assess_events: bool = True,
-    fact_reader: FactReader | None | str = "auto",
+    fact_reader: FactReader | None = read_passage_facts,
 ) -> list[ChangeEvent]:
-    """Change events from `old_text` to `new_text`, in new-document order.
+    """Change events from `old_text` to `new_text`, in new-document order, not yet assessed
+    (exposure "low", no reasons: `monitor.changes.version_analysis.diff_versions` assesses them).
 
-    Excerpts are exact substrings of the respective version with its sha256. When `assess_events`
-    is true (the default) `monitor.changes.analysis.assess` sets exposure and reasons, using `taxonomy`
-    (or the packaged taxonomy when None).
+    Excerpts are exact substrings of the respective version with its sha256.
 
     `fact_reader(text, categories) -> list[Fact]` reads the facts of a changed categorised passage
-    from its whole text; "auto" uses `monitor.clauses.facts.extract_facts` when importable, None
-    uses only the facts carried by the given clauses (pure: clauses in, events out).
+    from its whole text (by default `monitor.clauses.facts.extract_facts`, memoised); None uses
+    only the facts carried by the given clauses (pure: clauses in, events out).
     """
-    old_blocks, new_blocks = _blocks_of(old_text), _blocks_of(new_text)
     ctx = _Ctx(
         old_text,
         new_text,
         old_sha256,
         new_sha256,
+        blocks_of(old_text),
+        blocks_of(new_text),
         _ClauseIndex(old_clauses),
         _ClauseIndex(new_clauses),
-        _auto_fact_reader() if fact_reader == "auto" else fact_reader,  # type: ignore[arg-type]
+        fact_reader,
     )
-    keyed: list[tuple[tuple[int, int, int], ChangeEvent]] = []
-    regions: list[tuple[int, int, int, int]] = []
+    keyed, regions = _align_blocks(ctx)
+    pairing = _Pairing(
+        [b for i1, i2, _, _ in regions for b in ctx.old_blocks[i1:i2]],
+        [b for _, _, j1, j2 in regions for b in ctx.new_blocks[j1:j2]],
+    )
+    keyed += _moved_blocks(ctx, pairing)
+    pairs = _pair_blocks(ctx, regions, pairing)
+    keyed += _pair_events(ctx, pairs)
+    keyed += _unpaired_events(ctx, regions, pairing)
+    keyed.sort(key=lambda kv: kv[0])
+    return [ev for _, ev in keyed]
+
+
+# An event with its sort key, in the new version's order: (new block index, 0, rank), the rank 0
+# for aligned blocks and editorial regions, 1 moved, 2 paired, 3 added; a removal sorts before the
+# first new block of its region: (that block's index, -1, old block index).
+_Keyed = tuple[tuple[int, int, int], ChangeEvent]
+# A changed region of the alignment: old blocks [i1, i2) replaced by new blocks [j1, j2).
+_Region = tuple[int, int, int, int]
+# Two paired blocks (spans of blocks once grown), their similarity, and whether they were paired
+# across regions (a move with changes).
+_Pair = tuple[Block, Block, float, bool]
+
+
+@dataclass
+class _Pairing:
+    """The blocks of the changed regions, old and new, and which of them are paired so far (by
+    block index)."""
+
+    old: list[Block]
+    new: list[Block]
+    paired_old: set[int] = field(default_factory=set)
+    paired_new: set[int] = field(default_factory=set)
+
+    def pair(self, a: Block, b: Block) -> None:
+        self.paired_old.add(a.index)
+        self.paired_new.add(b.index)
+
+
+def _align_blocks(ctx: _Ctx) -> tuple[list[_Keyed], list[_Region]]:
+    """Align the versions' blocks by their normalised text. Aligned blocks whose characters
+    differ, and changed regions that are editorial as a whole, are editorial events; the other
+    changed regions are returned for pairing."""
+    old_blocks, new_blocks = ctx.old_blocks, ctx.new_blocks
+    old_text, new_text = ctx.old_text, ctx.new_text
+    keyed: list[_Keyed] = []
+    regions: list[_Region] = []
     for tag, i1, i2, j1, j2 in _block_opcodes(
         [b.norm for b in old_blocks], [b.norm for b in new_blocks]
     ):
@@ -795,23 +701,22 @@ def diff_versions(
                 keyed.append(((j1, 0, 0), ev))
                 continue
         regions.append((i1, i2, j1, j2))
+    return keyed, regions
 
-    # --- moves: identical normalised text elsewhere
-    un_old = [b for i1, i2, _, _ in regions for b in old_blocks[i1:i2]]
-    un_new = [b for _, _, j1, j2 in regions for b in new_blocks[j1:j2]]
+
+def _moved_blocks(ctx: _Ctx, pairing: _Pairing) -> list[_Keyed]:
+    """Moves: blocks of the changed regions whose normalised text is found elsewhere."""
+    keyed: list[_Keyed] = []
     by_norm: dict[str, list[Block]] = {}
-    for b in un_new:
+    for b in pairing.new:
         if b.norm:
             by_norm.setdefault(b.norm, []).append(b)
-    paired_old: set[int] = set()
-    paired_new: set[int] = set()
-    for a in un_old:
+    for a in pairing.old:
         cands = by_norm.get(a.norm)
         if not cands:
             continue
         b = cands.pop(0)
-        paired_old.add(a.index)
-        paired_new.add(b.index)
+        pairing.pair(a, b)
         extra = {"from_heading_path": list(a.heading_path), "old_block": a.index}
         ev = _event(
             ctx,
@@ -824,16 +729,21 @@ def diff_versions(
             extra=extra,
         )
         keyed.append(((b.index, 0, 1), ev))
+    return keyed
 
-    # --- fuzzy pairs inside each region, then across regions
+
+def _pair_blocks(ctx: _Ctx, regions: list[_Region], pairing: _Pairing) -> list[_Pair]:
+    """Pair the blocks left unpaired: fuzzily inside each region, then as the same provision,
+    grown into their unpaired neighbours, and last fuzzily across regions."""
+    old_blocks, new_blocks = ctx.old_blocks, ctx.new_blocks
+    paired_old, paired_new = pairing.paired_old, pairing.paired_new
     budget = [_MAX_PAIR_CANDIDATES]
-    pairs: list[tuple[Block, Block, float, bool]] = []
+    pairs: list[_Pair] = []
     for i1, i2, j1, j2 in regions:
         olds = [b for b in old_blocks[i1:i2] if b.index not in paired_old]
         news = [b for b in new_blocks[j1:j2] if b.index not in paired_new]
         for a, b, score in _pair_fuzzily(olds, news, SIMILARITY_THRESHOLD, budget):
-            paired_old.add(a.index)
-            paired_new.add(b.index)
+            pairing.pair(a, b)
             pairs.append((a, b, score, False))
     # a rewritten provision ("we will not train" -> "we may train unless you opt out") shares
     # little wording but keeps its place, its heading and its category: still a modification
@@ -841,8 +751,7 @@ def diff_versions(
         olds = [b for b in old_blocks[i1:i2] if b.index not in paired_old]
         news = [b for b in new_blocks[j1:j2] if b.index not in paired_new]
         for a, b, score in _pair_same_provision(ctx, olds, news):
-            paired_old.add(a.index)
-            paired_new.add(b.index)
+            pairing.pair(a, b)
             pairs.append((a, b, score, False))
     for i1, i2, j1, j2 in regions:
         olds_left = {b.index: b for b in old_blocks[i1:i2] if b.index not in paired_old}
@@ -857,17 +766,25 @@ def diff_versions(
                     paired_old.update(old_ids)
                     paired_new.update(new_ids)
                     pairs[k] = (a2, b2, score, moved)
-    rest_old = [b for b in un_old if b.index not in paired_old]
-    rest_new = [b for b in un_new if b.index not in paired_new]
+    rest_old = [b for b in pairing.old if b.index not in paired_old]
+    rest_new = [b for b in pairing.new if b.index not in paired_new]
     for a, b, score in _pair_fuzzily(rest_old, rest_new, _GLOBAL_FUZZY_THRESHOLD, budget):
-        paired_old.add(a.index)
-        paired_new.add(b.index)
+        pairing.pair(a, b)
         pairs.append((a, b, score, True))
+    return pairs
 
+
+def _pair_events(ctx: _Ctx, pairs: list[_Pair]) -> list[_Keyed]:
+    """A paired block is modified, or edited editorially: its word diff tells."""
+    keyed: list[_Keyed] = []
     for a, b, score, moved in pairs:
         ops = word_diff(a.text, b.text)
         ek = editorial_kind(a.text, b.text)
-        extra = {"similarity": round(score, 3), "old_block": a.index, "moved": moved}
+        extra: dict[str, Any] = {
+            "similarity": round(score, 3),
+            "old_block": a.index,
+            "moved": moved,
+        }
         if moved:
             extra["from_heading_path"] = list(a.heading_path)
         kind = "modified" if ek is None else "editorial"
@@ -882,35 +799,34 @@ def diff_versions(
             extra=extra,
         )
         keyed.append(((b.index, 0, 2), ev))
+    return keyed
 
-    # --- what is left was added or removed (unless its text is still in the other version)
+
+def _unpaired_events(ctx: _Ctx, regions: list[_Region], pairing: _Pairing) -> list[_Keyed]:
+    """What is left unpaired was removed or added, unless its text is still in the other version
+    (editorial)."""
+    old_blocks, new_blocks = ctx.old_blocks, ctx.new_blocks
+    keyed: list[_Keyed] = []
     new_norms = {b.norm for b in new_blocks}
     old_norms = {b.norm for b in old_blocks}
     new_joined = " ".join(b.norm for b in new_blocks)
     old_joined = " ".join(b.norm for b in old_blocks)
     region_of_old = {b.index: j1 for i1, i2, j1, _ in regions for b in old_blocks[i1:i2]}
-    for a in rest_old:
-        if a.index in paired_old:
+    for a in pairing.old:
+        if a.index in pairing.paired_old:
             continue
         ek = _still_present(a, new_norms, new_joined) or _interface_fragment(a)
         kind = "editorial" if ek else "removed"
         ev = _event(ctx, kind, (a.start, a.end), None, a.heading_path, ekind=ek)
         keyed.append(((region_of_old[a.index], -1, a.index), ev))
-    for b in rest_new:
-        if b.index in paired_new:
+    for b in pairing.new:
+        if b.index in pairing.paired_new:
             continue
         ek = _still_present(b, old_norms, old_joined) or _interface_fragment(b)
         kind = "editorial" if ek else "added"
         ev = _event(ctx, kind, None, (b.start, b.end), b.heading_path, ekind=ek)
         keyed.append(((b.index, 0, 3), ev))
-
-    keyed.sort(key=lambda kv: kv[0])
-    events = [ev for _, ev in keyed]
-    if assess_events:
-        from monitor.changes.analysis import assess
-
-        assess(events, taxonomy)
-    return events
+    return keyed
 
 
 _FRAGMENT_MAX_WORDS = 3
@@ -936,41 +852,4 @@ def _still_present(block: Block, norms: set[str], joined: str) -> str | None:
         return "duplicate"
     if len(block.norm) >= _MERGED_MIN_CHARS and block.norm in joined:
         return "merged"
-    return None
-
-
-# ================================================================== flapping
-
-_V = TypeVar("_V")
-
-
-def normalised_hash(text: str) -> str:
-    """sha256 (hex) of the normalised text: equal for versions that differ only editorially in
-    whitespace, invisible characters, case, punctuation, link targets or markup.
-
-    Read from the text's blocks, whose normalisations are cached by block text and shared with
-    the differ: successive versions repeat most blocks, so a version costs its new blocks only.
-    Their words are the whole text's, and so is the hash (checked on the 2,806 texts of the GenAI
-    bundle), unless Markdown spans two blocks (a link target broken across a blank line), which
-    is read per block.
-    """
-    if _has_context_chars(text):  # block normalisations depend on the whole text then
-        normalised = normalise(text)
-    else:
-        normalised = " ".join(block.norm for block in _blocks_of(text) if block.norm)
-    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
-
-
-def detect_flapping(new_normalised_hash: str, recent: Sequence[tuple[_V, str]]) -> _V | None:
-    """The id of an earlier version the new one returns to (A -> B -> A), or None.
-
-    `recent` lists (version_id, normalised_hash) oldest first and ends with the version just before
-    the new one. Matching that immediate predecessor is no change at all, so it is skipped; the
-    most recent older match is returned.
-    """
-    if not recent or recent[-1][1] == new_normalised_hash:
-        return None
-    for version_id, digest in reversed(recent[:-1]):
-        if digest == new_normalised_hash:
-            return version_id
     return None

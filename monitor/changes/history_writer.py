@@ -4,9 +4,9 @@
 from the store every time. An import stores thousands of versions of one document in a row, so
 `HistoryWriter` keeps that state in memory (the provision rows as plain records, the capture times and
 normalised hashes of the versions, the last flapping episode) and writes with Core statements, a
-batch at a time. Its decisions are record_version's own (`plan_provisions`, `flapping_partner`,
-`repeats_last_flapping`, `change_values`): an imported version is stored as record_version would
-store it, which tests/test_ota_import.py checks.
+batch at a time. Both persist the same decision (`monitor.changes.decision`: `decide`,
+`plan_provisions`, `VersionDecision.change_rows`): an imported version is stored as record_version
+would store it, which tests/test_ota_import.py checks.
 """
 
 from __future__ import annotations
@@ -21,20 +21,9 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from monitor.capture.archive import sha256_text
-from monitor.changes.recording import (
-    FLAP_WINDOW,
-    Analysis,
-    VersionRef,
-    analyse_text,
-    change_values,
-    events_between,
-    flapping_partner,
-    flapping_values,
-    last_flapping_states,
-    latest_version,
-    plan_provisions,
-    repeats_last_flapping,
-)
+from monitor.changes.decision import FLAP_WINDOW, RecentVersion, decide, plan_provisions
+from monitor.changes.recording import last_flapping_states, latest_version
+from monitor.changes.version_analysis import VersionAnalysis, analyse_text
 from monitor.models import is_substantive
 from monitor.store import Change, Document, Provision, Version
 
@@ -91,11 +80,6 @@ class StoredVersion:
     text: str
     sha256: str
     normalised_sha256: str
-    captured_at: datetime
-
-    @property
-    def ref(self) -> VersionRef:
-        return VersionRef(self.id, self.captured_at, self.normalised_sha256)
 
 
 @dataclass(frozen=True)
@@ -143,9 +127,7 @@ class HistoryWriter:
         latest = latest_version(self.session, self.document.id)
         if latest is None:
             return None
-        return StoredVersion(
-            latest.id, latest.text, latest.sha256, latest.normalised_sha256, latest.captured_at
-        )
+        return StoredVersion(latest.id, latest.text, latest.sha256, latest.normalised_sha256)
 
     def add(
         self,
@@ -155,7 +137,7 @@ class HistoryWriter:
         recorded_at: datetime,
         technical_upgrade: bool,
         source_ref: str | None,
-        analysis: Analysis | None,
+        analysis: VersionAnalysis | None,
     ) -> Written:
         """Store `text` as an imported version (never alertable). `analysis` is
         `analyse_text(text, terms_type, previous text or None)`, computed beforehand (in worker
@@ -163,6 +145,19 @@ class HistoryWriter:
         terms_type = self.document.terms_type
         if analysis is None or analysis.sha256 != sha256_text(text):
             analysis = analyse_text(text, terms_type)
+        versions = self._versions  # this version is inserted in it below, once decided
+        decision = decide(
+            text,
+            analysis,
+            self.previous,
+            terms_type=terms_type,
+            technical_upgrade=technical_upgrade,
+            # the latest versions before this one, newest first, as record_version reads them
+            recent=lambda: [
+                RecentVersion(i, c, d) for c, i, d in reversed(versions[-FLAP_WINDOW:])
+            ],
+            last_flapping_states=lambda: self._last_flapping,
+        )
         version_id: int = self.session.execute(
             _INSERT_VERSION,
             {
@@ -183,43 +178,18 @@ class HistoryWriter:
             },
         ).scalar_one()
         self._update_provisions(version_id, captured_at, analysis)
-        previous, self.previous = (
-            self.previous,
-            StoredVersion(
-                version_id, text, analysis.sha256, analysis.normalised_sha256, captured_at
-            ),
-        )
-        # the latest versions before this one, newest first, as record_version reads them
-        recent = [VersionRef(i, c, d) for c, i, d in reversed(self._versions[-FLAP_WINDOW:])]
-        insort(self._versions, (captured_at, version_id, analysis.normalised_sha256))
-        if previous is None or technical_upgrade:
-            return Written(0, 0, False)  # first record or re-extraction: nothing to compare
-        new_hash = analysis.normalised_sha256
-        partner = flapping_partner(recent, new_hash, previous.normalised_sha256)
-        if partner is not None:
-            if repeats_last_flapping(self._last_flapping, new_hash):
-                return Written(0, 0, False)
-            values = flapping_values(
-                self.document.id, previous.ref, self.previous.ref, partner, recorded_at
-            )
-            self._changes.append(values)
-            self._last_flapping = list(values["extra"]["states"])
-            return Written(1, 0, True)
-        if analysis.events is not None and analysis.events_against == previous.sha256:
-            events = analysis.events
-        else:
-            events = events_between(
-                previous.text, previous.sha256, text, analysis.sha256, terms_type
-            )
-        for event in events:
-            self._changes.append(
-                change_values(self.document.id, previous.id, version_id, event, recorded_at, False)
-            )
-        substantive = sum(1 for e in events if is_substantive(e))
-        return Written(len(events), substantive, False)
+        self.previous = StoredVersion(version_id, text, analysis.sha256, analysis.normalised_sha256)
+        insort(versions, (captured_at, version_id, analysis.normalised_sha256))
+        rows = decision.change_rows(self.document.id, version_id, recorded_at, False)
+        self._changes.extend(rows)
+        if decision.kind == "flapping":
+            assert decision.flapping is not None
+            self._last_flapping = list(decision.flapping.states)
+        substantive = sum(1 for e in decision.events if is_substantive(e))
+        return Written(len(rows), substantive, decision.kind == "flapping")
 
     def _update_provisions(
-        self, version_id: int, captured_at: datetime, analysis: Analysis
+        self, version_id: int, captured_at: datetime, analysis: VersionAnalysis
     ) -> None:
         document_id = self.document.id
 

@@ -25,7 +25,8 @@ from sqlalchemy import select
 
 from monitor.capture.archive import is_safe_component
 from monitor.changes.history_writer import HistoryWriter
-from monitor.changes.recording import Analysis, analyse_text, ensure_document, latest_version
+from monitor.changes.recording import ensure_document, latest_version
+from monitor.changes.version_analysis import VersionAnalysis, analyse_text
 from monitor.errors import ClauseWatchError
 from monitor.store import Document, Store, Version
 
@@ -228,7 +229,7 @@ def import_repository(
     return stats
 
 
-Analysed = tuple[tuple[str, str], FileChange, str, Analysis | None]
+Analysed = tuple[tuple[str, str], FileChange, str, VersionAnalysis | None]
 # A version's analysis is determined by its blob and, when it is compared, the previous blob:
 # histories that go back and forth repeat these pairs (a quarter of the GenAI bundle's versions).
 PairKey = tuple[str, str | None]
@@ -267,7 +268,7 @@ def _analysed(
     blob_stream = read_blobs(repo, [fc.blob for fc in ordered])
     Chunk = tuple[tuple[str, str], list[FileChange], list[str], list[PairKey | None], list[bool]]
     remaining: collections.Counter[PairKey] = collections.Counter()
-    kept: dict[PairKey, Analysis | None] = {}
+    kept: dict[PairKey, VersionAnalysis | None] = {}
 
     def chunks() -> Iterator[tuple[Chunk, str | None]]:
         for key, group in by_doc.items():
@@ -288,7 +289,7 @@ def _analysed(
                 yield (key, part, texts, keys, reuse), previous
                 previous = texts[-1]
 
-    def emit(chunk: Chunk, done: list[Analysis | None]) -> Iterator[Analysed]:
+    def emit(chunk: Chunk, done: list[VersionAnalysis | None]) -> Iterator[Analysed]:
         key, part, texts, keys, reuse = chunk
         for fc, text, pair, again, analysis in zip(part, texts, keys, reuse, done, strict=True):
             if pair is not None:
@@ -312,7 +313,7 @@ def _analysed(
         return
     context = multiprocessing.get_context("spawn")  # no fork of this process's threads
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: collections.deque[tuple[Chunk, Future[list[Analysis | None]]]]
+        pending: collections.deque[tuple[Chunk, Future[list[VersionAnalysis | None]]]]
         pending = collections.deque()
         source = chunks()
         exhausted = False
@@ -333,12 +334,12 @@ def _analysed(
 
 def analyse_chunk(
     terms_type: str, previous: str | None, items: list[tuple[str, bool, bool]]
-) -> list[Analysis | None]:
+) -> list[VersionAnalysis | None]:
     """Analyses of consecutive versions of one document ((text, technical commit, analysed
     before) triples), following the import's rules: a text equal to the previous one is no version
     (None); the first version and technical upgrades are not compared with anything. Versions
     analysed before get None (the caller has their analysis). Pure; runs in worker processes."""
-    out: list[Analysis | None] = []
+    out: list[VersionAnalysis | None] = []
     for text, technical, known in items:
         if previous is not None and previous == text:
             out.append(None)

@@ -1,37 +1,26 @@
-"""Record a new version of a document: provisions with stable identity, change events, flapping.
+"""Record a new version of a document through the ORM: the version row, its provisions and its
+change rows, as `monitor.changes.decision.decide` decides them.
 
-Used by the live check (pipeline.py) and `rebuild`; the history import (history_writer.py) makes the
-same decisions with the functions here. Runs inside the caller's transaction so that a version, its
+Used by the live check (monitor/ops/checker.py) and `rebuild`; the history import persists the same
+decisions in bulk (history_writer.py). Runs inside the caller's transaction so that a version, its
 changes and the alerts queued for them land together or not at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
-from typing import Any, Generic, NamedTuple, Protocol, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from monitor.capture.archive import sha256_text
-from monitor.models import (
-    ChangeEvent,
-    Classification,
-    ClassifiedClause,
-    Excerpt,
-    FactDelta,
-    is_substantive,
-)
+from monitor.changes.decision import FLAP_WINDOW, RecentVersion, decide, plan_provisions
+from monitor.changes.version_analysis import ProvisionEntry, analyse_text
+from monitor.models import is_substantive
 from monitor.store import Change, Document, Provision, Service, Version
-
-# How many recent versions to compare against when looking for content flapping back and forth.
-FLAP_WINDOW = 6
-# Two provisions of one category are the same provision when their text is at least this similar.
-IDENTITY_THRESHOLD = 0.55
 
 # Called inside the transaction that records the changes (run id, or None outside a check run).
 ChangeHook = Callable[[Session, Document, Version, list[Change], int | None], None]
@@ -46,15 +35,6 @@ class Recorded:
     @property
     def substantive(self) -> list[Change]:
         return [c for c in self.changes if is_substantive(c)]
-
-
-@lru_cache(maxsize=16)
-def provisions_of(text: str, terms_type: str) -> list[ClassifiedClause]:
-    """Clause extraction, memoised: each version is compared with its successor, so its clauses
-    are needed twice (and a history import walks thousands of versions)."""
-    from monitor.clauses import extract_provisions
-
-    return extract_provisions(text, terms_type)
 
 
 def ensure_document(
@@ -113,14 +93,23 @@ def record_version(
     on_changes: ChangeHook | None = None,
     run_id: int | None = None,
 ) -> Recorded:
-    """Store `text` as the document's newest version and derive everything that follows from it.
+    """Store `text` as the document's newest version and what `decide` derives from it.
 
     The history import stores versions with the same decisions through `HistoryWriter`
-    (monitor/history_writer.py), which keeps a document's state in memory instead of reading it back.
+    (history_writer.py), which keeps a document's state in memory instead of reading it back.
     """
     if previous is None:
         previous = latest_version(session, document.id)
     analysis = analyse_text(text, document.terms_type)
+    decision = decide(
+        text,
+        analysis,
+        previous,
+        terms_type=document.terms_type,
+        technical_upgrade=technical_upgrade,
+        recent=lambda: _recent_versions(session, document.id),
+        last_flapping_states=lambda: last_flapping_states(session, document.id),
+    )
     version = Version(
         document_id=document.id,
         captured_at=captured_at,
@@ -140,384 +129,15 @@ def record_version(
     session.add(version)
     session.flush()
     update_provisions(session, document, version, analysis.provisions)
-    result = Recorded(version)
-    if previous is None or technical_upgrade:
-        return result  # first record or re-extraction: nothing to compare, nothing to alert
-    partner = None
-    if version.normalised_sha256 != previous.normalised_sha256:
-        partner = flapping_partner(
-            _recent_versions(session, document.id, version.id),
-            version.normalised_sha256,
-            previous.normalised_sha256,
-        )
-    if partner is not None:
-        result.flapping = True
-        last_states = last_flapping_states(session, document.id)
-        if not repeats_last_flapping(last_states, version.normalised_sha256):
-            values = flapping_values(
-                document.id, version_ref(previous), version_ref(version), partner, recorded_at
-            )
-            change = Change(**values)
-            session.add(change)
-            result.changes.append(change)
-        session.flush()
-        return result
-    events = events_between(
-        previous.text, previous.sha256, text, version.sha256, document.terms_type
-    )
-    for event in events:
-        change = change_row(document, previous, version, event, recorded_at, alertable)
+    result = Recorded(version, flapping=decision.flapping is not None)
+    for values in decision.change_rows(document.id, version.id, recorded_at, alertable):
+        change = Change(**values)
         session.add(change)
         result.changes.append(change)
     session.flush()
-    if on_changes is not None and alertable and result.substantive:
+    if on_changes is not None and alertable and decision.kind == "change" and result.substantive:
         on_changes(session, document, version, result.changes, run_id)
     return result
-
-
-def compute_events(
-    previous: Version,
-    version: Version,
-    old_clauses: list[ClassifiedClause],
-    new_clauses: list[ClassifiedClause],
-) -> list[ChangeEvent]:
-    return _events(
-        previous.text, previous.sha256, old_clauses, version.text, version.sha256, new_clauses
-    )
-
-
-def events_between(
-    old_text: str, old_sha256: str, new_text: str, new_sha256: str, terms_type: str
-) -> list[ChangeEvent]:
-    """Change events from `old_text` to `new_text`, their clauses extracted (memoised)."""
-    return _events(
-        old_text,
-        old_sha256,
-        provisions_of(old_text, terms_type),
-        new_text,
-        new_sha256,
-        provisions_of(new_text, terms_type),
-    )
-
-
-def _events(
-    old_text: str,
-    old_sha256: str,
-    old_clauses: list[ClassifiedClause],
-    new_text: str,
-    new_sha256: str,
-    new_clauses: list[ClassifiedClause],
-) -> list[ChangeEvent]:
-    from monitor.changes.diff import diff_versions
-    from monitor.clauses.taxonomy import load_taxonomy
-
-    taxonomy = load_taxonomy()
-    events = diff_versions(
-        old_text,
-        old_clauses,
-        new_text,
-        new_clauses,
-        old_sha256=old_sha256,
-        new_sha256=new_sha256,
-        taxonomy=taxonomy,
-    )
-    return events  # diff_versions has already assessed exposure and reasons
-
-
-@dataclass
-class Analysis:
-    """What a version's text yields on its own, without the store: pure, so the history import can
-    compute it in worker processes. `events` (against the text whose sha256 is `events_against`)
-    are those `record_version` records unless the version is a first record, a technical upgrade
-    or a return to an earlier state (flapping)."""
-
-    sha256: str
-    normalised_sha256: str
-    doctype_ok: bool
-    doctype_reason: str | None
-    provisions: list[ProvisionEntry]
-    events: list[ChangeEvent] | None = None
-    events_against: str | None = None
-
-
-_CACHE_MAX = 65_536  # entries kept by each per-process cache here
-
-# normalised hash by sha256 of the text: histories return to earlier texts (normalising a 60 KB
-# version takes ~20 ms)
-_NORMALISED: dict[str, str] = {}
-
-
-def analyse_text(text: str, terms_type: str, previous_text: str | None = None) -> Analysis:
-    """Analysis of `text`; with `previous_text`, also the change events from it to `text`."""
-    from monitor.changes.diff import normalised_hash
-    from monitor.clauses.doctype import check_document_type
-
-    doctype = check_document_type(text, terms_type)
-    sha = sha256_text(text)
-    normalised = _NORMALISED.get(sha)
-    if normalised is None:
-        normalised = normalised_hash(text)
-        if len(_NORMALISED) >= _CACHE_MAX:
-            _NORMALISED.clear()
-        _NORMALISED[sha] = normalised
-    analysis = Analysis(
-        sha256=sha,
-        normalised_sha256=normalised,
-        doctype_ok=doctype.ok,
-        doctype_reason=None if doctype.ok else doctype.reason,
-        provisions=provision_entries(provisions_of(text, terms_type)),
-    )
-    if previous_text is not None:
-        old_sha = sha256_text(previous_text)
-        analysis.events = events_between(previous_text, old_sha, text, sha, terms_type)
-        analysis.events_against = old_sha
-    return analysis
-
-
-def change_row(
-    document: Document,
-    previous: Version,
-    version: Version,
-    event: ChangeEvent,
-    detected_at: datetime,
-    alertable: bool,
-) -> Change:
-    return Change(
-        **change_values(document.id, previous.id, version.id, event, detected_at, alertable)
-    )
-
-
-def change_values(
-    document_id: int,
-    from_version_id: int,
-    to_version_id: int,
-    event: ChangeEvent,
-    detected_at: datetime,
-    alertable: bool,
-) -> dict[str, Any]:
-    """The `changes` row of a change event (the ORM and the history writer's Core inserts)."""
-    return {
-        "document_id": document_id,
-        "from_version_id": from_version_id,
-        "to_version_id": to_version_id,
-        "detected_at": detected_at,
-        "kind": event.kind,
-        "categories": list(event.categories),
-        "editorial": event.editorial,
-        "editorial_kind": event.editorial_kind,
-        "exposure": event.exposure,
-        "unfair": event.unfair,
-        "reasons": list(event.reasons),
-        "fact_deltas": [_fact_delta_dict(d) for d in event.fact_deltas],
-        "heading_path": list(event.heading_path),
-        "before": excerpt_dict(event.before),
-        "after": excerpt_dict(event.after),
-        "diff": [[op, text] for op, text in event.diff],
-        "alertable": alertable and not event.editorial,
-        "extra": dict(event.extra),
-    }
-
-
-def excerpt_dict(excerpt: Excerpt | None) -> dict[str, Any] | None:
-    # as dataclasses.asdict would give it (same keys, same order), without its deep copies
-    if excerpt is None:
-        return None
-    return {
-        "text": excerpt.text,
-        "start": excerpt.start,
-        "end": excerpt.end,
-        "version_sha256": excerpt.version_sha256,
-    }
-
-
-def _fact_delta_dict(delta: FactDelta) -> dict[str, Any]:
-    return {
-        "name": delta.name,
-        "kind": delta.kind,
-        "old": delta.old,
-        "new": delta.new,
-        "unit": delta.unit,
-        "direction": delta.direction,
-    }
-
-
-class ProvisionFields(Protocol):
-    """The columns of a provision that matching reads and writes: a `Provision` row, or the
-    history writer's in-memory record of one."""
-
-    category: str
-    anchor: str
-    heading_path: list[Any]
-    text: str
-    facts: list[Any]
-    confidence: float
-    unfair: bool
-    exposure: str
-    reasons: list[Any]
-    last_version_id: int
-    last_seen_at: datetime
-    active: bool
-
-
-P = TypeVar("P", bound=ProvisionFields)
-
-
-@dataclass
-class ProvisionPlan(Generic[P]):
-    """What matching a version's clauses did to a document's provisions."""
-
-    created: list[P] = field(default_factory=list)
-    changed: list[P] = field(default_factory=list)  # created ones included: every column set
-    # same text and facts as before: only "last seen" must move, which the caller does (in one
-    # statement rather than one per row)
-    untouched: list[P] = field(default_factory=list)
-    deactivated: list[P] = field(default_factory=list)  # their text left the document
-
-
-class ProvisionEntry(NamedTuple):
-    """One category of one classified clause, as a provision row takes it: a clause with two
-    categories is two provisions."""
-
-    category: str
-    anchor: str
-    text: str
-    heading_path: tuple[str, ...]
-    facts: list[dict[str, Any]]  # shared between versions: copied into a row, never changed
-    confidence: float
-    unfair: bool
-    reasons: tuple[str, ...]
-    exposure: str
-
-
-def provision_entries(clauses: list[ClassifiedClause]) -> list[ProvisionEntry]:
-    """The provision entries of a version's classified clauses, in document order.
-
-    A clause's entries depend only on its heading path, text and classification, which recur
-    version after version: they are kept, so successive versions share the same entry objects
-    (cheap to compare, and pickled once per batch of versions sent between processes)."""
-    out: list[ProvisionEntry] = []
-    for cc in clauses:
-        key = (cc.clause.heading_path, cc.clause.text)
-        kept = _ENTRIES.get(key)
-        # the same classification objects (the classifier's cache): else classify again
-        if (
-            kept is None
-            or len(kept[0]) != len(cc.categories)
-            or any(a is not b for a, b in zip(kept[0], cc.categories, strict=True))
-        ):
-            if len(_ENTRIES) >= _CACHE_MAX:
-                _ENTRIES.clear()
-            kept = (list(cc.categories), _entries_of(cc))
-            _ENTRIES[key] = kept
-        out.extend(kept[1])
-    return out
-
-
-_ENTRIES: dict[
-    tuple[tuple[str, ...], str], tuple[list[Classification], tuple[ProvisionEntry, ...]]
-] = {}
-
-
-def _entries_of(cc: ClassifiedClause) -> tuple[ProvisionEntry, ...]:
-    from monitor.clauses import anchor_for
-    from monitor.clauses.taxonomy import load_taxonomy
-
-    categories = load_taxonomy().categories
-    facts = [asdict(f) for f in cc.facts]
-    entries = []
-    for cls in cc.categories:
-        category = categories.get(cls.category)
-        entries.append(
-            ProvisionEntry(
-                category=cls.category,
-                anchor=anchor_for(cc, cls.category),  # each category: its own provision
-                text=cc.clause.text,
-                heading_path=cc.clause.heading_path,
-                facts=facts,
-                confidence=cls.confidence,
-                unfair=cls.unfair,
-                reasons=tuple(cls.reasons),
-                exposure=category.default_exposure if category else "low",
-            )
-        )
-    return tuple(entries)
-
-
-def plan_provisions(
-    existing: Sequence[P],
-    entries: list[ProvisionEntry],
-    *,
-    version_id: int,
-    captured_at: datetime,
-    doctype_ok: bool,
-    new: Callable[..., P],
-) -> ProvisionPlan[P]:
-    """Match each provision entry of a version to the document's provisions (`existing`, in id
-    order) by category and fuzzy anchor, updating the matched ones in place; `new(**columns)` makes
-    a provision for an entry that matches none (the caller appends `created` to its list)."""
-    from monitor.clauses import similarity
-
-    plan: ProvisionPlan[P] = ProvisionPlan()
-    by_category: dict[str, list[P]] = {}
-    # an entry's provision: an unmatched one with the same anchor (the active one first), else the
-    # most similar unmatched one of its category
-    by_anchor: dict[tuple[str, str], list[P]] = {}
-    for p in existing:
-        by_category.setdefault(p.category, []).append(p)
-        by_anchor.setdefault((p.category, p.anchor), []).append(p)
-    seen: set[int] = set()  # id() of the provisions matched in this version
-    for e in entries:
-        # a provision matched in this version keeps its entry under its old anchor, but it is in
-        # `seen` and can no longer be a candidate
-        exact = [p for p in by_anchor.get((e.category, e.anchor), ()) if id(p) not in seen]
-        if exact:
-            match: P | None = max(exact, key=lambda p: p.active)
-        else:
-            candidates = [p for p in by_category.get(e.category, []) if id(p) not in seen]
-            match = _most_similar(candidates, e.text, similarity)
-        if match is None:
-            match = new(
-                category=e.category,
-                anchor=e.anchor,
-                first_version_id=version_id,
-                first_seen_at=captured_at,
-                text=e.text,
-                confidence=e.confidence,
-                exposure=e.exposure,
-                last_version_id=version_id,
-                last_seen_at=captured_at,
-            )
-            by_category.setdefault(e.category, []).append(match)
-            by_anchor.setdefault((e.category, e.anchor), []).append(match)
-            plan.created.append(match)
-        elif (
-            match.text == e.text
-            and match.anchor == e.anchor
-            and match.facts == e.facts
-            and match.unfair == e.unfair
-            and match.active == doctype_ok
-        ):
-            seen.add(id(match))
-            plan.untouched.append(match)
-            continue
-        match.anchor = e.anchor
-        match.heading_path = list(e.heading_path)
-        match.text = e.text
-        match.facts = [dict(f) for f in e.facts]
-        match.confidence = e.confidence
-        match.unfair = e.unfair
-        match.exposure = e.exposure
-        match.reasons = list(e.reasons)
-        match.last_version_id = version_id
-        match.last_seen_at = captured_at
-        match.active = doctype_ok
-        seen.add(id(match))
-        plan.changed.append(match)
-    for p in existing:
-        if id(p) not in seen and p.active:
-            p.active = False  # its text left the document (or the version is not publishable)
-            plan.deactivated.append(p)
-    return plan
 
 
 def update_provisions(
@@ -559,85 +179,15 @@ def update_provisions(
             set_committed_value(p, "last_seen_at", version.captured_at)
 
 
-def _most_similar(
-    candidates: list[P], text: str, similarity: Callable[[str, str], float]
-) -> P | None:
-    best, best_score = None, IDENTITY_THRESHOLD
-    for p in candidates:
-        score = similarity(p.text, text)
-        if score > best_score:
-            best, best_score = p, score
-    return best
-
-
-@dataclass(frozen=True)
-class VersionRef:
-    """What flapping detection needs of a stored version."""
-
-    id: int
-    captured_at: datetime
-    normalised_sha256: str
-
-
-def version_ref(version: Version) -> VersionRef:
-    return VersionRef(version.id, version.captured_at, version.normalised_sha256)
-
-
-def flapping_partner(
-    recent: Sequence[VersionRef], new_hash: str, previous_hash: str
-) -> VersionRef | None:
-    """A recent version, other than the latest, with the new version's normalised content.
-
-    `recent`: the document's latest versions before the new one, newest first (by capture time,
-    then id). A new version normalising like its predecessor is no return to an earlier state.
-    """
-    if new_hash == previous_hash:
-        return None
-    for candidate in recent[1:FLAP_WINDOW]:
-        if candidate.normalised_sha256 == new_hash:
-            return candidate
-    return None
-
-
-def repeats_last_flapping(last_states: Sequence[str] | None, new_hash: str) -> bool:
-    """True when the document's last flapping episode (its two states) already covers the new
-    version: the content keeps alternating and is reported once."""
-    return last_states is not None and new_hash in last_states
-
-
-def flapping_values(
-    document_id: int,
-    previous: VersionRef,
-    version: VersionRef,
-    partner: VersionRef,
-    detected_at: datetime,
-) -> dict[str, Any]:
-    """The `changes` row reporting a flapping episode between `partner`'s and `previous`'s states."""
-    return {
-        "document_id": document_id,
-        "from_version_id": previous.id,
-        "to_version_id": version.id,
-        "detected_at": detected_at,
-        "kind": "flapping",
-        "editorial": True,
-        "exposure": "low",
-        "reasons": [
-            "content returned to the state of "
-            f"{partner.captured_at:%Y-%m-%d %H:%M} UTC (alternating between two states)"
-        ],
-        "alertable": False,
-        "extra": {"states": sorted({partner.normalised_sha256, previous.normalised_sha256})},
-    }
-
-
-def _recent_versions(session: Session, document_id: int, exclude_id: int) -> list[VersionRef]:
+def _recent_versions(session: Session, document_id: int) -> list[RecentVersion]:
+    """The document's latest stored versions, newest first, as flapping detection reads them."""
     rows = session.execute(
         select(Version.id, Version.captured_at, Version.normalised_sha256)
-        .where(Version.document_id == document_id, Version.id != exclude_id)
+        .where(Version.document_id == document_id)
         .order_by(Version.captured_at.desc(), Version.id.desc())
         .limit(FLAP_WINDOW)
     ).all()
-    return [VersionRef(*row) for row in rows]
+    return [RecentVersion(*row) for row in rows]
 
 
 def last_flapping_states(session: Session, document_id: int) -> list[str] | None:

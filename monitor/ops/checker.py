@@ -29,7 +29,9 @@ from monitor.changes.recording import (
     ensure_document,
     latest_version,
     record_version,
+    update_provisions,
 )
+from monitor.changes.version_analysis import provision_entries
 from monitor.clock import Clock, utc_now
 from monitor.config import Settings
 from monitor.errors import ArchiveError, ClauseWatchError, ExtractError, FetchError
@@ -472,7 +474,6 @@ def rebuild(
     A different result is stored as a technical upgrade: it becomes the new baseline and never
     produces change events or alerts. Provisions are re-derived either way.
     """
-    from monitor.changes.recording import provision_entries, update_provisions
     from monitor.clauses import extract_provisions
 
     archive = Archive(settings.snapshots_dir)

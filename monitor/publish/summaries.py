@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.changes.recording import compute_events
+from monitor.changes.version_analysis import compute_events
 from monitor.clauses import extract_provisions, load_taxonomy
 from monitor.errors import NotFound
 from monitor.publish.render import build_summary_context, render_change_summary

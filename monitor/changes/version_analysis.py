@@ -1,0 +1,212 @@
+"""What a version's text yields on its own: its hashes, document-type check and provision entries
+(segmented and classified clauses), and the assessed change events from another text. Pure: no
+store, so the history import computes it in worker processes.
+
+(`monitor.changes.analysis` is something else: the exposure and wording of change events.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Any, NamedTuple, Protocol
+
+from monitor.capture.archive import sha256_text
+from monitor.changes.analysis import assess
+from monitor.changes.blocks import normalised_hash
+from monitor.changes.diff import FactReader, diff_texts, read_passage_facts
+from monitor.clauses import anchor_for, check_document_type, extract_provisions, load_taxonomy
+from monitor.models import ChangeEvent, Classification, ClassifiedClause
+
+
+@lru_cache(maxsize=16)
+def provisions_of(text: str, terms_type: str) -> list[ClassifiedClause]:
+    """Clause extraction, memoised: each version is compared with its successor, so its clauses
+    are needed twice (and a history import walks thousands of versions)."""
+    return extract_provisions(text, terms_type)
+
+
+class ProvisionEntry(NamedTuple):
+    """One category of one classified clause, as a provision row takes it: a clause with two
+    categories is two provisions."""
+
+    category: str
+    anchor: str
+    text: str
+    heading_path: tuple[str, ...]
+    facts: list[dict[str, Any]]  # shared between versions: copied into a row, never changed
+    confidence: float
+    unfair: bool
+    reasons: tuple[str, ...]
+    exposure: str
+
+
+@dataclass
+class VersionAnalysis:
+    """What a version's text yields on its own. `events` (against the text whose sha256 is
+    `events_against`) are the change events from that text, when they were asked for: the
+    decision about the version (`monitor.changes.decision.decide`) uses them when the text is
+    its previous version's."""
+
+    sha256: str
+    normalised_sha256: str
+    doctype_ok: bool
+    doctype_reason: str | None
+    provisions: list[ProvisionEntry]
+    events: list[ChangeEvent] | None = None
+    events_against: str | None = None
+
+
+_CACHE_MAX = 65_536  # entries kept by each per-process cache here
+
+# normalised hash by sha256 of the text: histories return to earlier texts (normalising a 60 KB
+# version takes ~20 ms)
+_NORMALISED: dict[str, str] = {}
+
+
+def analyse_text(text: str, terms_type: str, previous_text: str | None = None) -> VersionAnalysis:
+    """Analysis of `text`; with `previous_text`, also the change events from it to `text`."""
+    doctype = check_document_type(text, terms_type)
+    sha = sha256_text(text)
+    normalised = _NORMALISED.get(sha)
+    if normalised is None:
+        normalised = normalised_hash(text)
+        if len(_NORMALISED) >= _CACHE_MAX:
+            _NORMALISED.clear()
+        _NORMALISED[sha] = normalised
+    analysis = VersionAnalysis(
+        sha256=sha,
+        normalised_sha256=normalised,
+        doctype_ok=doctype.ok,
+        doctype_reason=None if doctype.ok else doctype.reason,
+        provisions=provision_entries(provisions_of(text, terms_type)),
+    )
+    if previous_text is not None:
+        old_sha = sha256_text(previous_text)
+        analysis.events = events_between(previous_text, old_sha, text, sha, terms_type)
+        analysis.events_against = old_sha
+    return analysis
+
+
+# ------------------------------------------------------------------ change events
+
+
+def diff_versions(
+    old_text: str,
+    old_clauses: Sequence[ClassifiedClause],
+    new_text: str,
+    new_clauses: Sequence[ClassifiedClause],
+    *,
+    old_sha256: str,
+    new_sha256: str,
+    taxonomy: Any = None,
+    fact_reader: FactReader | None = read_passage_facts,
+) -> list[ChangeEvent]:
+    """Change events from `old_text` to `new_text` (`monitor.changes.diff.diff_texts`, which see),
+    their exposure and reasons set by `monitor.changes.analysis.assess` with `taxonomy` (the
+    packaged taxonomy when None)."""
+    events = diff_texts(
+        old_text,
+        old_clauses,
+        new_text,
+        new_clauses,
+        old_sha256=old_sha256,
+        new_sha256=new_sha256,
+        fact_reader=fact_reader,
+    )
+    return assess(events, taxonomy)
+
+
+def events_between(
+    old_text: str, old_sha256: str, new_text: str, new_sha256: str, terms_type: str
+) -> list[ChangeEvent]:
+    """Change events from `old_text` to `new_text`, their clauses extracted (memoised)."""
+    return diff_versions(
+        old_text,
+        provisions_of(old_text, terms_type),
+        new_text,
+        provisions_of(new_text, terms_type),
+        old_sha256=old_sha256,
+        new_sha256=new_sha256,
+    )
+
+
+class HashedText(Protocol):
+    """A stored version as far as change events read it."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+
+
+def compute_events(
+    previous: HashedText,
+    version: HashedText,
+    old_clauses: list[ClassifiedClause],
+    new_clauses: list[ClassifiedClause],
+) -> list[ChangeEvent]:
+    """Change events from `previous` to `version`, given their clauses."""
+    return diff_versions(
+        previous.text,
+        old_clauses,
+        version.text,
+        new_clauses,
+        old_sha256=previous.sha256,
+        new_sha256=version.sha256,
+    )
+
+
+# ------------------------------------------------------------------ provision entries
+
+
+def provision_entries(clauses: list[ClassifiedClause]) -> list[ProvisionEntry]:
+    """The provision entries of a version's classified clauses, in document order.
+
+    A clause's entries depend only on its heading path, text and classification, which recur
+    version after version: they are kept, so successive versions share the same entry objects
+    (cheap to compare, and pickled once per batch of versions sent between processes)."""
+    out: list[ProvisionEntry] = []
+    for cc in clauses:
+        key = (cc.clause.heading_path, cc.clause.text)
+        kept = _ENTRIES.get(key)
+        # the same classification objects (the classifier's cache): else classify again
+        if (
+            kept is None
+            or len(kept[0]) != len(cc.categories)
+            or any(a is not b for a, b in zip(kept[0], cc.categories, strict=True))
+        ):
+            if len(_ENTRIES) >= _CACHE_MAX:
+                _ENTRIES.clear()
+            kept = (list(cc.categories), _entries_of(cc))
+            _ENTRIES[key] = kept
+        out.extend(kept[1])
+    return out
+
+
+_ENTRIES: dict[
+    tuple[tuple[str, ...], str], tuple[list[Classification], tuple[ProvisionEntry, ...]]
+] = {}
+
+
+def _entries_of(cc: ClassifiedClause) -> tuple[ProvisionEntry, ...]:
+    categories = load_taxonomy().categories
+    facts = [asdict(f) for f in cc.facts]
+    entries = []
+    for cls in cc.categories:
+        category = categories.get(cls.category)
+        entries.append(
+            ProvisionEntry(
+                category=cls.category,
+                anchor=anchor_for(cc, cls.category),  # each category: its own provision
+                text=cc.clause.text,
+                heading_path=cc.clause.heading_path,
+                facts=facts,
+                confidence=cls.confidence,
+                unfair=cls.unfair,
+                reasons=tuple(cls.reasons),
+                exposure=category.default_exposure if category else "low",
+            )
+        )
+    return tuple(entries)
