@@ -129,7 +129,8 @@ def signature_text(obj: Any) -> str:
         if param.annotation is not param.empty:
             text += f": {_annotation(param.annotation)}"
         if param.default is not param.empty:
-            text += f" = {param.default!r}"
+            default = param.default
+            text += f" = {default.__name__ if callable(default) else repr(default)}"
         parts.append(text)
     ret = "" if sig.return_annotation is sig.empty else f" -> {_annotation(sig.return_annotation)}"
     return f"({', '.join(parts)}){ret}"

@@ -161,7 +161,8 @@ def diff_events(
     The stored events when the two versions are consecutive; otherwise events computed now,
     which were never stored (`id` and `detected_at` null, `alertable` false).
     """
-    from monitor.changes.recording import change_values, compute_events
+    from monitor.changes.decision import change_values
+    from monitor.changes.version_analysis import compute_events
     from monitor.clauses import extract_provisions
     from monitor.publish.summaries import previous_version, summary_between
     from monitor.store import Change, queries
