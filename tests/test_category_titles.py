@@ -7,7 +7,9 @@ from pathlib import Path
 
 from test_site import NOW, fill_store
 
+from monitor.changes.analysis import assess, describe_event, summarise
 from monitor.clauses.taxonomy import load_taxonomy
+from monitor.models import ChangeEvent
 from monitor.notify.alerts import alert_subject
 from monitor.publish.site import build_site
 
@@ -51,3 +53,23 @@ def test_alert_subject_keeps_the_title_as_written() -> None:
         "[ClauseWatch] High: Framecast changed AI training on user content, "
         "Credit and balance expiry"
     )
+
+
+def test_change_prose_keeps_acronyms_in_category_titles() -> None:
+    taxonomy = load_taxonomy()
+    event = ChangeEvent(
+        kind="added",
+        categories=["ai_training_on_user_content", "credit_expiry"],
+        editorial=False,
+        exposure="medium",
+        reasons=[],
+        fact_deltas=[],
+        heading_path=("Data",),
+        before=None,
+        after=None,
+    )
+    sentence = describe_event(event, taxonomy)
+    assert "AI training on user content" in sentence
+    assert "credit and balance expiry" in sentence  # an ordinary title reads as a phrase
+    assert "ai training" not in summarise([event], taxonomy)
+    assert "AI training on user content" in " ".join(assess([event], taxonomy)[0].reasons)

@@ -89,6 +89,15 @@ _KIND_VERBS = {
 # ------------------------------------------------------------------ helpers
 
 
+def in_sentence(title: str) -> str:
+    """A category title inside a sentence: "Credit and balance expiry" -> "credit and balance
+    expiry", but "AI training on user content" keeps its acronym."""
+    first = title.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return title
+    return title[:1].lower() + title[1:]
+
+
 def _level(value: str) -> int:
     return EXPOSURE_RANK.get(value, 0)
 
@@ -242,7 +251,7 @@ def _assess_one(ev: ChangeEvent, tax: Any) -> None:
         default = _max(default, value)
     old_unfair = bool(ev.extra.get("old_unfair"))
     new_unfair = bool(ev.extra.get("new_unfair"))
-    what = ", ".join(titles).lower()
+    what = ", ".join(in_sentence(t) for t in titles)
     if ev.kind == "added" and ev.categories:
         exposure = default
         reasons.append(f"new provision: {what}")
@@ -269,7 +278,7 @@ def _assess_one(ev: ChangeEvent, tax: Any) -> None:
         if waivers:
             exposure = "high"
             for c in waivers:
-                reasons.append(f"new provision: {category_title(c, tax).lower()}")
+                reasons.append(f"new provision: {in_sentence(category_title(c, tax))}")
     elif not ev.fact_deltas:
         where = {"added": "new text", "removed": "removed text"}.get(ev.kind, "changed text")
         reasons.append(f"{where} outside any classified provision")
@@ -293,7 +302,7 @@ def describe_event(ev: ChangeEvent, taxonomy: Any = None) -> str:
     tax = taxonomy
     if ev.categories:
         subject = "The provision on " + ", ".join(
-            category_title(c, tax).lower() for c in ev.categories
+            in_sentence(category_title(c, tax)) for c in ev.categories
         )
     else:
         subject = "Text outside any classified provision"
@@ -438,7 +447,7 @@ def summarise(events: Sequence[ChangeEvent], taxonomy: Any = None) -> str:
     cats = list(dict.fromkeys(c for ev in substantive for c in ev.categories))
     if cats:
         tax = _resolve(taxonomy)
-        titles = ", ".join(category_title(c, tax).lower() for c in cats)
+        titles = ", ".join(in_sentence(category_title(c, tax)) for c in cats)
         text += f" Provisions concerned: {titles}."
     if editorial:
         text += (
