@@ -88,6 +88,92 @@ def test_the_wheel_holds_templates_data_and_demo_pages(installed: Path) -> None:
     assert "email_alert.html.j2" in out[1] and "site" in out[1]
 
 
+# Run by the installed interpreter: everything it imports comes from the wheel (and the borrowed
+# dependencies); the commands are the installed `clausewatch` script.
+FIRST_USE = r"""
+import json, re, socket, subprocess, sys, threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+from monitor.capture.declarations import write_declaration
+from monitor.demo.localserver import PageServer
+from monitor.demo.run import REMOVE, SELECT, page
+
+CLI = str(Path(sys.executable).parent / "clausewatch")
+mails, hooks = [], []
+
+
+class Sink:
+    async def handle_DATA(self, server, session, envelope):
+        mails.append((list(envelope.rcpt_tos), bytes(envelope.content)))
+        return "250 OK"
+
+
+class Hook(BaseHTTPRequestHandler):
+    def do_POST(self):
+        hooks.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def run(*args):
+    done = subprocess.run([CLI, *args], capture_output=True, text=True)
+    assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-2000:])
+    return done.stdout
+
+
+receiver = HTTPServer(("127.0.0.1", 0), Hook)
+threading.Thread(target=receiver.serve_forever, daemon=True).start()
+with socket.socket() as probe:  # a free loopback port (aiosmtpd needs one chosen up front)
+    probe.bind(("127.0.0.1", 0))
+    smtp_port = probe.getsockname()[1]
+smtp = Controller(Sink(), hostname="127.0.0.1", port=smtp_port)
+smtp.start()
+with PageServer() as pages:
+    pages.put("/terms", page("framecast_terms_v1.html"))
+    run("init")
+    config = Path("clausewatch.toml")
+    text = config.read_text()
+    text = text.replace('url = "smtp://127.0.0.1:25"', f'url = "smtp://127.0.0.1:{smtp_port}"')
+    hook = f"http://127.0.0.1:{receiver.server_port}/hook"
+    text = re.sub(r"^urls = \[\]$", f'urls = ["{hook}"]', text, flags=re.M)
+    text = text.replace("per_host_delay = 1.0", "per_host_delay = 0.0")
+    config.write_text(text)
+    terms = {"fetch": pages.base_url + "/terms", "select": SELECT, "remove": REMOVE}
+    write_declaration(Path("declarations"), "Framecast", "Framecast", {"Terms of Service": terms})
+    run("validate")
+    run("check")
+    run("subscribe", "you@example.com", "--service", "Framecast")
+    pages.put("/terms", page("framecast_terms_v2.html"))
+    run("check")
+    run("send")
+    run("site", "build")
+smtp.stop()
+receiver.shutdown()
+assert [to for to, _ in mails] == [["you@example.com"]], mails
+assert hooks and hooks[0]["documents"][0]["service"] == "Framecast", hooks
+assert next(Path(".").rglob("site/index.html"), None) is not None
+print("first use: OK")
+"""
+
+
+def test_installed_first_use_checks_alerts_by_mail_and_webhook_and_builds_the_site(
+    installed: Path, tmp_path: Path
+) -> None:
+    """init, check against a loopback page, an alert over SMTP and a JSON webhook, the site."""
+    run = subprocess.run(
+        [str(installed / "python"), "-c", FIRST_USE],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600, env=CLEAN_ENV,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "first use: OK" in run.stdout
+
+
 def test_installed_demo_checks_alerts_summarises_and_builds_the_site(
     installed: Path, tmp_path: Path
 ) -> None:
