@@ -187,10 +187,11 @@ def test_remove_range_not_found_is_a_warning() -> None:
     assert "Privacy Policy" in result.markdown
 
 
-def test_remove_never_destroys_the_selection() -> None:
-    # Selection comes first: a remove match enclosing the selected element is ignored.
-    result = extract_page("terms_page.html", source(["#accounts"], remove=["main", "article"]))
-    assert result.markdown == "## 1. Accounts\n"
+def test_remove_enclosing_the_selection_takes_it_along() -> None:
+    # Remove comes first, as in OTA's engine: nothing is left for the select to match.
+    with pytest.raises(ExtractError) as err:
+        extract_page("terms_page.html", source(["#accounts"], remove=["main", "article"]))
+    assert err.value.reason == "selector_not_found"
 
 
 def test_select_list_keeps_selector_order_without_duplicates() -> None:

@@ -6,10 +6,10 @@ Pipeline for HTML, in this order (the module doing each step in brackets):
    and parse with lxml directly (~1 ms for 50 KB; building a BeautifulSoup tree costs ~15 ms)
    [decode];
 2. drop script/style/noscript/template [here];
-3. resolve every `select` and `remove` selector against the whole page, so CSS context such as
-   `body > nav` or `:nth-child()` means what the declaration author saw in a browser [select];
-4. remove `remove` matches from the selected content (a remove match that encloses a selected
-   element is ignored: selection comes first) [select, ranges];
+3. resolve every `remove` selector against the whole page and delete its matches, as OTA's
+   engine does before selecting: a remove match that encloses a selected element takes it along
+   [select, ranges];
+4. resolve every `select` selector against what is left [select];
 5. build the selection: CSS matches in document order, range selectors as the content between
    their boundary points (start and end may sit at different depths) [select, ranges];
 6. make links absolute [links], run the named filters [monitor.capture.filters], convert to
