@@ -48,3 +48,41 @@ def test_select_resolved_after_remove_like_ota() -> None:
     # :nth-child() in a select counts what is left after remove.
     page = "<div><p class='ad'>Ad</p><p>First</p><p>Second</p></div>"
     assert md(page, select=["div > p:nth-child(1)"], remove=[".ad"]) == "First\n"
+
+
+# ---------------------------------------------------------------- 2. and 4. lists
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # Text straight inside <ol>, as some sites write their lettered sub-clauses.
+        (
+            "<ol>(a) first duty;</ol><ol>(b) second duty.</ol>",
+            "(a) first duty;\n\n(b) second duty.\n",
+        ),
+        (
+            "<ol>Intro <b>text</b><li>One</li>between<li>Two</li></ol>",
+            "Intro **text**\n\n1. One\n\nbetween\n\n2. Two\n",
+        ),
+        # A block straight inside a list is a paragraph, not a numbered item.
+        ("<ol><p>Heading-like line</p><li>Item</li></ol>", "Heading-like line\n\n1. Item\n"),
+    ],
+)
+def test_text_directly_inside_a_list_is_kept(body: str, expected: str) -> None:
+    assert md(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("<ul><span><li>One</li><li>Two</li></span></ul>", "- One\n- Two\n"),
+        ("<ol><span><li>One</li></span><span><li>Two</li></span></ol>", "1. One\n2. Two\n"),
+        (
+            "<ul><div class='row'><span><li>Deep</li></span><li>Next<ul><li>sub</li></ul></li></div></ul>",
+            "- Deep\n- Next\n  - sub\n",
+        ),
+    ],
+)
+def test_items_wrapped_in_inline_elements_stay_separate(body: str, expected: str) -> None:
+    assert md(body) == expected

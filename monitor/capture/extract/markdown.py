@@ -80,6 +80,42 @@ class _Inline:
         return "".join(self.parts)
 
 
+_LIST_TAGS = frozenset({"ul", "ol", "menu", "dir"})
+
+
+class _ListWalk:
+    """A list being rendered: its items so far, and loose text met between them."""
+
+    def __init__(self, ordered: bool, number: int) -> None:
+        self.ordered = ordered
+        self.number = number
+        self.items: list[str] = []
+        self.out: list[_Block] = []
+        self.loose = _Inline()
+
+    def flush_items(self) -> None:
+        if self.items:
+            self.out.append(_Block("\n".join(self.items), is_list=True))
+            self.items = []
+
+    def flush_loose(self) -> None:
+        text = "\n".join(line.strip() for line in self.loose.value().split("\n")).strip("\n")
+        self.loose = _Inline()
+        if text:
+            self.flush_items()
+            self.out.append(_Block(text))
+
+
+def _holds_items(el: etree._Element) -> bool:
+    """True if el wraps <li> elements of the list it sits in (not only those of a nested list)."""
+    for child in el:
+        if not isinstance(child.tag, str) or child.tag in _LIST_TAGS:
+            continue
+        if child.tag == "li" or _holds_items(child):
+            return True
+    return False
+
+
 _ABSOLUTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
@@ -140,7 +176,7 @@ class _Renderer:
         tag = el.tag
         if tag in _HEADINGS:
             return self._heading(el, _HEADINGS[tag])
-        if tag in ("ul", "ol", "menu", "dir"):
+        if tag in _LIST_TAGS:
             return self._list(el)
         if tag == "table":
             return self._table(el)
@@ -159,26 +195,51 @@ class _Renderer:
         return [_Block("#" * level + " " + text)] if text else []
 
     def _list(self, el: etree._Element) -> list[_Block]:
-        ordered = el.tag == "ol"
-        number = _int_attr(el, "start", 1)
-        items: list[str] = []
+        """A list's items; text and blocks placed directly in it (not in an <li>) are kept too.
+
+        A browser shows text and non-<li> blocks inside <ul>/<ol> without a marker, and an <li>
+        wrapped in an inline element (<span><li>..</li></span>) as an item of its own: so do we.
+        """
+        walk = _ListWalk(el.tag == "ol", _int_attr(el, "start", 1))
+        self._list_content(el, walk)
+        walk.flush_loose()
+        walk.flush_items()
+        return walk.out
+
+    def _list_content(self, el: etree._Element, walk: _ListWalk) -> None:
+        if el.text:
+            walk.loose.text(el.text)
         for child in el:
-            if not isinstance(child.tag, str) or child.tag in _SKIP_TAGS:
-                continue
-            if child.tag in ("ul", "ol") and items:
+            tag = child.tag
+            if not isinstance(tag, str) or tag in _SKIP_TAGS:
+                pass
+            elif tag == "li":
+                walk.flush_loose()
+                self._list_item(child, walk)
+            elif tag in _LIST_TAGS and walk.items and not walk.loose.parts:
                 # A list directly inside a list (invalid but common): nest it under the last item.
                 nested = _join_blocks(self.block(child), tight=True)
                 if nested:
-                    items[-1] += "\n" + _indent(nested, _content_indent(items[-1]))
-                continue
-            if ordered:
-                number = _int_attr(child, "value", number)
-            marker = f"{number}." if ordered else "-"
-            number += 1
-            body = _join_blocks(self.blocks(child) if child.tag == "li" else self.block(child))
-            if body:
-                items.append(_prefix(marker, body))
-        return [_Block("\n".join(items), is_list=True)] if items else []
+                    walk.items[-1] += "\n" + _indent(nested, _content_indent(walk.items[-1]))
+            elif tag not in _LIST_TAGS and _holds_items(child):
+                self._list_content(child, walk)  # a wrapper around items: its items are ours
+            elif _is_block(child):
+                walk.flush_loose()
+                walk.flush_items()
+                walk.out.extend(self.block(child))
+            else:
+                self.inline(child, walk.loose)
+            if child.tail:
+                walk.loose.text(child.tail)
+
+    def _list_item(self, li: etree._Element, walk: _ListWalk) -> None:
+        if walk.ordered:
+            walk.number = _int_attr(li, "value", walk.number)
+        marker = f"{walk.number}." if walk.ordered else "-"
+        walk.number += 1
+        body = _join_blocks(self.blocks(li))
+        if body:
+            walk.items.append(_prefix(marker, body))
 
     def _blockquote(self, el: etree._Element) -> list[_Block]:
         inner = "\n\n".join(b.text for b in self.blocks(el))
