@@ -6,6 +6,7 @@ Every page here is a small one written for the test; none is taken from a captur
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -86,3 +87,152 @@ def test_text_directly_inside_a_list_is_kept(body: str, expected: str) -> None:
 )
 def test_items_wrapped_in_inline_elements_stay_separate(body: str, expected: str) -> None:
     assert md(body) == expected
+
+
+# ---------------------------------------------------------------- 7. PDF paragraphs
+
+# A typeset two-page document, drawn word by word at computed positions the way office suites and
+# browsers write PDFs (each word its own text object): justified paragraphs, a heading in a larger
+# font, numbered clauses with a hanging indent, bullets, a running header and a page number on
+# every page, and a paragraph running over the page break.
+PDF_DOC: list[list[tuple[str, ...]]] = [
+    [
+        ("title", "Example Cloud Terms"),
+        (
+            "p",
+            "These terms govern the use of the Example Cloud service by any customer who "
+            "creates an account, and they apply from the moment the account is created.",
+        ),
+        ("h", "1 Accounts"),
+        (
+            "item",
+            "1.1",
+            "The customer keeps the account credentials secret and tells us at once "
+            "about any use of the account that the customer did not allow.",
+        ),
+        ("item", "1.2", "We may suspend an account that is used to break the law."),
+        ("p", "The customer may use the service only for:"),
+        ("bullet", "its own internal business;"),
+        ("bullet", "testing its own software, within the limits of the chosen plan."),
+        (
+            "runon",
+            "Credits bought for the service remain valid for twelve months from the date of "
+            "purchase, cannot be transferred to another account or exchanged for cash, and are "
+            "used in the order in which they were bought, the oldest credits first, unless the "
+            "customer asks us in writing to use",
+        ),
+    ],
+    [
+        ("cont", "newer credits first for a given project."),
+        ("h", "2 Changes"),
+        ("p", "We give thirty days of notice before any change to these terms takes effect."),
+    ],
+]
+PDF_PARAGRAPHS = [
+    "Example Cloud Terms - last updated 1 March 2025",  # the running header, kept on page 1 only
+    "Example Cloud Terms",
+    "These terms govern the use of the Example Cloud service by any customer who creates an "
+    "account, and they apply from the moment the account is created.",
+    "1 Accounts",
+    "1.1 The customer keeps the account credentials secret and tells us at once about any use of "
+    "the account that the customer did not allow.",
+    "1.2 We may suspend an account that is used to break the law.",
+    "The customer may use the service only for:",
+    "- its own internal business;",
+    "- testing its own software, within the limits of the chosen plan.",
+    "Credits bought for the service remain valid for twelve months from the date of purchase, "
+    "cannot be transferred to another account or exchanged for cash, and are used in the order in "
+    "which they were bought, the oldest credits first, unless the customer asks us in writing to "
+    "use newer credits first for a given project.",
+    "2 Changes",
+    "We give thirty days of notice before any change to these terms takes effect.",
+]
+
+
+def typeset_pdf(pages: list[list[tuple[str, ...]]]) -> bytes:
+    """Draw each word at its own position (justified lines), as real PDF producers do."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4", unit="pt")
+    left, right, lead = 72.0, 523.0, 14.0
+
+    def words_at(x: float, y: float, words: list[str], width: float, justify: bool) -> None:
+        gap = pdf.get_string_width(" ")
+        if justify and len(words) > 1:
+            gap = (width - sum(pdf.get_string_width(w) for w in words)) / (len(words) - 1)
+        for word in words:
+            pdf.text(x, y, word)
+            x += pdf.get_string_width(word) + gap
+
+    def wrap(text: str, width: float) -> list[list[str]]:
+        lines: list[list[str]] = [[]]
+        for word in text.split():
+            if lines[-1] and pdf.get_string_width(" ".join([*lines[-1], word])) > width:
+                lines.append([])
+            lines[-1].append(word)
+        return lines
+
+    for number, blocks in enumerate(pages, 1):
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=9)
+        pdf.text(left, 40, "Example Cloud Terms - last updated 1 March 2025")  # running header
+        pdf.text(290, 800, str(number))  # page number
+        y = 80.0
+        for kind, *parts in blocks:
+            size = {"title": 16, "h": 13}.get(kind, 11)  # "p", "runon", "cont", items
+            pdf.set_font("Helvetica", size=size)
+            text = parts[-1]
+            x = left
+            if kind == "item":
+                pdf.text(left, y, parts[0])
+                x = left + 36
+            elif kind == "bullet":
+                pdf.text(left + 18, y, "-")
+                x = left + 36
+            lines = wrap(text, right - x)
+            for k, line in enumerate(lines):
+                last = k == len(lines) - 1
+                # A paragraph running on to the next page ends the page with a full line.
+                words_at(x, y, line, right - x, justify=not last or kind == "runon")
+                y += lead if not last else lead * 1.8
+    return bytes(pdf.output())
+
+
+def test_pdf_words_drawn_one_by_one_become_paragraphs() -> None:
+    src = SourceDocument(fetch="https://terms.example/terms.pdf")
+    result = extract_version(typeset_pdf(PDF_DOC), "application/pdf", src, src.fetch)
+    assert result.markdown.split("\n\n") == [*PDF_PARAGRAPHS[:-1], PDF_PARAGRAPHS[-1] + "\n"]
+
+
+LIGATURE_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def test_ligatures_become_plain_letters() -> None:
+    text = "The \ufb01nal o\ufb00er \ufb02ows to a\ufb03liates and a\ufb04uent sta\ufb00."
+    plain = "The final offer flows to affiliates and affluent staff."
+    assert md(f"<p>{text}</p>") == plain + "\n"
+    src = SourceDocument(fetch=BASE)
+    assert extract_version(text.encode(), "text/plain", src, BASE).markdown == plain + "\n"
+    if not LIGATURE_FONT.exists():
+        pytest.skip("no font with ligature glyphs to typeset a PDF")
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.add_font("DejaVu", fname=str(LIGATURE_FONT))
+    pdf.set_font("DejaVu", size=11)
+    pdf.cell(0, 6, text)
+    result = extract_version(bytes(pdf.output()), "application/pdf", src, BASE)
+    assert result.markdown == plain + "\n"
+
+
+def test_pdf_extraction_from_several_threads_at_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    content = typeset_pdf(PDF_DOC)
+    src = SourceDocument(fetch="https://terms.example/terms.pdf")
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(
+            pool.map(lambda _: extract_version(content, "application/pdf", src, BASE), range(8))
+        )
+    assert {o.markdown for o in outs} == {"\n\n".join(PDF_PARAGRAPHS) + "\n"}
