@@ -89,6 +89,54 @@ def test_items_wrapped_in_inline_elements_stay_separate(body: str, expected: str
     assert md(body) == expected
 
 
+# ---------------------------------------------------------------- 3. layout tables
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # A whole page in one cell, with a real data table nested in it.
+        (
+            "<table><tr><td><h2>Terms</h2><p>First clause.</p>"
+            "<table><tr><th>Plan</th><th>Price</th></tr><tr><td>Pro</td><td>9</td></tr></table>"
+            "</td></tr></table>",
+            "## Terms\n\nFirst clause.\n\n| Plan | Price |\n| --- | --- |\n| Pro | 9 |\n",
+        ),
+        # A sidebar beside the text: one row of cells holding blocks.
+        (
+            "<table><tr><td><ul><li>Menu</li></ul></td>"
+            "<td><p>First clause.</p><p>Second clause.</p></td></tr></table>",
+            "- Menu\n\nFirst clause.\n\nSecond clause.\n",
+        ),
+        # Headings in the cells of a grid.
+        (
+            "<table><tr><td><h3>1. Use</h3><p>Use it well.</p></td><td><h3>2. Pay</h3></td></tr>"
+            "<tr><td><p>More on use.</p></td><td><p>Pay on time.</p></td></tr></table>",
+            "### 1. Use\n\nUse it well.\n\n### 2. Pay\n\nMore on use.\n\nPay on time.\n",
+        ),
+        # A single column, and a table marked as presentation.
+        ("<table><tr><td>One</td></tr><tr><td><b>Two</b></td></tr></table>", "One\n\n**Two**\n"),
+        (
+            "<table role='presentation'><tr><td>Logo</td><td>Terms text.</td></tr></table>",
+            "Logo\n\nTerms text.\n",
+        ),
+    ],
+)
+def test_layout_tables_render_as_their_blocks(body: str, expected: str) -> None:
+    assert md(body) == expected
+
+
+def test_data_tables_stay_tables_even_with_lists_in_cells() -> None:
+    body = (
+        "<table><thead><tr><th>Purpose</th><th>Legal basis</th></tr></thead>"
+        "<tr><td><p>Billing</p></td><td><ul><li>Contract</li><li>Law</li></ul></td></tr>"
+        "<tr><td>Support</td><td>Consent</td></tr></table>"
+    )
+    assert md(body) == (
+        "| Purpose | Legal basis |\n| --- | --- |\n| Billing | Contract Law |\n| Support | Consent |\n"
+    )
+
+
 # ---------------------------------------------------------------- 7. PDF paragraphs
 
 # A typeset two-page document, drawn word by word at computed positions the way office suites and

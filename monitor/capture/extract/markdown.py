@@ -259,8 +259,9 @@ class _Renderer:
         return [_Block(f"{fence}\n{code}\n{fence}")]
 
     def _table(self, el: etree._Element) -> list[_Block]:
+        """A data table as a GFM table; a table used for page layout as the blocks it holds."""
         out: list[_Block] = []
-        rows: list[list[str]] = []
+        trs: list[etree._Element] = []
         header_index: int | None = None
         for part in el:
             if part.tag == "caption":
@@ -268,10 +269,18 @@ class _Renderer:
             elif part.tag in ("thead", "tbody", "tfoot"):
                 for tr in part.iterchildren("tr"):
                     if part.tag == "thead" and header_index is None:
-                        header_index = len(rows)
-                    rows.append(self._row(tr))
+                        header_index = len(trs)
+                    trs.append(tr)
             elif part.tag == "tr":
-                rows.append(self._row(part))
+                trs.append(part)
+        if _is_layout_table(el, trs):
+            for tr in trs:
+                for cell in tr.iterchildren("td", "th"):
+                    out.extend(self.blocks(cell))
+            return out
+        rows = [self._row(tr) for tr in trs]
+        if header_index is not None:
+            header_index -= sum(1 for r in rows[:header_index] if not any(r))
         rows = [r for r in rows if any(r)]
         if not rows:
             return out
@@ -434,6 +443,31 @@ def _prefix(marker: str, body: str) -> str:
 def _table_line(cells: list[str], width: int) -> str:
     cells = cells + [""] * (width - len(cells))
     return "| " + " | ".join(cells) + " |"
+
+
+_LAYOUT_INSIDE = ("table", *_HEADINGS)
+_CELL_BLOCKS = tuple(_BLOCK_TAGS - {"td", "th", "tr", "tbody", "thead", "tfoot"})
+
+
+def _is_layout_table(table: etree._Element, rows: list[etree._Element]) -> bool:
+    """True for a table that lays a page out rather than holding data in rows and columns.
+
+    Such a table is marked role="presentation", holds a nested table or a heading in a cell, has
+    a single column, or is a single row of cells holding blocks (a sidebar beside the text).
+    Paragraphs and lists in the cells of a multi-row, multi-column table do not count: data tables
+    of real policies hold them ("Purpose | Data | Legal basis" with a list per cell).
+    """
+    if (table.get("role") or "").strip().lower() in ("presentation", "none"):
+        return True
+    cells = [list(tr.iterchildren("td", "th")) for tr in rows]
+    if not any(cells):
+        return False
+    if max(len(row) for row in cells) == 1:
+        return True
+    flat = [cell for row in cells for cell in row]
+    if any(next(cell.iter(*_LAYOUT_INSIDE), None) is not None for cell in flat):
+        return True
+    return len(rows) == 1 and any(next(c.iter(*_CELL_BLOCKS), None) is not None for c in flat)
 
 
 def html_to_markdown(el: etree._Element, base_url: str = "") -> str:
