@@ -250,7 +250,10 @@ def html_md(body: str, base_url: str = "https://a.example/dir/page") -> str:
             "| a | b |\n| --- | --- |\n| 1 |  |\n",
         ),
         ("<div>loose <span>inline</span></div><div>next</div>", "loose inline\n\nnext\n"),
-        ("<a href='/card'><div>Card title</div><p>Card text</p></a>", "Card title\n\nCard text\n"),
+        (
+            "<a href='/card'><div>Card title</div><p>Card text</p></a>",
+            "[Card title](https://a.example/card)\n\n[Card text](https://a.example/card)\n",
+        ),
         ("<p>a</p><p></p><p>&nbsp;</p><p>b</p><hr><p>c</p>", "a\n\nb\n\n---\n\nc\n"),
         ("<script>x()</script><noscript>enable js</noscript><template><p>t</p></template>", ""),
         ("<p aria-hidden='true'>kept like OTA does</p>", "kept like OTA does\n"),

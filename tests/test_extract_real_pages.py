@@ -137,6 +137,36 @@ def test_data_tables_stay_tables_even_with_lists_in_cells() -> None:
     )
 
 
+# ---------------------------------------------------------------- 5. links around blocks
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "<a href='/legal/privacy'><div><h3>Privacy Policy</h3><p>How we use data</p></div></a>",
+            "### [Privacy Policy](https://terms.example/legal/privacy)\n\n"
+            "[How we use data](https://terms.example/legal/privacy)\n",
+        ),
+        (
+            "<a href='/dpa'><div>Data Processing <b>Addendum</b></div>"
+            "<ul><li>Sub-processors</li></ul></a>",
+            "[Data Processing **Addendum**](https://terms.example/dpa)\n\n"
+            "- [Sub-processors](https://terms.example/dpa)\n",
+        ),
+        # Items wrapped in a link inside a list keep the target too.
+        (
+            "<ul><a href='https://x.example/a'><li>A</li></a><li>B</li></ul>",
+            "- [A](https://x.example/a)\n- B\n",
+        ),
+        # Not a usable target: the blocks only.
+        ("<a href='javascript:void(0)'><div>Open</div></a>", "Open\n"),
+    ],
+)
+def test_links_wrapped_around_blocks_keep_their_target(body: str, expected: str) -> None:
+    assert md(body) == expected
+
+
 # ---------------------------------------------------------------- 7. PDF paragraphs
 
 # A typeset two-page document, drawn word by word at computed positions the way office suites and

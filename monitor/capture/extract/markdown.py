@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -30,6 +32,7 @@ _BLOCK_TUPLE = tuple(_BLOCK_TAGS)
 _VOID_TAGS = frozenset({"br", "img", "input", "wbr", "hr", "area", "source", "track", "embed"})
 _SKIP_TAGS = frozenset({*_DROP_TAGS, MARK, "head"})
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -98,12 +101,12 @@ class _ListWalk:
             self.out.append(_Block("\n".join(self.items), is_list=True))
             self.items = []
 
-    def flush_loose(self) -> None:
+    def flush_loose(self, link: str | None) -> None:
         text = "\n".join(line.strip() for line in self.loose.value().split("\n")).strip("\n")
         self.loose = _Inline()
         if text:
             self.flush_items()
-            self.out.append(_Block(text))
+            self.out.append(_Block(_linked(text, link)))
 
 
 def _holds_items(el: etree._Element) -> bool:
@@ -128,6 +131,11 @@ def _url(href: str, base_url: str) -> str:
     return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
 
 
+def _linked(text: str, url: str | None) -> str:
+    """text as the text of a link to url (inside a link wrapped around blocks), else unchanged."""
+    return f"[{text}]({url})" if url else text
+
+
 def _is_block(el: etree._Element) -> bool:
     tag = el.tag
     if tag in _BLOCK_TAGS:
@@ -142,6 +150,7 @@ class _Renderer:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self.depth = {"strong": 0, "em": 0, "a": 0}
+        self.block_link: str | None = None  # target of a link wrapped around blocks
 
     # ------------------------------------------------------------ blocks
 
@@ -155,21 +164,21 @@ class _Renderer:
             if child.tag in _SKIP_TAGS or not isinstance(child.tag, str):
                 pass
             elif _is_block(child):
-                buf = self._flush(buf, out)
+                buf = self._flush(buf, out, self.block_link)
                 out.extend(self.block(child))
             else:
                 self.inline(child, buf)
             if child.tail:
                 buf.text(child.tail)
-        self._flush(buf, out)
+        self._flush(buf, out, self.block_link)
         return out
 
     @staticmethod
-    def _flush(buf: _Inline, out: list[_Block]) -> _Inline:
+    def _flush(buf: _Inline, out: list[_Block], link: str | None) -> _Inline:
         lines = [line.strip() for line in buf.value().split("\n")]
         text = "\n".join(lines).strip("\n")
         if text:
-            out.append(_Block(text))
+            out.append(_Block(_linked(text, link)))
         return _Inline()
 
     def block(self, el: etree._Element) -> list[_Block]:
@@ -186,13 +195,28 @@ class _Renderer:
             return self._pre(el)
         if tag == "hr":
             return [_Block("---")]
+        if tag == "a":
+            return self._block_link(el, self.blocks)
         return self.blocks(el)
+
+    def _block_link(self, el: etree._Element, render: Callable[[etree._Element], _T]) -> _T:
+        """Render a link wrapped around blocks: the text of each block it holds is linked."""
+        href = (el.get("href") or "").strip()
+        if self.depth["a"] or not href or href.lower().startswith("javascript:"):
+            return render(el)
+        self.depth["a"] += 1  # a link inside a link is its text
+        outer, self.block_link = self.block_link, _url(href, self.base_url)
+        try:
+            return render(el)
+        finally:
+            self.block_link = outer
+            self.depth["a"] -= 1
 
     def _heading(self, el: etree._Element, level: int) -> list[_Block]:
         self.depth["strong"] += 1  # a heading is bold already: no ** inside it
         text = self.inline_text(el)
         self.depth["strong"] -= 1
-        return [_Block("#" * level + " " + text)] if text else []
+        return [_Block("#" * level + " " + _linked(text, self.block_link))] if text else []
 
     def _list(self, el: etree._Element) -> list[_Block]:
         """A list's items; text and blocks placed directly in it (not in an <li>) are kept too.
@@ -202,7 +226,7 @@ class _Renderer:
         """
         walk = _ListWalk(el.tag == "ol", _int_attr(el, "start", 1))
         self._list_content(el, walk)
-        walk.flush_loose()
+        walk.flush_loose(self.block_link)
         walk.flush_items()
         return walk.out
 
@@ -214,7 +238,7 @@ class _Renderer:
             if not isinstance(tag, str) or tag in _SKIP_TAGS:
                 pass
             elif tag == "li":
-                walk.flush_loose()
+                walk.flush_loose(self.block_link)
                 self._list_item(child, walk)
             elif tag in _LIST_TAGS and walk.items and not walk.loose.parts:
                 # A list directly inside a list (invalid but common): nest it under the last item.
@@ -222,9 +246,11 @@ class _Renderer:
                 if nested:
                     walk.items[-1] += "\n" + _indent(nested, _content_indent(walk.items[-1]))
             elif tag not in _LIST_TAGS and _holds_items(child):
-                self._list_content(child, walk)  # a wrapper around items: its items are ours
+                # A wrapper around items: its items are ours (a link's target goes on them).
+                walk.flush_loose(self.block_link)
+                self._block_link(child, lambda wrapper: self._list_content(wrapper, walk))
             elif _is_block(child):
-                walk.flush_loose()
+                walk.flush_loose(self.block_link)
                 walk.flush_items()
                 walk.out.extend(self.block(child))
             else:
