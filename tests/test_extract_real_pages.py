@@ -167,6 +167,35 @@ def test_links_wrapped_around_blocks_keep_their_target(body: str, expected: str)
     assert md(body) == expected
 
 
+# ---------------------------------------------------------------- 6. protected e-mail addresses
+
+
+def cf_encode(text: str, key: int) -> str:
+    """Cloudflare's public e-mail obfuscation: a key byte, then each byte XORed with it."""
+    return bytes([key, *(b ^ key for b in text.encode())]).hex()
+
+
+def protected_page(key: int) -> str:
+    legal, privacy = cf_encode("legal@terms.example", key), cf_encode("privacy@terms.example", key)
+    return (
+        f"<p>Write to <a href='/cdn-cgi/l/email-protection#{legal}'>"
+        f"<span class='__cf_email__' data-cfemail='{legal}'>[email&#160;protected]</span></a>"
+        f" or <a href='/cdn-cgi/l/email-protection' class='__cf_email__' data-cfemail='{privacy}'>"
+        f"[email&#160;protected]</a>; in text: <span data-cfemail='{privacy}'>[email protected]</span>.</p>"
+        "<p><a href='/cdn-cgi/l/email-protection#zz'>[email&#160;protected]</a></p>"
+    )
+
+
+def test_protected_email_addresses_are_decoded_and_stable() -> None:
+    first, second = md(protected_page(0x5A)), md(protected_page(0xC3))
+    assert first == second  # the key changes on every fetch; the version does not
+    assert first == (
+        "Write to [legal@terms.example](mailto:legal@terms.example) or "
+        "[privacy@terms.example](mailto:privacy@terms.example); in text: privacy@terms.example.\n\n"
+        "[[email protected]](https://terms.example/cdn-cgi/l/email-protection)\n"
+    )
+
+
 # ---------------------------------------------------------------- 7. PDF paragraphs
 
 # A typeset two-page document, drawn word by word at computed positions the way office suites and
