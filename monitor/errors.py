@@ -51,6 +51,14 @@ class FailureReason(StrEnum):
     EMPTY = "empty", "the captured page is empty"
     BOT_WALL = "bot_wall", "the site answered with a bot wall or challenge page"
     ERROR_PAGE = "error_page", "the site served an error page instead of the document"
+    REDIRECT_STUB = (
+        "redirect_stub",
+        'the site served a redirect page ("Redirecting…", a meta refresh) instead of the document',
+    )
+    UNAVAILABLE = (
+        "unavailable",
+        "the site says the page is not available (removed, or not shown where the monitor runs)",
+    )
     LOGIN_WALL = "login_wall", "the page now asks for a login"
     TOO_SHORT = "too_short", "the captured text is too short to be the document"
 

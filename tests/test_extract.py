@@ -187,10 +187,11 @@ def test_remove_range_not_found_is_a_warning() -> None:
     assert "Privacy Policy" in result.markdown
 
 
-def test_remove_never_destroys_the_selection() -> None:
-    # Selection comes first: a remove match enclosing the selected element is ignored.
-    result = extract_page("terms_page.html", source(["#accounts"], remove=["main", "article"]))
-    assert result.markdown == "## 1. Accounts\n"
+def test_remove_enclosing_the_selection_takes_it_along() -> None:
+    # Remove comes first, as in OTA's engine: nothing is left for the select to match.
+    with pytest.raises(ExtractError) as err:
+        extract_page("terms_page.html", source(["#accounts"], remove=["main", "article"]))
+    assert err.value.reason == "selector_not_found"
 
 
 def test_select_list_keeps_selector_order_without_duplicates() -> None:
@@ -249,7 +250,10 @@ def html_md(body: str, base_url: str = "https://a.example/dir/page") -> str:
             "| a | b |\n| --- | --- |\n| 1 |  |\n",
         ),
         ("<div>loose <span>inline</span></div><div>next</div>", "loose inline\n\nnext\n"),
-        ("<a href='/card'><div>Card title</div><p>Card text</p></a>", "Card title\n\nCard text\n"),
+        (
+            "<a href='/card'><div>Card title</div><p>Card text</p></a>",
+            "[Card title](https://a.example/card)\n\n[Card text](https://a.example/card)\n",
+        ),
         ("<p>a</p><p></p><p>&nbsp;</p><p>b</p><hr><p>c</p>", "a\n\nb\n\n---\n\nc\n"),
         ("<script>x()</script><noscript>enable js</noscript><template><p>t</p></template>", ""),
         ("<p aria-hidden='true'>kept like OTA does</p>", "kept like OTA does\n"),

@@ -1,11 +1,15 @@
-"""Is a capture trustworthy? Reject error pages, bot walls, login walls and near-empty text.
+"""Is a capture trustworthy? Reject error pages, redirect pages, "not available" pages, bot walls,
+login walls and near-empty text.
 
 A rejected capture is recorded as a failed capture, never as a new version: otherwise a Cloudflare
 challenge would show up as "the terms were deleted" and the real text as "re-added" an hour later.
+Every rejection raises CaptureRejected with its reason and the evidence seen (the phrase, the
+redirect target): nothing is refused silently.
 
-The heuristics only judge pages that are short, or pages whose title / first heading says what
-they are: a real terms document of several thousand words that mentions "captcha" or "log in" in
-a clause must pass.
+The heuristics only judge pages that are short, or what a page says it is: its title and first
+headings, and the opening words of its text (an error page with a long menu and footer says so at
+the top). A real terms document of several thousand words that mentions "captcha", "log in" or
+"page not found" in a clause must pass.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ MIN_CHARS = 200
 SHORT_PAGE_WORDS = 400  # below this, the body text is read for error / wall phrases
 TINY_PAGE_WORDS = 120  # below this, even weak single words ("captcha", "not found") count
 TITLE_PAGE_WORDS = 1500  # above this, nothing but the status can reject a capture
+LEAD_WORDS = 40  # the opening words of the text, read like a title
+MAX_REFRESH_DELAY = 30  # seconds: a meta refresh to another URL sooner than this is a redirect
 MAX_TITLE_WORDS = 12  # a title longer than this is a document title, not an error banner
 
 # Phrases that on their own identify a bot challenge / an error page / a login page.
@@ -40,11 +46,37 @@ _BOT_MARKUP = re.compile(
     re.I,
 )
 _ERROR_STRONG = re.compile(
-    r"\b404\b.{0,20}\bnot found\b|page not found|page (?:does not|doesn't|could not be) (?:exist|found)"
+    r"\b404\b.{0,20}\bnot found\b|page not found"
+    r"|(?:page|document|file) (?:does not|doesn[’']t|could not be|cannot be|was not) (?:exist|found)"
     r"|internal server error|service (?:temporarily )?unavailable|bad gateway|gateway time-?out"
-    r"|the page you (?:are looking for|requested) (?:does not|doesn't|could not|cannot|can't|was)",
+    r"|the page you(?:['’]re| are)? (?:looking for|requested) (?:does not|doesn[’']t|could not|cannot"
+    r"|can[’']t|was)|this page could not be found|the requested url was not found"
+    r"|we (?:can[’']t|cannot|couldn[’']t|could not) find (?:that|the|this) page"
+    r"|\berror (?:40[034]|410|50[0234]|52[0-4])\b",
     re.I,
 )
+# "This page isn't available": removed, private, or not shown in the monitor's country.
+_UNAVAILABLE = re.compile(
+    r"\b(?:this|the|that) (?:page|content|document|link) (?:isn[’']t|is not|is no longer|is currently"
+    r" not|is temporarily not) (?:available|accessible)|\bpage (?:is )?(?:no longer|not) available\b"
+    r"|\bthe link you followed may (?:be broken|have expired)|\bthis page (?:has been|was) removed\b"
+    r"|\bnot available in your (?:country|region|location)\b|\bpage unavailable\b"
+    r"|\b(?:this|the) page (?:no longer exists|doesn[’']t exist|does not exist)",
+    re.I,
+)
+_REDIRECT_TEXT = re.compile(
+    r"^\W*redirecting\b|\byou(?: are|['’]re| will be) (?:being |now )?redirected\b"
+    r"|\bif you are not (?:being )?redirected\b|\bnot redirected automatically\b"
+    r"|\bredirect notice\b|\b(?:301 )?moved permanently\b|\b(?:object|document) moved\b"
+    r"|\bthis page has moved\b",
+    re.I,
+)
+_META_TAG = re.compile(rb"<meta\b[^>]*>", re.I)
+_REFRESH = re.compile(
+    rb"""http-equiv\s*=\s*["']?\s*refresh|content\s*=\s*["']?\s*(\d+)\s*[;,]\s*url\s*=\s*["']?([^"'>\s]+)""",
+    re.I,
+)
+_NOSCRIPT = re.compile(rb"<noscript\b.*?</noscript\s*>", re.I | re.S)
 _ERROR_WEAK = re.compile(r"\b(?:404|500|502|503|504)\b|\bnot found\b|something went wrong", re.I)
 _LOGIN_TITLE = re.compile(r"^\s*(?:sign ?in|log ?in|login)\b", re.I)
 # What a login page says; "log in to your account" alone is too common in real terms to count.
@@ -69,6 +101,7 @@ class _Page:
     text: str  # visible text: the Markdown without link targets
     words: int
     labels: tuple[str, ...]  # short title / first headings: what the page says it is
+    lead: str  # the opening words of the text
     raw: bytes  # the raw HTML (b"" when not given or not HTML)
 
 
@@ -77,7 +110,8 @@ def check_capture(
 ) -> None:
     """Raise CaptureRejected(reason=...) if the capture is not the document; else return None.
 
-    reason: "http_status", "empty", "bot_wall", "error_page", "login_wall" or "too_short".
+    reason: "http_status", "empty", "bot_wall", "redirect_stub", "unavailable", "error_page",
+    "login_wall" or "too_short"; the message says what was seen.
     """
     if not 200 <= status < 300:
         _reject(final_url, FailureReason.HTTP_STATUS, f"HTTP status {status}")
@@ -86,6 +120,8 @@ def check_capture(
         _reject(final_url, FailureReason.EMPTY, "no text")
     for reason, why in (
         (FailureReason.BOT_WALL, _bot_wall(page)),
+        (FailureReason.REDIRECT_STUB, _redirect_stub(page)),
+        (FailureReason.UNAVAILABLE, _unavailable(page)),
         (FailureReason.ERROR_PAGE, _error_page(page)),
         (FailureReason.LOGIN_WALL, _login_wall(page)),
     ):
@@ -107,7 +143,10 @@ def _page(markdown: str, raw_html: bytes | None) -> _Page:
         label for label in (" ".join(lb.split()) for lb in labels)
         if label and len(label.split()) <= MAX_TITLE_WORDS
     )  # fmt: skip
-    return _Page(text=text, words=len(_WORD.findall(text)), labels=short, raw=raw)
+    words = list(_WORD.finditer(text))
+    cut = words[LEAD_WORDS - 1].end() if len(words) >= LEAD_WORDS else len(text)
+    lead = " ".join(text[:cut].split())
+    return _Page(text=text, words=len(words), labels=short, lead=lead, raw=raw)
 
 
 def _looks_like_html(raw: bytes) -> bool:
@@ -162,12 +201,53 @@ def _error_page(page: _Page) -> str | None:
     hit = _first_match(_ERROR_STRONG, page.labels) or _first_match(_ERROR_WEAK, page.labels)
     if hit:
         return f"title says {hit!r}"
+    hit = _first_match(_ERROR_STRONG, [page.lead])
+    if hit:
+        return f"page opens with {hit!r}"
     if page.words >= SHORT_PAGE_WORDS:
         return None
     hit = _first_match(_ERROR_STRONG, [page.text])
     if hit:
         return f"short page says {hit!r}"
     if page.words < TINY_PAGE_WORDS and (hit := _first_match(_ERROR_WEAK, [page.text])):
+        return f"very short page says {hit!r}"
+    return None
+
+
+def _redirect_stub(page: _Page) -> str | None:
+    if page.words >= TITLE_PAGE_WORDS:
+        return None
+    hit = _first_match(_REDIRECT_TEXT, page.labels) or _first_match(_REDIRECT_TEXT, [page.lead])
+    if hit:
+        return f"the page says {hit!r}"
+    target = _meta_refresh_target(page.raw)
+    if target and page.words < SHORT_PAGE_WORDS:
+        return f"short page whose meta refresh sends the browser to {target}"
+    return None
+
+
+def _meta_refresh_target(raw: bytes) -> str | None:
+    """The URL of a prompt <meta http-equiv="refresh"> outside <noscript>, if the page has one."""
+    if b"refresh" not in raw[:200_000].lower():
+        return None
+    head = _NOSCRIPT.sub(b"", raw[:200_000])
+    for tag in _META_TAG.findall(head):
+        found = _REFRESH.findall(tag)
+        if not any(not delay and not url for delay, url in found):
+            continue  # not http-equiv="refresh"
+        for delay, url in found:
+            if url and int(delay) <= MAX_REFRESH_DELAY:
+                return html.unescape(url.decode("utf-8", "replace"))
+    return None
+
+
+def _unavailable(page: _Page) -> str | None:
+    if page.words >= TITLE_PAGE_WORDS:
+        return None
+    hit = _first_match(_UNAVAILABLE, page.labels) or _first_match(_UNAVAILABLE, [page.lead])
+    if hit:
+        return f"the page says {hit!r}"
+    if page.words < TINY_PAGE_WORDS and (hit := _first_match(_UNAVAILABLE, [page.text])):
         return f"very short page says {hit!r}"
     return None
 

@@ -6,14 +6,14 @@ Pipeline for HTML, in this order (the module doing each step in brackets):
    and parse with lxml directly (~1 ms for 50 KB; building a BeautifulSoup tree costs ~15 ms)
    [decode];
 2. drop script/style/noscript/template [here];
-3. resolve every `select` and `remove` selector against the whole page, so CSS context such as
-   `body > nav` or `:nth-child()` means what the declaration author saw in a browser [select];
-4. remove `remove` matches from the selected content (a remove match that encloses a selected
-   element is ignored: selection comes first) [select, ranges];
+3. resolve every `remove` selector against the whole page and delete its matches, as OTA's
+   engine does before selecting: a remove match that encloses a selected element takes it along
+   [select, ranges];
+4. resolve every `select` selector against what is left [select];
 5. build the selection: CSS matches in document order, range selectors as the content between
    their boundary points (start and end may sit at different depths) [select, ranges];
-6. make links absolute [links], run the named filters [monitor.capture.filters], convert to
-   Markdown [markdown].
+6. put back e-mail addresses hidden by a CDN's e-mail protection and make links absolute
+   [links], run the named filters [monitor.capture.filters], convert to Markdown [markdown].
 
 Range selectors are implemented with marker elements inserted at the boundary points, so the
 "content between two points" is cut out of the tree the way DOM Range.cloneContents() does it.
@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from monitor.capture.extract.chars import _plain_text
 from monitor.capture.extract.decode import _DROP_TAGS, _content_kind, decode_bytes, parse_html
-from monitor.capture.extract.links import _base_href, absolutise_links
+from monitor.capture.extract.links import _base_href, absolutise_links, decode_protected_emails
 from monitor.capture.extract.markdown import html_to_markdown
 from monitor.capture.extract.pdf import pdf_to_text
 from monitor.capture.extract.ranges import _drop
@@ -103,6 +103,7 @@ def _extract_html(text: str, source: SourceLike, base_url: str, warnings: list[s
         _drop(el)
     base = _base_href(root, base_url)
     selection = select_content(root, source.select, source.remove, warnings)
+    decode_protected_emails(selection)
     absolutise_links(selection, base)
     warnings.extend(apply_filters(selection, list(source.filters), base))
     return html_to_markdown(selection, base)

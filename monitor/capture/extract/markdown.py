@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -30,6 +32,7 @@ _BLOCK_TUPLE = tuple(_BLOCK_TAGS)
 _VOID_TAGS = frozenset({"br", "img", "input", "wbr", "hr", "area", "source", "track", "embed"})
 _SKIP_TAGS = frozenset({*_DROP_TAGS, MARK, "head"})
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -80,6 +83,42 @@ class _Inline:
         return "".join(self.parts)
 
 
+_LIST_TAGS = frozenset({"ul", "ol", "menu", "dir"})
+
+
+class _ListWalk:
+    """A list being rendered: its items so far, and loose text met between them."""
+
+    def __init__(self, ordered: bool, number: int) -> None:
+        self.ordered = ordered
+        self.number = number
+        self.items: list[str] = []
+        self.out: list[_Block] = []
+        self.loose = _Inline()
+
+    def flush_items(self) -> None:
+        if self.items:
+            self.out.append(_Block("\n".join(self.items), is_list=True))
+            self.items = []
+
+    def flush_loose(self, link: str | None) -> None:
+        text = "\n".join(line.strip() for line in self.loose.value().split("\n")).strip("\n")
+        self.loose = _Inline()
+        if text:
+            self.flush_items()
+            self.out.append(_Block(_linked(text, link)))
+
+
+def _holds_items(el: etree._Element) -> bool:
+    """True if el wraps <li> elements of the list it sits in (not only those of a nested list)."""
+    for child in el:
+        if not isinstance(child.tag, str) or child.tag in _LIST_TAGS:
+            continue
+        if child.tag == "li" or _holds_items(child):
+            return True
+    return False
+
+
 _ABSOLUTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
@@ -90,6 +129,11 @@ def _url(href: str, base_url: str) -> str:
             url = urljoin(base_url, href)
     # Spaces and parentheses would end a Markdown link destination early.
     return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+def _linked(text: str, url: str | None) -> str:
+    """text as the text of a link to url (inside a link wrapped around blocks), else unchanged."""
+    return f"[{text}]({url})" if url else text
 
 
 def _is_block(el: etree._Element) -> bool:
@@ -106,6 +150,7 @@ class _Renderer:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self.depth = {"strong": 0, "em": 0, "a": 0}
+        self.block_link: str | None = None  # target of a link wrapped around blocks
 
     # ------------------------------------------------------------ blocks
 
@@ -119,28 +164,28 @@ class _Renderer:
             if child.tag in _SKIP_TAGS or not isinstance(child.tag, str):
                 pass
             elif _is_block(child):
-                buf = self._flush(buf, out)
+                buf = self._flush(buf, out, self.block_link)
                 out.extend(self.block(child))
             else:
                 self.inline(child, buf)
             if child.tail:
                 buf.text(child.tail)
-        self._flush(buf, out)
+        self._flush(buf, out, self.block_link)
         return out
 
     @staticmethod
-    def _flush(buf: _Inline, out: list[_Block]) -> _Inline:
+    def _flush(buf: _Inline, out: list[_Block], link: str | None) -> _Inline:
         lines = [line.strip() for line in buf.value().split("\n")]
         text = "\n".join(lines).strip("\n")
         if text:
-            out.append(_Block(text))
+            out.append(_Block(_linked(text, link)))
         return _Inline()
 
     def block(self, el: etree._Element) -> list[_Block]:
         tag = el.tag
         if tag in _HEADINGS:
             return self._heading(el, _HEADINGS[tag])
-        if tag in ("ul", "ol", "menu", "dir"):
+        if tag in _LIST_TAGS:
             return self._list(el)
         if tag == "table":
             return self._table(el)
@@ -150,35 +195,77 @@ class _Renderer:
             return self._pre(el)
         if tag == "hr":
             return [_Block("---")]
+        if tag == "a":
+            return self._block_link(el, self.blocks)
         return self.blocks(el)
+
+    def _block_link(self, el: etree._Element, render: Callable[[etree._Element], _T]) -> _T:
+        """Render a link wrapped around blocks: the text of each block it holds is linked."""
+        href = (el.get("href") or "").strip()
+        if self.depth["a"] or not href or href.lower().startswith("javascript:"):
+            return render(el)
+        self.depth["a"] += 1  # a link inside a link is its text
+        outer, self.block_link = self.block_link, _url(href, self.base_url)
+        try:
+            return render(el)
+        finally:
+            self.block_link = outer
+            self.depth["a"] -= 1
 
     def _heading(self, el: etree._Element, level: int) -> list[_Block]:
         self.depth["strong"] += 1  # a heading is bold already: no ** inside it
         text = self.inline_text(el)
         self.depth["strong"] -= 1
-        return [_Block("#" * level + " " + text)] if text else []
+        return [_Block("#" * level + " " + _linked(text, self.block_link))] if text else []
 
     def _list(self, el: etree._Element) -> list[_Block]:
-        ordered = el.tag == "ol"
-        number = _int_attr(el, "start", 1)
-        items: list[str] = []
+        """A list's items; text and blocks placed directly in it (not in an <li>) are kept too.
+
+        A browser shows text and non-<li> blocks inside <ul>/<ol> without a marker, and an <li>
+        wrapped in an inline element (<span><li>..</li></span>) as an item of its own: so do we.
+        """
+        walk = _ListWalk(el.tag == "ol", _int_attr(el, "start", 1))
+        self._list_content(el, walk)
+        walk.flush_loose(self.block_link)
+        walk.flush_items()
+        return walk.out
+
+    def _list_content(self, el: etree._Element, walk: _ListWalk) -> None:
+        if el.text:
+            walk.loose.text(el.text)
         for child in el:
-            if not isinstance(child.tag, str) or child.tag in _SKIP_TAGS:
-                continue
-            if child.tag in ("ul", "ol") and items:
+            tag = child.tag
+            if not isinstance(tag, str) or tag in _SKIP_TAGS:
+                pass
+            elif tag == "li":
+                walk.flush_loose(self.block_link)
+                self._list_item(child, walk)
+            elif tag in _LIST_TAGS and walk.items and not walk.loose.parts:
                 # A list directly inside a list (invalid but common): nest it under the last item.
                 nested = _join_blocks(self.block(child), tight=True)
                 if nested:
-                    items[-1] += "\n" + _indent(nested, _content_indent(items[-1]))
-                continue
-            if ordered:
-                number = _int_attr(child, "value", number)
-            marker = f"{number}." if ordered else "-"
-            number += 1
-            body = _join_blocks(self.blocks(child) if child.tag == "li" else self.block(child))
-            if body:
-                items.append(_prefix(marker, body))
-        return [_Block("\n".join(items), is_list=True)] if items else []
+                    walk.items[-1] += "\n" + _indent(nested, _content_indent(walk.items[-1]))
+            elif tag not in _LIST_TAGS and _holds_items(child):
+                # A wrapper around items: its items are ours (a link's target goes on them).
+                walk.flush_loose(self.block_link)
+                self._block_link(child, lambda wrapper: self._list_content(wrapper, walk))
+            elif _is_block(child):
+                walk.flush_loose(self.block_link)
+                walk.flush_items()
+                walk.out.extend(self.block(child))
+            else:
+                self.inline(child, walk.loose)
+            if child.tail:
+                walk.loose.text(child.tail)
+
+    def _list_item(self, li: etree._Element, walk: _ListWalk) -> None:
+        if walk.ordered:
+            walk.number = _int_attr(li, "value", walk.number)
+        marker = f"{walk.number}." if walk.ordered else "-"
+        walk.number += 1
+        body = _join_blocks(self.blocks(li))
+        if body:
+            walk.items.append(_prefix(marker, body))
 
     def _blockquote(self, el: etree._Element) -> list[_Block]:
         inner = "\n\n".join(b.text for b in self.blocks(el))
@@ -198,8 +285,9 @@ class _Renderer:
         return [_Block(f"{fence}\n{code}\n{fence}")]
 
     def _table(self, el: etree._Element) -> list[_Block]:
+        """A data table as a GFM table; a table used for page layout as the blocks it holds."""
         out: list[_Block] = []
-        rows: list[list[str]] = []
+        trs: list[etree._Element] = []
         header_index: int | None = None
         for part in el:
             if part.tag == "caption":
@@ -207,10 +295,18 @@ class _Renderer:
             elif part.tag in ("thead", "tbody", "tfoot"):
                 for tr in part.iterchildren("tr"):
                     if part.tag == "thead" and header_index is None:
-                        header_index = len(rows)
-                    rows.append(self._row(tr))
+                        header_index = len(trs)
+                    trs.append(tr)
             elif part.tag == "tr":
-                rows.append(self._row(part))
+                trs.append(part)
+        if _is_layout_table(el, trs):
+            for tr in trs:
+                for cell in tr.iterchildren("td", "th"):
+                    out.extend(self.blocks(cell))
+            return out
+        rows = [self._row(tr) for tr in trs]
+        if header_index is not None:
+            header_index -= sum(1 for r in rows[:header_index] if not any(r))
         rows = [r for r in rows if any(r)]
         if not rows:
             return out
@@ -373,6 +469,31 @@ def _prefix(marker: str, body: str) -> str:
 def _table_line(cells: list[str], width: int) -> str:
     cells = cells + [""] * (width - len(cells))
     return "| " + " | ".join(cells) + " |"
+
+
+_LAYOUT_INSIDE = ("table", *_HEADINGS)
+_CELL_BLOCKS = tuple(_BLOCK_TAGS - {"td", "th", "tr", "tbody", "thead", "tfoot"})
+
+
+def _is_layout_table(table: etree._Element, rows: list[etree._Element]) -> bool:
+    """True for a table that lays a page out rather than holding data in rows and columns.
+
+    Such a table is marked role="presentation", holds a nested table or a heading in a cell, has
+    a single column, or is a single row of cells holding blocks (a sidebar beside the text).
+    Paragraphs and lists in the cells of a multi-row, multi-column table do not count: data tables
+    of real policies hold them ("Purpose | Data | Legal basis" with a list per cell).
+    """
+    if (table.get("role") or "").strip().lower() in ("presentation", "none"):
+        return True
+    cells = [list(tr.iterchildren("td", "th")) for tr in rows]
+    if not any(cells):
+        return False
+    if max(len(row) for row in cells) == 1:
+        return True
+    flat = [cell for row in cells for cell in row]
+    if any(next(cell.iter(*_LAYOUT_INSIDE), None) is not None for cell in flat):
+        return True
+    return len(rows) == 1 and any(next(c.iter(*_CELL_BLOCKS), None) is not None for c in flat)
 
 
 def html_to_markdown(el: etree._Element, base_url: str = "") -> str:

@@ -1,9 +1,10 @@
 """A declaration's `select` and `remove` applied to a parsed page: the selected content.
 
-Every selector is resolved against the whole page first, so CSS context such as `body > nav` or
-`:nth-child()` means what the declaration author saw in a browser; `remove` matches are then taken
-out (one that encloses a selected element is ignored: selection comes first), and the selection is
-built from the CSS matches in document order and the range selectors' content (see ranges.py).
+The order is OTA's engine's: every `remove` selector is resolved against the whole page and its
+matches are taken out (CSS matches, then range contents); `select` is then resolved against what
+is left, so a remove match enclosing a selected element takes it along and `:nth-child()` in a
+select counts what remains. The selection is built from the CSS matches in document order and the
+range selectors' content (see ranges.py).
 """
 
 from __future__ import annotations
@@ -85,30 +86,36 @@ def select_content(
     remove: Sequence[Any],
     warnings: list[str],
 ) -> etree._Element:
-    """The selected content of a page, with `remove` matches taken out, as one element."""
+    """The selected content of a page, `remove` matches taken out first, as one element.
+
+    As in OTA's engine, `remove` comes first: every remove selector is resolved against the whole
+    page and its matches deleted (CSS matches, then range contents), and only then is `select`
+    resolved, against what is left. A remove match that encloses a selected element takes it
+    along, so a broad `select` never brings back the navigation or footer a `remove` names.
+    """
+    _apply_remove(root, remove, warnings)
     css_matches, ranges = _resolve_select(root, select)
-    # lxml proxies live only while referenced and id() values get reused: hold the ancestors in
-    # a list for as long as their ids are compared.
-    keep_alive = [a for els in css_matches.values() for el in els for a in _self_and_up(el)]
-    protected = {id(a) for a in keep_alive}
     # Markers go in only after every selector has been evaluated: they would shift :nth-child().
-    removals, remove_ranges = _resolve_remove(root, remove, warnings)
     select_marks = {
         i: _insert_markers(root, start, end, rng, f"s{i}")
         for i, (rng, start, end) in ranges.items()
     }
+    return _build_selection(root, select, css_matches, select_marks)
+
+
+def _apply_remove(root: etree._Element, remove: Sequence[Any], warnings: list[str]) -> None:
+    """Delete every `remove` match, all selectors resolved against the page as it was."""
+    removals, remove_ranges = _resolve_remove(root, remove, warnings)
     remove_marks = [
         (rng, _insert_markers(root, start, end, rng, f"r{i}"))
         for i, (rng, start, end) in enumerate(remove_ranges)
     ]
     for el in removals:
-        if id(el) not in protected:
-            _lift_markers(el)
-            _drop(el)
+        # A range boundary inside a removed element collapses onto the deletion point.
+        _lift_markers(el)
+        _drop(el)
     for rng, (start, end) in remove_marks:
         _delete_between(root, start, end, rng, warnings)
-    del keep_alive
-    return _build_selection(root, select, css_matches, select_marks)
 
 
 def _resolve_select(
