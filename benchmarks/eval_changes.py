@@ -20,6 +20,7 @@ import argparse
 import json
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -388,6 +389,12 @@ def main() -> int:
         default=None,
         help="evaluate an existing store (from an earlier import) instead",
     )
+    parser.add_argument(
+        "--save-store",
+        type=Path,
+        default=None,
+        help="keep a copy of the imported store here (for --store later)",
+    )
     args = parser.parse_args()
     if args.store is not None:
         report = evaluate(Store(f"sqlite:///{args.store}"))
@@ -409,6 +416,8 @@ def main() -> int:
         )
         wall, cpu = time.perf_counter() - started, _cpu_seconds() - cpu0
         report = evaluate(store)
+        if args.save_store is not None:
+            shutil.copyfile(Path(tmp) / "eval.sqlite3", args.save_store)
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report["import"] = {
         "versions": stats.versions,
