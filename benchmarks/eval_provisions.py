@@ -54,8 +54,11 @@ FACT_NAMES = {
     "minimum_age": "minimum_age",
     "liability_cap": "liability_cap",
 }
+# the tool's other names for the same fact: a liability cap set by the fees paid is a formula
+ALSO = {"liability_cap": ("liability_cap_formula",)}
 STANCES = {"no": "never", "never": "never", "yes": "yes", "opt_out": "opt_out", "opt_in": "opt_in"}
-DAYS = {"day": 1, "week": 7, "month": 30, "year": 365, "hour": 1 / 24}
+# the tool's conversion to days (a month is a twelfth of a year, so 12 months == one year)
+DAYS = {"day": 1, "week": 7, "month": 365 / 12, "year": 365, "hour": 1 / 24}
 
 
 def _days(value: str) -> float | None:
@@ -77,7 +80,15 @@ def fact_matches(name: str, labelled: str, tool_values: list[object]) -> bool:
             return True
         if isinstance(got, str) and want and (want in got.lower() or got.lower() in want):
             return True
+        if isinstance(got, str) and want and _squash(want) == _squash(got):
+            return True
     return False
+
+
+def _squash(value: str) -> str:
+    """A formula without spacing or case: "max(100 USD, 6 months of fees)" == "max(100 usd,6 months
+    of fees)"."""
+    return re.sub(r"\s+", "", value.lower())
 
 
 SPLITS = ("dev", "test", "all")
@@ -152,7 +163,8 @@ def evaluate_labels(
             if tool_name is None:
                 continue
             facts_total += 1
-            values = [f.value for f in cc.facts if f.name == tool_name]
+            names = (tool_name, *ALSO.get(tool_name, ()))
+            values = [f.value for f in cc.facts if f.name in names]
             if fact_matches(tool_name, fact["value"], values):
                 facts_right += 1
             else:

@@ -346,7 +346,7 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "x",
         1.0,
         "train training develop build improve compete competing use using",
-        rf"\b{_USER}\b[^.;]{{0,30}}\b(?:may not|shall not|will not|must not|agree not to|cannot|can[’']t|won[’']t|"
+        rf"\b{_USER}\s+(?:[\w’'-]+\s+)?(?:may not|shall not|will not|must not|agree not to|cannot|can[’']t|won[’']t|"
         r"are not (?:permitted|allowed) to|are prohibited from)\b[^.;]{0,120}\b(?:train|develop|build|improve|"
         r"fine[- ]?tune)\w*|" + _ITEM + r"(?:except[^,]{0,40},\s*)?(?:use|using)\b[^.;]{0,100}\bto (?:develop|train|"
         r"build|create|improve)\w*|\buse\w* (?:the |any |such )?(?:outputs?|ai-generated content|generated content|"
@@ -904,7 +904,7 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "n",
         0.85,
         "age aged older years old least",
-        r"(?s)^(?!.*\b(?:send|target\w*|sharing|sell\w*|cross-context)\b).*?(?:\b(?:at least|over|older than|"
+        r"(?s)^(?!.*\b(?:send (?:us|to us)|(?:tools?|apps?|products?) that target|sharing|sell\w*|cross-context)\b).*?(?:\b(?:at least|over|older than|"
         r"minimum age(?: of| is)?|aged?|ages|age of|must be)\s+(?:\w+\s+)?(?:1[3-9]|2[01]|thirteen|sixteen|"
         r"eighteen|twenty[- ]one)\b[^.;]{0,30}?\b(?:years?|old|or older|or over|to (?:use|access|register|create))"
         r"|\b(?:1[3-9]|2[01]|thirteen|sixteen|eighteen)\s*(?:\(\d+\)\s*)?(?:years? (?:old|of age)|or older|or over|"
@@ -916,7 +916,8 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "n",
         0.85,
         "children child minors minor under kids",
-        r"(?s)^(?!.*\b(?:send|target\w*|sharing|sell\w*|cross-context|involving)\b).*?(?:\b(?:children|child|"
+        r"(?s)^(?!.*\b(?:send (?:us|to us)|(?:tools?|apps?|products?) that target|sharing|sell\w*|cross-context|"
+        r"involving)\b).*?(?:\b(?:children|child|"
         r"minors?|kids|anyone|individuals|persons|people|users)\b[^.;]{0,30}\bunder\b[^.;]{0,40}\b(?:1[3-9]|"
         r"thirteen|sixteen|eighteen|age)\b|\bunder (?:the age of )?(?:1[3-9]|thirteen|sixteen|eighteen)\b[^.;]{0,60}"
         r"\b(?:not (?:permitted|allowed|intended|eligible)|may not|must not|prohibited|parental|guardian|consent)"
