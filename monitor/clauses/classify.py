@@ -127,8 +127,8 @@ _HEADING: list[tuple[str, str]] = [
     ),
     (
         "license_to_platform",
-        r"licen[cs]e|rights? you give|permission|feedback|content rights|your content|user content|"
-        r"submissions",
+        r"(?<!our )licen[cs]es?\b(?! to use| to you| to the services)|rights? you give|permission|feedback|"
+        r"content rights|your content|user content|submissions",
     ),
     ("unilateral_termination", r"terminat"),
     ("account_suspension", r"suspen"),

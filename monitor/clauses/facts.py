@@ -158,15 +158,18 @@ _VENUE_STOP = {
     "Competent",
 }
 _OPT_OUT = re.compile(
-    r"\bopt(?:s|ed|ing)?[- ]?out\b|\bturn(?:ing)? off\b|\bdisabl\w+\b|\bsettings\b|\bdata controls\b|"
+    r"\bopt(?:s|ed|ing)?[- ]?out\b|\bturn(?:ing)? off\b|\bdisabl\w+\b|\bsettings?\b|\bdata controls\b|"
+    r"\bability to control\b|\bchoos\w+ [“\"']?no\b|\bdo not want\b[^.;]{0,60}\b(?:used|use|train)|"
     r"\bif (?:model )?training is (?:enabled|on|turned on)\b|\bif you (?:choose to )?(?:enable|activate|turn on|"
     r"use) (?:zdr|zero[- ]data[- ]retention|privacy mode|temporary chat)|\bdo not train on my\b|\bpreferences\b",
     re.I,
 )
 _OPT_IN = re.compile(
     r"\bopt(?:s|ed|ing)?[- ]?in\b|\bonly (?:if|when) you (?:choose|consent|agree|allow|explicitly|opt)|"
-    r"\bwith your (?:explicit |express |prior )?(?:permission|consent)|\bunless you(?:[’']ve| have)? "
-    r"(?:choose|chosen|agree|agreed|opt in|explicitly|expressly|give|given|consent)",
+    r"\bwith your (?:explicit |express |prior )?(?:permission|consent)|\byou(?:[’']ve| have) (?:explicitly |"
+    r"expressly )?(?:agreed|opted in|consented)|\bunless (?:the )?customer\b[^.;]{0,20}"
+    r"\b(?:authori[sz]|consent|agree|opt|activat|enabl|allow)|\bexplicit opt-?in\b|\bunless you(?:[’']ve| have)? "
+    r"(?:choose|chosen|agree|agreed|opt in|explicitly|expressly|give|given|consent|authori[sz]e|allow|enable)",
     re.I,
 )
 _WITHOUT_NOTICE = re.compile(r"\bwithout (?:any |prior |advance )?notice\b", re.I)

@@ -50,12 +50,15 @@ _UC = (
     r"(?:users|customers|you)\b)"
 )
 _NEG = r"(?:not|never|n[’']t|no longer)"
+# contracted negations: "won't", "don't", "isn't", ...
+_NEG_AUX = r"(?:won|don|doesn|isn|aren|wouldn|shan|can|didn|wasn|weren)[’']t"
 # Who may act: the provider ("we", "the company", a name) but not the user or the agreement.
 _NOT_PROVIDER = (
     r"you|your|users?|customers?|subscribers?|members?|licensees?|developers?|either|each|both|"
     r"neither|it|they|this|these|that|which|who|agreement|terms|accounts?|subscriptions?|party|"
     r"parties|services?|licen[cs]e|access|and|or|the|a|an|any|such|all|if|when|payments?|fees?|"
-    r"credits?|nothing|no|not"
+    r"credits?|nothing|no|not|cancellation|termination|suspension|changes?|notice|period|plan|users?|"
+    r"administrators?|admins?|owners?|it|there|such"
 )
 _PROV = rf"(?:we|the company|either party|each party|(?!(?:{_NOT_PROVIDER})\b)[a-z][\w&’'-]*)"
 _USER = r"(?:you|users?|customers?|subscribers?|members?|licensees?|developers?|end users?)"
@@ -173,7 +176,8 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         r"\b(?:request|issue|provide|receive|give|offer|grant|make|process|obtain|get|claim)\w* (?:you )?(?:a |an |any "
         r"|the )?(?:full |partial |pro[- ]?rat\w+ |prorated )?refunds?\b|\brefunds? (?:of|for|within|if|when|will|"
         r"shall|may|are|is|upon|on|requests?|to you)\b|\b(?:will|shall|may|can|to) (?:\w+ )?refund\b|\brefund(?:ed|"
-        r"able)\b|\brefund (?:you|any|all|the|your|such|unused|prepaid)\b|\brequests? for (?:a )?refunds?\b",
+        r"able)\b|\brefund (?:\w+ )?(?:you|any|all|the|your|such|unused|prepaid)\b|\brequests? for (?:a )?refunds?\b"
+        r"|\b(?:refuse|deny|decline)\w* (?:to )?(?:a |any |the )?refunds?\b|\brefund polic(?:y|ies)\b",
     ),
     (
         "refund_reimburse",
@@ -210,8 +214,17 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         0.9,
         "automatically auto renew renews renewal renewed autorenew",
         r"\b(?:automatic(?:ally)?|auto)[- ]?renew\w*|\brenew\w* (?:automatically|for (?:an )?additional|"
-        r"for successive|at the end of each)|\bunless (?:you )?cancel\w*.{0,60}\brenew|\brenewal (?:terms?|date|"
-        r"period|fees?|charges?|price)\b|\bnon-?renewal\b|\bavoid (?:the )?renewal\b|\bsubscription renewal\b",
+        r"for successive|at the end of each)|\bunless (?:you )?cancel\w*.{0,60}\brenew|\bnon-?renewal\b|\bavoid "
+        r"(?:the )?renewal\b|\bsubscription renewal\b|\bbefore (?:it|they|the subscription|your subscription) "
+        r"renews?\b|\bwill (?:automatically )?(?:renew|continue)\b[^.;]{0,60}\bunless (?:you )?cancel",
+    ),
+    (
+        "auto_renewal_term",
+        "auto_renewal",
+        "n",
+        0.45,
+        "renewal",
+        r"\brenewal (?:terms?|date|period|fees?|charges?|price)\b",
     ),
     (
         "auto_charge_until_cancel",
@@ -247,11 +260,12 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "n",
         0.85,
         "change changes changed modify increase increases adjust revise update raise determine prices pricing fees",
-        r"\b(?:change|modify|increase|adjust|revise|update|raise|amend)\w*\b[^.;]{0,40}\b(?:prices?|pricing|fees?|"
+        r"\b(?:change|modify|increase|adjust|revise|update|raise|amend)\w*\b[^.;]{0,60}\b(?:prices?|pricing|fees?|"
         r"rates?(?! limit)|charges|subscription (?:fees?|prices?)|credit (?:costs?|prices?))\b|\b(?:prices?|"
         r"pricing|fees?)\b[^.;]{0,80}\b(?:(?:are|is|remain) subject to change|(?:may|can|will|might) (?:\w+ )?"
-        r"(?:change|update|increase|adjust|modify|revise)|(?:may|can|will|might) be (?:changed|updated|"
-        r"increased|adjusted|modified|revised))\b|\b(?:right|discretion) to (?:set|determine|establish) "
+        r"(?:change|update|increase|adjust|modify|revise)|(?:may|can|will|might) (?:not )?be (?:changed|updated|"
+        r"increased|adjusted|modified|revised))\b|\b(?:prices?|pricing|fees?) (?:\w+ )?(?:change|increase)s?\b"
+        r"|\b(?:right|discretion) to (?:set|determine|establish) "
         r"(?:the |its |our )?(?:prices?|pricing|fees)\b|\bprice (?:increases?|changes?)\b|\bnew prices?\b",
     ),
     (
@@ -334,7 +348,7 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "neg",
         1.0,
         "train training trained",
-        rf"\b(?:will|do|does|shall|would|may|did|are|is|can)\s*{_NEG}\b[^.;]{{0,100}}?\b(?:(?:to|for) (?:model )?"
+        rf"(?:\b(?:will|do|does|shall|would|may|did|are|is|can)\s*{_NEG}|\b{_NEG_AUX})\b[^.;]{{0,100}}?\b(?:(?:to|for) (?:model )?"
         r"(?:train\w*|fine[- ]?tun\w*)|train (?:or \w+ )?(?:our |any |the |its |their |third[- ]party )?(?:\w+ )?"
         r"(?:models?|ai|algorithms|llms?)|train (?:\w+ )?on)\b"
         rf"|\b{_NEG}\s+(?:be\s+)?used\s+(?:to|for)\s+(?:train\w*|fine[- ]?tun\w*)|\bnever\s+(?:use|train)\w*\b"
@@ -345,13 +359,17 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "ai_training_on_user_content",
         "x",
         1.0,
-        "train training develop build improve compete competing use using",
+        "train training develop build improve compete competing use using utilization utilisation fine tune",
         rf"\b{_USER}\s+(?:[\w’'-]+\s+)?(?:may not|shall not|will not|must not|agree not to|cannot|can[’']t|won[’']t|"
         r"are not (?:permitted|allowed) to|are prohibited from)\b[^.;]{0,120}\b(?:train|develop|build|improve|"
         r"fine[- ]?tune)\w*|" + _ITEM + r"(?:except[^,]{0,40},\s*)?(?:use|using)\b[^.;]{0,100}\bto (?:develop|train|"
-        r"build|create|improve)\w*|\buse\w* (?:the |any |such )?(?:outputs?|ai-generated content|generated content|"
-        r"responses|completions|results)\b[^.;]{0,40}\bto (?:develop|train|build|create|improve)\w*\b(?! (?:and "
-        r"improve )?(?:our|its|the company|their) )",
+        r"build|create|improve)\w*|\b(?:use[sd]?|using) (?:the |any |such )?(?:outputs?|ai-generated content|"
+        r"generated content|"
+        r"responses|completions|results)\b[^.;]{0,40}\bto\W{0,3}(?:\([a-z]\)\s*)?(?:develop|train|build|create|"
+        r"improve)\w*\b(?! (?:and improve )?(?:our|its|the company|their) )|\b(?:utili[sz]ation|use) of [^.;]{0,30}"
+        r"\boutputs?\b[^.;]{0,20}\bto (?:train|develop|build)|\b(?:allows?|enables?|lets?) you to (?:train|fine[- ]?tune)"
+        r"|\byou (?:can|may) (?:train|fine[- ]?tune)\b|\btraining data (?:that )?you (?:upload|provide|submit)"
+        r"|\bmodel[’']s outputs?\b",
     ),
     (
         "output_own_user",
@@ -535,7 +553,7 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "n",
         0.35,
         "comply complying compliance undertake violate violation violations breach",
-        r"\b(?:comply|complying|compliance) with\b|\bundertake\b|\bviolat\w+",
+        r"\b(?<!subject to your )(?<!subject to )(?:comply|complying) with\b|\bundertake\b",
     ),
     (
         "aup_conduct_item",
@@ -697,7 +715,8 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         rf"\b{_PROV}\s+(?:(?:also|further|additionally|immediately|then|reasonably|alone)\s+)?(?:may|can|will|might|"
         r"shall|reserves? the right to|retains? the right to|ha(?:s|ve) the right to|(?:is|are) entitled to)\b"
         r"(?!\s+(?:survive|not))[^.;]{0,50}?\b(?:terminat\w*|cancel\w*|clos\w+|delet\w+|deactivat\w+|disabl\w+|"
-        r"ban|revok\w+|end)\b[^.;]{0,25}?\b(?:your |the |any |this |these |all |customer[’']s )?(?:accounts?|access|"
+        r"ban|revok\w+|end(?= (?:your|the|this|these|all|any)\b))\b[^.;]{0,25}?\b(?:your |the |any |this |these |all "
+        r"|customer[’']s )?(?:accounts?|access|"
         r"agreement|subscriptions?|membership|licen[cs]es?|terms|services?|use of|relationship)\b",
     ),
     (
@@ -710,7 +729,7 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         r"\b(?:your |the |any )?(?:accounts?|access|subscriptions?|agreement|membership|services?)\b[^.;]{0,40}\b"
         r"(?:may|can|will|might|shall) be (?:immediately |permanently )?(?:terminat|cancel+|clos|delet|deactivat|"
         r"disabl|revok|banned)\w*|\bresult in\b[^.;]{0,30}\b(?:the )?(?:termination|cancellation|deactivation|"
-        r"closure|deletion|ban\w*)\b|\bface\b[^.;]{0,30}\b(?:termination|ban\w*)|\b(?:permanently )?banned\b",
+        r"closure|deletion|ban\w*)\b|\bface\b[^.;]{0,30}\b(?:termination|ban\w*)",
     ),
     (
         "terminate_event",
