@@ -160,6 +160,7 @@ _VENUE_STOP = {
 _OPT_OUT = re.compile(
     r"\bopt(?:s|ed|ing)?[- ]?out\b|\bturn(?:ing)? off\b|\bdisabl\w+\b|\bsettings?\b|\bdata controls\b|"
     r"\bability to control\b|\bchoos\w+ [“\"']?no\b|\bdo not want\b[^.;]{0,60}\b(?:used|use|train)|"
+    r"\bchoose whether\b|\bobject to\b|\b(?:cease|stop) using\b|"
     r"\bif (?:model )?training is (?:enabled|on|turned on)\b|\bif you (?:choose to )?(?:enable|activate|turn on|"
     r"use) (?:zdr|zero[- ]data[- ]retention|privacy mode|temporary chat)|\bdo not train on my\b|\bpreferences\b",
     re.I,
@@ -432,7 +433,7 @@ def _age_value(raw: str) -> float | None:
 
 def _ages(c: _ClauseInput) -> list[Fact]:
     """The minimum age to use the service, and the age below which a parent must consent."""
-    if not ("age_eligibility" in c.cats or any(w in c.lower for w in _AGE_WORDS)):
+    if "age_eligibility" not in c.cats or not any(w in c.lower for w in _AGE_WORDS):
         return []
     minimum: list[tuple[float, re.Match[str]]] = []
     consent: list[tuple[float, re.Match[str]]] = []

@@ -126,17 +126,17 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "credit_expiry",
         "u",
         0.9,
-        "expire expires expired expiry expiration forfeit forfeited forfeiture",
+        "expire expires expired expiry expiration forfeit forfeited forfeiture void voided lapse lapses valid",
         r"\b(?:credits?|balances?|prepaid|tokens?|points|payments?|funds?|gift cards?)\b.{0,120}"
-        r"\b(?:expire[sd]?|expir(?:y|ation)|forfeit\w*)\b|\b(?:expire[sd]?|expir(?:y|ation)|forfeit\w*)\b.{0,80}"
-        r"\b(?:credits?|prepaid|balance|tokens?)\b",
+        r"\b(?:expire[sd]?|expir(?:y|ation)|forfeit\w*|voided|lapses?|valid for)\b|\b(?:expire[sd]?|expir(?:y|ation)|"
+        r"forfeit\w*)\b.{0,80}\b(?:credits?|prepaid|balance|tokens?)\b",
     ),
     (
         "credit_rollover",
         "credit_expiry",
         "u",
         0.85,
-        "roll carry rollover carryover",
+        "roll rolled carry carried rollover carryover",
         r"\b(?:roll|carry)(?:ed)?[- ]?over\b|\brollover\b|\bcarryover\b",
     ),
     (
@@ -317,13 +317,16 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "ai_training_on_user_content",
         "u",
         0.9,
-        "train training trained improve improving develop fine tune tuning",
+        "train training trained improve improving improvement develop fine tune tuning",
         rf"\b(?:use|uses|using|used|process\w*|analy[sz]\w*|leverag\w*|utili[sz]\w*)\b[^.;]{{0,80}}\b{_UC}\b[^.;]{{0,120}}"
         r"\b(?:train\w*|fine[- ]?tun\w*|improv\w+|develop\w*|enhanc\w*)\b[^.;]{0,50}\b(?:models?|ai|artificial "
         r"intelligence|machine learning|algorithms?|llms?)\b"
         rf"|\b(?:train\w*|fine[- ]?tun\w*)\b[^.;]{{0,60}}\b(?:models?|ai|algorithms?)\b[^.;]{{0,30}}\b(?:on|using|with|from)"
-        rf"\b[^.;]{{0,40}}\b{_UC}\b|\b{_UC}\b[^.;]{{0,80}}\b(?:to|for) (?:the )?(?:purposes? of )?(?:train\w*|"
-        r"fine[- ]?tun\w*)\b|\bif (?:model )?training is (?:enabled|on|turned on)\b",
+        rf"\b[^.;]{{0,40}}\b{_UC}\b|\b{_UC}\b[^.;]{{0,80}}\b(?:to|for) (?:the )?(?:purposes? of )?(?:ai |model |"
+        r"machine learning )?(?:train\w*|fine[- ]?tun\w*)\b|\bif (?:model )?training is (?:enabled|on|turned on)\b"
+        rf"|\b{_UC}\b[^.;]{{0,40}}\b(?:be |is |are )?used\b[^.;]{{0,20}}\bto (?:\w+ (?:and|or) )?(?:improve|train|"
+        r"develop)\w*\b[^.;]{0,40}\b(?:models?|ai)\b"
+        rf"|\b{_UC}\b[^.;]{{0,60}}\bfor (?:ai |model |machine learning )?(?:training|improvement)\b",
     ),
     (
         "train_optout",
@@ -923,7 +926,8 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "n",
         0.85,
         "age aged older years old least",
-        r"(?s)^(?!.*\b(?:send (?:us|to us)|(?:tools?|apps?|products?) that target|sharing|sell\w*|cross-context)\b).*?(?:\b(?:at least|over|older than|"
+        r"(?s)^(?!.*\b(?:send (?:us|to us)|(?:tools?|apps?|products?) that target|(?:sell|share|sharing)\w* (?:of )?"
+        r"(?:the )?personal information of|cross-context)\b).*?(?:\b(?:at least|over|older than|"
         r"minimum age(?: of| is)?|aged?|ages|age of|must be)\s+(?:\w+\s+)?(?:1[3-9]|2[01]|thirteen|sixteen|"
         r"eighteen|twenty[- ]one)\b[^.;]{0,30}?\b(?:years?|old|or older|or over|to (?:use|access|register|create))"
         r"|\b(?:1[3-9]|2[01]|thirteen|sixteen|eighteen)\s*(?:\(\d+\)\s*)?(?:years? (?:old|of age)|or older|or over|"
@@ -935,8 +939,8 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "n",
         0.85,
         "children child minors minor under kids",
-        r"(?s)^(?!.*\b(?:send (?:us|to us)|(?:tools?|apps?|products?) that target|sharing|sell\w*|cross-context|"
-        r"involving)\b).*?(?:\b(?:children|child|"
+        r"(?s)^(?!.*\b(?:send (?:us|to us)|(?:tools?|apps?|products?) that target|(?:sell|share|sharing)\w* (?:of )?"
+        r"(?:the )?personal information of|cross-context|involving)\b).*?(?:\b(?:children|child|"
         r"minors?|kids|anyone|individuals|persons|people|users)\b[^.;]{0,30}\bunder\b[^.;]{0,40}\b(?:1[3-9]|"
         r"thirteen|sixteen|eighteen|age)\b|\bunder (?:the age of )?(?:1[3-9]|thirteen|sixteen|eighteen)\b[^.;]{0,60}"
         r"\b(?:not (?:permitted|allowed|intended|eligible)|may not|must not|prohibited|parental|guardian|consent)"
