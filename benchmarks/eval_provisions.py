@@ -142,6 +142,8 @@ def evaluate_labels(
         }
     )
     counts: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0])  # tp, fp, fn
+    # reported categories by confidence band (0.5 = [0.5, 0.6)): right, wrong
+    bands: dict[float, list[int]] = collections.defaultdict(lambda: [0, 0])
     support: collections.Counter[str] = collections.Counter()
     facts_right = facts_total = unmatched = 0
     fact_misses: collections.Counter[str] = collections.Counter()
@@ -152,6 +154,9 @@ def evaluate_labels(
             continue
         gold = set(row["categories"])  # type: ignore[arg-type]
         predicted = {c.category for c in cc.categories}
+        for c in cc.categories:
+            band = min(int(c.confidence * 10), 9) / 10
+            bands[band][0 if c.category in gold else 1] += 1
         wrong_facts: list[object] = []
         support.update(gold)
         for cat in gold | predicted:
@@ -205,6 +210,7 @@ def evaluate_labels(
         "fact_accuracy": facts_right / facts_total if facts_total else None,
         "facts": facts_total,
         "fact_misses": dict(fact_misses.most_common()),
+        "bands": dict(sorted(bands.items())),
     }
 
 
@@ -232,6 +238,17 @@ def print_label_report(rep: dict[str, object]) -> None:
         if macro is not None
         else "macro-F1: n/a"
     )
+    bands = rep["bands"]
+    assert isinstance(bands, dict)
+    print("precision of the reported categories by confidence (what filtering on it gives):")
+    for band, (right, wrong) in bands.items():
+        above = [v for b, v in bands.items() if b >= band]
+        r_above, n_above = sum(v[0] for v in above), sum(v[0] + v[1] for v in above)
+        print(
+            f"  [{band:.1f}, {band + 0.1:.1f}): {right + wrong:4d} categories, precision "
+            f"{right / (right + wrong):.2f}; at >= {band:.1f}: {n_above:4d}, precision "
+            f"{r_above / n_above:.2f}"
+        )
     acc = rep["fact_accuracy"]
     print(
         f"fact accuracy ({rep['split']}): {acc:.3f} on {rep['facts']} labelled facts (target 0.9); missed by name: "

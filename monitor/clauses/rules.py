@@ -532,7 +532,7 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "aup_policy",
         "acceptable_use",
         "n",
-        0.75,
+        0.6,
         "prohibited acceptable usage policy policies guidelines standards used use",
         r"\bprohibited (?:uses?|conduct|activit\w+|content|practices)|\b(?:comply|complying|compliance) with\b"
         r"[^.;]{0,40}\b(?:acceptable use|usage polic(?:y|ies)|use polic(?:y|ies)|community (?:guidelines|standards)|"
@@ -873,7 +873,7 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "by_using",
         "contract_by_using",
         "u",
-        0.9,
+        0.7,
         "using accessing use access visiting browsing downloading installing continuing continue agree",
         r"\bby (?:accessing|using|visiting|browsing|downloading|installing|registering|signing up|clicking|"
         r"continuing to (?:use|access)|creating an account|accessing or using|using or accessing)\b.{0,160}"
