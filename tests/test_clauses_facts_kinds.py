@@ -269,3 +269,66 @@ def test_training_stance_sentence_by_sentence(text: str, stance: str) -> None:
         named(extract_facts(text, ["ai_training_on_user_content"]), "training_on_content")[0].value
         == stance
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("All purchases are final and non-refundable.", "no"),
+        ("Unused credits are not redeemable, refundable or transferable.", "no"),
+        ("You will not receive a refund for the days left in your billing period.", "no"),
+        ("You are entitled to a full refund within 14 days of purchase.", "yes"),
+    ],
+)
+def test_refundable(text: str, value: str) -> None:
+    assert named(classify_text(text).facts, "refundable")[0].value == value
+
+
+def test_auto_renews_and_cancellation_deadline() -> None:
+    text = (
+        "Your plan renews automatically for successive one-year terms unless either party gives "
+        "notice of non-renewal at least thirty (30) days before the end of the current term."
+    )
+    facts = classify_text(text).facts
+    assert named(facts, "auto_renews")[0].value == "yes"
+    assert named(facts, "cancellation_deadline")[0].value == 30
+
+
+@pytest.mark.parametrize(
+    ("text", "owner"),
+    [
+        ("As between the parties, you own all outputs you generate.", "user"),
+        ("We retain all right, title and ownership in the generated images.", "provider"),
+    ],
+)
+def test_output_owner(text: str, owner: str) -> None:
+    assert named(classify_text(text).facts, "output_owner")[0].value == owner
+
+
+def test_parental_consent_without_a_minimum() -> None:
+    facts = classify_text(
+        "Users under 18 must have permission from a parent or guardian to use the Service."
+    ).facts
+    assert named(facts, "parental_consent_age")[0].value == 18
+    assert not named(facts, "minimum_age")
+
+
+@pytest.mark.parametrize(
+    ("text", "cats", "name"),
+    [
+        (
+            "Either party may terminate if the other fails to cure a material breach of these terms "
+            "within thirty (30) days after notice.",
+            ["unilateral_termination"],
+            "cure_period",
+        ),
+        (
+            "On termination, unused credits are forfeited and we will delete your personal data "
+            "within 30 days.",
+            ["credit_expiry", "data_retention"],
+            "retention",
+        ),
+    ],
+)
+def test_more_durations_named(text: str, cats: list[str], name: str) -> None:
+    assert named(extract_facts(text, cats), name)[0].value == 30

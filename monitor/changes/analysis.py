@@ -72,6 +72,9 @@ FACT_LABELS = {
     "governing_law": "governing law",
     "venue": "venue",
     "training_on_content": "AI training on your content",
+    "refundable": "refundable",
+    "auto_renews": "automatic renewal",
+    "output_owner": "owner of outputs",
 }
 _DURATIONS = frozenset(
     {"notice_period", "user_notice_period", "cancellation_deadline", "credit_validity"}
@@ -125,6 +128,9 @@ _STANCES: dict[str, dict[str, int]] = {
     "training_on_content": {"never": 0, "opt_in": 1, "opt_out": 2, "yes": 3},
     "credits_expire": {"never": 0, "on termination": 1, "yes": 2},
     "arbitration": {"none": 0},
+    "refundable": {"yes": 0, "no": 2},
+    "auto_renews": {"yes": 2},
+    "output_owner": {"user": 0, "provider": 2},
 }
 _TOWARDS = {"better": "more_favourable", "worse": "less_favourable", "neutral": "neutral"}
 _AWAY = {"better": "less_favourable", "worse": "more_favourable", "neutral": "neutral"}

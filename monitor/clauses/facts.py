@@ -220,7 +220,7 @@ _ORD_WORDS = (
 # _RATE needs what is counted (requests, calls, tokens, ...)
 _RATE_WORDS = ("req", "call", "quer", "token", "message", "image", "generation", "prompt")
 _CONC_WORDS = ("concurren", "simultaneous", "parallel", "at the same time", "at once", "at a time")
-_AGE_WORDS = ("age", "old", "child", "minor", "kid", "adult", "teen", "year")
+_AGE_WORDS = ("age", "old", "child", "minor", "kid", "adult", "teen", "year", "under", "parent")
 
 
 def _cat_ids(categories: Iterable[Classification | str]) -> list[str]:
@@ -235,7 +235,16 @@ def _reasons(categories: Iterable[Classification | str]) -> set[str]:
     return out
 
 
-_STANCE_CATEGORIES = frozenset(("ai_training_on_user_content", "credit_expiry", "arbitration"))
+_STANCE_CATEGORIES = frozenset(
+    (
+        "ai_training_on_user_content",
+        "credit_expiry",
+        "arbitration",
+        "refunds",
+        "auto_renewal",
+        "output_ownership",
+    )
+)
 
 
 def _stance_rules(text: str, cats: Sequence[str]) -> set[str]:
@@ -288,8 +297,15 @@ _USER_GIVES = re.compile(
     r"(?:give|provide|send|issu\w*|serv\w*)\b[^.;]{0,30}$",
     re.I,
 )
+# notice "before the expiry of the term" or "prior to the renewal date" (a deadline to stop renewal)
+_BEFORE_END = re.compile(
+    r"^[’']?s?\s*(?:\([\w ]+\)\s*)?[^.;]{0,30}?\b(?:before|prior to|in advance of)\b[^.;]{0,40}\b(?:expir\w+|"
+    r"renewal|renews|end of)",
+    re.I,
+)
 _CANCEL_BEFORE = re.compile(
-    r"\b(?:cancel\w*|non-?renewal|terminat\w+ (?:your|the) (?:subscription|plan)|opt out of (?:the )?renewal)"
+    r"\b(?:cancel\w*|non-?renewal|not to renew|unless terminated|terminat\w+ (?:your|the) (?:subscription|plan)|"
+    r"opt out of (?:the )?renewal)"
     r"\b[^.;]{0,80}$",
     re.I,
 )
@@ -308,7 +324,7 @@ _PAYMENT_AFTER = re.compile(
     r"billing date)",
     re.I,
 )
-_CURE = re.compile(r"\bcure\w*\b", re.I)
+_CURE = re.compile(r"\b(?:cure|remed)\w*\b", re.I)
 _CLAIM_BEFORE = re.compile(
     r"\b(?:claims?|actions?|proceedings?|causes? of action|disputes?)\b[^.;]{0,100}\b(?:within|no later than|"
     r"not later than)\s*$",
@@ -339,12 +355,16 @@ def _duration_name(c: _ClauseInput, start: int, end: int) -> str | None:
     if _NOTICE_AFTER.search(after) or _NOTICE_BEFORE.search(before):
         if _TO_USER.search(after):
             return "notice_period"
+        if "auto_renewal" in cats and _BEFORE_END.search(after):
+            return "cancellation_deadline"
         if _CANCEL_BEFORE.search(before):
             return "cancellation_deadline"
         if _TO_PROVIDER.search(after) or _USER_GIVES.search(before[-60:]):
             return "user_notice_period"
         return "notice_period"
     if _CANCEL_BEFORE.search(before) and _BEFORE_EFFECT.search(after):
+        return "cancellation_deadline"
+    if "auto_renewal" in cats and _BEFORE_END.search(after):
         return "cancellation_deadline"
     window = before[-80:] + " " + after[:60]
     if "limitation_of_liability" in cats and re.search(
@@ -357,8 +377,12 @@ def _duration_name(c: _ClauseInput, start: int, end: int) -> str | None:
         return "payment_deadline"
     if _REFUND_NEAR.search(window) and ("refunds" in cats or re.search(r"\brefund", window, re.I)):
         return "refund_window"
-    if _CURE.search(window):
+    if _CURE.search(before[-130:] + " " + after[:40]):
         return "cure_period"
+    if _RETAIN_WORDS.search(before[-50:]) and re.search(
+        r"\bdata\b|information|content", window, re.I
+    ):
+        return "retention"
     if "credit_expiry" in cats and _CREDIT_WORDS.search(window):
         return "credit_validity"
     if "fund_hold" in cats and _HOLD_WORDS.search(window):
@@ -413,7 +437,7 @@ _UNDER_AGE = re.compile(
 _CONSENT_USE = re.compile(
     r"\bif you are (?:under|younger than|between|a minor)|\b(?:with|have|obtain\w*|requires?|need)\b[^.;]{0,30}"
     r"\b(?:permission|consent|supervision|approval)\b|\bparent\w*(?: or (?:legal )?guardian)? (?:must|has|have|"
-    r"should) (?:consent|agree|review|accept)",
+    r"should) (?:consent|agree|review|accept)|\bparent\w*\b[^.;]{0,20}\bconsent",
     re.I,
 )
 _MAJORITY = re.compile(
@@ -519,6 +543,7 @@ def extract_facts(text: str, categories: Sequence[Classification | str] = ()) ->
     facts += _concurrency_limits(c) + _rate_limits(c) + _percentages(c) + _ages(c)
     facts += _arbitration_bodies(c) + _governing_law(c) + _venue(c)
     facts += _training_stance(c) + _credit_expiry(c) + _no_arbitration(c)
+    facts += _refundable(c) + _auto_renews(c) + _output_owner(c)
     return facts
 
 
@@ -902,6 +927,41 @@ def _credit_expiry(c: _ClauseInput) -> list[Fact]:
     if nc:
         facts.append(Fact("boolean", "credits_roll_over", "no", "", nc.group(0), nc.group(0)))
     return facts
+
+
+def _refundable(c: _ClauseInput) -> list[Fact]:
+    """Whether payments are refundable: "no" ("all sales are final", even with exceptions the law
+    requires), "yes" ("you are entitled to a full refund")."""
+    if "refunds" not in c.cats:
+        return []
+    if "rule:refund_none" in c.reasons:
+        return [Fact("boolean", "refundable", "no", "", c.text[:120], "no")]
+    if "rule:refund_fair" in c.reasons:
+        return [Fact("boolean", "refundable", "yes", "", c.text[:120], "yes")]
+    return []
+
+
+_AUTO_RENEW_RULES = frozenset(
+    ("rule:auto_renew", "rule:auto_charge_until_cancel", "rule:auto_recurring")
+)
+
+
+def _auto_renews(c: _ClauseInput) -> list[Fact]:
+    """That a subscription renews (or is charged) automatically until cancelled."""
+    if "auto_renewal" not in c.cats or not _AUTO_RENEW_RULES & c.reasons:
+        return []
+    return [Fact("boolean", "auto_renews", "yes", "", c.text[:120], "yes")]
+
+
+def _output_owner(c: _ClauseInput) -> list[Fact]:
+    """Who owns what the service generates: "user" or "provider"."""
+    if "output_ownership" not in c.cats:
+        return []
+    if "rule:output_own_platform" in c.reasons:
+        return [Fact("boolean", "output_owner", "provider", "", c.text[:120], "provider")]
+    if "rule:output_own_user" in c.reasons:
+        return [Fact("boolean", "output_owner", "user", "", c.text[:120], "user")]
+    return []
 
 
 def _no_arbitration(c: _ClauseInput) -> list[Fact]:

@@ -157,7 +157,9 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         r"\bnon-?refundable\b|\bno refunds?\b|\bnot (?:be )?(?:refunded|refundable|eligible for (?:a )?refund)"
         r"|\brefunds? (?:will|shall) not\b|\b(?:all )?(?:sales|payments|purchases|fees) (?:are|is) final\b"
         r"|\bpurchase is final\b|\bwithout (?:a |any )?refund\b|\bno (?:right to|entitlement to) (?:a )?refund"
-        r"|\b(?:receive|get) no refund",
+        r"|\b(?:receive|get) no refund|\bnot\b[^.;]{0,30}\brefundable\b|\b(?:will|shall|do|does|cannot|can[’']t) "
+        r"(?:not )?(?:\w+ )?(?:issue|provide|process|give|offer|grant|make) (?:any )?refunds?\b(?<!can issue refunds)"
+        r"|\bnot (?:\w+ )?(?:receive|get|be entitled to|entitle you to|be eligible for) (?:a |any )?refund",
     ),
     (
         "refund_any",
@@ -195,7 +197,8 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         0.7,
         "refund withdraw withdrawal cooling cancel cancellation",
         r"\b(?:entitled to|eligible for|you may request|will (?:issue|provide|receive)|receive|request|get) (?:a |an )?"
-        r"(?:full |partial |pro[- ]?rat(?:a|ed) )?refund|\bright (?:of|to) withdraw(?!\w* (?:your |its |their )?"
+        r"(?:full |partial |pro[- ]?rat(?:a|ed) )?refund|\breimburse you\b|\bright (?:of|to) withdraw(?!\w* (?:your |its |"
+        r"their )?"
         r"consent)|\bright to cancel\b[^.;]{0,60}\b(?:\d+|fourteen)[- ]day|\b(?:14|fourteen)[- ]day (?:cancellation|"
         r"withdrawal|cooling)|\bcooling[- ]off period\b[^.;]{0,80}\brefund",
     ),
