@@ -421,11 +421,11 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "license_to_platform",
         "n",
         0.85,
-        "grant grants give gives provide provides assign assigns",
+        "grant grants give gives provide provides assign assigns",  # "assign ... right, title and interest"
         r"\b(?:you|users?|customers?|licensors?|subscribers?|contributors?|creators?)\b(?: hereby| expressly| also| "
         r"thereby)*\s+(?:grant|grants|give|gives|provide|provides|assign|assigns)\b(?!\s+(?:you|other users|each "
         r"user|to other users|third parties|the public|other members)\b)[^.;]{0,140}?\b(?:licen[cs]e|right to use|"
-        r"rights? to (?:use|host|store|reproduce|display)|permission)",
+        r"rights? to (?:use|host|store|reproduce|display)|permission|rights?,? title,? and interest)",
     ),
     (
         "license_permission",
@@ -571,14 +571,15 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "attempt access generate create build develop promote facilitate exploit infringe misrepresent "
         "share publish remove modify frame mirror probe overload abuse harvest train encourage incite "
         "threaten defame spam grant include submit automate buy register provide make conduct deceive "
-        "mislead don not never produce commit run spread depict manipulate plagiarize plagiarise misappropriate",
+        "mislead don not never produce commit run spread depict manipulate plagiarize plagiarise misappropriate "
+        "utilize utilise",
         _ITEM + r"(?:not |don[’']t |do not |never )?(?:use|violate|interfere|disrupt|circumvent|bypass|reverse|"
         r"decompile|copy|scrape|misuse|collect|solicit|sell|resell|re-sell|rent|lease|sublicen[cs]e|distribute|"
         r"send|upload|post|transmit|impersonate|harass|engage|attempt|access|generate|create|build|develop|promote|"
         r"facilitate|exploit|infringe|misrepresent|share|publish|remove|modify|frame|mirror|probe|overload|abuse|"
         r"harvest|train|encourage|incite|threaten|defame|spam|grant|include|submit|automate|buy|register|"
         r"provide|make|conduct|deceive|mislead|produce|commit|run|spread|depict|manipulate|plagiari[sz]e|"
-        r"misappropriate)\b",
+        r"misappropriate|utili[sz]e)\b",
     ),
     (
         "aup_harm",
@@ -586,9 +587,9 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "n",
         0.45,
         "illegal unlawful harmful harass harassment malware spam explicit csam abuse exploit defamatory obscene "
-        "fraudulent minors spiders robots crawlers scrape scraping mining",
+        "fraudulent minors spiders robots crawlers scrape scraping mining illicit",
         r"\b(?:illegal|unlawful|harmful|harass\w*|malware|spam\w*|sexually explicit|csam|child sexual|"
-        r"exploit\w*|fraudulent|defamatory|libel\w*|obscene|involving minors|spiders|robots|crawlers|scrap\w+|"
+        r"exploit\w*|fraudulent|defamatory|libel\w*|obscene|illicit|involving minors|spiders|robots|crawlers|scrap\w+|"
         r"data mining)\b",
     ),
     # ------------------------------------------------------------ legal
