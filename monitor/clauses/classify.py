@@ -61,16 +61,23 @@ class ClauseAnalysis:
 
 
 def fired_rules(lower: str, tokens: Sequence[str]) -> list[Rule]:
-    """Rules whose trigger word occurs and whose pattern matches the lower-cased text."""
+    """Rules whose trigger word occurs and whose pattern matches the lower-cased text. A veto
+    ("x") rule is only tried when another rule of its category matched."""
     seen: set[str] = set()
     out: list[Rule] = []
+    vetoes: list[Rule] = []
     for tok in RULES_BY_TRIGGER.keys() & tokens:
         for rule in RULES_BY_TRIGGER[tok]:
             if rule.id in seen:
                 continue
             seen.add(rule.id)
-            if rule.pattern.search(lower):
+            if rule.kind == "x":
+                vetoes.append(rule)
+            elif rule.pattern.search(lower):
                 out.append(rule)
+    if vetoes and out:
+        matched = {r.category for r in out}
+        out.extend(r for r in vetoes if r.category in matched and r.pattern.search(lower))
     out.sort(key=lambda r: r.id)
     return out
 

@@ -61,6 +61,14 @@ _NOT_PROVIDER = (
     r"administrators?|admins?|owners?|it|there|such"
 )
 _PROV = rf"(?:we|the company|either party|each party|(?!(?:{_NOT_PROVIDER})\b)[a-z][\w&’'-]*)"
+_ADVERB = r"(?:(?:also|further|additionally|immediately|then|reasonably|alone)\s+)?"
+_MODAL = (
+    r"(?:may|can|will|might|shall|reserves? the right to|retains? the right to|ha(?:s|ve) the right to|"
+    r"(?:is|are) entitled to)"
+)
+# "<the provider> may ...": the lookahead first checks cheaply that a modal follows the word, so
+# the long exclusion list of _PROV is only tried there
+_PROV_MAY = rf"\b(?=(?:either party|each party|[a-z][\w&’'-]*)\s+{_ADVERB}{_MODAL}\b){_PROV}\s+{_ADVERB}{_MODAL}\b"
 _USER = r"(?:you|users?|customers?|subscribers?|members?|licensees?|developers?|end users?)"
 # A list item's marker ("(a) ", "3. ", "iv) ") and optional bold lead, at the start of a clause.
 _ITEM = (
@@ -365,7 +373,9 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "ai_training_on_user_content",
         "x",
         1.0,
-        "train training develop build improve compete competing use using utilization utilisation fine tune",
+        # every alternative needs one of these words (the veto matters only where training is said)
+        "train training trained develop developed developing build building create improve improving "
+        "improvement fine tune tuning",
         rf"\b{_USER}\s+(?:[\w’'-]+\s+)?(?:may not|shall not|will not|must not|agree not to|cannot|can[’']t|won[’']t|"
         r"are not (?:permitted|allowed) to|are prohibited from)\b[^.;]{0,120}\b(?:train|develop|build|improve|"
         r"fine[- ]?tune)\w*|" + _ITEM + r"(?:except[^,]{0,40},\s*)?(?:use|using)\b[^.;]{0,100}\bto (?:develop|train|"
@@ -536,12 +546,20 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "acceptable_use",
         "n",
         0.6,
-        "prohibited acceptable usage policy policies guidelines standards used use",
+        "prohibited comply complying compliance incorporate incorporated incorporates incorporating violate "
+        "violates violating violation violations breach breaches abide adhere",
         r"\bprohibited (?:uses?|conduct|activit\w+|content|practices)|\b(?:comply|complying|compliance) with\b"
         r"[^.;]{0,40}\b(?:acceptable use|usage polic(?:y|ies)|use polic(?:y|ies)|community (?:guidelines|standards)|"
         r"content (?:policy|guidelines|standards))|\b(?:incorporat\w+|violat\w+|breach\w*|abide by|adhere to)\b"
-        r"[^.;]{0,60}\b(?:acceptable use|usage polic(?:y|ies)|use polic(?:y|ies)|community (?:guidelines|standards))"
-        r"|\b(?:do not|don[’']t|never) use (?:our |the |any )?(?:services?|platform|products?|tools?|\w+) (?:to|for|"
+        r"[^.;]{0,60}\b(?:acceptable use|usage polic(?:y|ies)|use polic(?:y|ies)|community (?:guidelines|standards))",
+    ),
+    (
+        "aup_dont_use",
+        "acceptable_use",
+        "n",
+        0.6,
+        "use used",
+        r"\b(?:do not|don[’']t|never) use (?:our |the |any )?(?:services?|platform|products?|tools?|\w+) (?:to|for|"
         r"in)\b|\b(?:must|may|shall) not be used (?:to|for|in)\b",
     ),
     (
@@ -704,10 +722,9 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "content_removal",
         "u",
         0.8,
-        "remove removal removed delete deleted block blocked disable disabled take taken refuse restrict edit "
-        "screen filter moderate reject rejected",
-        rf"\b{_PROV}\b[^.;]{{0,40}}?\b(?:may|can|will|might|shall|reserves? the right to|ha(?:s|ve) the right to|"
-        r"(?:is|are) entitled to)\b[^.;]{0,60}?\b(?:remove|delete|block|disable|take down|refuse to (?:post|display|"
+        "remove removal removed delete deleted block blocked disable disabled down takedown refuse restrict "
+        "edit screen moderate moderation reject rejected",
+        _PROV_MAY + r"[^.;]{0,60}?\b(?:remove|delete|block|disable|take down|refuse to (?:post|display|"
         r"publish|accept|distribute|generate)|restrict (?:access to|the visibility of)|edit|screen|moderate|reject)\b"
         rf"(?! (?:your |the |any )?(?:accounts?|personal|information))[^.;]{{0,60}}\b{_CR}\b|\b{_CR}\b[^.;]{{0,60}}"
         r"\b(?:may|can|will|might) be (?:removed|deleted|blocked|disabled|taken down|rejected|moderated|"
@@ -719,9 +736,7 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "u",
         0.85,
         "terminate termination cancel close delete deactivate disable ban discontinue revoke end",
-        rf"\b{_PROV}\s+(?:(?:also|further|additionally|immediately|then|reasonably|alone)\s+)?(?:may|can|will|might|"
-        r"shall|reserves? the right to|retains? the right to|ha(?:s|ve) the right to|(?:is|are) entitled to)\b"
-        r"(?!\s+(?:survive|not))[^.;]{0,50}?\b(?:terminat\w*|cancel\w*|clos\w+|delet\w+|deactivat\w+|disabl\w+|"
+        _PROV_MAY + r"(?!\s+(?:survive|not))[^.;]{0,50}?\b(?:terminat\w*|cancel\w*|clos\w+|delet\w+|deactivat\w+|disabl\w+|"
         r"ban|revok\w+|end(?= (?:your|the|this|these|all|any)\b))\b[^.;]{0,25}?\b(?:your |the |any |this |these |all "
         r"|customer[’']s )?(?:accounts?|access|"
         r"agreement|subscriptions?|membership|licen[cs]es?|terms|services?|use of|relationship)\b",
@@ -853,9 +868,18 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "warranty_disclaimer",
         "u",
         0.85,
-        "as is available warranty warranties merchantability fitness guarantee guarantees representations",
-        r"\bas[- ]is\b|\bas[- ]available\b|\bwithout (?:any )?warrant\w*|\b(?:disclaim|exclude)\w* .{0,60}"
-        r"warrant|\bno warrant\w*|\bmerchantability\b|\bfitness for a particular purpose\b|\bnon-?infringement\b"
+        "as",
+        r"\bas[- ](?:is|available)\b",
+    ),
+    (
+        "warranty_terms",
+        "warranty_disclaimer",
+        "u",
+        0.85,
+        "warranty warranties warrant warrants warranted merchantability fitness guarantee guarantees "
+        "representation representations promises infringement noninfringement non",
+        r"\bwithout (?:any )?warrant\w*|\b(?:disclaim|exclude)\w* [^.;]{0,60}warrant|\bno warrant\w*|"
+        r"\bmerchantability\b|\bfitness for a particular purpose\b|\bnon-?infringement\b"
         r"|\bmake[s]? no (?:representations?|warrant\w*|guarantees?|promises?)",
     ),
     (
