@@ -33,14 +33,20 @@ class FetchResult:
 class Fact:
     """A structured fact found in a clause, with normalised units.
 
-    kind:  "duration" | "money" | "count" | "rate" | "percent" | "body" | "law" | "venue" | "boolean"
-    name:  what it measures, e.g. "notice_period", "credit_validity", "refund_window",
-           "optout_window", "retention", "liability_cap", "liability_cap_months",
-           "concurrent_jobs", "requests_per_minute", "requests_per_day",
-           "arbitration_body", "governing_law", "venue", "training_on_content"
-    value: normalised value: days for durations, a float amount for money, a count, or a string
-    unit:  "days", "USD"/"EUR"/..., "jobs", "requests/minute", "" for strings
+    kind:  "duration" | "money" | "count" | "rate" | "percent" | "age" | "body" | "law" | "venue"
+           | "boolean"
+    name:  what it measures, e.g. "notice_period", "user_notice_period", "cancellation_deadline",
+           "credit_validity", "refund_window", "payment_deadline", "optout_window", "retention",
+           "liability_cap", "liability_cap_months", "liability_cap_formula", "concurrent_jobs",
+           "requests_per_minute", "requests_per_day", "minimum_age", "parental_consent_age",
+           "arbitration_body", "governing_law", "venue" (one fact per place),
+           "training_on_content", "credits_expire"
+    value: normalised value for comparison: days for durations (a month is a twelfth of a year),
+           a float amount for money, a count, years for ages, or a string
+    unit:  "days", "USD"/"EUR"/..., "jobs", "requests/minute", "years", "" for strings
     text:  the verbatim text the fact was read from (a substring of the clause)
+    written: the value in the document's own unit ("12 months", "one year" as "1 year",
+           "3 jobs", "USD 100"); "" when not recorded (facts stored before it existed)
     """
 
     kind: str
@@ -48,6 +54,7 @@ class Fact:
     value: float | str
     unit: str
     text: str
+    written: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,9 @@ class FactDelta:
     unit: str
     # "less_favourable" | "more_favourable" | "neutral" (from the user's point of view)
     direction: str
+    # the values in the documents' own units (Fact.written), "" when not known
+    old_written: str = ""
+    new_written: str = ""
 
 
 @dataclass

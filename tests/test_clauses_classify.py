@@ -162,7 +162,7 @@ def test_extract_provisions_only_categorised_with_facts() -> None:
     assert [p.categories[0].category for p in provs] == ["credit_expiry", "arbitration"]
     for p in provs:
         assert doc[p.clause.start : p.clause.end] == p.clause.text
-    assert any(f.name == "credit_validity" and f.value == 360 for f in provs[0].facts)
+    assert any(f.name == "credit_validity" and f.value == 365 for f in provs[0].facts)
     assert any(f.name == "arbitration_body" and f.value == "JAMS" for f in provs[1].facts)
     assert provs[1].clause.heading_path == ("Terms", "Disputes")
 

@@ -7,6 +7,7 @@ when it is None the packaged taxonomy is loaded (once: `load_taxonomy` is cached
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
 from monitor.clauses.taxonomy import load_taxonomy
@@ -19,6 +20,7 @@ __all__ = [
     "category_title",
     "describe_event",
     "describe_fact_delta",
+    "fact_direction",
     "format_fact_value",
     "highest_exposure",
     "summarise",
@@ -45,22 +47,40 @@ class TaxonomyLike(Protocol):
 
 FACT_LABELS = {
     "notice_period": "notice period",
+    "user_notice_period": "notice you must give",
+    "cancellation_deadline": "cancellation deadline",
     "credit_validity": "credit validity",
+    "credits_expire": "credit expiry",
     "refund_window": "refund window",
+    "payment_deadline": "payment deadline",
     "optout_window": "opt-out window",
+    "cure_period": "cure period",
+    "claim_deadline": "deadline to bring a claim",
+    "hold_period": "period funds may be held",
+    "trial_period": "trial period",
+    "renewal_period": "renewal period",
     "retention": "data retention period",
     "liability_cap": "liability cap",
     "liability_cap_months": "liability cap (months of fees)",
+    "liability_cap_formula": "liability cap",
     "concurrent_jobs": "concurrent job limit",
     "requests_per_minute": "requests-per-minute limit",
     "requests_per_day": "requests-per-day limit",
+    "minimum_age": "minimum age",
+    "parental_consent_age": "age below which a parent must consent",
     "arbitration_body": "arbitration body",
     "governing_law": "governing law",
     "venue": "venue",
     "training_on_content": "AI training on your content",
+    "refundable": "refundable",
+    "auto_renews": "automatic renewal",
+    "output_owner": "owner of outputs",
 }
 _DURATIONS = frozenset(
-    {"notice_period", "credit_validity", "refund_window", "optout_window", "retention"}
+    {"notice_period", "user_notice_period", "cancellation_deadline", "credit_validity"}
+    | {"refund_window", "payment_deadline", "optout_window", "cure_period", "claim_deadline"}
+    | {"hold_period", "trial_period", "renewal_period", "retention", "duration"}
+    | {"informal_resolution_period"}
 )
 HIGH_IMPACT_FACTS = frozenset(
     {"notice_period", "credit_validity", "refund_window", "optout_window", "liability_cap"}
@@ -70,6 +90,83 @@ HIGH_IMPACT_FACTS = frozenset(
 _JURISDICTION_FACTS = frozenset({"governing_law", "venue", "arbitration_body"})
 # a new provision in one of these categories waives a right: at least high
 _WAIVER_KEYWORDS = ("arbitration", "class_action", "jury")
+# Direction of a change per fact kind, from the user's point of view: (what a higher value is,
+# what a fact that appears is), each "better", "worse" or "neutral"; a fact that disappears is the
+# opposite of one that appears. A longer notice before a change is better; a longer deadline to
+# cancel before renewal, a longer data retention or a higher minimum age is worse.
+_DIRECTIONS: dict[str, tuple[str, str]] = {
+    "notice_period": ("better", "better"),
+    "user_notice_period": ("worse", "worse"),
+    "cancellation_deadline": ("worse", "worse"),
+    "credit_validity": ("better", "worse"),
+    "refund_window": ("better", "better"),
+    "optout_window": ("better", "better"),
+    "payment_deadline": ("better", "neutral"),
+    "cure_period": ("better", "better"),
+    "claim_deadline": ("better", "worse"),
+    "hold_period": ("worse", "worse"),
+    "trial_period": ("better", "better"),
+    "retention": ("worse", "neutral"),
+    "liability_cap": ("better", "worse"),
+    "liability_cap_months": ("better", "worse"),
+    "storage_quota": ("better", "worse"),
+    "minimum_age": ("worse", "neutral"),
+    "arbitration_body": ("neutral", "worse"),
+}
+# usage limits are named by what they count: a higher limit is better, a new limit worse
+_LIMIT_PREFIXES = (
+    "concurrent_",
+    "requests_per_",
+    "messages_per_",
+    "tokens_per_",
+    "images_per_",
+    "generations_per_",
+    "prompts_per_",
+)
+# ordered stances: a later value is less favourable
+_STANCES: dict[str, dict[str, int]] = {
+    "training_on_content": {"never": 0, "opt_in": 1, "opt_out": 2, "yes": 3},
+    "credits_expire": {"never": 0, "on termination": 1, "yes": 2},
+    "arbitration": {"none": 0},
+    "refundable": {"yes": 0, "no": 2},
+    "auto_renews": {"yes": 2},
+    "output_owner": {"user": 0, "provider": 2},
+}
+_TOWARDS = {"better": "more_favourable", "worse": "less_favourable", "neutral": "neutral"}
+_AWAY = {"better": "less_favourable", "worse": "more_favourable", "neutral": "neutral"}
+
+
+def _stance_direction(order: Mapping[str, int], old: Any, new: Any) -> str:
+    o = order.get(str(old)) if old is not None else None
+    n = order.get(str(new)) if new is not None else None
+    if o is not None and n is not None:
+        return "neutral" if o == n else "less_favourable" if n > o else "more_favourable"
+    if n is not None:  # appears: the most favourable stance is good news, a middle one neutral
+        return "more_favourable" if n == 0 else "less_favourable" if n >= 2 else "neutral"
+    if o is not None:  # disappears: losing the most favourable stance is the bad case
+        return "less_favourable" if o == 0 else "neutral"
+    return "neutral"
+
+
+def fact_direction(name: str, old: float | str | None, new: float | str | None) -> str:
+    """ "less_favourable" | "more_favourable" | "neutral" for a change of fact ``name`` from
+    ``old`` to ``new`` (None: not stated), decided per fact kind (see _DIRECTIONS)."""
+    if old == new:
+        return "neutral"
+    if name in _STANCES:
+        return _stance_direction(_STANCES[name], old, new)
+    higher, appears = _DIRECTIONS.get(name, ("neutral", "neutral"))
+    if name.startswith(_LIMIT_PREFIXES):
+        higher, appears = "better", "worse"
+    if old is None:
+        return _TOWARDS[appears]
+    if new is None:
+        return _AWAY[appears]
+    if not isinstance(old, int | float) or not isinstance(new, int | float):
+        return "neutral"  # bodies, laws, venues, "unspecified": a change is worth reading
+    return _TOWARDS[higher] if new > old else _AWAY[higher]
+
+
 _TRAINING_LABELS = {
     "never": "never",
     "opt_in": "opt-in only",
@@ -147,12 +244,34 @@ def _heading(path: Sequence[str]) -> str:
     return " › ".join(p for p in path if p)
 
 
-def format_fact_value(name: str, value: float | str | None, unit: str) -> str:
-    """A fact value for people: "30 days", "USD 100", "60 requests/minute", "opt-out"."""
+def _natural_days(days: float) -> str:
+    """Days in the unit a document would use: 91.25 -> "3 months", 30 -> "30 days", 365 -> "365
+    days" (a month is a twelfth of a year, as the fact extractor counts it, so only a count of
+    months gives a fraction of a day; whole days may have been written as days or years)."""
+    months = days * 12 / 365
+    if not float(days).is_integer() and abs(months - round(months)) < 1e-6 and months >= 1:
+        n = round(months)
+        return f"{n} month" if n == 1 else f"{n} months"
+    if 0 < days < 1 and abs(days * 24 - round(days * 24)) < 1e-6:
+        hours = round(days * 24)
+        return f"{hours} hour" if hours == 1 else f"{hours} hours"
+    value: float | int = int(days) if float(days).is_integer() else days
+    text = f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+    return f"{text} day" if value == 1 else f"{text} days"
+
+
+def format_fact_value(name: str, value: float | str | None, unit: str, written: str = "") -> str:
+    """A fact value for people: "30 days", "3 months", "USD 100", "60 requests/minute", "opt-out".
+
+    ``written``, the value in the document's own unit ("12 months"), is used when given."""
     if value is None:
         return "not stated"
     if name == "training_on_content":
         return _TRAINING_LABELS.get(str(value), str(value).replace("_", "-"))
+    if written and isinstance(value, int | float):
+        return written
+    if unit == "days" and isinstance(value, int | float):
+        return _natural_days(float(value))
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, float):
@@ -161,8 +280,6 @@ def format_fact_value(name: str, value: float | str | None, unit: str) -> str:
         text = f"{value:,}"
     else:
         return str(value)
-    if unit == "days":
-        return f"{text} day" if value == 1 else f"{text} days"
     if unit.isupper() and len(unit) == 3:  # currency code
         return f"{unit} {text}"
     return f"{text} {unit}".strip()
@@ -171,8 +288,8 @@ def format_fact_value(name: str, value: float | str | None, unit: str) -> str:
 def describe_fact_delta(d: FactDelta) -> str:
     """E.g. "notice period shortened from 30 days to 7 days", "credits now expire after 90 days"."""
     label = FACT_LABELS.get(d.name, d.name.replace("_", " "))
-    old = format_fact_value(d.name, d.old, d.unit)
-    new = format_fact_value(d.name, d.new, d.unit)
+    old = format_fact_value(d.name, d.old, d.unit, d.old_written)
+    new = format_fact_value(d.name, d.new, d.unit, d.new_written)
     if d.old is None:
         if d.name == "credit_validity":
             return f"credits now expire after {new}"
@@ -230,6 +347,13 @@ def assess(events: list[ChangeEvent], taxonomy: Any = None) -> list[ChangeEvent]
 
 def _assess_one(ev: ChangeEvent, tax: Any) -> None:
     reasons: list[str] = []
+    # the direction of each fact delta is decided here, per fact kind
+    ev.fact_deltas = [
+        d
+        if d.direction == (way := fact_direction(d.name, d.old, d.new))
+        else replace(d, direction=way)
+        for d in ev.fact_deltas
+    ]
     if ev.editorial or ev.kind == "moved":
         kind = ev.editorial_kind or ev.kind
         if ev.kind == "moved":

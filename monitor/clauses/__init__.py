@@ -21,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from functools import lru_cache
 
-from monitor.clauses.classify import analyse_many
+from monitor.clauses.classify import MIN_CONFIDENCE, analyse_many, context_categories, with_context
 from monitor.clauses.doctype import DocTypeResult, check_document_type
 from monitor.clauses.facts import extract_facts
 from monitor.clauses.segment import segment
@@ -50,7 +50,8 @@ __all__ = [
 # document's new clauses are classified together, so the model scores them in one batch.
 CLASSIFY_CACHE_SIZE = 16384
 
-_Result = tuple[tuple[Classification, ...], tuple[Fact, ...]]
+# categories, their facts, and the candidates a heading or document type may confirm
+_Result = tuple[tuple[Classification, ...], tuple[Fact, ...], tuple[Classification, ...]]
 _CACHE: OrderedDict[str, _Result] = OrderedDict()
 _LOCK = threading.Lock()
 
@@ -73,9 +74,10 @@ def _classify_texts(texts: Iterable[str]) -> dict[str, _Result]:
         return out
     new: dict[str, _Result] = {}
     for text, analysis in zip(missing, analyse_many(list(missing)), strict=True):
-        cats = analysis.categories
+        cats = [c for c in analysis.categories if c.confidence >= MIN_CONFIDENCE]
+        weaker = [c for c in analysis.categories if c.confidence < MIN_CONFIDENCE]
         facts = extract_facts(text, cats) if cats else []
-        new[text] = (tuple(cats), tuple(facts))
+        new[text] = (tuple(cats), tuple(facts), (*weaker, *analysis.candidates))
     with _LOCK:
         for text, got in new.items():
             _CACHE[text] = got
@@ -86,8 +88,15 @@ def _classify_texts(texts: Iterable[str]) -> dict[str, _Result]:
     return out
 
 
-def _classified(clause: Clause, result: _Result) -> ClassifiedClause:
-    cats, facts = result
+def _classified(clause: Clause, result: _Result, terms_type: str = "") -> ClassifiedClause:
+    """The clause with its categories, confirmed by its headings and document type, and facts."""
+    cats, facts, candidates = result
+    context = context_categories(clause.heading_path, terms_type) if cats or candidates else None
+    if context and any(c.category in context for c in (*cats, *candidates)):
+        found = with_context(cats, candidates, context)
+        if {c.category for c in found} != {c.category for c in cats}:
+            facts = tuple(extract_facts(clause.text, found))
+        cats = tuple(found)
     return ClassifiedClause(clause, list(cats), list(facts))
 
 
@@ -100,15 +109,19 @@ def clear_cache() -> None:
 def extract_provisions(text: str, terms_type: str = "") -> list[ClassifiedClause]:
     """Clauses of a version that carry at least one category, with their facts attached.
 
-    ``terms_type`` is accepted for future per-type tuning; classification does not depend on it.
+    A clause's text decides its categories; its headings and ``terms_type`` (the document type,
+    e.g. "Acceptable Use Policy") support categories it already has some evidence for. Every
+    category carries a confidence (at least ``classify.MIN_CONFIDENCE``) to filter on.
     """
     clauses = segment(text)
     results = _classify_texts(dict.fromkeys(c.text for c in clauses))
     out: list[ClassifiedClause] = []
     for clause in clauses:
         result = results[clause.text]
-        if result[0]:
-            out.append(_classified(clause, result))
+        if result[0] or result[2]:
+            cc = _classified(clause, result, terms_type)
+            if cc.categories:
+                out.append(cc)
     return out
 
 

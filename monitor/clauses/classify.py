@@ -11,17 +11,42 @@ content") keeps the category for provision tracking but marks it not unfair, and
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from monitor.clauses.model import LinearModel, Scored, load_model, tokenize
 from monitor.clauses.rules import RULES_BY_TRIGGER, Rule
 from monitor.models import Classification
 
-__all__ = ["ClauseAnalysis", "analyse", "analyse_many", "classify", "fired_rules"]
+__all__ = [
+    "ClauseAnalysis",
+    "analyse",
+    "analyse_many",
+    "classify",
+    "context_categories",
+    "fired_rules",
+    "with_context",
+]
 
-MIN_RULE_WEIGHT = 0.55  # a category needs one rule at least this strong (weaker rules only support)
+MIN_RULE_WEIGHT = 0.55  # a rule this strong is evidence enough on its own
+MIN_CONFIDENCE = 0.5  # a category is reported at or above this confidence
+# Evidence other than rules, combined with the rules' weights as independent pieces (noisy-or):
+MODEL_UNFAIR = 0.4  # the model's margin at or above its unfair threshold
+MODEL_LOW = 0.15  # the model's margin between its low and its unfair threshold
+CONTEXT = 0.3  # the clause's heading or document type names the category
+NEGATED = 0.9  # confidence of a category recognised only by a negation rule
+# A fair-leaning rule (an opt-out, a carve-out, a consumer forum) lowers the model's margin by this
+# much per unit of its weight before the unfair threshold is applied.
+FAIR_SHIFT = 1.0
 _SENTINEL: LinearModel | None = None
+
+# Text that states nothing: a bold title on its own line, a table-of-contents link.
+_NEUTRAL = re.compile(
+    r"^\W*(?:\*\*|__)(?![^*_]*\b(?:may|must|will|shall|can|agree|are|is)\b)[^*_]{1,70}(?:\*\*|__)?\W*$"
+    r"|^\W*\|?\s*\[[^\]]{0,120}\]\(#[^)]*\)"
+)
 
 
 @dataclass
@@ -30,19 +55,29 @@ class ClauseAnalysis:
     tokens: list[str]
     fired: list[Rule]
     categories: list[Classification]
+    # categories whose evidence falls short of MIN_CONFIDENCE but would reach it if the clause's
+    # heading or document type named them (see :func:`with_context`)
+    candidates: list[Classification] = field(default_factory=list)
 
 
 def fired_rules(lower: str, tokens: Sequence[str]) -> list[Rule]:
-    """Rules whose trigger word occurs and whose pattern matches the lower-cased text."""
+    """Rules whose trigger word occurs and whose pattern matches the lower-cased text. A veto
+    ("x") rule is only tried when another rule of its category matched."""
     seen: set[str] = set()
     out: list[Rule] = []
+    vetoes: list[Rule] = []
     for tok in RULES_BY_TRIGGER.keys() & tokens:
         for rule in RULES_BY_TRIGGER[tok]:
             if rule.id in seen:
                 continue
             seen.add(rule.id)
-            if rule.pattern.search(lower):
+            if rule.kind == "x":
+                vetoes.append(rule)
+            elif rule.pattern.search(lower):
                 out.append(rule)
+    if vetoes and out:
+        matched = {r.category for r in out}
+        out.extend(r for r in vetoes if r.category in matched and r.pattern.search(lower))
     out.sort(key=lambda r: r.id)
     return out
 
@@ -53,6 +88,10 @@ def _sigmoid(x: float) -> float:
     if x > 30:
         return 1.0
     return 1.0 / (1.0 + math.exp(-x))
+
+
+def _noisy_or(pieces: Sequence[float]) -> float:
+    return 1.0 - math.prod(1.0 - p for p in pieces)
 
 
 _DEFAULT = object()
@@ -78,10 +117,106 @@ def analyse_many(texts: Sequence[str]) -> list[ClauseAnalysis]:
     ]
 
 
+# ---------------------------------------------------------------- context
+# A heading is evidence about a category, never enough on its own: it lifts a clause that already
+# has some evidence for the category (a weaker rule, the model) to MIN_CONFIDENCE. "Prohibited
+# uses" over a list item "(h) interfere with or disrupt the Services" makes it an acceptable-use
+# provision; "Rights you give to us" over "This licence survives termination" a licence to the
+# platform.
+
+# (category, pattern on the lower-cased last two headings)
+_HEADING: list[tuple[str, str]] = [
+    (
+        "acceptable_use",
+        r"acceptable|usage polic|use polic|prohibit|restrict|conduct|guidelines|obligations|"
+        r"responsibilit|abuse|misuse|\brules\b|dos and don|safety|permitted use|content standards|"
+        r"community|your use of|use of (?:the|our) services",
+    ),
+    (
+        "license_to_platform",
+        r"(?<!our )licen[cs]es?\b(?! to use| to you| to the services)|rights? you give|permission|feedback|"
+        r"content rights|your content|user content|submissions",
+    ),
+    ("unilateral_termination", r"terminat"),
+    ("account_suspension", r"suspen"),
+    ("data_retention", r"retention|retain|deletion|delete|storage|how long"),
+    ("refunds", r"refund|cancellation|withdrawal|cooling"),
+    ("auto_renewal", r"renew|subscription|cancellation|recurring"),
+    ("price_change", r"pric|\bfees\b"),
+    ("warranty_disclaimer", r"disclaim|warrant|accuracy|as[- ]is"),
+    ("limitation_of_liability", r"liabilit"),
+    ("ai_training_on_user_content", r"\btrain|improve|model"),
+    ("output_ownership", r"output|ownership|generated|creations"),
+    ("age_eligibility", r"\bage\b|eligib|children|minor|\bkids"),
+    ("data_sharing_third_parties", r"\bshar|disclos|third part|\bsell|\bsale"),
+    ("unilateral_change", r"changes? to|modification|amendment|updates? to"),
+    ("rate_limit", r"rate limit|usage limit|fair use|quota"),
+    ("arbitration", r"arbitra"),
+    ("content_removal", r"moderat|takedown|take down|removal"),
+    ("credit_expiry", r"credit"),
+    ("export_controls", r"export|sanction"),
+]
+_HEADING_RES = [(cat, re.compile(p)) for cat, p in _HEADING]
+# document types whose every clause is about the category
+_TYPE: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "acceptable_use",
+        re.compile(
+            r"acceptable use|usage polic|use polic|community guidelines|content polic|guidelines"
+        ),
+    ),
+]
+
+
+@lru_cache(maxsize=8192)
+def context_categories(heading_path: tuple[str, ...], terms_type: str = "") -> dict[str, str]:
+    """Categories named by the last two headings of ``heading_path`` ("heading") or by
+    ``terms_type`` ("type"). The returned dict is shared: do not modify it."""
+    heads = " / ".join(heading_path[-2:]).lower()
+    out: dict[str, str] = {}
+    low_type = terms_type.lower()
+    for cat, pat in _TYPE:
+        if low_type and pat.search(low_type):
+            out[cat] = "type"
+    for cat, hpat in _HEADING_RES:
+        if heads and hpat.search(heads):
+            out[cat] = "heading"
+    return out
+
+
+def with_context(
+    categories: Sequence[Classification],
+    candidates: Sequence[Classification],
+    context: Mapping[str, str],
+) -> list[Classification]:
+    """The categories plus the candidates that the context lifts to MIN_CONFIDENCE.
+
+    ``context`` maps the categories named by the clause's heading or document type to where they
+    were named ("heading" or "type"); every category it names gains the same support in its
+    confidence, and a reason saying so."""
+    if not context:
+        return list(categories)
+    out: list[Classification] = []
+    for c in [*categories, *candidates]:
+        where = context.get(c.category)
+        reported = c in categories
+        if where is None:
+            if reported:
+                out.append(c)
+            continue
+        conf = round(_noisy_or((c.confidence, CONTEXT)), 3)
+        if conf >= MIN_CONFIDENCE or reported:
+            out.append(replace(c, confidence=conf, reasons=(*c.reasons, f"{where}:{c.category}")))
+    out.sort(key=lambda c: c.category)
+    return out
+
+
 def _analyse(
     lower: str, tokens: list[str], lin: LinearModel | None, scored: Scored | None
 ) -> ClauseAnalysis:
     """Classify a lower-cased clause; ``scored``: its model scores when already computed."""
+    if _NEUTRAL.match(lower):
+        return ClauseAnalysis(lower, tokens, [], [])
     fired = fired_rules(lower, tokens)
 
     by_cat: dict[str, list[Rule]] = {}
@@ -101,33 +236,43 @@ def _analyse(
                 col[cat] = j
 
     result: list[Classification] = []
+    candidates: list[Classification] = []
     for cat in sorted(by_cat.keys() | margins.keys()):
         rules = by_cat.get(cat, [])
-        negated = any(r.kind == "neg" for r in rules)
-        positive = [r for r in rules if r.kind != "neg"]
-        strong = any(r.weight >= MIN_RULE_WEIGHT for r in positive)
+        vetoed = any(r.kind == "x" for r in rules)
+        negated = not vetoed and any(r.kind == "neg" for r in rules)
+        positive = [] if vetoed else [r for r in rules if r.kind in ("u", "n", "f")]
         reasons = [f"rule:{r.id}" for r in rules]
-        rule_conf = 1.0 - math.prod(1.0 - r.weight for r in positive) if positive else 0.0
+        pieces = [r.weight for r in positive]
+        strong = any(r.weight >= MIN_RULE_WEIGHT for r in positive)
+        fair = sum(r.weight for r in positive if r.kind == "f")
+        unfair = False
         if cat in margins:
             m, thr, low = margins[cat]
-            present = strong or negated or m >= low
-            if not present:
-                continue
-            unfair = m >= thr and not negated
+            if m >= thr:
+                pieces.append(MODEL_UNFAIR)
+            elif m >= low:
+                pieces.append(MODEL_LOW)
+            unfair = m - FAIR_SHIFT * fair >= thr and not negated and not vetoed
             reasons.append(f"model:{m - thr:+.2f}")
             if unfair and lin is not None and scored is not None:
                 reasons.extend(f"ngram:{f}" for f in lin.explain(scored, col[cat]))
-            conf = _sigmoid(2.0 * (m - thr))
-            confidence = max(conf, rule_conf) if unfair else max(rule_conf * 0.8, conf)
         else:
-            if not (strong or negated):
-                continue
             has_u = any(r.kind == "u" for r in positive)
-            has_f = any(r.kind == "f" for r in positive)
-            unfair = has_u and not has_f and not negated
-            confidence = rule_conf if positive else 0.9
-        result.append(Classification(cat, round(min(confidence, 1.0), 3), unfair, tuple(reasons)))
-    return ClauseAnalysis(lower, tokens, fired, result)
+            unfair = has_u and not fair and not negated
+        conf = _noisy_or(pieces) if pieces else 0.0
+        if not pieces and negated:
+            conf = NEGATED
+        # Weak evidence needs corroboration: two pieces (rules, the model, the heading) at least.
+        # The model's unfair decision alone is listed (CLAUDETTE-style analysis) but its
+        # confidence, MODEL_UNFAIR, is below what extract_provisions reports.
+        reported = strong or negated or (len(pieces) >= 2 and conf >= MIN_CONFIDENCE)
+        if not (reported or (cat in margins and margins[cat][0] >= margins[cat][1])):
+            if pieces:
+                candidates.append(Classification(cat, round(conf, 3), unfair, tuple(reasons)))
+            continue
+        result.append(Classification(cat, round(min(conf, 1.0), 3), unfair, tuple(reasons)))
+    return ClauseAnalysis(lower, tokens, fired, result, candidates)
 
 
 def classify(text: str, model: LinearModel | None | object = _DEFAULT) -> list[Classification]:

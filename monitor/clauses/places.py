@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["COUNTRIES", "PLACE", "US_STATES", "place_code", "trim_place"]
+__all__ = ["COUNTRIES", "PLACE", "US_STATES", "place_code", "split_places", "trim_place"]
 
 US_STATES = {
     "alabama": "AL",
@@ -107,11 +107,106 @@ COUNTRIES = {
 PLACE = r"[A-Z][A-Za-z'.]*(?:(?:\s+|,\s*)(?:and\s+|of\s+(?:the\s+)?)?[A-Z][A-Za-z'.]*){0,5}"
 
 
+# words that end a place written in capitals ("SAN FRANCISCO COUNTY, CALIFORNIA AND YOU AGREE")
+_CAPS_STOP = frozenset(
+    [
+        "AND",
+        "OR",
+        "YOU",
+        "YOUR",
+        "WE",
+        "OUR",
+        "US",
+        "THE",
+        "ANY",
+        "FOR",
+        "TO",
+        "IN",
+        "WITH",
+        "EACH",
+        "ALL",
+        "SUCH",
+        "THAT",
+        "THIS",
+        "THESE",
+        "WHICH",
+        "SHALL",
+        "WILL",
+        "AGREE",
+        "HAVE",
+        "HAS",
+        "IS",
+        "ARE",
+        "BE",
+        "AS",
+        "BY",
+        "ON",
+        "AT",
+        "IF",
+        "UNLESS",
+        "EXCEPT",
+        "SUBJECT",
+        "WAIVE",
+        "CONSENT",
+        "SUBMIT",
+        "NOTHING",
+        "WITHOUT",
+        "REGARD",
+        "PROVIDED",
+        "HOWEVER",
+        "WHERE",
+    ]
+)
+_SENTENCE_DOT = re.compile(r"\.\s+")
+
+
+def _cut_sentence(place: str) -> str:
+    """The place up to the end of its sentence: "France. The Parties" -> "France" (but "St. Louis"
+    and "U.S. Virgin Islands" keep their abbreviations)."""
+    for m in _SENTENCE_DOT.finditer(place):
+        word = place[: m.start()].rsplit(None, 1)[-1] if place[: m.start()].strip() else ""
+        if len(word.rstrip(".")) <= 2 or "." in word:
+            continue
+        return place[: m.start()]
+    return place
+
+
+def _from_capitals(place: str) -> str:
+    """A place written in capitals, cut at the first ordinary word and written in title case."""
+    words = place.split()
+    kept: list[str] = []
+    for i, word in enumerate(words):
+        bare = word.strip(",.")
+        if bare in _CAPS_STOP and not (bare == "AND" and words[i + 1 : i + 2] == ["WALES"]):
+            break
+        kept.append(word)
+    titled = [w if w.strip(",.") in ("AND", "OF") else w.title() for w in kept]
+    return " ".join(titled).replace(" AND ", " and ").replace(" OF ", " of ")
+
+
 def trim_place(place: str) -> str:
-    """A matched place without surrounding punctuation or a dangling "and", "of", "the"."""
+    """A matched place without surrounding punctuation, the next sentence, or a dangling "and",
+    "of", "the"; a place in capitals is cut at the first ordinary word and title-cased."""
+    place = _cut_sentence(place.strip(" ,."))
+    letters = [ch for ch in place if ch.isalpha()]
+    if len(letters) > 3 and all(ch.isupper() for ch in letters):
+        place = _from_capitals(place)
     place = place.strip(" ,.")
     place = re.sub(r"(?:,?\s+(?:and|of|the))+$", "", place)
     return place.strip(" ,.")
+
+
+def split_places(raw: str) -> list[str]:
+    """Every place of "X County or Y County" ("and/or" too), each trimmed; "England and Wales"
+    stays one place."""
+    raw = _cut_sentence(raw.strip(" ,."))
+    parts = re.split(r",?\s+(?:or|OR|Or|and/or|AND/OR)\s+(?:(?:the|THE|The)\s+)?", raw)
+    out: list[str] = []
+    for part in parts:
+        place = trim_place(part)
+        if place and place not in out:
+            out.append(place)
+    return out
 
 
 def place_code(raw: str) -> str | None:
