@@ -5,24 +5,31 @@ Offline only (scikit-learn). Usage:
 
 Positive example of a category = the sentence carries its code with degree 2 or 3 (degree-1, fair,
 examples of the category are negatives). Features are the runtime features
-(``monitor.clauses.model.count_features``: TF-IDF word uni/bigrams + char 3-5-grams), one
-class-balanced linear SVM per category. The unfair threshold is the SVM's own margin 0. Thresholds
-tuned per category on out-of-fold margins of an inner cross-validation grouped by service (still
-available with ``--inner-folds 3``; the outer evaluation never sees test services while tuning) did
-not do better on unseen services: macro-F1 0.669 tuned vs 0.667 at margin 0 with this script
-(5 outer folds), 0.664-0.667 tuned vs 0.675 at margin 0 on the whole min_df=2 vocabulary; an
-F1-optimal threshold on some services does not transfer to others. Margin 0 is kept as simpler
-and four times faster to train.
+(``monitor.clauses.model.count_features``): TF-IDF word uni/bigrams (sublinear tf, L2 norm) plus
+character n-grams inside words (raw tf); one class-balanced linear SVM per category. A clause is
+unfair in a category when its margin reaches the category's threshold and no negation rule of that
+category fired (``classify.py``).
 
-Measured under the same grouped 5-fold protocol and not kept (macro-F1 of the unrestricted
-SVM at margin 0: 0.675): logistic regression C=3/10/30 (0.647/0.664/0.665); SVM C=0.25/1
-(0.674/0.667); word block only (0.665) or character block only (0.621); class weights 3 or 10
-instead of balanced (0.642/0.668); previous/next-sentence or section-heading n-grams as extra
-blocks (0.668-0.681, within noise); rule hits as features (0.659-0.663); a logistic stacker over
-inner out-of-fold margins, rule hits and neighbours' margins (0.605-0.643); 10 SVMs bagged over
-services (0.674); per-service sample weights (0.672-0.674); on the word block alone (0.665):
-1-3-grams 0.661, binary tf 0.655, max_df 0.5 0.664, digits normalised 0.667, NB-SVM weighting
-0.616-0.647; mean-pooled static WordLlama embeddings alone (logistic regression) 0.41. Keeping all 57k features instead of 30k: 0.673 vs 0.667, twice the file.
+The recipe is chosen by cross-validation grouped by service (:func:`select`) among the candidates
+of :data:`GRID` x :data:`THRESHOLDS`: character n-grams from 3 or from 2 letters, the exported
+vocabulary capped at :data:`MAX_FEATURES` or not, the SVM's C, and thresholds at margin 0 or tuned
+per category among :data:`OFFSETS`. Every configuration is
+trained on the inner training services only and scored on the held-out ones; tuned thresholds are
+chosen on the other inner folds' margins than the ones they are scored on, so the two threshold
+policies compete on equal terms. The best candidate is then trained on every training sentence
+(:func:`fit`). The grid holds the former fixed recipe (char 3-5, 30k features, C 0.5, margin 0)
+and the closest runtime form of the plain TF-IDF + linear SVM baseline (word 1-2 + char 2-5, all
+features, C 1, margin 0; the runtime keeps its own tokens, raw character tf and the character
+normaliser below, which sums per word and keeps extraction fast: an L2 normaliser, counting the
+n-grams shared by a clause's words, made the 50 KB extraction about twice as slow). ``benchmarks/eval_claudette.py`` evaluates this whole
+procedure, selection included, on outer folds of unseen services (nested cross-validation).
+
+Measured earlier under a grouped 5-fold protocol that also chose the model (so only indicative)
+and not kept: logistic regression; class weights 3 or 10 instead of balanced; word or character
+block alone; previous/next-sentence or section-heading n-grams as extra blocks; rule hits as
+features; a logistic stacker over inner out-of-fold margins; SVMs bagged over services; per-service
+sample weights; word 1-3-grams, binary tf, max_df 0.5, NB-SVM weighting; static WordLlama
+embeddings. None gained beyond noise.
 """
 
 from __future__ import annotations
@@ -30,10 +37,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 import warnings
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +53,7 @@ from sklearn.svm import LinearSVC
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from monitor.clauses.classify import fired_rules  # noqa: E402
 from monitor.clauses.model import (  # noqa: E402
     BLOCKS,
     CLAUDETTE_CODES,
@@ -56,16 +64,52 @@ from monitor.clauses.model import (  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "claudette-en"
 CODES = list(CLAUDETTE_CODES)  # a ch cr j law ltd ter use pinc
+# the categories scored (macro-F1); pinc has 31 positive sentences in 43 services and is trained
+# but neither scored nor tuned (threshold 0)
+EVAL_CODES = ["a", "ch", "cr", "j", "law", "ltd", "ter", "use"]
+EVAL_IDX = [CODES.index(c) for c in EVAL_CODES]
 MIN_DF = 2
-C = 0.5
-SCALES = {"w": 1.0, "c": 1.0}  # weight of each normalised block
+CHAR_LO = 2  # counts are built once with character 2-5-grams; a recipe keeps 2-5 or 3-5
 # word block: sublinear tf + L2 norm; char block: raw tf, norm sqrt(sum tf * idf^2), which the
 # runtime computes word by word from cached per-word sums (see LinearModel._score_raw)
 SUBLINEAR = {"w": True, "c": False}
-MAX_FEATURES = 30_000  # exported vocabulary (both blocks), chosen by weight after the first fit
-SHRINK = 0.5  # with --inner-folds: tuned thresholds are noisy, move them halfway back to 0
-INNER_FOLDS = 0  # 0: unfair at margin >= 0 (see the module docstring)
+SCALES = {"w": 1.0, "c": 1.0}  # weight of each normalised block
+MAX_FEATURES = 30_000  # the cap a recipe may apply: features kept by weight after a first fit
+TOL = 1e-3  # liblinear's stopping tolerance (1e-4 is 4x slower; margins differ by < 1e-3)
+INNER_FOLDS = 4  # folds of the selection's cross-validation, grouped by service
 LOW_MARGIN = 0.5  # category recognised (maybe fair) this far below the unfair threshold
+# candidate configurations: (char_min, max_features, C); the first, with thresholds at margin 0,
+# is the former fixed recipe and wins ties; the last is the baseline's form
+Config = tuple[int, int | None, float]
+GRID: list[Config] = [
+    (3, MAX_FEATURES, 0.5),
+    (3, MAX_FEATURES, 1.0),
+    (3, None, 0.5),
+    (3, None, 1.0),
+    (2, None, 0.5),
+    (2, None, 1.0),
+]
+THRESHOLDS = ("zero", "tuned")  # margin 0 for every category, or an offset tuned per category
+OFFSETS = (0.0, -0.2, -0.1, 0.1, 0.2)  # per-category threshold candidates (ties go to the first)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One configuration of the model; ``offsets``: unfair threshold per category (CODES order)."""
+
+    char_min: int = 3
+    max_features: int | None = MAX_FEATURES
+    c: float = 0.5
+    offsets: tuple[float, ...] = (0.0,) * len(CODES)
+
+    def describe(self) -> str:
+        cap = "all features" if self.max_features is None else f"{self.max_features} features"
+        thr = ", ".join(
+            f"{code} {o:+.2f}" for code, o in zip(CODES, self.offsets, strict=True) if o
+        )
+        return (
+            f"word 1-2 + char {self.char_min}-5, {cap}, C {self.c:g}, thresholds {thr or 'all 0'}"
+        )
 
 
 @dataclass
@@ -104,16 +148,15 @@ def load_claudette(path: Path) -> Corpus:
     return Corpus(sents, np.array(labels), np.array(anyl), groups)
 
 
-def sentence_features(sentences: Sequence[str]) -> list[dict[str, Counter[str]]]:
-    """Runtime n-gram counts per sentence (``monitor.clauses.model.count_features``)."""
-    return [count_features(tokenize(s.lower())) for s in sentences]
+class Features:
+    """Every sentence's n-gram counts per block (sparse, over every n-gram seen) and the negation
+    rules that fire on it: computed once, then sliced by row for any fold."""
 
-
-class _Counts:
-    """Per-block sparse count matrices of a list of sentences, over every n-gram seen."""
-
-    def __init__(self, feats: Sequence[dict[str, Counter[str]]]) -> None:
-        self.n = len(feats)
+    def __init__(self, sentences: Sequence[str]) -> None:
+        self.n = len(sentences)
+        lowers = [s.lower() for s in sentences]
+        tokens = [tokenize(s) for s in lowers]
+        feats = [count_features(t, CHAR_LO) for t in tokens]
         self.names: dict[str, list[str]] = {}
         self.mats: dict[str, sparse.csr_matrix] = {}
         for block in BLOCKS:
@@ -134,6 +177,14 @@ class _Counts:
                 m.data = 1.0 + np.log(m.data)  # sublinear tf
             self.mats[block] = m
             self.names[block] = list(index)
+        self.char_len = np.array([len(f) for f in self.names["c"]])
+        # negated[i, j]: a negation rule of category j fired on sentence i (never unfair then)
+        cat_index = {CLAUDETTE_CODES[c]: j for j, c in enumerate(CODES)}
+        self.negated = np.zeros((self.n, len(CODES)), dtype=bool)
+        for i, (low, toks) in enumerate(zip(lowers, tokens, strict=True)):
+            for rule in fired_rules(low, toks):
+                if rule.kind == "neg" and rule.category in cat_index:
+                    self.negated[i, cat_index[rule.category]] = True
 
 
 @dataclass
@@ -144,12 +195,15 @@ class _Design:
     idf: dict[str, np.ndarray]
 
     @classmethod
-    def fit(cls, counts: _Counts, rows: np.ndarray) -> _Design:
+    def fit(cls, feats: Features, rows: np.ndarray, char_min: int) -> _Design:
         cols, idf = {}, {}
         n = len(rows)
         for block in BLOCKS:
-            df = np.asarray((counts.mats[block][rows] > 0).sum(axis=0)).ravel()
-            keep = np.flatnonzero(df >= MIN_DF)
+            df = np.asarray((feats.mats[block][rows] > 0).sum(axis=0)).ravel()
+            ok = df >= MIN_DF
+            if block == "c":
+                ok &= feats.char_len >= char_min  # padding spaces count as characters
+            keep = np.flatnonzero(ok)
             cols[block] = keep
             idf[block] = np.log((1.0 + n) / (1.0 + df[keep])) + 1.0
         return cls(cols, idf)
@@ -157,15 +211,18 @@ class _Design:
     def restrict(self, keep: dict[str, np.ndarray]) -> _Design:
         """The same design over a subset of its columns (positions into ``cols``)."""
         return _Design(
-            {b: self.cols[b][keep[b]] for b in BLOCKS}, {b: self.idf[b][keep[b]] for b in BLOCKS}
+            {b: self.cols[b][keep[b]] for b in BLOCKS},
+            {b: self.idf[b][keep[b]] for b in BLOCKS},
         )
 
-    def transform(self, counts: _Counts, rows: np.ndarray | None = None) -> sparse.csr_matrix:
+    def transform(self, feats: Features, rows: np.ndarray | None = None) -> sparse.csr_matrix:
         parts = []
         for block in BLOCKS:
-            m = counts.mats[block] if rows is None else counts.mats[block][rows]
+            m = feats.mats[block] if rows is None else feats.mats[block][rows]
             m = m[:, self.cols[block]]
-            if SUBLINEAR[block]:
+            if m.shape[1] == 0:  # a block the cap emptied
+                pass
+            elif SUBLINEAR[block]:
                 m = normalize(m @ sparse.diags(self.idf[block]))
             else:
                 # raw tf, normalised by sqrt(sum tf * idf^2) (see LinearModel._score_raw)
@@ -179,122 +236,214 @@ class _Design:
         return [len(self.cols[b]) for b in BLOCKS]
 
 
-def _fit(x: sparse.csr_matrix, y: np.ndarray) -> tuple[np.ndarray, float]:
+def _fit(x: sparse.csr_matrix, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
     if y.sum() == 0:
         return np.zeros(x.shape[1]), -10.0
-    clf = LinearSVC(C=C, class_weight="balanced", max_iter=5000, random_state=0)
+    clf = LinearSVC(C=c, class_weight="balanced", tol=TOL, max_iter=5000, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(x, y)
     return clf.coef_.ravel(), float(clf.intercept_[0])
 
 
-def _best_threshold(margins: np.ndarray, y: np.ndarray) -> float:
-    """Margin threshold maximising F1 on out-of-fold margins, shrunk towards the SVM's 0."""
-    if y.sum() == 0:
-        return 10.0
-    cands = np.quantile(margins, np.linspace(0.5, 1.0, 400))
-    best_t, best_f = 0.0, -1.0
-    for t in cands:
-        pred = margins >= t
-        tp = float((pred & (y == 1)).sum())
-        fp = float((pred & (y == 0)).sum())
-        fn = float((~pred & (y == 1)).sum())
-        f = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        if f > best_f:
-            best_f, best_t = f, float(t)
-    return SHRINK * best_t
+def _fit_all(
+    feats: Features, labels: np.ndarray, rows: np.ndarray, design: _Design, c: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """One SVM per category on ``rows``: weights (n_feat, n_cat) and biases."""
+    x = design.transform(feats, rows)
+    fits = [_fit(x, labels[rows, j], c) for j in range(labels.shape[1])]
+    return np.vstack([w for w, _ in fits]).T, np.array([b for _, b in fits])
 
 
-def train(
-    feats: Sequence[dict[str, Counter[str]]],
-    labels: np.ndarray,
-    groups: Sequence[str],
-    inner_folds: int = INNER_FOLDS,
-) -> LinearModel:
-    """One linear SVM per category over TF-IDF word + char n-grams; thresholds 0 or inner-tuned."""
-    n_cat = labels.shape[1]
-    counts = _Counts(feats)
-    # inner out-of-fold margins for threshold tuning (vocabulary and idf fit on inner train only)
-    oof = np.zeros(labels.shape)
-    if inner_folds > 1:
-        gkf = GroupKFold(n_splits=min(inner_folds, len(set(groups))))
-        for tr, te in gkf.split(np.zeros(len(feats)), groups=list(groups)):
-            design = _Design.fit(counts, tr)
-            xtr = design.transform(counts, tr)
-            xte = design.transform(counts, te)
-            for j in range(n_cat):
-                w, b = _fit(xtr, labels[tr, j])
-                oof[te, j] = xte @ w + b
-        thresholds = [_best_threshold(oof[:, j], labels[:, j]) for j in range(n_cat)]
-    else:
-        thresholds = [0.0] * n_cat
-
-    every = np.arange(len(feats))
-    design = _Design.fit(counts, every)
-    x = design.transform(counts)
-    wmat = np.vstack([_fit(x, labels[:, j])[0] for j in range(n_cat)]).T  # (n_feat, n_cat)
-    # keep the MAX_FEATURES features that matter most to some category, then refit on that
-    # vocabulary so the runtime normalisation (over known features) equals the training one
+def _cap(design: _Design, wmat: np.ndarray, max_features: int) -> _Design | None:
+    """The design restricted to the ``max_features`` features weighing most for some category
+    (None when it is not larger than that)."""
     strength = np.abs(wmat).max(axis=1)
-    if len(strength) > MAX_FEATURES:
-        cut = np.sort(strength)[-MAX_FEATURES]
-        mask = strength >= cut
-    else:
-        mask = np.ones(len(strength), dtype=bool)
+    if len(strength) <= max_features:
+        return None
+    mask = np.zeros(len(strength), dtype=bool)
+    mask[np.argsort(-strength, kind="stable")[:max_features]] = True  # ties: the earlier column
     keep, start = {}, 0
     for block, size in zip(BLOCKS, design.sizes(), strict=True):
         keep[block] = np.flatnonzero(mask[start : start + size])
         start += size
-    design = design.restrict(keep)
-    x = design.transform(counts)
-    coefs, biases = [], []
-    for j in range(n_cat):
-        w, b = _fit(x, labels[:, j])
-        coefs.append(w)
-        biases.append(b)
-    wmat = np.vstack(coefs).T
+    return design.restrict(keep)
+
+
+def _f1(y: np.ndarray, pred: np.ndarray) -> float:
+    tp = int((y & pred).sum())
+    fp = int((~y & pred).sum())
+    fn = int((y & ~pred).sum())
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def _best_offset(m: np.ndarray, y: np.ndarray, neg: np.ndarray) -> float:
+    """The offset of :data:`OFFSETS` with the best F1 on these margins (ties: the first)."""
+    return OFFSETS[int(np.argmax([_f1(y, (m >= o) & ~neg) for o in OFFSETS]))]
+
+
+@dataclass
+class Selection:
+    """The chosen recipe and the inner cross-validation behind it."""
+
+    recipe: Recipe
+    # (config, threshold policy) -> inner macro-F1 over EVAL_CODES
+    scores: dict[tuple[Config, str], float] = field(default_factory=dict)
+    folds: int = 0
+    services: int = 0
+
+
+def select(
+    feats: Features,
+    labels: np.ndarray,
+    groups: Sequence[str],
+    rows: np.ndarray | None = None,
+    inner_folds: int = INNER_FOLDS,
+    grid: Sequence[Config] = GRID,
+) -> Selection:
+    """Choose the recipe by cross-validation over the services of ``rows`` only (grouped folds).
+
+    Every configuration is trained on the inner training services (vocabulary, idf, cap and
+    weights) and gives margins on the held-out ones. A category is predicted unfair when its margin
+    reaches the threshold and no negation rule fired; F1 is pooled over the inner folds and
+    averaged over :data:`EVAL_CODES`. Thresholds "zero": margin 0; "tuned": for each inner fold,
+    each category's offset of :data:`OFFSETS` is the best on the other inner folds' margins. The
+    best candidate wins (ties: the earlier in ``grid``, "zero" first); its offsets, if tuned, are
+    the best on all the inner margins.
+    """
+    rows = np.arange(feats.n) if rows is None else np.asarray(rows)
+    g = np.asarray(groups)[rows]
+    y = labels[rows].astype(bool)
+    neg = feats.negated[rows]
+    n_cat = labels.shape[1]
+    oof = {cfg: np.zeros((len(rows), n_cat)) for cfg in grid}
+    fold_of = np.zeros(len(rows), dtype=int)
+    k = min(inner_folds, len(set(g)))
+    for f, (tr, te) in enumerate(GroupKFold(n_splits=k).split(rows, groups=g)):
+        fold_of[te] = f
+        for char_min in dict.fromkeys(cm for cm, _, _ in grid):
+            design = _Design.fit(feats, rows[tr], char_min)
+            xte = design.transform(feats, rows[te])
+            for c in dict.fromkeys(cc for cm, _, cc in grid if cm == char_min):
+                wmat, bias = _fit_all(feats, labels, rows[tr], design, c)
+                for cfg in [x for x in grid if (x[0], x[2]) == (char_min, c)]:
+                    small = None if cfg[1] is None else _cap(design, wmat, cfg[1])
+                    if small is None:
+                        oof[cfg][te] = xte @ wmat + bias
+                    else:
+                        w2, b2 = _fit_all(feats, labels, rows[tr], small, c)
+                        oof[cfg][te] = small.transform(feats, rows[te]) @ w2 + b2
+    scores: dict[tuple[Config, str], float] = {}
+    for cfg, m in oof.items():
+        zero = [_f1(y[:, j], (m[:, j] >= 0.0) & ~neg[:, j]) for j in EVAL_IDX]
+        scores[(cfg, "zero")] = float(np.mean(zero))
+        tuned = []
+        for j in EVAL_IDX:
+            pred = np.zeros(len(rows), dtype=bool)
+            for f in range(k):
+                held, rest = fold_of == f, fold_of != f
+                o = _best_offset(m[rest, j], y[rest, j], neg[rest, j])
+                pred[held] = (m[held, j] >= o) & ~neg[held, j]
+            tuned.append(_f1(y[:, j], pred))
+        scores[(cfg, "tuned")] = float(np.mean(tuned))
+    order = [(cfg, t) for cfg in grid for t in THRESHOLDS]
+    cfg, policy = max(order, key=lambda key: (scores[key], -order.index(key)))
+    offsets = [0.0] * n_cat
+    if policy == "tuned":
+        m = oof[cfg]
+        for j in EVAL_IDX:
+            offsets[j] = _best_offset(m[:, j], y[:, j], neg[:, j])
+    recipe = Recipe(cfg[0], cfg[1], cfg[2], tuple(offsets))
+    return Selection(recipe, scores, k, len(set(g)))
+
+
+def fit(
+    feats: Features, labels: np.ndarray, recipe: Recipe, rows: np.ndarray | None = None
+) -> LinearModel:
+    """Train ``recipe`` on ``rows`` (all sentences by default) and build the runtime model."""
+    rows = np.arange(feats.n) if rows is None else np.asarray(rows)
+    n_cat = labels.shape[1]
+    design = _Design.fit(feats, rows, recipe.char_min)
+    wmat, biases = _fit_all(feats, labels, rows, design, recipe.c)
+    if recipe.max_features is not None:
+        # keep the features that matter most to some category, then refit on that vocabulary so
+        # the runtime normalisation (over known features) equals the training one
+        small = _cap(design, wmat, recipe.max_features)
+        if small is not None:
+            design = small
+            wmat, biases = _fit_all(feats, labels, rows, design, recipe.c)
     vocab: dict[str, dict[str, list[float]]] = {}
     start = 0
     for block in BLOCKS:
-        names = counts.names[block]
+        names = feats.names[block]
         vocab[block] = {
             names[c]: [round(float(design.idf[block][k]), 4)]
             + [round(float(v), 4) for v in wmat[start + k]]
             for k, c in enumerate(design.cols[block])
         }
         start += len(design.cols[block])
+    thresholds = list(recipe.offsets[:n_cat])
     return LinearModel(
         categories=[CLAUDETTE_CODES[c] for c in CODES[:n_cat]],
         vocab=vocab,
-        bias=[round(b, 4) for b in biases],
+        bias=[round(float(b), 4) for b in biases],
         thresholds=[round(t, 4) for t in thresholds],
         low_thresholds=[round(t - LOW_MARGIN, 4) for t in thresholds],
         scales=dict(SCALES),
         sublinear=dict(SUBLINEAR),
+        char_min=recipe.char_min,
     )
+
+
+def train(
+    feats: Features,
+    labels: np.ndarray,
+    groups: Sequence[str],
+    rows: np.ndarray | None = None,
+    inner_folds: int = INNER_FOLDS,
+) -> tuple[LinearModel, Selection]:
+    """The whole procedure on ``rows``: select the recipe by inner grouped CV, then fit it."""
+    sel = select(feats, labels, groups, rows, inner_folds)
+    return fit(feats, labels, sel.recipe, rows), sel
+
+
+def describe_config(key: tuple[Config, str]) -> str:
+    (cm, cap, c), policy = key
+    capt = "all" if cap is None else str(cap)
+    return f"char {cm}-5, features {capt:>5s}, C {c:<3g}, thresholds {policy}"
+
+
+def describe_grid(sel: Selection) -> list[str]:
+    ranked = sorted(sel.scores.items(), key=lambda kv: -kv[1])
+    return [f"  {describe_config(key)}  inner macro-F1 {s:.3f}" for key, s in ranked]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data", nargs="?", default=str(DEFAULT_DATA))
     ap.add_argument("--out", default=str(ROOT / "monitor" / "data" / "clause_model.json"))
-    ap.add_argument(
-        "--inner-folds",
-        type=int,
-        default=INNER_FOLDS,
-        help="tune per-category thresholds on this many inner folds grouped by service (0: margin 0)",
-    )
+    ap.add_argument("--inner-folds", type=int, default=INNER_FOLDS)
     args = ap.parse_args()
+    t0 = time.perf_counter()
     corpus = load_claudette(Path(args.data))
-    feats = sentence_features(corpus.sentences)
-    model = train(feats, corpus.labels, corpus.groups, inner_folds=args.inner_folds)
-    Path(args.out).write_text(json.dumps(model.to_json(), separators=(",", ":")), "utf-8")
+    feats = Features(corpus.sentences)
+    model, sel = train(feats, corpus.labels, corpus.groups, inner_folds=args.inner_folds)
+    data = model.to_json()
+    data["training"] = {
+        "recipe": sel.recipe.describe(),
+        "selection": f"{sel.folds}-fold cross-validation grouped by service, {sel.services} services",
+        "inner_macro_f1": {
+            " ".join(describe_config(key).split()): round(s, 4) for key, s in sel.scores.items()
+        },
+    }
+    Path(args.out).write_text(json.dumps(data, separators=(",", ":")), "utf-8")
     size = Path(args.out).stat().st_size
     nfeat = sum(len(v) for v in model.vocab.values())
+    print(f"selection ({sel.folds} inner folds grouped by service):")
+    print("\n".join(describe_grid(sel)))
+    print(f"chosen: {sel.recipe.describe()}")
     print(f"wrote {args.out}: {nfeat} features, {size / 1e6:.2f} MB")
-    for c, t in zip(model.categories, model.thresholds, strict=True):
-        print(f"  {c:30s} threshold {t:+.3f}")
+    print(f"({time.perf_counter() - t0:.0f} s)")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,15 @@
 """A small linear model over TF-IDF word and character n-grams, loaded from JSON, scored in pure Python.
 
-The weights are produced offline by ``scripts/train_clause_model.py`` (scikit-learn) and stored in
+The weights are produced offline by ``training/train_clause_model.py`` (scikit-learn) and stored in
 ``monitor/data/clause_model.json``; nothing here imports scikit-learn or pickle, and numpy is
 imported only to score many clauses at once (:meth:`LinearModel.margins_many`).
 
 Features (shared with the training script through :func:`count_features`), in two blocks:
 
 - ``w``: lower-cased word unigrams and bigrams;
-- ``c``: character 3- to 5-grams inside word boundaries (each word padded with one space on either
-  side, like scikit-learn's ``char_wb`` analyser).
+- ``c``: character n-grams inside word boundaries (each word padded with one space on either side,
+  like scikit-learn's ``char_wb`` analyser), 3- to 5-grams unless the model file says otherwise
+  (``char_min``: 2 gives 2- to 5-grams).
 
 The word block is weighted like scikit-learn's ``TfidfVectorizer(sublinear_tf=True)``: ``(1 + ln
 tf) * idf``, L2-normalised over the features the model knows. The character block uses raw ``tf *
@@ -76,27 +77,27 @@ def word_counts(tokens: Sequence[str]) -> Counter[str]:
 
 
 @lru_cache(maxsize=65536)
-def _word_grams(tok: str) -> tuple[str, ...]:
+def _word_grams(tok: str, lo: int = CHAR_MIN) -> tuple[str, ...]:
     w = " " + tok + " "
     n = len(w)
     out: list[str] = []
-    for k in range(CHAR_MIN, CHAR_MAX + 1):
+    for k in range(lo, CHAR_MAX + 1):
         if k > n:
             break
         out.extend(w[i : i + k] for i in range(n - k + 1))
     return tuple(out)
 
 
-def char_counts(tokens: Sequence[str]) -> Counter[str]:
+def char_counts(tokens: Sequence[str], lo: int = CHAR_MIN) -> Counter[str]:
     c: Counter[str] = Counter()
     for tok in tokens:
-        c.update(_word_grams(tok))
+        c.update(_word_grams(tok, lo))
     return c
 
 
-def count_features(tokens: Sequence[str]) -> dict[str, Counter[str]]:
+def count_features(tokens: Sequence[str], char_min: int = CHAR_MIN) -> dict[str, Counter[str]]:
     """Raw n-gram counts per block (the training script builds its TF-IDF matrices from these)."""
-    return {"w": word_counts(tokens), "c": char_counts(tokens)}
+    return {"w": word_counts(tokens), "c": char_counts(tokens, char_min)}
 
 
 _SUBLIN = [0.0] + [1.0 + math.log(t) for t in range(1, 256)]  # sublinear tf, precomputed
@@ -144,6 +145,7 @@ class LinearModel:
     # per block: sublinear tf (1 + ln tf) with L2 norm, or raw tf normalised by sqrt(sum tf * idf^2)
     # (see _score_raw: character blocks are then scored word by word)
     sublinear: dict[str, bool] = field(default_factory=lambda: {b: True for b in BLOCKS})
+    char_min: int = CHAR_MIN  # shortest character n-gram of the ``c`` block (longest: CHAR_MAX)
 
     def __post_init__(self) -> None:
         self._idf = {b: {f: r[0] for f, r in v.items()} for b, v in self.vocab.items()}
@@ -170,7 +172,7 @@ class LinearModel:
             if not self.sublinear.get(block, True):
                 self._score_raw(block, tokens, out, hits)
                 continue
-            counts = word_counts(tokens) if block == "w" else char_counts(tokens)
+            counts = word_counts(tokens) if block == "w" else char_counts(tokens, self.char_min)
             hit = list(counts.keys() & pw.keys())
             if not hit:
                 continue
@@ -238,7 +240,7 @@ class LinearModel:
             s = 0.0
             pw = self._rows[block]
             idf2 = self._idf2[block]
-            for g in _word_grams(tok):
+            for g in _word_grams(tok, self.char_min):
                 row = pw.get(g)
                 if row is not None:
                     acc = [a + x for a, x in zip(acc, row, strict=True)]
@@ -433,6 +435,7 @@ class LinearModel:
             "low_thresholds": self.low_thresholds,
             "scales": self.scales,
             "sublinear": self.sublinear,
+            "char_min": self.char_min,
             "vocab": self.vocab,
         }
 
@@ -459,6 +462,7 @@ class LinearModel:
             low_thresholds=[float(x) for x in data["low_thresholds"]],  # type: ignore[attr-defined]
             scales={str(b): float(s) for b, s in scales.items()},
             sublinear={str(b): bool(v) for b, v in sublinear.items()},
+            char_min=int(data.get("char_min") or CHAR_MIN),  # type: ignore[call-overload]
         )
 
 
