@@ -1,1 +1,0 @@
-"""The self-contained demo: fictional providers served on loopback, checked, changed, alerted."""
