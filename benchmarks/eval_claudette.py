@@ -248,8 +248,8 @@ def main() -> None:
             return f"[{lo:.3f}, {hi:.3f}]"
 
         print(
-            f"\npooled macro-F1: ClauseWatch {m1:.3f} {ci(ba)} vs baseline {m0:.3f} {ci(bb)}; "
-            f"difference {m1 - m0:+.3f} {ci(d)} (95% intervals, {args.bootstrap} bootstrap "
+            f"\npooled macro-F1: ClauseWatch {m1:.4f} {ci(ba)} vs baseline {m0:.4f} {ci(bb)}; "
+            f"difference {m1 - m0:+.4f} {ci(d)} (95% intervals, {args.bootstrap} bootstrap "
             f"resamples of the {len(services)} services; difference < 0 in "
             f"{(d < 0).mean():.0%} of them)"
         )
