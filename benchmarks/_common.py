@@ -1,8 +1,14 @@
 """Shared helpers for the benchmarks: synthetic pages, loopback servers, child-process timing.
 
 Nothing here imports ClauseWatch: every measured run is a child process, so each one gets its own
-wall time, CPU time (user + sys) and peak RSS from `os.wait4`, and the parent's own work (the page
-servers, this bookkeeping) never counts against the program being measured.
+wall time and CPU time (user + sys) from `os.wait4`, and the parent's own work (the page servers,
+this bookkeeping) never counts against the program being measured.
+
+Peak RSS is NOT taken from that `wait4`: on Linux a forked child inherits the parent's RSS
+high-water mark until it execs, and `ru_maxrss` keeps it, so a 300 MiB benchmark process made
+`python -c pass` read 311 MiB. The measured command is therefore started under `/usr/bin/time`
+(a small C program, forked once; the command forks from it, not from us) and its `%M` is used;
+the summed RSS of the whole process tree is sampled from /proc as well, for pools.
 """
 
 from __future__ import annotations
@@ -552,9 +558,8 @@ class Measured:
     wall: float = 0.0  # seconds
     user: float = 0.0
     sys: float = 0.0
-    maxrss_kib: int = (
-        0  # ru_maxrss of the child (largest process among it and its waited-for children)
-    )
+    maxrss_kib: int = 0  # peak RSS of the largest process of the command (`/usr/bin/time` %M)
+    rss_method: str = ""  # how maxrss_kib was obtained
     tree_peak_kib: int = (
         0  # polled sum of the RSS of the child and all its descendants (0 = not polled)
     )
@@ -572,6 +577,12 @@ class Measured:
     @property
     def maxrss_mib(self) -> float:
         return self.maxrss_kib / 1024
+
+    @property
+    def peak_mib(self) -> float:
+        """Peak RSS of the command: the largest process, or the summed tree when it was polled
+        and larger (several processes alive at once, e.g. a worker pool)."""
+        return max(self.maxrss_kib, self.tree_peak_kib) / 1024
 
     @property
     def ok(self) -> bool:
@@ -626,17 +637,26 @@ def run_measured(
     poll_tree: bool = False,
     quiet: bool = False,
 ) -> Measured:
-    """Run `cmd` as a child in its own session; wall, user+sys CPU and ru_maxrss come from
-    `os.wait4` on that child alone. With poll_tree, /proc is also sampled every 0.1 s for the
-    summed RSS of the whole process tree (browsers fork helpers that ru_maxrss cannot see)."""
+    """Run `cmd` as a child in its own session; wall and user+sys CPU come from `os.wait4` on
+    that child alone, peak RSS from `/usr/bin/time` around it (see the module docstring). With
+    poll_tree, /proc is also sampled every 0.1 s for the summed RSS of the whole process tree
+    (pools and browsers: several processes at once)."""
     if not quiet:
         print(f"  running {label} ...", end="", flush=True)
     m = Measured(label)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    env = bytecode_env(dict(os.environ) if env is None else env)
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file,
+    ):
+        argv = list(cmd)
+        if TIME_EXE:
+            argv = [TIME_EXE, "-f", "%M", "-o", rss_file.name, *argv]
         own = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
         proc = subprocess.Popen(
-            list(cmd), cwd=cwd, env=env, stdout=out, stderr=err, start_new_session=True
+            argv, cwd=cwd, env=env, stdout=out, stderr=err, start_new_session=True
         )
         box: list[tuple[int, int, Any]] = []
         waiter = threading.Thread(target=lambda: box.append(os.wait4(proc.pid, 0)), daemon=True)
@@ -658,7 +678,8 @@ def run_measured(
             _pid, status, usage = box[0]
             m.returncode = os.waitstatus_to_exitcode(status)
             proc.returncode = m.returncode  # reaped by wait4; stop Popen from reaping again
-            m.user, m.sys, m.maxrss_kib = usage.ru_utime, usage.ru_stime, usage.ru_maxrss
+            m.user, m.sys = usage.ru_utime, usage.ru_stime
+            m.maxrss_kib, m.rss_method = _peak_rss(rss_file.read(), usage.ru_maxrss)
         _kill_group(proc.pid)  # leftovers (e.g. a browser the child did not close)
         out.seek(0)
         err.seek(0)
@@ -668,6 +689,33 @@ def run_measured(
         state = "TIMED OUT" if m.timed_out else f"exit {m.returncode}"
         print(f" {m.wall:.2f} s wall, {m.cpu:.2f} s CPU, {m.maxrss_mib:.0f} MiB ({state})")
     return m
+
+
+TIME_EXE = shutil.which("time", path="/usr/bin:/bin")  # GNU time (Debian package `time`)
+
+
+def _peak_rss(time_output: str, wait4_maxrss: int) -> tuple[int, str]:
+    """Peak RSS in KiB from `/usr/bin/time -f %M`; without it, `wait4`'s figure, flagged as an
+    upper bound that includes this process's own high-water mark."""
+    lines = [ln for ln in time_output.splitlines() if ln.strip().isdigit()]
+    if lines:
+        return int(lines[-1]), "time"
+    return wait4_maxrss, "wait4 (upper bound: includes the benchmark's own peak)"
+
+
+def bytecode_env(env: dict[str, str]) -> dict[str, str]:
+    """Every measured Python runs with bytecode allowed, as an installed tool would: a
+    PYTHONDONTWRITEBYTECODE inherited from the caller would make one tool recompile its sources
+    on every start while a peer loads its cached `.pyc` files."""
+    return {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def compile_bytecode(python: str | Path, *folders: Path) -> None:
+    """Write `.pyc` files (with the interpreter that will run them) for every source under
+    `folders` before anything is timed."""
+    for folder in folders:
+        if folder.is_dir():
+            run_quiet([str(python), "-m", "compileall", "-q", "-j", "0", str(folder)])
 
 
 def _kill_group(pid: int) -> None:
