@@ -6,7 +6,7 @@ Writes, for reading and labelling only (OUT holds document text: keep it outside
 the clauses drawn from the latest version of every English document of the test-split services and
 of the services with no clause in ai_provisions.jsonl, skipping clauses already labelled there (by
 sha256). The draw uses no output of the tool: a keyword net for the AI-platform provisions
-(CORE, 120 clauses), a broader legal net (KEYWORDS, 70) and a uniform draw of the other clauses of 40 characters or more (80), with a fixed seed.
+(CORE, 120 clauses), a broader legal net (KEYWORDS, 70) and a uniform draw of the other clauses of 40 characters or more (80), with a fixed seed; then a second round of\n110 more from CORE.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from eval_provisions import load_rows, service_of, split_of  # noqa: E402
 from monitor.clauses import segment  # noqa: E402
 
 SEED = 20261203_2
-CORE_SIZE, NET_SIZE, OTHER_SIZE = 120, 70, 80
+CORE_SIZE, NET_SIZE, OTHER_SIZE, EXTRA_CORE_SIZE = 120, 70, 80, 110
 # the AI-platform provisions first (concurrency, credits, refunds, renewal, training, output, age)
 CORE = re.compile(
     r"concurren|parallel|simultaneous|at the same time|credit|refund|renew|train|output|"
@@ -103,6 +103,10 @@ def main() -> None:
         other, min(OTHER_SIZE, len(other))
     )
     rng.shuffle(drawn)
+    # a second round, drawn after the first was labelled: more AI-platform provisions
+    taken = {str(item["sha256"]) for item in drawn}
+    rest = [item for item in core if str(item["sha256"]) not in taken]
+    drawn += random.Random(SEED + 1).sample(rest, min(EXTRA_CORE_SIZE, len(rest)))
     with out.open("w", encoding="utf-8") as fh:
         for item in drawn:
             fh.write(json.dumps(item, ensure_ascii=False) + "\n")
