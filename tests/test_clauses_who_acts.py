@@ -252,3 +252,23 @@ def test_concurrency_keeps_the_documents_noun() -> None:
     cc = classify_text("You may run at most 3 generation jobs at the same time.")
     (fact,) = named(cc.facts, "concurrent_jobs")
     assert (fact.value, fact.written) == (3, "3 jobs")
+
+
+@pytest.mark.parametrize(
+    ("text", "by_using"),
+    [
+        (
+            "By accessing the Service, you confirm that you are at least 13 years old. If you are "
+            "too young to consent to these terms, a parent must do so for you.",
+            False,
+        ),
+        (
+            "By using the Service you represent that you are at least 18 years of age.",
+            False,
+        ),
+        ("By using the Service, you agree to be bound by these Terms.", True),
+        ("By creating an account, you hereby accept these Terms.", True),
+    ],
+)
+def test_contract_by_using_needs_the_user_to_agree(text: str, by_using: bool) -> None:
+    assert ("contract_by_using" in cats(classify_text(text))) is by_using

@@ -914,10 +914,13 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "contract_by_using",
         "u",
         0.7,
-        "using accessing use access visiting browsing downloading installing continuing continue agree",
+        "using accessing use access visiting browsing downloading installing continuing continue agree "
+        "creating registering clicking signing accept",
         r"\bby (?:accessing|using|visiting|browsing|downloading|installing|registering|signing up|clicking|"
         r"continuing to (?:use|access)|creating an account|accessing or using|using or accessing)\b.{0,160}"
-        r"\b(?:agree|accept|consent|bound|acknowledge)|\b(?:continued|continuing|continue to) (?:use|access)\w*"
+        # who agrees: the user ("you agree", "you hereby accept"), not "consent" in another sentence
+        r"\b(?:you|users?|customers?|licensees?)\b(?: \w+){0,2}? (?:agree|accept|consent|are bound|acknowledge|"
+        r"signify|indicate)|\bby clicking\b.{0,60}\b(?:agree|accept)|\b(?:continued|continuing|continue to) (?:use|access)\w*"
         r".{0,140}\b(?:constitutes?|signif\w+|means?|deemed|acceptance|agree|bound|accept)|\buse of (?:the|our)"
         r"\b.{0,60}\b(?:constitutes|signifies|indicates) (?:your )?(?:acceptance|agreement)|\bif you do not agree"
         r"\b.{0,120}\b(?:do not|not|stop|cease) (?:to )?(?:use|access|using)|\bdeemed to (?:have )?(?:accept|agree)",
