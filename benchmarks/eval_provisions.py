@@ -1,7 +1,7 @@
 """Run extract_provisions over the latest version of every document in the OTA GenAI bundle.
 
 Usage: .venv/bin/python benchmarks/eval_provisions.py [BUNDLE] [--split dev|test|all|fresh]
-       [--errors FILE]
+       [--certain] [--errors FILE]
 
 Clones the bundle into a temporary directory, takes the latest version of every
 ``<Service>/<Terms type>.md``, and prints provisions per category, documents per second, the
@@ -141,6 +141,7 @@ def evaluate_labels(
     split: str = "all",
     errors: list[dict[str, object]] | None = None,
     texts: dict[tuple[str, str], str] | None = None,
+    certain: bool = False,
 ) -> dict[str, object]:
     """Scores on the labelled clauses of ``split``; ``errors`` (if given) collects each clause
     whose categories or facts disagree with its label. ``texts`` (the documents) lets a labelled
@@ -153,6 +154,8 @@ def evaluate_labels(
         all_rows = load_rows()
         macro_set = scored_categories(all_rows)
         rows = [r for r in all_rows if split == "all" or split_of(service_of(r)) == split]
+    if certain:  # only the clauses the labeller did not flag as doubtful (same macro categories)
+        rows = [r for r in rows if not r.get("doubtful")]
     by_hash = {
         hashlib.sha256(clause.text.encode()).hexdigest(): ClassifiedClause(clause, [], [])
         for text in (texts or {}).values()
@@ -231,6 +234,7 @@ def evaluate_labels(
     scored = [per_cat[c]["f1"] if c in per_cat else 0.0 for c in sorted(macro_set)]
     return {
         "split": split,
+        "certain": certain,
         "macro_set": macro_set,
         "labelled": len(rows),
         "unmatched": unmatched,
@@ -248,7 +252,8 @@ def evaluate_labels(
 
 def print_label_report(rep: dict[str, object]) -> None:
     print(
-        f"\n== labelled clauses ({rep['split']}): {rep['labelled']} ({rep['unmatched']} no longer "
+        f"\n== labelled clauses ({rep['split']}{', not doubtful' if rep['certain'] else ''}): "
+        f"{rep['labelled']} ({rep['unmatched']} no longer "
         "found by their sha256: segmentation changed)"
     )
     macro_set = rep["macro_set"]
@@ -329,6 +334,11 @@ def main() -> None:
         "fresh held-out labels",
     )
     ap.add_argument(
+        "--certain",
+        action="store_true",
+        help="score only the labelled clauses not flagged doubtful",
+    )
+    ap.add_argument(
         "--errors",
         metavar="FILE",
         help="write the dev clauses whose categories or facts disagree with their labels (JSON "
@@ -388,7 +398,7 @@ def main() -> None:
             show(cc, cat)
 
     errors: list[dict[str, object]] | None = [] if args.errors else None
-    print_label_report(evaluate_labels(results, args.split, errors, texts))
+    print_label_report(evaluate_labels(results, args.split, errors, texts, args.certain))
     if args.errors and errors is not None:
         with open(args.errors, "w", encoding="utf-8") as fh:
             for err in errors:
