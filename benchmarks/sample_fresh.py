@@ -6,7 +6,9 @@ Writes, for reading and labelling only (OUT holds document text: keep it outside
 the clauses drawn from the latest version of every English document of the test-split services and
 of the services with no clause in ai_provisions.jsonl, skipping clauses already labelled there (by
 sha256). The draw uses no output of the tool: a keyword net for the AI-platform provisions
-(CORE, 120 clauses), a broader legal net (KEYWORDS, 70) and a uniform draw of the other clauses of 40 characters or more (80), with a fixed seed; then a second round of\n110 more from CORE.
+(CORE, 120 clauses), a broader legal net (KEYWORDS, 70) and a uniform draw of the other clauses
+of 40 characters or more (80), with a fixed seed; then a second round of 110 more from CORE.
+Texts that occur in two documents can be drawn twice; the label file keeps them once.
 """
 
 from __future__ import annotations
