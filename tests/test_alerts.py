@@ -52,7 +52,8 @@ def _messages(project: Project, kind: str = "alert") -> list[OutboxMessage]:
 
 def _change_both(server: PageServer) -> None:
     server.put("/f", terms_page("Framecast", jobs="two", expiry="thirty days").encode())
-    server.put("/p", terms_page("Parley", jobs="three", extra=HOSTILE).encode())
+    # a 20 % trim of the concurrency limit: medium, not high (a cut of a quarter or more is high)
+    server.put("/p", terms_page("Parley", jobs="eight", extra=HOSTILE).encode())
 
 
 def test_one_email_per_run_and_subscriber(project: Project, server: PageServer) -> None:
@@ -70,7 +71,10 @@ def test_one_email_per_run_and_subscriber(project: Project, server: PageServer) 
     everything = msgs["all@example.com"]
     assert everything.dedupe_key.startswith(f"alert:{summary.run_id}:")
     assert everything.subject.startswith("[ClauseWatch] High: Framecast, Parley changed ")
-    assert "Credit and balance expiry" in everything.subject
+    # both of Framecast's changes are high (10 -> 2 concurrent jobs, 12 months -> 30 days of
+    # credit validity); the subject names the first categories, the body all of them
+    assert "Concurrency limit" in everything.subject
+    assert "Credit and balance expiry" in everything.body_text
     assert "Framecast / Terms of Service" in everything.body_text
     assert "Parley / Terms of Service" in everything.body_text
     credits = msgs["credits@example.com"]

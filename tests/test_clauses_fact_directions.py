@@ -125,3 +125,24 @@ def test_new_kinds_have_labels() -> None:
     assert describe_fact_delta(delta) == "minimum age raised from 13 years to 18 years"
     delta = FactDelta("cancellation_deadline", "duration", 1.0, 7.0, "days", LESS)
     assert describe_fact_delta(delta) == "cancellation deadline extended from 1 day to 7 days"
+
+
+def test_a_change_event_says_the_documents_units_also_once_stored() -> None:
+    """The differ passes each side's written value; the stored row keeps it; the description of
+    the reloaded event reads "12 months to 3 months", not "365 days to 91.25 days"."""
+    from datetime import datetime
+
+    from monitor.changes.decision import change_values
+    from monitor.changes.version_analysis import events_between
+    from monitor.store.queries import event_from_row
+    from monitor.store.schema import Change
+
+    old = "# Terms\n\n## Credits\n\nUnused credits expire 12 months after purchase.\n"
+    new = "# Terms\n\n## Credits\n\nUnused credits expire 3 months after purchase.\n"
+    (event,) = events_between(old, "a" * 64, new, "b" * 64, "Terms of Service")
+    (delta,) = [d for d in event.fact_deltas if d.name == "credit_validity"]
+    assert (delta.old_written, delta.new_written) == ("12 months", "3 months")
+    assert "from 12 months to 3 months" in describe_fact_delta(delta)
+    row = Change(**change_values(1, 1, 2, event, datetime(2026, 1, 1), alertable=True))
+    (stored,) = [d for d in event_from_row(row).fact_deltas if d.name == "credit_validity"]
+    assert describe_fact_delta(stored) == describe_fact_delta(delta)

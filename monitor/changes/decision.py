@@ -254,6 +254,8 @@ def _fact_delta_dict(delta: FactDelta) -> dict[str, Any]:
         "new": delta.new,
         "unit": delta.unit,
         "direction": delta.direction,
+        "old_written": delta.old_written,
+        "new_written": delta.new_written,
     }
 
 

@@ -308,6 +308,8 @@ def fact_deltas(old_facts: Sequence[Fact], new_facts: Sequence[Fact]) -> list[Fa
                 new=new_value,
                 unit=ref.unit,
                 direction=fact_direction(name, old_value, new_value),
+                old_written=o.written if o else "",
+                new_written=n.written if n else "",
             )
         )
     return deltas

@@ -157,6 +157,13 @@ _HEADING: list[tuple[str, str]] = [
     ("export_controls", r"export|sanction"),
 ]
 _HEADING_RES = [(cat, re.compile(p)) for cat, p in _HEADING]
+# A nearest heading about the user's own right to leave ("Your right to terminate", "Termination
+# by you", "How to cancel") says the clause is not the provider's termination, whatever the
+# parent heading ("Term and termination") names.
+_USER_LEAVES = re.compile(
+    r"your right to (?:terminate|cancel)|(?:termination|cancellation) by (?:you|the customer|customer)\b|"
+    r"how (?:to|do i|can i) cancel|cancell?ing your (?:account|subscription|plan)"
+)
 # document types whose every clause is about the category
 _TYPE: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -181,6 +188,12 @@ def context_categories(heading_path: tuple[str, ...], terms_type: str = "") -> d
     for cat, hpat in _HEADING_RES:
         if heads and hpat.search(heads):
             out[cat] = "heading"
+    if (
+        heading_path
+        and "unilateral_termination" in out
+        and _USER_LEAVES.search(heading_path[-1].lower())
+    ):
+        del out["unilateral_termination"]
     return out
 
 

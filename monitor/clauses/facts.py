@@ -70,7 +70,8 @@ _FEES_PAID = re.compile(
 )
 _CONCURRENT = re.compile(
     rf"\b(?P<num>{NUMBER})(?:\s*\(\s*(?P<paren>\d+)\s*\))?\s+(?:(?:concurrent|simultaneous|parallel|"
-    r"active|running)\s+)?(?P<what>jobs?|generations?|requests?|tasks?|runs?|predictions?|sessions?|renders?|images?|videos?|"
+    r"active|running)\s+)?(?:(?:generation|video|image|inference|render|gpu|api|training)\s+(?=(?:jobs?|tasks?|"
+    r"requests?|runs?|sessions?)\b))?(?P<what>jobs?|generations?|requests?|tasks?|runs?|predictions?|sessions?|renders?|images?|videos?|"
     r"streams?|connections?|workers?|gpus?)\b(?P<tail>[^.;]{0,40})",
     re.I,
 )
@@ -283,6 +284,11 @@ _NOTICE_BEFORE = re.compile(
     r"than|a minimum of|minimum|within|of|before)\s*$",
     re.I,
 )
+# "we will tell you 10 days before ...": notice without the word
+_TELL_USER = re.compile(
+    r"\b(?:tell|inform|notify|let|warn) (?:you|the customer|customers|users)(?: know)?\s*(?:at least\s*)?$",
+    re.I,
+)
 _BEFORE_EFFECT = re.compile(r"^\W{0,3}(?:\([\w ]+\)\s*)?(?:before|prior to|in advance)\b", re.I)
 _TO_USER = re.compile(
     r"^[^.;]{0,60}?\bto (?:you|the customer|customers?|users?|the user|subscribers?)\b", re.I
@@ -361,6 +367,8 @@ def _duration_name(c: _ClauseInput, start: int, end: int) -> str | None:
             return "cancellation_deadline"
         if _TO_PROVIDER.search(after) or _USER_GIVES.search(before[-60:]):
             return "user_notice_period"
+        return "notice_period"
+    if _TELL_USER.search(before) and _BEFORE_EFFECT.search(after):
         return "notice_period"
     if _CANCEL_BEFORE.search(before) and _BEFORE_EFFECT.search(after):
         return "cancellation_deadline"

@@ -167,7 +167,8 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         r"|\bpurchase is final\b|\bwithout (?:a |any )?refund\b|\bno (?:right to|entitlement to) (?:a )?refund"
         r"|\b(?:receive|get) no refund|\bnot\b[^.;]{0,30}\brefundable\b|\b(?:will|shall|do|does|cannot|can[’']t) "
         r"(?:not )?(?:\w+ )?(?:issue|provide|process|give|offer|grant|make) (?:any )?refunds?\b(?<!can issue refunds)"
-        r"|\bnot (?:\w+ )?(?:receive|get|be entitled to|entitle you to|be eligible for) (?:a |any )?refund",
+        r"|\bnot (?:\w+ )?(?:receive|get|be entitled to|entitle you to|be eligible for) (?:(?:receive|get|"
+        r"obtain) )?(?:a |any )?refund",
     ),
     (
         "refund_any",
@@ -754,6 +755,16 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         r"closure|deletion|ban\w*)\b|\bface\b[^.;]{0,30}\b(?:termination|ban\w*)",
     ),
     (
+        # a repeat-infringer policy: the provider ends the accounts of users who infringe again
+        "terminate_repeat_infringers",
+        "unilateral_termination",
+        "u",
+        0.85,
+        "infringers infringer",
+        r"\b(?:terminat\w*|disabl\w*|clos\w*|delet\w*)\b[^.;]{0,40}\brepeat(?:ed)? infringers?\b|\brepeat(?:ed)? "
+        r"infringers?\b[^.;]{0,60}\b(?:terminat\w*|disabled|closed|deleted)\b",
+    ),
+    (
         "terminate_event",
         "unilateral_termination",
         "u",
@@ -776,7 +787,7 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "account_suspension",
         "n",
         0.8,
-        "suspend suspension suspended lock locked throttle freeze",
+        "suspend suspends suspension suspended lock locked throttle freeze",
         r"\b(?:suspend\w*|suspension|lock\w*|throttl\w*|freez\w*|temporar\w+ (?:disable|restrict|block)\w*)\b"
         r"[^.;]{0,60}\b(?:your |the |any |customer[’']s )?(?:accounts?|access|use of|services?|workspaces?)\b"
         r"|\bresult in\b[^.;]{0,30}\b(?:account |temporary )?suspension|\bface\b[^.;]{0,20}\bsuspension",
@@ -810,7 +821,8 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         r"\bgoverned by\b[^.;]{0,40}\blaws?\b|\b(?:construed|interpreted|enforced)\b[^.;]{0,40}\b(?:in accordance "
         r"with|under|by)\b[^.;]{0,20}\blaws?\b|\bgoverning laws?\b|\blaws? of\b[^.;]{0,60}\b(?:will|shall) "
         r"(?:apply|govern)|\b(?:english|irish|german|french|swiss|dutch|swedish|luxembourg|singapore|californian?|"
-        r"delaware|new york|israeli) law\b|\bconflicts? of laws?\b|\bchoice of law\b|\bfederal arbitration act\b"
+        r"delaware|new york|israeli) law\b|\b(?:terms|agreement|contract|conditions)\b[^.;]{0,40}\bsubject to "
+        r"the (?:substantive )?laws? of (?!your\b)|\bconflicts? of laws?\b|\bchoice of law\b|\bfederal arbitration act\b"
         r"[^.;]{0,60}\bgovern",
     ),
     (
@@ -902,10 +914,13 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "contract_by_using",
         "u",
         0.7,
-        "using accessing use access visiting browsing downloading installing continuing continue agree",
+        "using accessing use access visiting browsing downloading installing continuing continue agree "
+        "creating registering clicking signing accept",
         r"\bby (?:accessing|using|visiting|browsing|downloading|installing|registering|signing up|clicking|"
         r"continuing to (?:use|access)|creating an account|accessing or using|using or accessing)\b.{0,160}"
-        r"\b(?:agree|accept|consent|bound|acknowledge)|\b(?:continued|continuing|continue to) (?:use|access)\w*"
+        # who agrees: the user ("you agree", "you hereby accept"), not "consent" in another sentence
+        r"\b(?:you|users?|customers?|licensees?)\b(?: \w+){0,2}? (?:agree|accept|consent|are bound|acknowledge|"
+        r"signify|indicate)|\bby clicking\b.{0,60}\b(?:agree|accept)|\b(?:continued|continuing|continue to) (?:use|access)\w*"
         r".{0,140}\b(?:constitutes?|signif\w+|means?|deemed|acceptance|agree|bound|accept)|\buse of (?:the|our)"
         r"\b.{0,60}\b(?:constitutes|signifies|indicates) (?:your )?(?:acceptance|agreement)|\bif you do not agree"
         r"\b.{0,120}\b(?:do not|not|stop|cease) (?:to )?(?:use|access|using)|\bdeemed to (?:have )?(?:accept|agree)",

@@ -246,6 +246,8 @@ def _delta(d: dict[str, Any]) -> FactDelta:
         new=d.get("new"),
         unit=str(d.get("unit", "")),
         direction=str(d.get("direction", "neutral")),
+        old_written=str(d.get("old_written") or ""),
+        new_written=str(d.get("new_written") or ""),
     )
 
 
