@@ -174,7 +174,7 @@ def send(app: App, due_only: bool, as_json: bool) -> None:
             f"{report.sent} sent, {report.failed} failed{refused}, {report.remaining} still queued",
             markup=False,
         )
-    if report.failed:
+    if report.failed or report.remaining:  # as documented: exit 1 while some stay queued
         sys.exit(1)
 
 

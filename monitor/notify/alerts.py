@@ -38,7 +38,7 @@ from monitor.clock import Clock, utc_now
 from monitor.config import Settings, notify_channel
 from monitor.errors import ExcerptMismatch, describe_reason
 from monitor.models import ChangeEvent, is_substantive
-from monitor.notify.outbox import enqueue, message_id_for
+from monitor.notify.outbox import enqueue, new_message_id
 from monitor.notify.subscribers import EXPOSURE_RANK, alert_recipients, is_alertable, matches
 from monitor.publish.render import TEMPLATES_DIR, build_summary_context, environment
 from monitor.publish.site.paths import SitePaths
@@ -374,12 +374,13 @@ def _queue_channel(
 ) -> OutboxMessage | None:
     """Queue one message to a notification URL: the JSON body for a webhook, Markdown else."""
     domain = _domain(settings)
+    message_id = new_message_id(key, domain)
     if notify_channel(url) == "webhook":
         body = json.dumps(
             webhook_payload(
                 docs,
                 subject=subject,
-                message_id=message_id_for(key, domain),
+                message_id=message_id,
                 subscriber=subscriber,
                 site_url=settings.site.base_url,
                 unsubscribe_url=unsubscribe_url,
@@ -401,6 +402,7 @@ def _queue_channel(
         now=now,
         domain=domain,
         destination=url,
+        message_id=message_id,
     )
     if message is not None:
         log.info("queued %s %s to %s", kind, message.message_id, message.recipient)
@@ -762,6 +764,9 @@ def report_undeliverable(session: Session, settings: Settings, now: datetime) ->
     for row in rows:
         row.failure_notified = True
         what = f"{row.channel} message {row.message_id} ({row.kind}) to {row.recipient}"
+        if row.kind == "operator":  # telling operators about their own notice would loop
+            log.error("%s refused for good: %s; check `operators`", what, row.last_error)
+            continue
         if not settings.operators:
             log.warning("%s refused for good: %s; no operators configured", what, row.last_error)
             continue
@@ -779,9 +784,7 @@ def report_undeliverable(session: Session, settings: Settings, now: datetime) ->
                 f"Answer:      {_one_line(row.last_error or '')}",
                 f"Attempts:    {row.attempts}; refused {_utc(row.failed_at)}",
                 "",
-                "Fix or remove the URL (`clausewatch subscribe EMAIL --notify URL` replaces a",
-                "subscriber's URLs; global URLs are [notify] urls in clausewatch.toml). The changes",
-                "stay in the store, on the site and in the weekly digest.",
+                *_undeliverable_advice(row.channel),
                 "",
             ]
         )
@@ -803,6 +806,20 @@ def report_undeliverable(session: Session, settings: Settings, now: datetime) ->
     if rows:
         session.flush()
     return queued
+
+
+def _undeliverable_advice(channel: str) -> list[str]:
+    if channel == "email":
+        return [
+            "The mail server refused this address or message. Check the address; if the person",
+            "left, `clausewatch unsubscribe EMAIL`. The changes stay in the store, on the site",
+            "and in the weekly digest; other subscribers' alerts were delivered.",
+        ]
+    return [
+        "Fix or remove the URL (`clausewatch subscribe EMAIL --notify URL` replaces a",
+        "subscriber's URLs; global URLs are [notify] urls in clausewatch.toml). The changes",
+        "stay in the store, on the site and in the weekly digest.",
+    ]
 
 
 def describe_failure(document: Document) -> str:
