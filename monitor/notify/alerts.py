@@ -33,6 +33,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from monitor.capture.archive import sha256_text
 from monitor.clauses.taxonomy import load_taxonomy
 from monitor.clock import Clock, utc_now
 from monitor.config import Settings, notify_channel
@@ -247,7 +248,12 @@ def compose_pending(
             for item in batch:  # unsubscribed meanwhile: nothing to send (items are not evidence)
                 session.delete(item)
             continue
-        message = _compose_batch(session, settings, sub, batch_run, batch, now)
+        try:
+            with session.begin_nested():  # one subscriber's failure never stops the others
+                message = _compose_batch(session, settings, sub, batch_run, batch, now)
+        except Exception:
+            log.exception("composing the alert of run %s for %s failed", batch_run, sub.email)
+            continue
         if message is not None:
             messages.append(message)
     feed_query = select(FeedItem).where(FeedItem.outbox_id.is_(None)).order_by(FeedItem.id)
@@ -259,7 +265,12 @@ def compose_pending(
     for batch_run, feed_batch in feed_groups.items():
         if run_id is None and _still_running(session, batch_run, now, stale_after):
             continue
-        message = _compose_feed(session, settings, batch_run, feed_batch, now)
+        try:
+            with session.begin_nested():
+                message = _compose_feed(session, settings, batch_run, feed_batch, now)
+        except Exception:
+            log.exception("composing the notification of run %s failed", batch_run)
+            continue
         if message is not None:
             messages.append(message)
     session.flush()
@@ -277,7 +288,14 @@ def _compose_batch(
 ) -> OutboxMessage | None:
     changes = [session.get_one(Change, item.change_id) for item in batch]
     taxonomy = load_taxonomy()
-    docs = alert_documents(session, changes, taxonomy, settings.site.base_url)
+    docs, bad = checked_alert_documents(session, changes, taxonomy, settings.site.base_url)
+    if bad:  # held until the text is restored; the other documents go out now
+        for broken in bad:
+            report_bad_version(session, settings, broken, now)
+        held = {cid for broken in bad for cid in broken.change_ids}
+        batch = [item for item in batch if item.change_id not in held]
+        if not batch:
+            return None
     email = _compose_email(settings, sub, docs, taxonomy)
     base_key = (
         f"alert:{run_id}:{sub.id}"
@@ -424,7 +442,14 @@ def _compose_feed(
         return None
     changes = [session.get_one(Change, item.change_id) for item in batch]
     taxonomy = load_taxonomy()
-    docs = alert_documents(session, changes, taxonomy, settings.site.base_url)
+    docs, bad = checked_alert_documents(session, changes, taxonomy, settings.site.base_url)
+    if bad:  # held until the text is restored; the other documents go out now
+        for broken in bad:
+            report_bad_version(session, settings, broken, now)
+        held = {cid for broken in bad for cid in broken.change_ids}
+        batch = [item for item in batch if item.change_id not in held]
+        if not batch:
+            return None
     if not docs:
         for item in batch:
             session.delete(item)
@@ -543,11 +568,44 @@ def _document_context(
     return ctx
 
 
+@dataclass
+class BadVersion:
+    """A stored version whose text no longer hashes to its recorded sha256: its changes are held
+    (never quoted unverified) and the operators are told."""
+
+    document: Document
+    version: Version
+    change_ids: list[int]
+    actual_sha256: str
+
+
+def _bad_version(session: Session, changes: Sequence[Change]) -> Version | None:
+    """The first version behind `changes` (new, then old) whose text fails its sha256."""
+    ids = [changes[0].to_version_id, changes[0].from_version_id]
+    for version_id in ids:
+        version = session.get(Version, version_id) if version_id is not None else None
+        if version is not None and sha256_text(version.text) != version.sha256:
+            return version
+    return None
+
+
 def alert_documents(
     session: Session, changes: Sequence[Change], taxonomy: Any, base_url: str
 ) -> list[dict[str, Any]]:
     """One context per (document, new version) of `changes`, most exposed first, with links to
-    the document's and each change's page on the site (`page_url`, `change_urls`)."""
+    the document's and each change's page on the site (`page_url`, `change_urls`). Raises
+    ExcerptMismatch when a version's text fails its sha256."""
+    docs, bad = checked_alert_documents(session, changes, taxonomy, base_url)
+    if bad:
+        raise ExcerptMismatch(_bad_version_line(bad[0]))
+    return docs
+
+
+def checked_alert_documents(
+    session: Session, changes: Sequence[Change], taxonomy: Any, base_url: str
+) -> tuple[list[dict[str, Any]], list[BadVersion]]:
+    """`alert_documents` that sets aside each document whose stored text fails its sha256,
+    so one bad version never stops the others' alerts."""
     by_doc: dict[tuple[int, int], list[Change]] = {}
     for change in sorted(changes, key=lambda c: c.id):
         by_doc.setdefault((change.document_id, change.to_version_id), []).append(change)
@@ -557,8 +615,14 @@ def alert_documents(
         [(d.id, d.service_id, d.terms_type) for d in documents],
     )
     docs: list[dict[str, Any]] = []
+    bad: list[BadVersion] = []
     for (doc_id, _version_id), doc_changes in by_doc.items():
         doc = session.get_one(Document, doc_id)
+        broken = _bad_version(session, doc_changes)
+        if broken is not None:
+            ids = [c.id for c in doc_changes]
+            bad.append(BadVersion(doc, broken, ids, sha256_text(broken.text)))
+            continue
         ctx = _document_context(session, doc, doc_changes, taxonomy)
         ctx["page_url"] = paths.absolute(base_url, paths.document(doc.id))
         ctx["change_urls"] = [
@@ -566,7 +630,14 @@ def alert_documents(
         ]
         docs.append(ctx)
     docs.sort(key=lambda d: (-EXPOSURE_RANK.get(d["exposure"], 0), d["service_name"]))
-    return docs
+    return docs, bad
+
+
+def _bad_version_line(bad: BadVersion) -> str:
+    return (
+        f"{bad.document.service_id} / {bad.document.terms_type}: stored version {bad.version.id} "
+        f"hashes to {bad.actual_sha256[:12]}, not {bad.version.sha256[:12]} as recorded"
+    )
 
 
 def alert_subject(docs: Sequence[dict[str, Any]]) -> str:
@@ -805,6 +876,48 @@ def report_undeliverable(session: Session, settings: Settings, now: datetime) ->
         log.warning("%s refused for good; operators told", what)
     if rows:
         session.flush()
+    return queued
+
+
+def report_bad_version(session: Session, settings: Settings, bad: BadVersion, now: datetime) -> int:
+    """Tell operators once (per version and stored hash) that a stored text fails its sha256 and
+    that its changes are held; returns the notices queued."""
+    line = _bad_version_line(bad)
+    log.error("%s; its changes are held until the text is restored", line)
+    subject = _one_line(
+        f"[ClauseWatch] Integrity: {bad.document.service_id} / {bad.document.terms_type} "
+        f"version {bad.version.id}"
+    )[:MAX_SUBJECT]
+    body = "\n".join(
+        [
+            "A stored version of a watched document no longer matches its recorded sha256.",
+            "",
+            f"Document: {bad.document.service_id} / {bad.document.terms_type}",
+            f"Version:  version {bad.version.id}, captured {_utc(bad.version.captured_at)}",
+            f"Recorded: {bad.version.sha256}",
+            f"Now:      {bad.actual_sha256}",
+            "",
+            "Alerts for its changes are held (never quoted unverified); every other document's",
+            "alerts were sent. Restore the database from a backup: the held alerts then go out.",
+            "`clausewatch verify` checks the whole store and the archive.",
+            "",
+        ]
+    )
+    queued = 0
+    for operator in settings.operators:
+        message = enqueue(
+            session,
+            kind="operator",
+            recipient=operator,
+            subject=subject,
+            body_text=body,
+            body_html=None,
+            dedupe_key=f"operator:integrity:{bad.version.id}:{bad.actual_sha256[:16]}:{operator}",
+            now=now,
+            headers={"Auto-Submitted": "auto-generated"},
+            domain=_domain(settings),
+        )
+        queued += message is not None
     return queued
 
 
