@@ -921,6 +921,55 @@ def report_bad_version(session: Session, settings: Settings, bad: BadVersion, no
     return queued
 
 
+def report_verification(
+    session: Session,
+    settings: Settings,
+    problems: Sequence[str],
+    checked: str,
+    now: datetime,
+    *,
+    period: str,
+) -> int:
+    """Tell operators about the evidence problems `clausewatch verify` found, once per `period`
+    (the daemon's week); returns the notices queued."""
+    if not problems:
+        return 0
+    log.error("evidence verification: %d problem(s); first: %s", len(problems), problems[0])
+    subject = f"[ClauseWatch] Evidence check: {len(problems)} problem(s)"
+    shown = list(problems[:50])
+    if len(problems) > len(shown):
+        shown.append(f"... and {len(problems) - len(shown)} more (`clausewatch verify`)")
+    body = "\n".join(
+        [
+            f"The weekly evidence check found problems ({checked}):",
+            "",
+            *shown,
+            "",
+            "Archived captures are never rewritten by ClauseWatch: an edited or missing file",
+            "points to a disk or a person. Restore the files (and the database) from a backup;",
+            "`clausewatch verify` repeats the check. A capture still on the site is archived",
+            "anew at its next check.",
+            "",
+        ]
+    )
+    queued = 0
+    for operator in settings.operators:
+        message = enqueue(
+            session,
+            kind="operator",
+            recipient=operator,
+            subject=subject,
+            body_text=body,
+            body_html=None,
+            dedupe_key=f"operator:verify:{period}:{operator}",
+            now=now,
+            headers={"Auto-Submitted": "auto-generated"},
+            domain=_domain(settings),
+        )
+        queued += message is not None
+    return queued
+
+
 def _undeliverable_advice(channel: str) -> list[str]:
     if channel == "email":
         return [
