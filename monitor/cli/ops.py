@@ -239,6 +239,12 @@ def status(app: App, as_json: bool) -> None:
             doc["service"], doc["terms_type"], doc["last_checked_at"] or "never", nxt, fails
         )
     out.print(table)
+    for run in data["interrupted_runs"][:3]:
+        out.print(
+            f"interrupted: {run['kind']} run {run['id']} started {run['started_at']}, "
+            f"last activity {run['finished_at'] or 'unknown'} (killed or crashed mid-way)",
+            markup=False,
+        )
     o = data["outbox"]
     refused = f", {o['failed']} refused for good" if o.get("failed") else ""
     out.print(

@@ -37,6 +37,7 @@ from monitor.config import Settings
 from monitor.errors import ArchiveError, ClauseWatchError, ExtractError, FetchError
 from monitor.models import FetchResult
 from monitor.store import Capture, Document, Run, Snapshot, Store
+from monitor.store.runs import start_run
 
 log = logging.getLogger(__name__)
 
@@ -159,10 +160,7 @@ class Checker:
 
     def _start_run(self, kind: str) -> int:
         with self._write_lock, self.store.session() as s:
-            run = Run(kind=kind, started_at=self.clock())
-            s.add(run)
-            s.flush()
-            return run.id
+            return start_run(s, kind, self.clock()).id  # also marks runs that died mid-way
 
     def _finish_run(self, run_id: int, outcomes: list[DocumentOutcome]) -> None:
         stats: dict[str, Any] = {}

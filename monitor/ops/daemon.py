@@ -55,6 +55,7 @@ from monitor.ops.checker import Checker
 from monitor.ops.verify import capture_files, verify_evidence
 from monitor.store import Document, Run, Snapshot, Store, safe_url
 from monitor.store.locks import OUTBOX_LOCK, DaemonLock, DocumentLocks, FileLock, LockHeld, probe
+from monitor.store.runs import interrupted_runs, is_dead, mark_interrupted
 from monitor.store.schema import Meta
 
 log = logging.getLogger("clausewatch.daemon")
@@ -531,6 +532,17 @@ class Daemon:
             log.exception("composing unfinished alert batches failed")
         if startup:
             try:
+                with self.store.session() as s:
+                    marked = mark_interrupted(s, self.clock())
+                if marked:
+                    log.warning(
+                        "%d run(s) died mid-way (ids %s); marked interrupted",
+                        len(marked),
+                        ", ".join(map(str, marked)),
+                    )
+            except Exception:
+                log.exception("marking interrupted runs failed")
+            try:
                 report = archive_report(self.settings, self.store, remove_temp=True)
                 if report["unindexed"] or report["missing_sidecar"] or report["temp_removed"]:
                     log.warning(
@@ -613,12 +625,18 @@ def daemon_status(
         outbox = outbox_summary(s, now)
         outbox["oldest_unsent_at"] = _iso(outbox["oldest_unsent_at"])
         outbox["unfinished_alert_items"] = unfinished_batches(s)
+        interrupted = [
+            {**r, "started_at": _iso(r["started_at"]), "finished_at": _iso(r["finished_at"])}
+            for r in interrupted_runs(s, now)
+        ]
         run = (
             {
                 "id": last_run.id,
                 "kind": last_run.kind,
                 "started_at": _iso(last_run.started_at),
                 "finished_at": _iso(last_run.finished_at),
+                "interrupted": bool((last_run.stats or {}).get("interrupted"))
+                or is_dead(last_run, now),
                 "stats": dict(last_run.stats or {}),
             }
             if last_run
@@ -630,4 +648,5 @@ def daemon_status(
         "documents": documents,
         "outbox": outbox,
         "last_run": run,
+        "interrupted_runs": interrupted,
     }
