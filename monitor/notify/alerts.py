@@ -13,7 +13,9 @@ Two steps, so that nothing is lost if the process dies in between:
 Items without a message are an unfinished batch; `compose_pending` (daemon start, housekeeping,
 `clausewatch send`) composes them. Operators get one message when a document reaches the failure
 threshold and one when it recovers (`Document.failure_alerted`), never a storm, and one when a
-channel refuses a message for good (`report_undeliverable`).
+channel refuses a message for good (`report_undeliverable`), once per stored version whose text
+fails its sha256 (`report_bad_version`: its changes are held, the others go out) and once a week
+about evidence problems (`report_verification`).
 """
 
 from __future__ import annotations
