@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,19 @@ def test_killed_run_is_marked_interrupted_at_the_next_start(
     status = CliRunner().invoke(main, ["--config", str(project.config), "status", "--json"])
     data = json.loads(status.output)
     assert data["interrupted_runs"][0]["id"] == killed_id
+
+
+def test_run_of_an_earlier_process_with_our_pid_is_interrupted(tmp_path: Path) -> None:
+    """A container's daemon is often pid 1 after every restart: a run left by the previous
+    incarnation must not pass for one of ours, while our own running runs are left alone."""
+    from monitor.store.runs import mark_interrupted, run_owner
+
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    started = datetime(2026, 1, 5, 6, 0)
+    with store.session() as s:
+        ours = Run(kind="check", started_at=started, stats=run_owner())
+        earlier = Run(kind="check", started_at=started, stats={**run_owner(), "process": "x"})
+        s.add_all([ours, earlier])
+        s.flush()
+        assert mark_interrupted(s, started + timedelta(minutes=5)) == [earlier.id]
+        assert ours.finished_at is None and earlier.finished_at == started

@@ -9,6 +9,7 @@ daemon: it gets the time of its last capture (or its start) as finish time and
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,30 +19,36 @@ from sqlalchemy.orm import Session
 
 from monitor.store.schema import Capture, Run
 
-# An unfinished run whose owner cannot be probed (another host, or a row from before owners were
-# recorded) is taken for dead after this long.
+# An unfinished run whose owner cannot be told dead (another host, a pid now held by a process
+# that may have reused it, a row from before owners were recorded) is taken for dead after this
+# long; a run that really was still going sets its own finish time when it ends.
 UNKNOWN_OWNER_STALE = timedelta(hours=24)
+
+
+# Tells this process from an earlier one that had the same pid (a container's daemon is often
+# pid 1 after every restart).
+_PROCESS_TOKEN = secrets.token_hex(8)
 
 
 def run_owner() -> dict[str, Any]:
     """The stats a run starts with: its owner, to tell later whether it is still running."""
-    return {"pid": os.getpid(), "host": socket.gethostname()}
+    return {"pid": os.getpid(), "host": socket.gethostname(), "process": _PROCESS_TOKEN}
 
 
 def _owner_alive(stats: dict[str, Any]) -> bool | None:
-    """True or False for a run started on this host, None when it cannot be told."""
+    """True or False when it can be told (a run started on this host), else None."""
     pid, host = stats.get("pid"), stats.get("host")
     if not isinstance(pid, int) or host != socket.gethostname():
         return None
     if pid == os.getpid():
-        return True
+        return stats.get("process") == _PROCESS_TOKEN
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # someone else's process holds that pid: alive
-        return True
-    return True
+    except PermissionError:  # a process of another user holds that pid
+        return None
+    return None  # a process holds that pid: the owner, or a later process that reused it
 
 
 def is_dead(run: Run, now: datetime) -> bool:
