@@ -885,7 +885,6 @@ def report_bad_version(session: Session, settings: Settings, bad: BadVersion, no
     """Tell operators once (per version and stored hash) that a stored text fails its sha256 and
     that its changes are held; returns the notices queued."""
     line = _bad_version_line(bad)
-    log.error("%s; its changes are held until the text is restored", line)
     subject = _one_line(
         f"[ClauseWatch] Integrity: {bad.document.service_id} / {bad.document.terms_type} "
         f"version {bad.version.id}"
@@ -920,6 +919,9 @@ def report_bad_version(session: Session, settings: Settings, bad: BadVersion, no
             domain=_domain(settings),
         )
         queued += message is not None
+    # loud the first time (or every round when there is nobody to tell), quiet while held
+    level = logging.ERROR if queued or not settings.operators else logging.DEBUG
+    log.log(level, "%s; its changes are held until the text is restored", line)
     return queued
 
 
