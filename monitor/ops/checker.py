@@ -350,8 +350,10 @@ class Checker:
                 .order_by(Snapshot.id.desc())
                 .limit(1)
             ).first()
-            if last is None or not self.archive.intact(last.path, last.sha256):
-                log.warning("archived capture %s is missing or edited", last.path if last else "")
+            if last is None:
+                return False
+            if not self.archive.intact(last.path, last.sha256):
+                log.warning("archived capture %s is missing or edited: fetching anew", last.path)
                 return False
         return True
 
