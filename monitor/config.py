@@ -757,8 +757,8 @@ declarations_dir = "declarations"
 # PostgreSQL example (put it in {ENV_DATABASE_URL} when it carries a password):
 # database_url = "postgresql+psycopg://clausewatch@localhost/clausewatch"
 
-# Who receives operational alerts (a document failing repeatedly, a notification channel that
-# refuses a message for good).
+# Who receives operational alerts (a document failing repeatedly, an address or notification
+# channel that refuses a message for good, a stored text or archived file failing its sha256).
 operators = []
 # Consecutive failed checks before a document is reported as failing.
 failure_threshold = 3

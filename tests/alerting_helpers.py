@@ -176,8 +176,27 @@ class _Handler:
     messages: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     reject: bool = False
+    # recipient -> the answer to its RCPT TO (e.g. "550 5.1.1 no such user"); others get 250
+    refuse: dict[str, str] = field(default_factory=dict)
+    # recipients whose DATA makes the server drop the connection without an answer
+    drop: set[str] = field(default_factory=set)
+    rcpt_attempts: list[str] = field(default_factory=list)  # every RCPT TO address, in order
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        with self.lock:
+            self.rcpt_attempts.append(address)
+            answer = self.refuse.get(address)
+        if answer:
+            return answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.drop & set(envelope.rcpt_tos):
+            server.transport.close()  # hang up mid-transaction: the client sees a lost connection
+            return "421 4.4.2 closing"
         if self.reject:
             return "451 4.3.0 try again later"
         with self.lock:

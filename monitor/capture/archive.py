@@ -116,6 +116,14 @@ class Archive:
             raise ArchiveError(f"snapshot {path} does not match its recorded sha256 (tampered?)")
         return data
 
+    def intact(self, relative_path: str, sha256: str) -> bool:
+        """Whether the archived file still exists and hashes to `sha256` (an edited or deleted
+        file can no longer vouch for a capture)."""
+        try:
+            return sha256_bytes(self.read(relative_path)) == sha256
+        except ArchiveError:
+            return False
+
     def read_metadata(self, relative_path: str) -> dict[str, Any]:
         data = self.read(relative_path + ".json")
         return dict(json.loads(data))

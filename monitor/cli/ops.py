@@ -1,4 +1,4 @@
-"""Operations commands: daemon, send, status, subscribe, unsubscribe, subscribers."""
+"""Operations commands: daemon, send, verify, status, subscribe, unsubscribe, subscribers."""
 
 from __future__ import annotations
 
@@ -174,7 +174,34 @@ def send(app: App, due_only: bool, as_json: bool) -> None:
             f"{report.sent} sent, {report.failed} failed{refused}, {report.remaining} still queued",
             markup=False,
         )
-    if report.failed:
+    if report.failed or report.remaining:  # as documented: exit 1 while some stay queued
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------- verify
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="The counts and problems as JSON.")
+@click.pass_obj
+@handle_errors
+def verify(app: App, as_json: bool) -> None:
+    """Check every archived capture against its sha256 in the store and its sidecar, find missing
+    and extra files, and check every stored text (exit 1 on any problem)."""
+    from monitor.ops.verify import verify_evidence
+
+    result = verify_evidence(app.existing_store, app.settings.snapshots_dir)
+    if as_json:
+        print_json(result.as_dict())
+    else:
+        for problem in result.problems:
+            err.print(f"problem: {problem}", markup=False)
+        out.print(
+            f"{result.snapshots} snapshot(s), {result.files} file(s), {result.versions} "
+            f"version(s) checked: {len(result.problems)} problem(s)",
+            markup=False,
+        )
+    if not result.ok:
         sys.exit(1)
 
 
@@ -212,6 +239,12 @@ def status(app: App, as_json: bool) -> None:
             doc["service"], doc["terms_type"], doc["last_checked_at"] or "never", nxt, fails
         )
     out.print(table)
+    for run in data["interrupted_runs"][:3]:
+        out.print(
+            f"interrupted: {run['kind']} run {run['id']} started {run['started_at']}, "
+            f"last activity {run['finished_at'] or 'unknown'} (killed or crashed mid-way)",
+            markup=False,
+        )
     o = data["outbox"]
     refused = f", {o['failed']} refused for good" if o.get("failed") else ""
     out.print(

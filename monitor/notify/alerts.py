@@ -13,7 +13,9 @@ Two steps, so that nothing is lost if the process dies in between:
 Items without a message are an unfinished batch; `compose_pending` (daemon start, housekeeping,
 `clausewatch send`) composes them. Operators get one message when a document reaches the failure
 threshold and one when it recovers (`Document.failure_alerted`), never a storm, and one when a
-channel refuses a message for good (`report_undeliverable`).
+channel refuses a message for good (`report_undeliverable`), once per stored version whose text
+fails its sha256 (`report_bad_version`: its changes are held, the others go out) and once a week
+about evidence problems (`report_verification`).
 """
 
 from __future__ import annotations
@@ -33,12 +35,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from monitor.capture.archive import sha256_text
 from monitor.clauses.taxonomy import load_taxonomy
 from monitor.clock import Clock, utc_now
 from monitor.config import Settings, notify_channel
 from monitor.errors import ExcerptMismatch, describe_reason
 from monitor.models import ChangeEvent, is_substantive
-from monitor.notify.outbox import enqueue, message_id_for
+from monitor.notify.outbox import enqueue, new_message_id
 from monitor.notify.subscribers import EXPOSURE_RANK, alert_recipients, is_alertable, matches
 from monitor.publish.render import TEMPLATES_DIR, build_summary_context, environment
 from monitor.publish.site.paths import SitePaths
@@ -247,7 +250,12 @@ def compose_pending(
             for item in batch:  # unsubscribed meanwhile: nothing to send (items are not evidence)
                 session.delete(item)
             continue
-        message = _compose_batch(session, settings, sub, batch_run, batch, now)
+        try:
+            with session.begin_nested():  # one subscriber's failure never stops the others
+                message = _compose_batch(session, settings, sub, batch_run, batch, now)
+        except Exception:
+            log.exception("composing the alert of run %s for %s failed", batch_run, sub.email)
+            continue
         if message is not None:
             messages.append(message)
     feed_query = select(FeedItem).where(FeedItem.outbox_id.is_(None)).order_by(FeedItem.id)
@@ -259,7 +267,12 @@ def compose_pending(
     for batch_run, feed_batch in feed_groups.items():
         if run_id is None and _still_running(session, batch_run, now, stale_after):
             continue
-        message = _compose_feed(session, settings, batch_run, feed_batch, now)
+        try:
+            with session.begin_nested():
+                message = _compose_feed(session, settings, batch_run, feed_batch, now)
+        except Exception:
+            log.exception("composing the notification of run %s failed", batch_run)
+            continue
         if message is not None:
             messages.append(message)
     session.flush()
@@ -277,7 +290,14 @@ def _compose_batch(
 ) -> OutboxMessage | None:
     changes = [session.get_one(Change, item.change_id) for item in batch]
     taxonomy = load_taxonomy()
-    docs = alert_documents(session, changes, taxonomy, settings.site.base_url)
+    docs, bad = checked_alert_documents(session, changes, taxonomy, settings.site.base_url)
+    if bad:  # held until the text is restored; the other documents go out now
+        for broken in bad:
+            report_bad_version(session, settings, broken, now)
+        held = {cid for broken in bad for cid in broken.change_ids}
+        batch = [item for item in batch if item.change_id not in held]
+        if not batch:
+            return None
     email = _compose_email(settings, sub, docs, taxonomy)
     base_key = (
         f"alert:{run_id}:{sub.id}"
@@ -374,12 +394,13 @@ def _queue_channel(
 ) -> OutboxMessage | None:
     """Queue one message to a notification URL: the JSON body for a webhook, Markdown else."""
     domain = _domain(settings)
+    message_id = new_message_id(key, domain)
     if notify_channel(url) == "webhook":
         body = json.dumps(
             webhook_payload(
                 docs,
                 subject=subject,
-                message_id=message_id_for(key, domain),
+                message_id=message_id,
                 subscriber=subscriber,
                 site_url=settings.site.base_url,
                 unsubscribe_url=unsubscribe_url,
@@ -401,6 +422,7 @@ def _queue_channel(
         now=now,
         domain=domain,
         destination=url,
+        message_id=message_id,
     )
     if message is not None:
         log.info("queued %s %s to %s", kind, message.message_id, message.recipient)
@@ -422,7 +444,14 @@ def _compose_feed(
         return None
     changes = [session.get_one(Change, item.change_id) for item in batch]
     taxonomy = load_taxonomy()
-    docs = alert_documents(session, changes, taxonomy, settings.site.base_url)
+    docs, bad = checked_alert_documents(session, changes, taxonomy, settings.site.base_url)
+    if bad:  # held until the text is restored; the other documents go out now
+        for broken in bad:
+            report_bad_version(session, settings, broken, now)
+        held = {cid for broken in bad for cid in broken.change_ids}
+        batch = [item for item in batch if item.change_id not in held]
+        if not batch:
+            return None
     if not docs:
         for item in batch:
             session.delete(item)
@@ -541,11 +570,44 @@ def _document_context(
     return ctx
 
 
+@dataclass
+class BadVersion:
+    """A stored version whose text no longer hashes to its recorded sha256: its changes are held
+    (never quoted unverified) and the operators are told."""
+
+    document: Document
+    version: Version
+    change_ids: list[int]
+    actual_sha256: str
+
+
+def _bad_version(session: Session, changes: Sequence[Change]) -> Version | None:
+    """The first version behind `changes` (new, then old) whose text fails its sha256."""
+    ids = [changes[0].to_version_id, changes[0].from_version_id]
+    for version_id in ids:
+        version = session.get(Version, version_id) if version_id is not None else None
+        if version is not None and sha256_text(version.text) != version.sha256:
+            return version
+    return None
+
+
 def alert_documents(
     session: Session, changes: Sequence[Change], taxonomy: Any, base_url: str
 ) -> list[dict[str, Any]]:
     """One context per (document, new version) of `changes`, most exposed first, with links to
-    the document's and each change's page on the site (`page_url`, `change_urls`)."""
+    the document's and each change's page on the site (`page_url`, `change_urls`). Raises
+    ExcerptMismatch when a version's text fails its sha256."""
+    docs, bad = checked_alert_documents(session, changes, taxonomy, base_url)
+    if bad:
+        raise ExcerptMismatch(_bad_version_line(bad[0]))
+    return docs
+
+
+def checked_alert_documents(
+    session: Session, changes: Sequence[Change], taxonomy: Any, base_url: str
+) -> tuple[list[dict[str, Any]], list[BadVersion]]:
+    """`alert_documents` that sets aside each document whose stored text fails its sha256,
+    so one bad version never stops the others' alerts."""
     by_doc: dict[tuple[int, int], list[Change]] = {}
     for change in sorted(changes, key=lambda c: c.id):
         by_doc.setdefault((change.document_id, change.to_version_id), []).append(change)
@@ -555,8 +617,14 @@ def alert_documents(
         [(d.id, d.service_id, d.terms_type) for d in documents],
     )
     docs: list[dict[str, Any]] = []
+    bad: list[BadVersion] = []
     for (doc_id, _version_id), doc_changes in by_doc.items():
         doc = session.get_one(Document, doc_id)
+        broken = _bad_version(session, doc_changes)
+        if broken is not None:
+            ids = [c.id for c in doc_changes]
+            bad.append(BadVersion(doc, broken, ids, sha256_text(broken.text)))
+            continue
         ctx = _document_context(session, doc, doc_changes, taxonomy)
         ctx["page_url"] = paths.absolute(base_url, paths.document(doc.id))
         ctx["change_urls"] = [
@@ -564,7 +632,14 @@ def alert_documents(
         ]
         docs.append(ctx)
     docs.sort(key=lambda d: (-EXPOSURE_RANK.get(d["exposure"], 0), d["service_name"]))
-    return docs
+    return docs, bad
+
+
+def _bad_version_line(bad: BadVersion) -> str:
+    return (
+        f"{bad.document.service_id} / {bad.document.terms_type}: stored version {bad.version.id} "
+        f"hashes to {bad.actual_sha256[:12]}, not {bad.version.sha256[:12]} as recorded"
+    )
 
 
 def alert_subject(docs: Sequence[dict[str, Any]]) -> str:
@@ -762,6 +837,9 @@ def report_undeliverable(session: Session, settings: Settings, now: datetime) ->
     for row in rows:
         row.failure_notified = True
         what = f"{row.channel} message {row.message_id} ({row.kind}) to {row.recipient}"
+        if row.kind == "operator":  # telling operators about their own notice would loop
+            log.error("%s refused for good: %s; check `operators`", what, row.last_error)
+            continue
         if not settings.operators:
             log.warning("%s refused for good: %s; no operators configured", what, row.last_error)
             continue
@@ -779,9 +857,7 @@ def report_undeliverable(session: Session, settings: Settings, now: datetime) ->
                 f"Answer:      {_one_line(row.last_error or '')}",
                 f"Attempts:    {row.attempts}; refused {_utc(row.failed_at)}",
                 "",
-                "Fix or remove the URL (`clausewatch subscribe EMAIL --notify URL` replaces a",
-                "subscriber's URLs; global URLs are [notify] urls in clausewatch.toml). The changes",
-                "stay in the store, on the site and in the weekly digest.",
+                *_undeliverable_advice(row.channel),
                 "",
             ]
         )
@@ -803,6 +879,113 @@ def report_undeliverable(session: Session, settings: Settings, now: datetime) ->
     if rows:
         session.flush()
     return queued
+
+
+def report_bad_version(session: Session, settings: Settings, bad: BadVersion, now: datetime) -> int:
+    """Tell operators once (per version and stored hash) that a stored text fails its sha256 and
+    that its changes are held; returns the notices queued."""
+    line = _bad_version_line(bad)
+    subject = _one_line(
+        f"[ClauseWatch] Integrity: {bad.document.service_id} / {bad.document.terms_type} "
+        f"version {bad.version.id}"
+    )[:MAX_SUBJECT]
+    body = "\n".join(
+        [
+            "A stored version of a watched document no longer matches its recorded sha256.",
+            "",
+            f"Document: {bad.document.service_id} / {bad.document.terms_type}",
+            f"Version:  version {bad.version.id}, captured {_utc(bad.version.captured_at)}",
+            f"Recorded: {bad.version.sha256}",
+            f"Now:      {bad.actual_sha256}",
+            "",
+            "Alerts for its changes are held (never quoted unverified); every other document's",
+            "alerts were sent. Restore the database from a backup: the held alerts then go out.",
+            "`clausewatch verify` checks the whole store and the archive.",
+            "",
+        ]
+    )
+    queued = 0
+    for operator in settings.operators:
+        message = enqueue(
+            session,
+            kind="operator",
+            recipient=operator,
+            subject=subject,
+            body_text=body,
+            body_html=None,
+            dedupe_key=f"operator:integrity:{bad.version.id}:{bad.actual_sha256[:16]}:{operator}",
+            now=now,
+            headers={"Auto-Submitted": "auto-generated"},
+            domain=_domain(settings),
+        )
+        queued += message is not None
+    # loud the first time (or every round when there is nobody to tell), quiet while held
+    level = logging.ERROR if queued or not settings.operators else logging.DEBUG
+    log.log(level, "%s; its changes are held until the text is restored", line)
+    return queued
+
+
+def report_verification(
+    session: Session,
+    settings: Settings,
+    problems: Sequence[str],
+    checked: str,
+    now: datetime,
+    *,
+    period: str,
+) -> int:
+    """Tell operators about the evidence problems `clausewatch verify` found, once per `period`
+    (the daemon's week); returns the notices queued."""
+    if not problems:
+        return 0
+    log.error("evidence verification: %d problem(s); first: %s", len(problems), problems[0])
+    subject = f"[ClauseWatch] Evidence check: {len(problems)} problem(s)"
+    shown = list(problems[:50])
+    if len(problems) > len(shown):
+        shown.append(f"... and {len(problems) - len(shown)} more (`clausewatch verify`)")
+    body = "\n".join(
+        [
+            f"The weekly evidence check found problems ({checked}):",
+            "",
+            *shown,
+            "",
+            "Archived captures are never rewritten by ClauseWatch: an edited or missing file",
+            "points to a disk or a person. Restore the files (and the database) from a backup;",
+            "`clausewatch verify` repeats the check. A capture still on the site is archived",
+            "anew at its next check.",
+            "",
+        ]
+    )
+    queued = 0
+    for operator in settings.operators:
+        message = enqueue(
+            session,
+            kind="operator",
+            recipient=operator,
+            subject=subject,
+            body_text=body,
+            body_html=None,
+            dedupe_key=f"operator:verify:{period}:{operator}",
+            now=now,
+            headers={"Auto-Submitted": "auto-generated"},
+            domain=_domain(settings),
+        )
+        queued += message is not None
+    return queued
+
+
+def _undeliverable_advice(channel: str) -> list[str]:
+    if channel == "email":
+        return [
+            "The mail server refused this address or message. Check the address; if the person",
+            "left, `clausewatch unsubscribe EMAIL`. The changes stay in the store, on the site",
+            "and in the weekly digest; other subscribers' alerts were delivered.",
+        ]
+    return [
+        "Fix or remove the URL (`clausewatch subscribe EMAIL --notify URL` replaces a",
+        "subscriber's URLs; global URLs are [notify] urls in clausewatch.toml). The changes",
+        "stay in the store, on the site and in the weekly digest.",
+    ]
 
 
 def describe_failure(document: Document) -> str:

@@ -3,9 +3,11 @@
 A message is marked sent only after the server accepted it (`sendmail` returned, the webhook
 answered 2xx, Apprise reported success). Failures leave it queued with `attempts`, `last_error`
 and an exponential backoff in `next_attempt_at`; an outage delays messages and loses none, and a
-restarted process resumes where the last one stopped. A webhook or Apprise message the receiver
-refuses for good (a 4xx answer) is marked failed with the answer (`failed_at`) and never retried;
-`alerts.report_undeliverable` tells the operators once.
+restarted process resumes where the last one stopped. A message refused for good (an SMTP 5xx
+answer to its recipient or content; a webhook or Apprise 4xx) is marked failed with the answer
+(`failed_at`) and never retried, and the batch goes on; `alerts.report_undeliverable` tells the
+operators once. A server that hangs up costs the message in flight one attempt; the rest of the
+batch goes over a new connection.
 
 The one window that can duplicate: the server accepted a message and the process died before the
 row was marked sent. The next attempt sends it again with the same Message-ID (e-mail header, or
@@ -46,6 +48,7 @@ log = logging.getLogger("clausewatch.mailer")
 RETRY_BASE = 60.0  # seconds before the first retry; doubles each attempt
 RETRY_MAX = 6 * 3600.0  # never wait longer than this between attempts
 BATCH = 100
+MAX_RECONNECTS = 3  # new SMTP connections a round opens after the server hung up
 # CRLF line ends; headers folded at 250 (RFC 5322 allows 998) so List-Unsubscribe URLs stay
 # plain ASCII instead of being RFC 2047-encoded by a fold at 78.
 SMTP_POLICY = SMTP.clone(max_line_length=250)
@@ -106,6 +109,19 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, socket.timeout | TimeoutError):
         return "timed out"
     return f"{exc.__class__.__name__}: {exc}".strip()
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """Whether the SMTP server refused this message for good: a 5xx answer to its recipient
+    (RCPT) or to its content (DATA). A refused sender is the configuration's problem and affects
+    every message, so it is retried like an outage rather than failing each message."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(code >= 500 for code, _msg in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return False
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 500 <= exc.smtp_code < 600
+    return False
 
 
 def build_email(message: OutboxMessage, from_addr: str) -> EmailMessage:
@@ -242,27 +258,41 @@ class Mailer:
         self._record_failure([row_id], result.error)
 
     def _deliver_batch(self, ids: list[int], report: DeliveryReport) -> bool:
-        try:
-            client = self.connector(self.smtp)
-        except DeliveryError as exc:
-            log.warning("SMTP unavailable: %s; %d message(s) stay queued", exc, len(ids))
-            self._record_failure(ids, str(exc))
-            report.failed += len(ids)
-            report.errors.append(str(exc))
-            return False
-        try:
-            for message_id in ids:
-                if self.should_stop():
-                    break
-                if not self._send_one(client, message_id, report):
-                    return False
-        finally:
-            with contextlib.suppress(smtplib.SMTPException, OSError):
-                client.quit()
+        """Send `ids` over one connection, opening a new one after a hang-up (at most
+        MAX_RECONNECTS times a round). False when the server cannot be reached: the rest waits."""
+        pending = list(ids)
+        reconnects = 0
+        while pending:
+            try:
+                client = self.connector(self.smtp)
+            except DeliveryError as exc:
+                log.warning("SMTP unavailable: %s; %d message(s) stay queued", exc, len(pending))
+                self._record_failure(pending, str(exc))
+                report.failed += len(pending)
+                report.errors.append(str(exc))
+                return False
+            try:
+                while pending and not self.should_stop():
+                    row_id = pending.pop(0)
+                    if not self._send_one(client, row_id, report):
+                        break  # the connection is gone
+                else:
+                    return True
+            finally:
+                with contextlib.suppress(smtplib.SMTPException, OSError):
+                    client.quit()
+            reconnects += 1
+            if reconnects > MAX_RECONNECTS:
+                log.warning("SMTP server keeps hanging up; %d message(s) wait", len(pending))
+                return False
         return True
 
     def _send_one(self, client: SMTPClient, row_id: int, report: DeliveryReport) -> bool:
-        """Send one message; False when the connection is gone (stop this batch)."""
+        """Send one message; False when the connection is gone (open a new one for the rest).
+
+        A 5xx refusal of the recipient or of the message is final for this message only: it is
+        marked failed with the server's answer (the operators are told once) and the batch goes
+        on. Anything else (4xx, a hang-up, a timeout) is retried with backoff."""
         with self.store.session() as s:
             row = s.get(OutboxMessage, row_id)
             if row is None or row.sent_at is not None or row.failed_at is not None:
@@ -271,18 +301,24 @@ class Mailer:
             recipient, mid = row.recipient, row.message_id
         try:
             client.sendmail(self.smtp.from_addr, [recipient], email.as_bytes(policy=SMTP_POLICY))
-        except smtplib.SMTPServerDisconnected as exc:
-            self._record_failure([row_id], f"connection lost: {_describe(exc)}")
-            report.failed += 1
-            report.errors.append(f"{mid} to {recipient}: {_describe(exc)}")
-            return False
         except (smtplib.SMTPException, OSError) as exc:
             error = _describe(exc)
-            log.warning("delivery of %s to %s failed: %s", mid, recipient, error)
-            self._record_failure([row_id], error)
             report.failed += 1
             report.errors.append(f"{mid} to {recipient}: {error}")
-            return not isinstance(exc, OSError)
+            if is_permanent(exc):
+                log.error("%s to %s refused for good: %s", mid, recipient, error)
+                report.undeliverable += 1
+                self._record_permanent(row_id, error)
+                return True
+            log.warning("delivery of %s to %s failed: %s", mid, recipient, error)
+            if isinstance(exc, smtplib.SMTPServerDisconnected):
+                error = f"connection lost: {error}"
+            self._record_failure([row_id], error)
+            # smtplib answered a refusal with RSET, so the session is usable; after a hang-up,
+            # a 421 (the server is closing), a timeout or a socket error it is not
+            if isinstance(exc, smtplib.SMTPResponseException):
+                return exc.smtp_code != 421
+            return isinstance(exc, smtplib.SMTPRecipientsRefused)
         # Accepted by the server. A crash before this commit re-sends with the same Message-ID.
         with self.store.session() as s:
             row = s.get_one(OutboxMessage, row_id)
@@ -292,6 +328,13 @@ class Mailer:
         report.sent += 1
         log.info("sent %s to %s", mid, recipient)
         return True
+
+    def _record_permanent(self, row_id: int, error: str) -> None:
+        with self.store.session() as s:
+            row = s.get_one(OutboxMessage, row_id)
+            row.attempts += 1
+            row.last_error = error[:2000]
+            row.failed_at = self.clock()
 
     def _record_failure(self, ids: list[int], error: str) -> None:
         now = self.clock()

@@ -1,8 +1,10 @@
 """The outbox: messages are queued in the caller's transaction and delivered later by the sender.
 
-A message is identified by a stable Message-ID derived from its dedupe key, so a message queued
-twice (a retried run) is stored once, and a message delivered twice (the crash window between the
-SMTP server accepting it and us marking it sent) carries the same Message-ID both times.
+A message is queued once per dedupe key (a retried run stores it once). Its Message-ID is made
+when it is queued, from the dedupe key plus a random part, and stored: a message delivered twice
+(the crash window between the SMTP server accepting it and us marking it sent) carries the same
+Message-ID both times, while a new message after a database restore (run and subscriber ids are
+reused, so dedupe keys repeat) gets a new one, and mail stores never drop it as a duplicate.
 
 A message goes out over one channel: "email" to `recipient`, or "webhook" / "apprise" to the URL
 in `destination` (then `recipient` holds the masked URL, safe to print). A message refused for good
@@ -12,6 +14,7 @@ has `failed_at` and is no longer part of the backlog.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -24,9 +27,10 @@ from monitor.store import OutboxMessage
 CHANNELS = ("email", "webhook", "apprise")
 
 
-def message_id_for(dedupe_key: str, domain: str = "clausewatch.local") -> str:
-    digest = hashlib.sha256(dedupe_key.encode("utf-8")).hexdigest()[:32]
-    return f"<{digest}@{domain}>"
+def new_message_id(dedupe_key: str, domain: str = "clausewatch.local") -> str:
+    """A fresh Message-ID for a message being queued: unique even when the key repeats."""
+    digest = hashlib.sha256(dedupe_key.encode("utf-8")).hexdigest()[:16]
+    return f"<{digest}.{secrets.token_hex(8)}@{domain}>"
 
 
 def enqueue(
@@ -42,11 +46,13 @@ def enqueue(
     headers: dict[str, Any] | None = None,
     domain: str = "clausewatch.local",
     destination: str | None = None,
+    message_id: str | None = None,
 ) -> OutboxMessage | None:
     """Queue a message unless one with the same dedupe key exists; returns the new row or None.
 
     Without `destination` it is an e-mail to `recipient`; with a notification URL in
     `destination` it goes to that channel and `recipient` is ignored (the masked URL is stored).
+    `message_id` is for a body that quotes its own id (a webhook's); else a new one is made.
     """
     channel = "email"
     if destination is not None:
@@ -58,7 +64,7 @@ def enqueue(
     if existing is not None:
         return None
     message = OutboxMessage(
-        message_id=message_id_for(dedupe_key, domain),
+        message_id=message_id or new_message_id(dedupe_key, domain),
         kind=kind,
         recipient=recipient,
         channel=channel,

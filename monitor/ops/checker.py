@@ -37,6 +37,7 @@ from monitor.config import Settings
 from monitor.errors import ArchiveError, ClauseWatchError, ExtractError, FetchError
 from monitor.models import FetchResult
 from monitor.store import Capture, Document, Run, Snapshot, Store
+from monitor.store.runs import start_run
 
 log = logging.getLogger(__name__)
 
@@ -159,10 +160,7 @@ class Checker:
 
     def _start_run(self, kind: str) -> int:
         with self._write_lock, self.store.session() as s:
-            run = Run(kind=kind, started_at=self.clock())
-            s.add(run)
-            s.flush()
-            return run.id
+            return start_run(s, kind, self.clock()).id  # also marks runs that died mid-way
 
     def _finish_run(self, run_id: int, outcomes: list[DocumentOutcome]) -> None:
         stats: dict[str, Any] = {}
@@ -254,7 +252,11 @@ class Checker:
         doc.last_checked_at = checked_at
         if capturing.failure is not None:
             return self._fail(s, doc, capturing.failure, outcome, checked_at, run_id, [])
-        if all(r.not_modified for r in capturing.results) and latest_version(s, doc.id):
+        if (
+            all(r.not_modified for r in capturing.results)
+            and latest_version(s, doc.id)
+            and self._evidence_intact(s, doc.id, len(capturing.results))
+        ):
             self.archive.record_verification(
                 service.service_id, doc.terms_type, checked_at, {"outcome": "not_modified"}
             )
@@ -269,7 +271,8 @@ class Checker:
             )
             return self._succeed(s, doc, outcome)
         if any(r.not_modified for r in capturing.results):
-            # a 304 without a stored version (e.g. the database was reset): fetch unconditionally
+            # a 304 without a stored version (e.g. the database was reset) or without intact
+            # archived evidence: fetch unconditionally
             doc.etag = doc.last_modified = None
             capturing = self._capture(service.service_id, decl, etag=None, last_modified=None)
             if capturing.failure is not None:
@@ -337,6 +340,23 @@ class Checker:
         )
         return self._succeed(s, doc, outcome)
 
+    def _evidence_intact(self, s: Session, doc_id: int, sources: int) -> bool:
+        """Whether each source's latest archived capture is still on disk, unaltered: a 304 or
+        an identical capture is recorded as verified only against intact evidence."""
+        for index in range(sources):
+            last = s.scalars(
+                select(Snapshot)
+                .where(Snapshot.document_id == doc_id, Snapshot.source_index == index)
+                .order_by(Snapshot.id.desc())
+                .limit(1)
+            ).first()
+            if last is None:
+                return False
+            if not self.archive.intact(last.path, last.sha256):
+                log.warning("archived capture %s is missing or edited: fetching anew", last.path)
+                return False
+        return True
+
     def _archive(
         self,
         s: Session,
@@ -357,7 +377,11 @@ class Checker:
                 .order_by(Snapshot.id.desc())
                 .limit(1)
             ).first()
-            if last is not None and last.sha256 == digest:
+            if (
+                last is not None
+                and last.sha256 == digest
+                and self.archive.intact(last.path, last.sha256)
+            ):
                 ids.append(last.id)
                 continue
             all_known = False

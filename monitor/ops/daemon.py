@@ -10,6 +10,8 @@ Jobs:
 - ``outbox``: compose unfinished alert batches, then deliver due messages (every minute).
 - ``digest``: Monday 08:00 UTC, `monitor.notify.digest.queue_weekly_digests(settings, store, now)`; a week
   missed while the daemon was down is queued once after a restart.
+- ``verify``: Sunday 03:00 UTC, `monitor.ops.verify.verify_evidence`; operators hear of problems
+  once a week.
 - ``housekeeping``: unfinished alert batches; reports archive leftovers (prunes nothing evidential).
 """
 
@@ -25,7 +27,6 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -40,13 +41,21 @@ from sqlalchemy import select
 from monitor.capture.declarations import ServiceDeclaration
 from monitor.clock import Clock, utc_now
 from monitor.config import Settings
-from monitor.notify.alerts import STALE_RUN, checker_hooks, compose_pending, unfinished_batches
+from monitor.notify.alerts import (
+    STALE_RUN,
+    checker_hooks,
+    compose_pending,
+    report_verification,
+    unfinished_batches,
+)
 from monitor.notify.digest import queue_weekly_digests
 from monitor.notify.mailer import RETRY_BASE, Mailer
 from monitor.notify.outbox import summary as outbox_summary
 from monitor.ops.checker import Checker
+from monitor.ops.verify import capture_files, verify_evidence
 from monitor.store import Document, Run, Snapshot, Store, safe_url
 from monitor.store.locks import OUTBOX_LOCK, DaemonLock, DocumentLocks, FileLock, LockHeld, probe
+from monitor.store.runs import interrupted_runs, is_dead, mark_interrupted
 from monitor.store.schema import Meta
 
 log = logging.getLogger("clausewatch.daemon")
@@ -361,6 +370,12 @@ class Daemon:
                 misfire_grace_time=None,
             )
         self.scheduler.add_job(
+            self.verify_job,
+            CronTrigger(day_of_week="sun", hour=3, minute=0, timezone=UTC),
+            id="verify",
+            name="weekly evidence check",
+        )
+        self.scheduler.add_job(
             self.housekeeping,
             IntervalTrigger(seconds=self.options.housekeeping_interval, timezone=UTC),
             id="housekeeping",
@@ -476,6 +491,33 @@ class Daemon:
                 row.value = slot
         log.info("weekly digest queued: %s", result)
 
+    def verify_job(self) -> None:
+        """The weekly evidence check; operators hear of its problems once a week."""
+        if self.stopping.is_set():
+            return
+        now = self.clock()
+        try:
+            result = verify_evidence(self.store, self.settings.snapshots_dir)
+            checked = (
+                f"{result.snapshots} snapshot(s), {result.files} file(s), "
+                f"{result.versions} version(s)"
+            )
+            if result.ok:
+                log.info("evidence check: %s, no problem", checked)
+                return
+            year, week, _ = now.isocalendar()
+            with self.store.session() as s:
+                report_verification(
+                    s,
+                    self.settings,
+                    [str(p) for p in result.problems],
+                    checked,
+                    now,
+                    period=f"{year}-W{week:02d}",
+                )
+        except Exception:
+            log.exception("evidence check failed")
+
     def housekeeping(self, startup: bool = False) -> None:
         """Compose unfinished alert batches; report archive leftovers. Deletes no evidence."""
         try:
@@ -489,6 +531,17 @@ class Daemon:
         except Exception:
             log.exception("composing unfinished alert batches failed")
         if startup:
+            try:
+                with self.store.session() as s:
+                    marked = mark_interrupted(s, self.clock())
+                if marked:
+                    log.warning(
+                        "%d run(s) died mid-way (ids %s); marked interrupted",
+                        len(marked),
+                        ", ".join(map(str, marked)),
+                    )
+            except Exception:
+                log.exception("marking interrupted runs failed")
             try:
                 report = archive_report(self.settings, self.store, remove_temp=True)
                 if report["unindexed"] or report["missing_sidecar"] or report["temp_removed"]:
@@ -513,25 +566,13 @@ def archive_report(
     root = settings.snapshots_dir
     with store.session() as s:
         indexed = set(s.scalars(select(Snapshot.path)).all())
-    files: set[str] = set()
-    sidecars: set[str] = set()
     temp_removed = 0
-    if root.is_dir():
-        for path in root.rglob("*"):
-            if not path.is_file():
-                continue
-            rel = path.relative_to(root).as_posix()
-            if path.name.startswith(".tmp-"):
-                if remove_temp and time.time() - path.stat().st_mtime >= min_temp_age:
-                    path.unlink(missing_ok=True)
-                    temp_removed += 1
-                continue
-            if path.name == "checks.jsonl" or path.parent == root:
-                continue  # captures live in <service>/<terms type>/: e.g. README.md is not one
-            if rel.endswith(".json") and Path(rel[: -len(".json")]).suffix:
-                sidecars.add(rel[: -len(".json")])
-            else:
-                files.add(rel)
+    if remove_temp and root.is_dir():
+        for path in root.rglob(".tmp-*"):
+            if path.is_file() and time.time() - path.stat().st_mtime >= min_temp_age:
+                path.unlink(missing_ok=True)
+                temp_removed += 1
+    files, sidecars = capture_files(root)
     return {
         "files": sorted(files),
         "unindexed": sorted(files - indexed),
@@ -584,12 +625,18 @@ def daemon_status(
         outbox = outbox_summary(s, now)
         outbox["oldest_unsent_at"] = _iso(outbox["oldest_unsent_at"])
         outbox["unfinished_alert_items"] = unfinished_batches(s)
+        interrupted = [
+            {**r, "started_at": _iso(r["started_at"]), "finished_at": _iso(r["finished_at"])}
+            for r in interrupted_runs(s, now)
+        ]
         run = (
             {
                 "id": last_run.id,
                 "kind": last_run.kind,
                 "started_at": _iso(last_run.started_at),
                 "finished_at": _iso(last_run.finished_at),
+                "interrupted": bool((last_run.stats or {}).get("interrupted"))
+                or is_dead(last_run, now),
                 "stats": dict(last_run.stats or {}),
             }
             if last_run
@@ -601,4 +648,5 @@ def daemon_status(
         "documents": documents,
         "outbox": outbox,
         "last_run": run,
+        "interrupted_runs": interrupted,
     }

@@ -54,7 +54,15 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            path = Path(url.removeprefix("sqlite:///").partition("?")[0])
+            # SQLite would silently make a new, empty store over a 0-byte file: the history and
+            # the subscribers would vanish without a word
+            if path.name != ":memory:" and path.is_file() and path.stat().st_size == 0:
+                raise StoreError(
+                    f"database file {path} is empty (0 bytes): restore it from a backup, or "
+                    "delete it to start a new store"
+                )
+            path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.engine: Engine = create_engine(url, future=True)
         except (SQLAlchemyError, ImportError) as exc:
