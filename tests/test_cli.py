@@ -36,7 +36,12 @@ def make_project(tmp_path: Path, http_server) -> Path:  # type: ignore[no-untype
     assert result.exit_code == 0, result.output
     config = tmp_path / "clausewatch.toml"
     text = config.read_text()
-    for key, value in (("per_host_delay", "0.0"), ("browser", '"never"'), ("retries", "0")):
+    for key, value in (
+        ("per_host_delay", "0.0"),
+        ("browser", '"never"'),
+        ("retries", "0"),
+        ("allow_private", '["127.0.0.1", "::1"]'),  # the loopback test server
+    ):
         text = re.sub(rf"(?m)^#?\s*{key} = .*$", f"{key} = {value}", text, count=1)
     config.write_text(text)
     http_server.routes["/terms"] = terms_page()
