@@ -25,7 +25,7 @@ class FailureReason(StrEnum):
     ADDRESS_REFUSED = (
         "address_refused",
         "the address is private, loopback or link-local (cloud metadata) and not in"
-        " [fetch] allow_private",
+        " fetch.allow_private",
     )
     SERVER_ERROR = "server_error", "the site answered with server errors (HTTP 5xx)"
     HTTP_ERROR = "http_error", "the site answered with an HTTP error status"
@@ -67,9 +67,13 @@ class FailureReason(StrEnum):
     )
     LOGIN_WALL = "login_wall", "the page now asks for a login"
     TOO_SHORT = "too_short", "the captured text is too short to be the document"
+    SUSPICIOUS = (
+        "suspicious",
+        "the capture lost most of the previous version; held until a second capture confirms it",
+    )
     OTHER_HOST = (
         "other_host",
-        "the page ended on another host than declared (a redirect); see allowed_hosts",
+        "the page ended on another host than declared (a redirect); see services.<id>.allowed_hosts",
     )
 
 

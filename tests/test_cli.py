@@ -100,7 +100,7 @@ def test_check_history_show_json(project: Path, http_server) -> None:  # type: i
     code, out, _ = run(project, "check", "--json")
     assert code == 0
     summary = json.loads(out)
-    assert summary["counts"] == {"new": 1, "changed": 0, "unchanged": 0, "failed": 0}
+    assert summary["counts"] == {"new": 1, "changed": 0, "unchanged": 0, "held": 0, "failed": 0}
     http_server.routes["/terms"] = terms_page(notice_days=7)
     assert run(project, "check")[0] == 0
     code, out, _ = run(project, "history", "Acme", "--json")

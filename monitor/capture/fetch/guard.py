@@ -19,7 +19,8 @@ from dataclasses import dataclass
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-ALLOW_HINT = "list it in [fetch] allow_private in clausewatch.toml to fetch it"
+# (no square brackets: the CLI prints messages through rich, which reads them as markup)
+ALLOW_HINT = "list it in fetch.allow_private in clausewatch.toml to fetch it"
 
 
 class AddressRefused(OSError):
@@ -89,8 +90,8 @@ class AddressGuard:
         """Raise AddressRefused when the connected `address` (of `host`) is refused."""
         why = self.refusal(address)
         if why is not None:
-            shown = host if host == address else f"{host} resolves to {address}"
-            raise AddressRefused(f"refused to connect: {shown}: {why}")
+            shown = "" if host == address else f"{host} resolves to {address}: "
+            raise AddressRefused(f"refused to connect: {shown}{why}")
 
     def check_host(self, host: str, port: int) -> None:
         """Resolve `host` and raise AddressRefused if any of its addresses is refused.
