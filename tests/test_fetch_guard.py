@@ -212,3 +212,17 @@ def test_browser_script_reading_an_internal_host_gets_nothing(
     assert b"INTERNAL-SECRET" not in result.content
     assert internal.requests == []
     assert any("127.0.0.2" in w for w in result.warnings)
+
+
+@needs_browser
+def test_browser_render_ends_at_the_fetch_deadline(
+    http_server: LocalHTTPServer, fetch_opts: Callable[..., FetchOpts]
+) -> None:
+    released = threading.Event()
+    released.set()
+    # the page would load completely, well inside the 30 s read timeout, but after the deadline
+    http_server.routes["/slow"] = Reply(200, body=Drip(released, []), chunk_delay=0.05)
+    opts = fetch_opts(browser="always", read_timeout=30.0, deadline=1.0)
+    with BrowserFetcher(opts) as browser, pytest.raises(FetchError) as info:
+        browser.fetch(http_server.url("/slow"))
+    assert info.value.reason == "timeout"

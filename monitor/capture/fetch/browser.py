@@ -12,6 +12,7 @@ import contextlib
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -211,21 +212,27 @@ class BrowserFetcher:
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         read_ms = self.opts.read_timeout * 1000
-        page.set_default_timeout(read_ms)
+        end = time.monotonic() + self.opts.deadline
+
+        def budget(ms: float) -> float:
+            # each wait is bounded by its own timeout and by what is left of the fetch deadline
+            return max(1.0, min(ms, (end - time.monotonic()) * 1000))
+
+        page.set_default_timeout(budget(read_ms))
         response = page.goto(
-            url, wait_until="load", timeout=read_ms + self.opts.connect_timeout * 1000
+            url, wait_until="load", timeout=budget(read_ms + self.opts.connect_timeout * 1000)
         )
         status = response.status if response is not None else 200
         if status >= 400:
             raise status_error(url, status, response.status_text if response is not None else "")
         warnings: list[str] = []
         try:
-            page.wait_for_load_state("networkidle", timeout=read_ms)
+            page.wait_for_load_state("networkidle", timeout=budget(read_ms))
         except PlaywrightTimeout:
             warnings.append(f"network not idle after {self.opts.read_timeout:g} s; captured anyway")
         if wait_for:
             try:
-                page.wait_for_selector(wait_for, state="attached", timeout=read_ms)
+                page.wait_for_selector(wait_for, state="attached", timeout=budget(read_ms))
             except PlaywrightTimeout as exc:
                 raise HTTPFetchError(
                     f"{url}: selector {wait_for!r} did not appear within {self.opts.read_timeout:g} s",
