@@ -76,6 +76,26 @@ def truncated(page: str, share: float = 0.4) -> str:
     return page[: int(len(page) * share)]
 
 
+# ---------------------------------------------------------------- refused addresses
+
+
+def test_a_refused_address_is_a_failed_capture_with_nothing_archived(
+    project: FaultProject, make_http_server: Any
+) -> None:
+    internal = make_http_server(host="127.0.0.2")  # loopback, but not on the tests' allow-list
+    internal.routes["/admin"] = terms_page("Router Admin")
+    project.server.routes["/terms"] = Reply(302, {"Location": internal.url("/admin")})
+    project.declare()
+    outcome = project.check()
+    assert outcome.outcome == "failed" and outcome.reason == "address_refused"
+    assert "127.0.0.2 is a loopback address" in outcome.message
+    assert internal.requests == []
+    assert project.count(Snapshot) == 0 and project.count(Version) == 0
+    assert project.archive_files() == []
+    assert project.captures()[-1].reason == "address_refused"
+    assert project.document().consecutive_failures == 1
+
+
 # ---------------------------------------------------------------- another host
 
 
