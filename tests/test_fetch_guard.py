@@ -6,6 +6,7 @@ Linux, never allowed) the internal host a declaration, a redirect or a script mu
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -226,3 +227,19 @@ def test_browser_render_ends_at_the_fetch_deadline(
     with BrowserFetcher(opts) as browser, pytest.raises(FetchError) as info:
         browser.fetch(http_server.url("/slow"))
     assert info.value.reason == "timeout"
+
+
+def test_a_refused_address_is_not_even_connected_to(fetch_opts: Callable[..., FetchOpts]) -> None:
+    # A bare listening socket: a TCP handshake would leave a connection waiting in its backlog.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.2", 0))
+    listener.listen(8)
+    try:
+        port = listener.getsockname()[1]
+        error = _fetch(f"http://127.0.0.2:{port}/", fetch_opts(allow_private=["127.0.0.1"]))
+        assert error.reason == "address_refused"
+        listener.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # nothing connected: the guard judged the address first
+    finally:
+        listener.close()

@@ -1,8 +1,8 @@
 """The connections requests opens for the monitor: guarded and bound to a fetch deadline.
 
-Every new connection checks the address it actually reached against the `AddressGuard` before a
-byte is sent, so each redirect hop and a name that resolves differently the second time are judged
-like the first. Every connection used while a `Deadline` is active registers its socket with it;
+Every new connection checks the addresses its host resolves to before connecting, and the address
+it actually reached before a byte is sent, so each redirect hop and a name that resolves
+differently the second time are judged like the first. Every connection used while a `Deadline` is active registers its socket with it;
 when the deadline passes the socket is shut down, which ends a read that a server keeps alive one
 byte at a time (each byte resets the read timeout, so only a total deadline stops it).
 """
@@ -92,9 +92,13 @@ def _register(sock: socket.socket | None) -> None:
 class _GuardedMixin:
     guard: AddressGuard = AddressGuard()
     host: str
+    port: int
     sock: Any
 
     def _new_conn(self) -> socket.socket:
+        # Before connecting (not even a SYN to an internal host, whose open ports would show in
+        # the error), then the address reached (the name may resolve differently the second time).
+        self.guard.check_host(self.host, self.port)
         sock: socket.socket = super()._new_conn()  # type: ignore[misc]
         try:
             self.guard.check_address(self.host, str(sock.getpeername()[0]))

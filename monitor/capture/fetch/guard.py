@@ -96,8 +96,8 @@ class AddressGuard:
     def check_host(self, host: str, port: int) -> None:
         """Resolve `host` and raise AddressRefused if any of its addresses is refused.
 
-        Used where the connection itself cannot be inspected (the browser's requests); a name that
-        does not resolve is left to the fetch to report.
+        Used before connecting, and for the browser's requests, whose connections cannot be
+        inspected; a name that does not resolve is left to the fetch to report.
         """
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
