@@ -860,6 +860,7 @@ def write_clausewatch_config(folder: Path, **fetch: Any) -> Path:
         "",
         "[fetch]",
         'browser = "never"',
+        'allow_private = ["127.0.0.1", "::1"]  # the benchmarks serve pages on loopback',
     ]
     lines += [f"{k} = {json.dumps(v)}" for k, v in fetch.items()]
     config = folder / "clausewatch.toml"

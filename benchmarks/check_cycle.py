@@ -149,7 +149,8 @@ def clausewatch_setup(work: Path, farm: PageFarm, n: int, workers: int) -> Path:
         "[fetch]\n"
         "per_host_delay = 0.0  # benchmark only: loopback servers, no politeness needed\n"
         f"max_workers = {workers}\n"
-        'browser = "never"\n',
+        'browser = "never"\n'
+        'allow_private = ["127.0.0.1", "::1"]\n',
         encoding="utf-8",
     )
     write_declarations(folder / "declarations", farm, n)

@@ -7,6 +7,7 @@ URL that carries a password, and `${NAME}` references in `[notify] urls` (a webh
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -52,6 +53,10 @@ class FetchSettings:
     max_workers: int = 8
     browser: str = "auto"  # "auto" | "never" | "always"
     chromium_path: str | None = None
+    # Whole fetch (connection, redirects, body, retries): a server dripping bytes stops here.
+    deadline: float = 120.0
+    # Non-public addresses that may be fetched (IPs or CIDR networks); all others are refused.
+    allow_private: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -59,6 +64,8 @@ class ServiceOverride:
     schedule: str | None = None  # 5-field cron
     locale: str | None = None  # Accept-Language for this service
     headers: dict[str, str] = field(default_factory=dict)
+    # Hosts other than the declared one that this service's pages may redirect to.
+    allowed_hosts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -279,6 +286,22 @@ class _Reader:
             return None
         return value
 
+    def string_list(self, name: str, check: Callable[[str], str | None]) -> list[str]:
+        if name not in self.table:
+            return []
+        value = self.table[name]
+        if not isinstance(value, list):
+            self.error(name, f"expected an array of strings, got {_show(value)}")
+            return []
+        out = []
+        for i, item in enumerate(value):
+            problem = check(item) if isinstance(item, str) else "expected a string"
+            if problem:
+                self.problems.add(f"{self.key(name)}[{i}]", problem)
+            else:
+                out.append(item)
+        return out
+
     def table_of(self, name: str) -> Mapping[str, Any]:
         if name not in self.table:
             return {}
@@ -458,7 +481,24 @@ def _read_fetch(r: _Reader) -> FetchSettings:
         max_workers=r.integer("max_workers", d.max_workers, minimum=1),
         browser=browser,
         chromium_path=r.optional_string("chromium_path"),
+        deadline=r.number("deadline", d.deadline, strict=True),
+        allow_private=r.string_list("allow_private", _check_network),
     )
+
+
+def _check_network(value: str) -> str | None:
+    try:
+        ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return f'{value!r} is not an IP address or network (CIDR), e.g. "127.0.0.1" or "10.0.0.0/8"'
+    return None
+
+
+def _check_host_name(value: str) -> str | None:
+    host = value.strip()
+    if not host or any(c in host for c in "/:@ "):
+        return f"{value!r} is not a host name (no scheme, path or port)"
+    return None
 
 
 def _read_headers(r: _Reader) -> dict[str, str]:
@@ -485,11 +525,14 @@ def _read_services(r: _Reader) -> dict[str, ServiceOverride]:
             sr.problems.add(sr.prefix, f"expected a table, got {_show(table)}")
             continue
         sr.table = table
-        sr.check_keys({"schedule", "locale", "headers"})
+        sr.check_keys({"schedule", "locale", "headers", "allowed_hosts"})
         services[service_id] = ServiceOverride(
             schedule=sr.optional_string("schedule", check_cron),
             locale=sr.optional_string("locale", _single_line),
             headers=_read_headers(sr),
+            allowed_hosts=[
+                h.strip().lower() for h in sr.string_list("allowed_hosts", _check_host_name)
+            ],
         )
     return services
 
@@ -790,6 +833,13 @@ max_workers = 8
 browser = "auto"
 # Path of the Chromium binary; unset = let Playwright find one.
 # chromium_path = "/usr/bin/chromium"
+# Seconds one fetch may take in all (connection, redirects, body, retries): a server that sends
+# one byte at a time never trips the read timeout, so this is what stops it.
+deadline = 120.0
+# Private, loopback, link-local (cloud metadata) and unique-local addresses are refused for every
+# request, redirect and browser request. List here the addresses or networks you do mean to watch
+# (an intranet), e.g. allow_private = ["10.1.2.3", "192.168.0.0/16", "127.0.0.1", "::1"].
+allow_private = []
 
 # Per-service overrides, keyed by service id (the declaration file name without .json).
 [services]
@@ -797,6 +847,9 @@ browser = "auto"
 # schedule = "30 */6 * * *"
 # locale = "fr-FR,fr;q=0.8"
 # headers = {{ Cookie = "consent=1" }}
+# A capture that ends on another host than the declared one (after redirects) is a failed
+# capture; list the hosts this service may legitimately redirect to ("www." is always accepted).
+# allowed_hosts = ["legal.example-group.com"]
 
 [smtp]
 # smtp://host:port (optionally with starttls = true) or smtps://host:port (TLS from the start).

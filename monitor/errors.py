@@ -21,6 +21,12 @@ class FailureReason(StrEnum):
     BLOCKED = "blocked", "the site refused the monitor (HTTP 401/403 or a bot wall)"
     RATE_LIMITED = "rate_limited", "the site rate-limits the monitor (HTTP 429)"
     TIMEOUT = "timeout", "the site did not answer in time"
+    DEADLINE = "deadline", "the site answered too slowly: the fetch deadline passed"
+    ADDRESS_REFUSED = (
+        "address_refused",
+        "the address is private, loopback or link-local (cloud metadata) and not in"
+        " fetch.allow_private",
+    )
     SERVER_ERROR = "server_error", "the site answered with server errors (HTTP 5xx)"
     HTTP_ERROR = "http_error", "the site answered with an HTTP error status"
     CONNECTION_ERROR = "connection_error", "the site could not be reached"
@@ -61,6 +67,14 @@ class FailureReason(StrEnum):
     )
     LOGIN_WALL = "login_wall", "the page now asks for a login"
     TOO_SHORT = "too_short", "the captured text is too short to be the document"
+    SUSPICIOUS = (
+        "suspicious",
+        "the capture lost most of the previous version; held until a second capture confirms it",
+    )
+    OTHER_HOST = (
+        "other_host",
+        "the page ended on another host than declared (a redirect); see services.<id>.allowed_hosts",
+    )
 
 
 def describe_reason(reason: str) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from conftest import LOOPBACK_TOML
 
 from monitor.capture.declarations import write_declaration
 
@@ -141,6 +142,7 @@ def write_project(
         f"operators = [{ops}]\nfailure_threshold = {failure_threshold}\njitter_seconds = 0\n"
         f"{extra}\n"
         '[fetch]\nper_host_delay = 0.0\nbrowser = "never"\nretries = 0\nbackoff = 0.01\n'
+        f"{LOOPBACK_TOML}"
         "connect_timeout = 2.0\nread_timeout = 5.0\n\n"
         f'[smtp]\nurl = "smtp://127.0.0.1:{smtp_port}"\nfrom_addr = "alerts@clausewatch.test"\n'
         "timeout = 5.0\n\n"

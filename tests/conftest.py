@@ -20,7 +20,8 @@ test at teardown. `Reply(delay=...)` waits before answering, `Reply(reset=True)`
 connection with a TCP reset, and a body given as a list of chunks is sent chunked (spaced by
 `chunk_delay`).
 
-`fetch_opts(**overrides)` builds settings accepted by `monitor.capture.fetch` (fast timeouts, no delays).
+`fetch_opts(**overrides)` builds settings accepted by `monitor.capture.fetch` (fast timeouts, no delays,
+loopback allowed). A test that writes a clausewatch.toml adds `LOOPBACK_TOML` to its [fetch] table.
 """
 
 from __future__ import annotations
@@ -274,6 +275,15 @@ class FetchOpts:
     max_workers: int = 4
     browser: str = "never"
     chromium_path: str | None = None
+    deadline: float = 30.0
+    # the tests' pages are served on loopback, which the SSRF guard refuses unless allowed
+    allow_private: list[str] = field(default_factory=lambda: list(LOOPBACK))
+
+
+# The allow-list every test configuration uses for its loopback servers (127.0.0.2 stays refused,
+# so tests can serve a "forbidden internal host" on it).
+LOOPBACK = ("127.0.0.1", "::1")
+LOOPBACK_TOML = 'allow_private = ["127.0.0.1", "::1"]\n'
 
 
 @pytest.fixture

@@ -36,7 +36,12 @@ def make_project(tmp_path: Path, http_server) -> Path:  # type: ignore[no-untype
     assert result.exit_code == 0, result.output
     config = tmp_path / "clausewatch.toml"
     text = config.read_text()
-    for key, value in (("per_host_delay", "0.0"), ("browser", '"never"'), ("retries", "0")):
+    for key, value in (
+        ("per_host_delay", "0.0"),
+        ("browser", '"never"'),
+        ("retries", "0"),
+        ("allow_private", '["127.0.0.1", "::1"]'),  # the loopback test server
+    ):
         text = re.sub(rf"(?m)^#?\s*{key} = .*$", f"{key} = {value}", text, count=1)
     config.write_text(text)
     http_server.routes["/terms"] = terms_page()
@@ -95,7 +100,7 @@ def test_check_history_show_json(project: Path, http_server) -> None:  # type: i
     code, out, _ = run(project, "check", "--json")
     assert code == 0
     summary = json.loads(out)
-    assert summary["counts"] == {"new": 1, "changed": 0, "unchanged": 0, "failed": 0}
+    assert summary["counts"] == {"new": 1, "changed": 0, "unchanged": 0, "held": 0, "failed": 0}
     http_server.routes["/terms"] = terms_page(notice_days=7)
     assert run(project, "check")[0] == 0
     code, out, _ = run(project, "history", "Acme", "--json")

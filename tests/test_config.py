@@ -183,6 +183,13 @@ def test_env_database_url_overrides_file(tmp_path: Path) -> None:
         ("[fetch]\nmax_workers = true\n", "fetch.max_workers: expected an integer, got True"),
         ('[fetch]\nbrowser = "sometimes"\n', "fetch.browser: expected one of auto, never, always"),
         ("[fetch]\ntimeout = 3\n", "fetch.timeout: unknown key"),
+        (
+            '[fetch]\nallow_private = ["intranet"]\n',
+            "fetch.allow_private[0]: 'intranet' is not an IP",
+        ),
+        ('[fetch]\nallow_private = "127.0.0.1"\n', "fetch.allow_private: expected an array"),
+        ("[fetch]\ndeadline = 0\n", "fetch.deadline: must be greater than 0"),
+        ("[services.X]\nallowed_hosts = ['https://x.org/']\n", "services.X.allowed_hosts[0]: "),
         ("colour = 1\n", "colour: unknown key"),
         ("[services.X]\nscheduel = '0 6 * * *'\n", "services.X.scheduel: unknown key"),
         ("[site]\nbase_url = 'ftp://x'\n", "site.base_url: expected an http(s) URL"),
@@ -360,3 +367,18 @@ def test_notify_problems_name_the_key_and_never_the_url(tmp_path: Path) -> None:
     )
     assert any(p.startswith("clausewatch.toml: notify.url: unknown key") for p in problems)
     assert not any("t0ps3cret" in p for p in problems)
+
+
+def test_fetch_guard_and_redirect_hosts_are_read(tmp_path: Path) -> None:
+    path = _config(
+        tmp_path,
+        '[fetch]\nallow_private = ["127.0.0.1", "10.0.0.0/8"]\ndeadline = 45\n'
+        '[services.Acme]\nallowed_hosts = ["Legal.Acme-Group.com"]\n',
+    )
+    settings = load_settings(path, {}, tmp_path)
+    assert settings.fetch.allow_private == ["127.0.0.1", "10.0.0.0/8"]
+    assert settings.fetch.deadline == 45.0
+    assert settings.service("Acme").allowed_hosts == ["legal.acme-group.com"]
+    assert (
+        load_settings(None, {}, tmp_path / "none").fetch.allow_private == []
+    )  # refused by default

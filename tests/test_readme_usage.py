@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import LOOPBACK_TOML
 
 from monitor.capture.declarations import parse_service_file, write_declaration
 from monitor.capture.extract import extract_version
@@ -94,6 +95,10 @@ def test_readme_usage_runs_top_to_bottom(tmp_path: Path) -> None:
             if limit:
                 allowed |= {124, 143}  # stopped by timeout's SIGTERM: ran until stopped
             assert run.returncode in allowed, f"{command}: exit {run.returncode}\n{output[-3000:]}"
+            if command == "clausewatch init":  # the page server is on loopback: allow it
+                config = project / "clausewatch.toml"
+                text = config.read_text(encoding="utf-8")
+                config.write_text(text.replace("allow_private = []", LOOPBACK_TOML), "utf-8")
     # what the block promised happened
     assert (project / "clausewatch.toml").is_file()
     assert list((project / "snapshots").rglob("*.json")), "check archived nothing"

@@ -143,6 +143,7 @@ with PageServer() as pages:
     hook = f"http://127.0.0.1:{receiver.server_port}/hook"
     text = re.sub(r"^urls = \[\]$", f'urls = ["{hook}"]', text, flags=re.M)
     text = text.replace("per_host_delay = 1.0", "per_host_delay = 0.0")
+    text = text.replace("allow_private = []", 'allow_private = ["127.0.0.1"]')
     config.write_text(text)
     terms = {"fetch": pages.base_url + "/terms", "select": SELECT, "remove": REMOVE}
     write_declaration(Path("declarations"), "Framecast", "Framecast", {"Terms of Service": terms})

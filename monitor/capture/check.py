@@ -1,5 +1,6 @@
 """Is a capture trustworthy? Reject error pages, redirect pages, "not available" pages, bot walls,
-login walls and near-empty text.
+login walls, near-empty text and pages from another site than declared; say when a capture lost
+most of the previous version (held as suspicious by the checker until confirmed).
 
 A rejected capture is recorded as a failed capture, never as a new version: otherwise a Cloudflare
 challenge would show up as "the terms were deleted" and the real text as "re-added" an hour later.
@@ -16,7 +17,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from monitor.errors import CaptureRejected, FailureReason
 
@@ -266,4 +270,72 @@ def _login_wall(page: _Page) -> str | None:
     # Without the markup, only a tiny page titled "Sign in" that asks for a password counts.
     if title_hit and page.words < TINY_PAGE_WORDS and re.search(r"\bpassword\b", page.text, re.I):
         return f"title says {title_hit!r} and the page asks for a password"
+    return None
+
+
+# ---------------------------------------------------------------- where the capture came from
+
+
+def same_site(declared_host: str, final_host: str) -> bool:
+    """Is `final_host` the declared site? The same host, its www. twin, a subdomain or a parent
+    domain of it (example.com -> www.example.com -> help.example.com); never another domain."""
+    a, b = declared_host.lower().rstrip("."), final_host.lower().rstrip(".")
+    a, b = a.removeprefix("www."), b.removeprefix("www.")
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+
+def check_host(declared_url: str, final_url: str, allowed_hosts: Sequence[str] = ()) -> None:
+    """Raise CaptureRejected(reason=other_host) when the capture ended on another site than the
+    declared URL's (after redirects or a script's navigation), unless `allowed_hosts` names it."""
+    declared = urlsplit(declared_url).hostname or ""
+    final = urlsplit(final_url).hostname or ""
+    if not declared or not final or same_site(declared, final):
+        return
+    if any(same_site(allowed, final) for allowed in allowed_hosts):
+        return
+    _reject(
+        final_url,
+        FailureReason.OTHER_HOST,
+        f"declared on {declared} but ended on {final}; if that host is right, add it to"
+        " services.<service id>.allowed_hosts in clausewatch.toml",
+    )
+
+
+# ---------------------------------------------------------------- a capture that lost the document
+
+# A capture keeping less than this share of the previous version's words (or of its legal
+# vocabulary) is held as suspicious until a second capture confirms it: a truncated answer, a
+# teaser or a different page served with 200 would otherwise be recorded as a large change.
+MIN_KEPT_SHARE = 0.5
+MIN_JUDGED_WORDS = 100  # a previous version shorter than this is not judged
+LEGAL_WORD = re.compile(
+    r"\b(?:agree(?:ment|s|d)?|terms?|conditions?|liab(?:le|ility)|warrant(?:y|ies)|indemnif\w*"
+    r"|terminat\w+|suspend\w*|governing|law|laws|jurisdiction|arbitration|dispute\w*|courts?"
+    r"|licen[cs]e\w*|rights?|obligations?|privacy|personal|data|consent|refunds?|fees?"
+    r"|payments?|subscriptions?|renew\w*|notice|account|content|damages|breach|comply)\b",
+    re.I,
+)
+
+
+def content_loss(previous: str, current: str) -> str | None:
+    """Why `current` looks like a broken capture of the document whose last version is
+    `previous` (it lost most of its words or of its legal vocabulary), or None."""
+    before = Counter(w.lower() for w in _WORD.findall(_MD_LINK_TARGET.sub("]", previous)))
+    total = sum(before.values())
+    if total < MIN_JUDGED_WORDS:
+        return None
+    after = Counter(w.lower() for w in _WORD.findall(_MD_LINK_TARGET.sub("]", current)))
+    kept = sum((before & after).values()) / total
+    if kept < MIN_KEPT_SHARE:
+        return f"it keeps {kept:.0%} of the previous version's words (lost {1 - kept:.0%})"
+    legal_before = Counter(m.lower() for m in LEGAL_WORD.findall(previous))
+    legal_total = sum(legal_before.values())
+    if legal_total >= 10:
+        legal_after = Counter(m.lower() for m in LEGAL_WORD.findall(current))
+        legal_kept = sum((legal_before & legal_after).values()) / legal_total
+        if legal_kept < MIN_KEPT_SHARE:
+            return (
+                f"it keeps {legal_kept:.0%} of the previous version's legal vocabulary"
+                f" (lost {1 - legal_kept:.0%})"
+            )
     return None

@@ -117,7 +117,9 @@ def check(app: App, services: tuple[str, ...], as_json: bool) -> None:
             {
                 "run_id": summary.run_id,
                 "documents": [o.__dict__ for o in summary.outcomes],
-                "counts": {k: summary.count(k) for k in ("new", "changed", "unchanged", "failed")},
+                "counts": {
+                    k: summary.count(k) for k in ("new", "changed", "unchanged", "held", "failed")
+                },
             }
         )
     else:
@@ -150,7 +152,9 @@ def print_check_summary(summary: Any) -> None:
         )
     out.print(table)
     out.print(
-        ", ".join(f"{summary.count(k)} {k}" for k in ("new", "changed", "unchanged", "failed"))
+        ", ".join(
+            f"{summary.count(k)} {k}" for k in ("new", "changed", "unchanged", "held", "failed")
+        )
     )
 
 

@@ -58,7 +58,9 @@ def write_config(folder: Path) -> Path:
         'declarations_dir = "declarations"\n\n'
         "[fetch]\n"
         "per_host_delay = 0.0\n"
-        'browser = "never"\n',
+        'browser = "never"\n'
+        "# the demo's pages are served on loopback, which is refused unless listed here\n"
+        'allow_private = ["127.0.0.1", "::1"]\n',
         encoding="utf-8",
     )
     return config

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from monitor import ENGINE_VERSION
 from monitor.capture.archive import Archive, sha256_bytes
-from monitor.capture.check import check_capture
+from monitor.capture.check import check_capture, check_host, content_loss
 from monitor.capture.declarations import ServiceDeclaration, SourceDocument, TermsDeclaration
 from monitor.capture.extract import combine_versions, extract_version
 from monitor.capture.fetch import Fetcher
@@ -34,7 +34,13 @@ from monitor.changes.recording import (
 from monitor.changes.version_analysis import provision_entries
 from monitor.clock import Clock, utc_now
 from monitor.config import Settings
-from monitor.errors import ArchiveError, ClauseWatchError, ExtractError, FetchError
+from monitor.errors import (
+    ArchiveError,
+    ClauseWatchError,
+    ExtractError,
+    FailureReason,
+    FetchError,
+)
 from monitor.models import FetchResult
 from monitor.store import Capture, Document, Run, Snapshot, Store
 from monitor.store.runs import start_run
@@ -46,7 +52,7 @@ log = logging.getLogger(__name__)
 class DocumentOutcome:
     service_id: str
     terms_type: str
-    outcome: str  # new | changed | unchanged | failed
+    outcome: str  # new | changed | unchanged | held | failed
     message: str = ""
     reason: str | None = None
     version_id: int | None = None
@@ -191,9 +197,19 @@ class Checker:
             etag=etag if conditional else None,
             last_modified=last_modified if conditional else None,
         )
-        with self._write_lock, self.store.session() as s:
-            doc = s.get_one(Document, doc_id)
-            return self._record(s, service, decl, doc, capturing, checked_at, run_id)
+        try:
+            with self._write_lock, self.store.session() as s:
+                doc = s.get_one(Document, doc_id)
+                return self._record(s, service, decl, doc, capturing, checked_at, run_id)
+        except ClauseWatchError as exc:
+            # The transaction rolled back: record the failure in a fresh one, so that a check
+            # that could not be recorded still leaves its capture row and failure count.
+            with self._write_lock, self.store.session() as s:
+                doc = s.get_one(Document, doc_id)
+                doc.last_checked_at = checked_at
+                outcome = DocumentOutcome(service.service_id, terms_type, "failed")
+                outcome.warnings = capturing.warnings
+                return self._fail(s, doc, exc, outcome, checked_at, run_id, [])
 
     def _capture(
         self,
@@ -224,7 +240,9 @@ class Checker:
             capturing.warnings.extend(result.warnings)
         return capturing
 
-    def _extract(self, decl: TermsDeclaration, capturing: Capturing) -> str:
+    def _extract(
+        self, decl: TermsDeclaration, capturing: Capturing, allowed_hosts: list[str]
+    ) -> str:
         parts: list[str] = []
         for source, result in zip(decl.sources, capturing.results, strict=True):
             extracted = extract_version(
@@ -234,6 +252,7 @@ class Checker:
             check_capture(
                 result.status, result.final_url, extracted.markdown, raw_html=result.content
             )
+            check_host(source.fetch, result.final_url, allowed_hosts)
             parts.append(extracted.markdown)
         return combine_versions(parts) if len(parts) > 1 else parts[0]
 
@@ -257,9 +276,12 @@ class Checker:
             and latest_version(s, doc.id)
             and self._evidence_intact(s, doc.id, len(capturing.results))
         ):
-            self.archive.record_verification(
-                service.service_id, doc.terms_type, checked_at, {"outcome": "not_modified"}
-            )
+            try:
+                self.archive.record_verification(
+                    service.service_id, doc.terms_type, checked_at, {"outcome": "not_modified"}
+                )
+            except ArchiveError as exc:
+                return self._fail(s, doc, exc, outcome, checked_at, run_id, [])
             s.add(
                 Capture(
                     document_id=doc.id,
@@ -285,11 +307,23 @@ class Checker:
             doc.etag = capturing.results[0].headers.get("etag")
             doc.last_modified = capturing.results[0].headers.get("last-modified")
         try:
-            markdown = self._extract(decl, capturing)
+            markdown = self._extract(
+                decl, capturing, self.settings.service(service.service_id).allowed_hosts
+            )
         except ExtractError as exc:
             return self._fail(s, doc, exc, outcome, checked_at, run_id, snapshot_ids)
         previous = latest_version(s, doc.id)
         if previous is not None and previous.text == markdown:
+            if all_known:
+                try:
+                    self.archive.record_verification(
+                        service.service_id,
+                        doc.terms_type,
+                        checked_at,
+                        {"outcome": "verified", "snapshot_ids": snapshot_ids},
+                    )
+                except ArchiveError as exc:
+                    return self._fail(s, doc, exc, outcome, checked_at, run_id, snapshot_ids)
             s.add(
                 Capture(
                     document_id=doc.id,
@@ -301,14 +335,28 @@ class Checker:
                     warnings=outcome.warnings,
                 )
             )
-            if all_known:
-                self.archive.record_verification(
-                    service.service_id,
-                    doc.terms_type,
-                    checked_at,
-                    {"outcome": "verified", "snapshot_ids": snapshot_ids},
-                )
             return self._succeed(s, doc, outcome)
+        suspicion = content_loss(previous.text, markdown) if previous is not None else None
+        if suspicion and not self._confirms_held(s, doc, decl, markdown, snapshot_ids):
+            outcome.outcome, outcome.reason = "held", FailureReason.SUSPICIOUS
+            doc.etag = doc.last_modified = None  # a 304 must not stand in for the confirmation
+            outcome.message = (
+                f"{capturing.results[0].final_url}: held as suspicious: {suspicion}; archived as"
+                " evidence, recorded as a version only if the next capture confirms it"
+            )
+            s.add(
+                Capture(
+                    document_id=doc.id,
+                    run_id=run_id,
+                    checked_at=checked_at,
+                    outcome="held",
+                    reason=FailureReason.SUSPICIOUS,
+                    message=outcome.message,
+                    snapshot_ids=snapshot_ids,
+                    warnings=outcome.warnings,
+                )
+            )
+            return outcome
         recorded: Recorded = record_version(
             s,
             doc,
@@ -356,6 +404,30 @@ class Checker:
                 log.warning("archived capture %s is missing or edited: fetching anew", last.path)
                 return False
         return True
+
+    def _confirms_held(
+        self,
+        s: Session,
+        doc: Document,
+        decl: TermsDeclaration,
+        markdown: str,
+        snapshot_ids: list[int],
+    ) -> bool:
+        """Does this capture repeat the one held as suspicious by the last successful check?"""
+        last = s.scalars(
+            select(Capture)
+            .where(Capture.document_id == doc.id, Capture.outcome != "failed")
+            .order_by(Capture.id.desc())
+            .limit(1)
+        ).first()
+        if last is None or last.outcome != "held" or not last.snapshot_ids:
+            return False
+        if list(last.snapshot_ids) == snapshot_ids:
+            return True  # the very same bytes
+        try:
+            return _reextract(s, self.archive, decl, list(last.snapshot_ids)) == markdown
+        except ClauseWatchError:
+            return False  # the held evidence cannot be read back: hold this one instead
 
     def _archive(
         self,

@@ -1,8 +1,8 @@
 """Fetching documents: plain HTTP first, a headless browser when needed, paced per host.
 
 `Fetcher` is the entry point used by the pipeline. It is thread-safe: each thread gets its own
-requests session, the shared browser serialises itself, and `HostPacer` keeps one request at a
-time per host.
+requests session, the shared browser serialises itself, and `HostPacer` spaces the requests to
+each host.
 """
 
 from __future__ import annotations
@@ -163,7 +163,8 @@ class Fetcher:
     ) -> FetchResult:
         browser = self.browser()
         with self.pacer.slot(url):
-            return browser.fetch(url, wait_for=wait_for, headers=headers)
+            pass  # spaced like any request, but a slow render does not hold the host's slot
+        return browser.fetch(url, wait_for=wait_for, headers=headers)
 
     def _fallback(
         self,

@@ -12,10 +12,13 @@ import contextlib
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
+from monitor.capture.fetch.guard import AddressGuard, AddressRefused
 from monitor.capture.fetch.http import (
     KEPT_HEADERS,
     FetchOptions,
@@ -27,7 +30,7 @@ from monitor.errors import FailureReason, FetchError
 from monitor.models import FetchResult
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, Playwright, Response
+    from playwright.sync_api import Browser, Page, Playwright, Request, Response, Route
 
 CHROMIUM_ARGS = (
     "--no-sandbox",
@@ -90,6 +93,7 @@ class BrowserFetcher:
 
     def __init__(self, opts: FetchOptions) -> None:
         self.opts = opts
+        self.guard = AddressGuard.from_entries(opts.allow_private)
         self._executor: ThreadPoolExecutor | None = None
         self._executor_lock = threading.Lock()
         # Everything below is touched only on the worker thread.
@@ -185,34 +189,50 @@ class BrowserFetcher:
             user_agent=self._user_agent,
             locale=_locale(language),
             extra_http_headers={"Accept-Language": language, **headers},
+            service_workers="block",  # a service worker's requests would bypass the route below
         )
+        screen = _Screen(self.guard)
+        context.route("**/*", screen)
         try:
             page = context.new_page()
-            return self._render(page, url, wait_for)
+            result = self._render(page, url, wait_for)
         except PlaywrightError as exc:
+            screen.raise_if_navigation_refused(url)
             raise _navigation_error(url, exc) from exc
+        except FetchError:
+            screen.raise_if_navigation_refused(url)
+            raise
         finally:
             context.close()
+        screen.raise_if_navigation_refused(url)
+        result.warnings.extend(f"refused a page request: {why}" for why in screen.subresources)
+        return result
 
     def _render(self, page: Page, url: str, wait_for: str | None) -> FetchResult:
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         read_ms = self.opts.read_timeout * 1000
-        page.set_default_timeout(read_ms)
+        end = time.monotonic() + self.opts.deadline
+
+        def budget(ms: float) -> float:
+            # each wait is bounded by its own timeout and by what is left of the fetch deadline
+            return max(1.0, min(ms, (end - time.monotonic()) * 1000))
+
+        page.set_default_timeout(budget(read_ms))
         response = page.goto(
-            url, wait_until="load", timeout=read_ms + self.opts.connect_timeout * 1000
+            url, wait_until="load", timeout=budget(read_ms + self.opts.connect_timeout * 1000)
         )
         status = response.status if response is not None else 200
         if status >= 400:
             raise status_error(url, status, response.status_text if response is not None else "")
         warnings: list[str] = []
         try:
-            page.wait_for_load_state("networkidle", timeout=read_ms)
+            page.wait_for_load_state("networkidle", timeout=budget(read_ms))
         except PlaywrightTimeout:
             warnings.append(f"network not idle after {self.opts.read_timeout:g} s; captured anyway")
         if wait_for:
             try:
-                page.wait_for_selector(wait_for, state="attached", timeout=read_ms)
+                page.wait_for_selector(wait_for, state="attached", timeout=budget(read_ms))
             except PlaywrightTimeout as exc:
                 raise HTTPFetchError(
                     f"{url}: selector {wait_for!r} did not appear within {self.opts.read_timeout:g} s",
@@ -252,6 +272,50 @@ class BrowserFetcher:
         if playwright is not None:
             with contextlib.suppress(Exception):
                 playwright.stop()
+
+
+class _Screen:
+    """The SSRF guard for every request the page makes: refused ones are aborted and noted.
+
+    A refused navigation (the declared URL, a redirect, a script moving the page) fails the
+    capture; a refused sub-request (an image, a script's fetch) only leaves a warning, since the
+    page never received its answer.
+    """
+
+    def __init__(self, guard: AddressGuard) -> None:
+        self.guard = guard
+        self.navigations: list[str] = []
+        self.subresources: list[str] = []
+
+    def __call__(self, route: Route, request: Request) -> None:
+        why = self._refusal(request.url)
+        if why is None:
+            route.continue_()
+            return
+        (self.navigations if request.is_navigation_request() else self.subresources).append(why)
+        route.abort("blockedbyclient")
+
+    def _refusal(self, url: str) -> str | None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https", "ws", "wss") or not parts.hostname:
+            return None  # data:, blob: and the like never leave the browser
+        try:
+            port = parts.port or (443 if parts.scheme in ("https", "wss") else 80)
+            self.guard.check_host(parts.hostname, port)
+        except ValueError:
+            return None
+        except AddressRefused as exc:
+            return f"{url}: {exc}"
+        return None
+
+    def raise_if_navigation_refused(self, url: str) -> None:
+        if self.navigations:
+            raise HTTPFetchError(
+                f"{url}: {self.navigations[0]}",
+                url=url,
+                transient=False,
+                reason=FailureReason.ADDRESS_REFUSED,
+            )
 
 
 def _kept_headers(response: Response | None) -> dict[str, str]:

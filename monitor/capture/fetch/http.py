@@ -12,7 +12,7 @@ import email.utils
 import http.client
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Protocol
@@ -22,6 +22,8 @@ import requests
 import urllib3.exceptions
 from charset_normalizer import from_bytes
 
+from monitor.capture.fetch.connections import Deadline, deadline, mount_guard
+from monitor.capture.fetch.guard import AddressGuard, AddressRefused
 from monitor.capture.fetch.politeness import HostPacer
 from monitor.errors import FailureReason, FetchError
 from monitor.models import FetchResult
@@ -101,6 +103,10 @@ class FetchOptions(Protocol):
     def browser(self) -> str: ...
     @property
     def chromium_path(self) -> str | None: ...
+    @property
+    def deadline(self) -> float: ...
+    @property
+    def allow_private(self) -> Sequence[str]: ...
 
 
 class HTTPFetchError(FetchError):
@@ -125,8 +131,10 @@ class HTTPFetchError(FetchError):
 
 
 def make_session(opts: FetchOptions) -> requests.Session:
-    """A requests session that identifies itself and caps redirects."""
+    """A requests session that identifies itself, caps redirects and refuses non-public addresses
+    (except `opts.allow_private`) on every connection, redirects included."""
     session = requests.Session()
+    mount_guard(session, AddressGuard.from_entries(opts.allow_private))
     # Library code never reads the environment (proxies, .netrc): see docs/ARCHITECTURE.md.
     session.trust_env = False
     session.max_redirects = opts.max_redirects
@@ -161,21 +169,37 @@ def fetch_http(
     """GET `url`, retrying transient failures up to `opts.retries` extra times.
 
     With `etag` / `last_modified` the request is conditional and a 304 gives
-    `FetchResult(not_modified=True, content=b"")`. Each attempt goes through `pacer` if given.
+    `FetchResult(not_modified=True, content=b"")`. Each attempt waits for its turn with `pacer`
+    (if given) until the response headers arrive; the body is read after the host's slot is
+    released, so a slow body never holds up other documents on that host. The whole call, retries
+    included, ends at `opts.deadline`.
     """
     check_url(url)
     request_headers = _request_headers(etag, last_modified, headers)
     attempts = max(0, opts.retries) + 1
-    for attempt in range(attempts):
-        try:
-            with pacer.slot(url) if pacer else nullcontext():
-                return _fetch_once(session, url, opts, request_headers)
-        except HTTPFetchError as exc:
-            if not exc.transient or attempt == attempts - 1:
-                raise
-            delay = exc.retry_after
-            _sleep(delay if delay is not None else opts.backoff * 2**attempt)
+    with deadline(opts.deadline) as watch:
+        for attempt in range(attempts):
+            try:
+                return _fetch_once(session, url, opts, request_headers, pacer)
+            except HTTPFetchError as exc:
+                if watch.expired:
+                    raise _past_deadline(url, watch) from exc
+                if not exc.transient or attempt == attempts - 1:
+                    raise
+                delay = exc.retry_after
+                _sleep(delay if delay is not None else opts.backoff * 2**attempt)
+                if watch.expired:
+                    raise _past_deadline(url, watch) from exc
     raise AssertionError("unreachable")  # the loop always returns or raises
+
+
+def _past_deadline(url: str, watch: Deadline) -> HTTPFetchError:
+    return HTTPFetchError(
+        f"{url}: no complete answer within the {watch.seconds:g} s fetch deadline",
+        url=url,
+        transient=True,
+        reason=FailureReason.DEADLINE,
+    )
 
 
 def status_error(
@@ -280,16 +304,21 @@ def _request_headers(
 
 
 def _fetch_once(
-    session: requests.Session, url: str, opts: FetchOptions, headers: dict[str, str]
+    session: requests.Session,
+    url: str,
+    opts: FetchOptions,
+    headers: dict[str, str],
+    pacer: HostPacer | None,
 ) -> FetchResult:
     try:
-        response = session.get(
-            url,
-            headers=headers,
-            timeout=(opts.connect_timeout, opts.read_timeout),
-            stream=True,  # so an oversized body is cut off instead of read into memory
-            allow_redirects=True,
-        )
+        with pacer.slot(url) if pacer else nullcontext():
+            response = session.get(
+                url,
+                headers=headers,
+                timeout=(opts.connect_timeout, opts.read_timeout),
+                stream=True,  # so an oversized body is cut off instead of read into memory
+                allow_redirects=True,
+            )
     except requests.RequestException as exc:
         raise _error_from_exception(url, exc, opts) from exc
     with response:
@@ -367,7 +396,11 @@ def _error_from_exception(url: str, exc: BaseException, opts: FetchOptions) -> H
         return any(isinstance(e, types) for e in chain)
 
     detail = _one_line(exc)
-    if has(requests.TooManyRedirects):
+    refused = next((e for e in chain if isinstance(e, AddressRefused)), None)
+    if refused is not None:
+        reason, transient = FailureReason.ADDRESS_REFUSED, False
+        detail = str(refused)
+    elif has(requests.TooManyRedirects):
         reason, transient = FailureReason.REDIRECT_LOOP, False
         detail = f"more than {opts.max_redirects} redirects"
     elif has(requests.exceptions.InvalidSchema, requests.exceptions.InvalidURL):

@@ -1,4 +1,9 @@
-"""Per-host politeness: one request at a time per host, spaced by a minimum delay."""
+"""Per-host politeness: request starts spaced by a minimum delay, one at a time per host.
+
+The fetchers hold a slot while a request is being started (until the response headers arrive),
+not while its body is read: a server dripping its body must not make every other document on that
+host wait (the fetch deadline ends the drip itself).
+"""
 
 from __future__ import annotations
 
@@ -32,7 +37,7 @@ class _HostState:
 class HostPacer:
     """Thread-safe pacing of requests per host.
 
-    `with pacer.slot(url):` blocks until no other request to the same host is in flight and at
+    `with pacer.slot(url):` blocks until no other request to the same host holds its slot and at
     least `delay` seconds have passed since the previous request to that host started. Different
     hosts never wait for each other.
     """
