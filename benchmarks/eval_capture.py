@@ -105,6 +105,11 @@ _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~=])")
 # after unescaping, every `*` and every `_` not inside a word (snake_case stays) is emphasis or a
 # literal the other converter may have escaped: dropped on both sides alike
 _EMPHASIS = re.compile(r"\*+|(?<![^\W_])_+|_+(?![^\W_])")
+# emphasis around nothing: OTA writes `**‍**` for a bold zero-width joiner (read as a rule
+# once the joiner is dropped)
+_EMPTY_EMPHASIS = re.compile(r"(?<![*_])(\*\*|__)\1(?![*_])")
+# spaces just inside a link's brackets: `[text ](url)x` (OTA) reads as `[text](url) x` (ours)
+_LINK_PAD = re.compile(r"\[(\s*)([^\[\]\n]*?)(\s*)\]\(([^()\s]*)\)")
 _FENCE = re.compile(r"^(?:```|~~~)[^\n]*$", re.M)
 _EMPTY_LINK = re.compile(r"(?<!!)\[\]\([^()\s]*\)")
 _ROOT_SLASH = re.compile(r"\]\((https?://[^/\s()]+)/\)")
@@ -147,8 +152,9 @@ def fold_markdown(text: str) -> str:
     - links: titles dropped, `<url>` autolinks as the bare URL, empty links `[](url)` dropped
       (nothing to read or click), `https://host/` as `https://host`; link text and targets are
       otherwise kept;
-    - tables: separator rows as `|---|`, padding around `|` (a `<br>` in a cell is not style but
-      an OTA defect, see CLASSES);
+    - tables: separator rows as `|---|`, padding around `|`, a `<br>` in a cell as a space (OTA
+      writes a line break or a list inside a cell as `<br>`, ClauseWatch as a space: the same
+      words and cells; `folded_br` counts the documents this fold makes equal);
     - whitespace: every run (blank lines included) as one space.
     """
     text = _clean(text)
@@ -156,6 +162,7 @@ def fold_markdown(text: str) -> str:
     text = _FENCE.sub("", text)
     text = _SETEXT.sub(lambda m: ("# " if m["bar"][0] == "=" else "## ") + m["text"], text)
     text = _SETEXT_GAP.sub(lambda m: "# " + m["text"], text)
+    text = _EMPTY_EMPHASIS.sub("", text)
     text = _RULE.sub("---", text)
     text = _BULLET.sub("- ", text)
     text = _ESCAPE.sub(r"\1", text)
@@ -165,12 +172,13 @@ def fold_markdown(text: str) -> str:
     text = _EMPTY_HEADING.sub("", text)
     text = _LIST_HEADING.sub(r"\2 \1 ", text)
     text = _LINK_TITLE.sub(r"](\1)", text)
+    text = _LINK_PAD.sub(lambda m: f"{' ' * bool(m[1])}[{m[2]}]({m[4]}){' ' * bool(m[3])}", text)
     text = _AUTOLINK.sub(r"\1", text)
     text = _EMPTY_LINK.sub("", text)
     text = _ROOT_SLASH.sub(r"](\1)", text)
     text = _TABLE_SEP.sub("|---|", text)
     text = "\n".join(
-        re.sub(r"\s*\|\s*", " | ", line) if line.startswith("|") else line
+        re.sub(r"\s*\|\s*", " | ", _BR.sub(" ", line)) if line.startswith("|") else line
         for line in text.split("\n")
     )
     return normalise_ws(text)
@@ -269,7 +277,12 @@ CLASSES: dict[str, str] = {
     "link_target": "same words and Markdown; only link or image targets differ",
     "table_header": "same words; OTA gives a table without <th> an empty header row, ours the first row",
     "ota_br_in_table": "same words; tables differ, OTA writes <br> inside cells",
-    "layout_table": "same words; one side writes a table the other does not",
+    "layout_table": "same words; a table ClauseWatch reads as page layout (a heading or a single "
+    "column in its cells) and writes as the blocks it holds, OTA as a table",
+    "heading_split": "same words; OTA cuts a heading holding a block or a line break in two (its "
+    "marker on a line of its own, or only the last line underlined), ClauseWatch keeps one line",
+    "spacing": "the same characters; only where spaces fall differs (OTA glues the text after a "
+    "list or a line-broken link to it: 'Settings)This')",
     "table_syntax": "same words; the tables' rows or header are written differently",
     "markdown_dialect": "same words in the same order; Markdown syntax the fold does not cover",
     "pdf_word_per_paragraph": "our PDF text puts most words in a paragraph of their own",
@@ -362,7 +375,22 @@ def classify_same_words(ota_md: str, ours_md: str, *, js_filter: bool) -> str:
         if re.search(r"^\|.*<br\s*/?>", ota_md, re.M | re.I):
             return "ota_br_in_table"
         return "table_syntax"
+    plain_ota, plain_ours = (
+        _without_headings(_without_tables(ota)),
+        _without_headings(_without_tables(ours)),
+    )
+    if plain_ota == plain_ours:
+        if _table_rows(ota_md) != _table_rows(ours_md):
+            return "layout_table"
+        return "heading_split"
+    if plain_ota.replace(" ", "") == plain_ours.replace(" ", ""):
+        return "spacing"
     return "markdown_dialect"
+
+
+def _without_headings(folded: str) -> str:
+    """A folded text without its heading markers (`## `)."""
+    return normalise_ws(re.sub(r"(?<!\S)#{1,6}(?=\s)", " ", folded))
 
 
 # ---------------------------------------------------------------- corpus
@@ -801,6 +829,12 @@ def ensure_clone(bundle: Path, cache: Path, commits: Iterable[str]) -> Path:
     return target
 
 
+def uncombine(text: str) -> str:
+    """A combined document without the `- - -` lines between its parts: OTA's engine 10 and
+    ClauseWatch join parts with one, OTA's older engines with a blank line only."""
+    return re.sub(r"(?m)^- - -[ \t]*$", "", text)
+
+
 def ota_text(clone: Path, doc: Doc) -> str:
     proc = subprocess.run(
         ["git", "-C", str(clone), "show", f"{doc.version_commit}:{doc.expected_markdown}"],
@@ -810,11 +844,6 @@ def ota_text(clone: Path, doc: Doc) -> str:
     if proc.returncode != 0:
         raise SystemExit(f"{doc.expected_markdown} at {doc.version_commit}: not in the clone")
     return proc.stdout.decode("utf-8", "replace")
-
-
-def uncombine(text: str) -> str:
-    """OTA joins a combined document's parts with a `- - -` line; ours with a blank line."""
-    return re.sub(r"(?m)^- - -[ \t]*$", "", text)
 
 
 def history_until_versions(clone: Path, docs: Sequence[Doc], target: Path) -> dict[str, Any]:
@@ -975,7 +1004,7 @@ def compare(corpus: Path, doc: Doc, stored: Stored, ota_md: str) -> Result:
         if stored.outcome != "failed":
             r.reason = r.reason or "nothing_stored"
         return r
-    ours_md = stored.text or ""
+    ours_md = uncombine(stored.text or "") if doc.combined else stored.text or ""
     ours = visible_words(ours_md)
     folded_ota, folded_ours = fold_markdown(ota_md), fold_markdown(ours_md)
     r.our_words = len(ours)

@@ -151,11 +151,27 @@ def test_classify_same_words() -> None:
     ota_table = "| | |\n| --- | --- |\n| Name | Role |\n| Ada | Admin<br>Owner |\n"
     ours_table = "| Name | Role |\n| --- | --- |\n| Ada | Admin Owner |\n"
     assert classify_same_words(ota_table, ours_table, js_filter=False) == "table_header"
-    assert classify_same_words("| A<br>B |\n| --- |", "| A B |\n| --- |", js_filter=False) == (
-        "ota_br_in_table"
+    assert classify_same_words("Title\n\n##\n\nPart two", "## Title Part two", js_filter=False) == (
+        "heading_split"
+    )
+    assert classify_same_words("(see Settings)This", "(see Settings) This", js_filter=False) == (
+        "spacing"
     )
     assert classify_same_words("Name Ada", "| Name | Ada |\n| --- | --- |", js_filter=False) == (
         "layout_table"
+    )
+
+
+def test_fold_covers_cells_line_breaks_empty_emphasis_and_link_padding() -> None:
+    # a line break in a cell: OTA writes <br>, ClauseWatch a space (same words, same cells)
+    assert fold_markdown("| A<br>B |\n| --- |") == fold_markdown("| A B |\n| --- |")
+    assert fold_markdown("A<br>B") != fold_markdown("A B")  # outside a table it is not folded
+    # `**\u200d**` (bold around a joiner) is not a rule once the joiner is gone
+    assert fold_markdown("end.\n\n**\u200d**\n\nNext") == fold_markdown("end.\n\nNext")
+    assert fold_markdown("a\n\n* * *\n\nb") == fold_markdown("a\n\n***\n\nb")
+    # spaces inside a link's brackets read as spaces beside it
+    assert fold_markdown("the [Settings ](https://ex.test/s)menu") == fold_markdown(
+        "the [Settings](https://ex.test/s) menu"
     )
 
 
