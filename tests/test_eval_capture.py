@@ -143,6 +143,21 @@ def test_classify_blocks() -> None:
     assert _classify(["we", "may", "share"], ["we", "will", "share"]) == ["other"]
 
 
+def test_pdf_running_headers_kept_by_ota_are_page_furniture() -> None:
+    header = ["master", "services", "agreement", "last", "updated", "2025"]
+    pages = [["clause", "one", "text"], ["clause", "two", "text"], ["clause", "three", "text"]]
+    ota = [w for i, page in enumerate(pages) for w in [*page, *header, str(i + 1)]]
+    ours = [w for page in pages for w in page]
+    joined = f" {' '.join(ota)} "
+    classes = set(_classify(ota, ours, pdf=True, ota_joined=joined))
+    assert classes == {"pdf_page_furniture"}
+    # the same words once only are not furniture: a real difference of layout or content
+    once = [*pages[0], *header, *pages[1]]
+    assert _classify(once, [*pages[0], *pages[1]], pdf=True, ota_joined=f" {' '.join(once)} ") == [
+        "pdf_layout"
+    ]
+
+
 def test_classify_same_words() -> None:
     assert classify_same_words("[a](#x) b", "[a](https://ex.test/#x) b", js_filter=False) == (
         "link_target"
