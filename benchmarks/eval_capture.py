@@ -274,6 +274,9 @@ CLASSES: dict[str, str] = {
     "list_text_lost": "OTA's words we lack are in a list (text straight inside `<ol>`/`<ul>`)",
     "email_protection": "a Cloudflare-protected e-mail address ('[email protected]')",
     "ota_js_filter": "links rewritten by a JavaScript filter we do not run (removeTrackingIDs)",
+    "loopback_scheme": "same words and Markdown; links differ only by http/https: protocol-"
+    "relative links (`//host/path`) resolve to http on the evaluation's loopback server (an "
+    "artefact of this evaluation, not of extraction)",
     "link_target": "same words and Markdown; only link or image targets differ",
     "table_header": "same words; OTA gives a table without <th> an empty header row, ours the first row",
     "ota_br_in_table": "same words; tables differ, OTA writes <br> inside cells",
@@ -388,7 +391,12 @@ def classify_same_words(ota_md: str, ours_md: str, *, js_filter: bool) -> str:
     """The class of a difference that leaves the visible words equal: links, then tables, then
     whatever Markdown syntax is left (a document whose tables differ is a table class even if
     some links differ too)."""
-    ota, ours = links_as_text(fold_markdown(ota_md)), links_as_text(fold_markdown(ours_md))
+    folded_ota, folded_ours = fold_markdown(ota_md), fold_markdown(ours_md)
+    if folded_ota.replace("](http://", "](https://") == folded_ours.replace(
+        "](http://", "](https://"
+    ):
+        return "loopback_scheme"
+    ota, ours = links_as_text(folded_ota), links_as_text(folded_ours)
     if ota == ours:
         return "ota_js_filter" if js_filter else "link_target"
     ota, ours = normalise_ws(_BR.sub(" ", ota)), normalise_ws(_BR.sub(" ", ours))

@@ -163,6 +163,9 @@ def test_classify_same_words() -> None:
         "link_target"
     )
     assert classify_same_words("[a](#x) b", "[a](/y) b", js_filter=True) == "ota_js_filter"
+    assert classify_same_words(
+        "[a](https://ex.test/x)", "[a](http://ex.test/x)", js_filter=False
+    ) == ("loopback_scheme")
     ota_table = "| | |\n| --- | --- |\n| Name | Role |\n| Ada | Admin<br>Owner |\n"
     ours_table = "| Name | Role |\n| --- | --- |\n| Ada | Admin Owner |\n"
     assert classify_same_words(ota_table, ours_table, js_filter=False) == "table_header"

@@ -259,6 +259,10 @@ def html_md(body: str, base_url: str = "https://a.example/dir/page") -> str:
             "<table><tr><th>h</th><th>i</th></tr><tr><td>1</td><td>2</td></tr></table>",
             "| h | i |\n| --- | --- |\n| 1 | 2 |\n",
         ),
+        (  # a <thead> row left empty (its cells removed) is an empty header, not the first row
+            "<table><thead><tr><th><img src=''></th></tr></thead><tr><td>1</td><td>2</td></tr></table>",
+            "|  |  |\n| --- | --- |\n| 1 | 2 |\n",
+        ),
         ("<div>loose <span>inline</span></div><div>next</div>", "loose inline\n\nnext\n"),
         (
             "<a href='/card'><div>Card title</div><p>Card text</p></a>",

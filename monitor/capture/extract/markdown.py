@@ -335,6 +335,8 @@ class _Renderer:
         if header_index is None and trs and _all_header_cells(trs[0]):
             header_index = 0
         rows = [self._row(tr) for tr in trs]
+        if header_index is not None and not any(rows[header_index]):
+            header_index = None  # an empty header row (its cells removed): an empty header, not row 1
         if header_index is not None:
             header_index -= sum(1 for r in rows[:header_index] if not any(r))
         rows = [r for r in rows if any(r)]
