@@ -336,7 +336,7 @@ class _Renderer:
             header_index = 0
         rows = [self._row(tr) for tr in trs]
         if header_index is not None and not any(rows[header_index]):
-            header_index = None  # an empty header row (its cells removed): an empty header, not row 1
+            header_index = None  # a header row emptied by `remove`: an empty header, not row 1
         if header_index is not None:
             header_index -= sum(1 for r in rows[:header_index] if not any(r))
         rows = [r for r in rows if any(r)]
