@@ -84,9 +84,58 @@ def test_validate_ok_and_errors_name_file_and_key(project: Path) -> None:
     lines = [line for line in out.splitlines() if line.startswith("error:")]
     assert any("Broken.json" in line and "slect" in line for line in lines)
     assert any("Broken.json" in line and "fetch" in line for line in lines)
-    # check refuses to start with an invalid declaration set
-    code, _, err = run(project, "check")
-    assert code == 2 and "validate" in err
+    # check reports the invalid file in one line per problem, skips it, checks the others: exit 1
+    code, out, err = run(project, "check", "--json")
+    assert code == 1
+    assert any("Broken.json" in line and "slect" in line for line in err.splitlines())
+    assert "Traceback" not in err and "validate" in err
+    assert json.loads(out)["counts"]["new"] == 1  # the valid service was still checked
+    # a retired service with an empty `terms`, named on the command line: reported, exit 1
+    (project / "declarations" / "Broken.json").write_text(
+        json.dumps({"name": "Broken", "terms": {}})
+    )
+    code, _, err = run(project, "check", "Broken")
+    assert code == 1 and "Broken.json: terms:" in err
+
+
+def test_validate_names_script_declarations_without_a_browser(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor.capture.fetch import browser
+
+    decl = project / "declarations" / "Scripted.json"
+    decl.write_text(
+        json.dumps(
+            {
+                "name": "Scripted",
+                "terms": {
+                    "Privacy Policy": {
+                        "fetch": "http://127.0.0.1:9/privacy",
+                        "select": "main",
+                        "executeClientScripts": True,
+                    }
+                },
+            }
+        )
+    )
+    monkeypatch.setattr(browser, "playwright_available", lambda: False)
+    code, out, _ = run(project, "validate")  # the project says browser = "never": nothing to say
+    assert code == 0 and "Scripted.json" not in out
+    config = project / "clausewatch.toml"
+    config.write_text(config.read_text().replace('browser = "never"', 'browser = "auto"'))
+    code, out, _ = run(project, "validate")
+    assert code == 0  # a warning: the declaration itself is valid
+    (line,) = [line for line in out.splitlines() if "Scripted.json" in line]
+    assert line.startswith("warning:") and "terms.Privacy Policy.executeClientScripts" in line
+    assert "clausewatch[browser]" in line
+    # check: a failed capture naming the missing package, never a traceback; the others go on
+    code, out, err = run(project, "check", "--json")
+    assert code == 1 and "Traceback" not in err
+    docs = {d["service_id"]: d for d in json.loads(out)["documents"]}
+    scripted = docs["Scripted"]
+    assert (scripted["outcome"], scripted["reason"]) == ("failed", "browser_unavailable")
+    assert "clausewatch[browser]" in scripted["message"]
+    assert docs["Acme"]["outcome"] == "new"
 
 
 def test_bad_config_is_exit_2_with_one_line(project: Path) -> None:

@@ -143,19 +143,53 @@ def test_classify_blocks() -> None:
     assert _classify(["we", "may", "share"], ["we", "will", "share"]) == ["other"]
 
 
+def test_pdf_running_headers_kept_by_ota_are_page_furniture() -> None:
+    header = ["master", "services", "agreement", "last", "updated", "2025"]
+    pages = [["clause", "one", "text"], ["clause", "two", "text"], ["clause", "three", "text"]]
+    ota = [w for i, page in enumerate(pages) for w in [*page, *header, str(i + 1)]]
+    ours = [w for page in pages for w in page]
+    joined = f" {' '.join(ota)} "
+    classes = set(_classify(ota, ours, pdf=True, ota_joined=joined))
+    assert classes == {"pdf_page_furniture"}
+    # the same words once only are not furniture: a real difference of layout or content
+    once = [*pages[0], *header, *pages[1]]
+    assert _classify(once, [*pages[0], *pages[1]], pdf=True, ota_joined=f" {' '.join(once)} ") == [
+        "pdf_layout"
+    ]
+
+
 def test_classify_same_words() -> None:
     assert classify_same_words("[a](#x) b", "[a](https://ex.test/#x) b", js_filter=False) == (
         "link_target"
     )
     assert classify_same_words("[a](#x) b", "[a](/y) b", js_filter=True) == "ota_js_filter"
+    assert classify_same_words(
+        "[a](https://ex.test/x)", "[a](http://ex.test/x)", js_filter=False
+    ) == ("loopback_scheme")
     ota_table = "| | |\n| --- | --- |\n| Name | Role |\n| Ada | Admin<br>Owner |\n"
     ours_table = "| Name | Role |\n| --- | --- |\n| Ada | Admin Owner |\n"
     assert classify_same_words(ota_table, ours_table, js_filter=False) == "table_header"
-    assert classify_same_words("| A<br>B |\n| --- |", "| A B |\n| --- |", js_filter=False) == (
-        "ota_br_in_table"
+    assert classify_same_words("Title\n\n##\n\nPart two", "## Title Part two", js_filter=False) == (
+        "heading_split"
+    )
+    assert classify_same_words("(see Settings)This", "(see Settings) This", js_filter=False) == (
+        "spacing"
     )
     assert classify_same_words("Name Ada", "| Name | Ada |\n| --- | --- |", js_filter=False) == (
         "layout_table"
+    )
+
+
+def test_fold_covers_cells_line_breaks_empty_emphasis_and_link_padding() -> None:
+    # a line break in a cell: OTA writes <br>, ClauseWatch a space (same words, same cells)
+    assert fold_markdown("| A<br>B |\n| --- |") == fold_markdown("| A B |\n| --- |")
+    assert fold_markdown("A<br>B") != fold_markdown("A B")  # outside a table it is not folded
+    # `**\u200d**` (bold around a joiner) is not a rule once the joiner is gone
+    assert fold_markdown("end.\n\n**\u200d**\n\nNext") == fold_markdown("end.\n\nNext")
+    assert fold_markdown("a\n\n* * *\n\nb") == fold_markdown("a\n\n***\n\nb")
+    # spaces inside a link's brackets read as spaces beside it
+    assert fold_markdown("the [Settings ](https://ex.test/s)menu") == fold_markdown(
+        "the [Settings](https://ex.test/s) menu"
     )
 
 

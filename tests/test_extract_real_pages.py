@@ -37,7 +37,7 @@ CHROME_PAGE = """
 def test_remove_applies_to_elements_enclosing_a_broad_selection() -> None:
     # `p` also matches inside nav, aside and footer: removing those takes their paragraphs along.
     out = md(CHROME_PAGE, select=["h2", "p"], remove=["nav", "aside", "footer"])
-    assert out == "## 1. Use\n\nUse the service lawfully.\n"
+    assert out == "1\\. Use\n-------\n\nUse the service lawfully.\n"
 
 
 def test_select_resolved_after_remove_like_ota() -> None:
@@ -49,6 +49,16 @@ def test_select_resolved_after_remove_like_ota() -> None:
     # :nth-child() in a select counts what is left after remove.
     page = "<div><p class='ad'>Ad</p><p>First</p><p>Second</p></div>"
     assert md(page, select=["div > p:nth-child(1)"], remove=[".ad"]) == "First\n"
+
+
+def test_nth_child_counts_style_and_script_elements_as_a_browser_does() -> None:
+    # A <style> is an element of the page: `.col:nth-child(3)` is the second column here.
+    page = (
+        "<div class='row'><style>.col{float:left}</style><div class='col'>Menu</div>"
+        "<div class='col'><p>The statement.</p></div><script>x()</script></div>"
+    )
+    assert md(page, select=[".col:nth-child(3)"]) == "The statement.\n"
+    assert md(page, select=[".row"]) == "Menu\n\nThe statement.\n"  # dropped from the text
 
 
 # ---------------------------------------------------------------- 2. and 4. lists
@@ -64,10 +74,10 @@ def test_select_resolved_after_remove_like_ota() -> None:
         ),
         (
             "<ol>Intro <b>text</b><li>One</li>between<li>Two</li></ol>",
-            "Intro **text**\n\n1. One\n\nbetween\n\n2. Two\n",
+            "Intro **text**\n\n1.  One\n\nbetween\n\n2.  Two\n",
         ),
         # A block straight inside a list is a paragraph, not a numbered item.
-        ("<ol><p>Heading-like line</p><li>Item</li></ol>", "Heading-like line\n\n1. Item\n"),
+        ("<ol><p>Heading-like line</p><li>Item</li></ol>", "Heading-like line\n\n1.  Item\n"),
     ],
 )
 def test_text_directly_inside_a_list_is_kept(body: str, expected: str) -> None:
@@ -77,11 +87,11 @@ def test_text_directly_inside_a_list_is_kept(body: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ("<ul><span><li>One</li><li>Two</li></span></ul>", "- One\n- Two\n"),
-        ("<ol><span><li>One</li></span><span><li>Two</li></span></ol>", "1. One\n2. Two\n"),
+        ("<ul><span><li>One</li><li>Two</li></span></ul>", "*   One\n*   Two\n"),
+        ("<ol><span><li>One</li></span><span><li>Two</li></span></ol>", "1.  One\n2.  Two\n"),
         (
             "<ul><div class='row'><span><li>Deep</li></span><li>Next<ul><li>sub</li></ul></li></div></ul>",
-            "- Deep\n- Next\n  - sub\n",
+            "*   Deep\n*   Next\n    *   sub\n",
         ),
     ],
 )
@@ -100,19 +110,19 @@ def test_items_wrapped_in_inline_elements_stay_separate(body: str, expected: str
             "<table><tr><td><h2>Terms</h2><p>First clause.</p>"
             "<table><tr><th>Plan</th><th>Price</th></tr><tr><td>Pro</td><td>9</td></tr></table>"
             "</td></tr></table>",
-            "## Terms\n\nFirst clause.\n\n| Plan | Price |\n| --- | --- |\n| Pro | 9 |\n",
+            "Terms\n-----\n\nFirst clause.\n\n| Plan | Price |\n| --- | --- |\n| Pro | 9 |\n",
         ),
         # A sidebar beside the text: one row of cells holding blocks.
         (
             "<table><tr><td><ul><li>Menu</li></ul></td>"
             "<td><p>First clause.</p><p>Second clause.</p></td></tr></table>",
-            "- Menu\n\nFirst clause.\n\nSecond clause.\n",
+            "*   Menu\n\nFirst clause.\n\nSecond clause.\n",
         ),
         # Headings in the cells of a grid.
         (
             "<table><tr><td><h3>1. Use</h3><p>Use it well.</p></td><td><h3>2. Pay</h3></td></tr>"
             "<tr><td><p>More on use.</p></td><td><p>Pay on time.</p></td></tr></table>",
-            "### 1. Use\n\nUse it well.\n\n### 2. Pay\n\nMore on use.\n\nPay on time.\n",
+            "### 1\\. Use\n\nUse it well.\n\n### 2\\. Pay\n\nMore on use.\n\nPay on time.\n",
         ),
         # A single column, and a table marked as presentation.
         ("<table><tr><td>One</td></tr><tr><td><b>Two</b></td></tr></table>", "One\n\n**Two**\n"),
@@ -152,12 +162,12 @@ def test_data_tables_stay_tables_even_with_lists_in_cells() -> None:
             "<a href='/dpa'><div>Data Processing <b>Addendum</b></div>"
             "<ul><li>Sub-processors</li></ul></a>",
             "[Data Processing **Addendum**](https://terms.example/dpa)\n\n"
-            "- [Sub-processors](https://terms.example/dpa)\n",
+            "*   [Sub-processors](https://terms.example/dpa)\n",
         ),
         # Items wrapped in a link inside a list keep the target too.
         (
             "<ul><a href='https://x.example/a'><li>A</li></a><li>B</li></ul>",
-            "- [A](https://x.example/a)\n- B\n",
+            "*   [A](https://x.example/a)\n*   B\n",
         ),
         # Not a usable target: the blocks only.
         ("<a href='javascript:void(0)'><div>Open</div></a>", "Open\n"),
@@ -192,7 +202,7 @@ def test_protected_email_addresses_are_decoded_and_stable() -> None:
     assert first == (
         "Write to [legal@terms.example](mailto:legal@terms.example) or "
         "[privacy@terms.example](mailto:privacy@terms.example); in text: privacy@terms.example.\n\n"
-        "[[email protected]](https://terms.example/cdn-cgi/l/email-protection)\n"
+        "[\\[email protected\\]](https://terms.example/cdn-cgi/l/email-protection)\n"
     )
 
 

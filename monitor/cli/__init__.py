@@ -39,6 +39,9 @@ class App:
         self.config_path = config
         self._settings: Any = None
         self._store: Any = None
+        self.invalid_declarations: list[
+            str
+        ] = []  # files `declarations(skip_invalid=True)` left out
 
     @property
     def settings(self) -> Any:
@@ -74,11 +77,24 @@ class App:
         """Whether the configured database exists and holds ClauseWatch's tables (never creates)."""
         return self._store is not None or _store_exists(self.settings.database_url)
 
-    def declarations(self, *, strict: bool = True) -> dict[str, Any]:
+    def declarations(self, *, strict: bool = True, skip_invalid: bool = False) -> dict[str, Any]:
+        """The valid services. An invalid declaration file stops the command (strict), or with
+        `skip_invalid` is reported, one line per problem, and left out: `invalid_declarations`
+        then names the files, so the command can exit 1 once the others are done."""
         from monitor.capture.declarations import load_declarations
 
         services, problems = load_declarations(self.settings.declarations_dir)
         errors = [p for p in problems if p.severity == "error"]
+        if skip_invalid and errors:
+            for p in errors:
+                err.print(f"error: {p}", markup=False)
+            self.invalid_declarations = sorted({str(p.file) for p in errors})
+            err.print(
+                f"skipped {len(self.invalid_declarations)} invalid declaration file(s); "
+                "checking the others (see `clausewatch validate`)",
+                markup=False,
+            )
+            return services
         if strict and errors:
             for p in errors:
                 err.print(f"error: {p}", markup=False)

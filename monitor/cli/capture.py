@@ -52,6 +52,7 @@ def validate(app: App, as_json: bool) -> None:
     services: dict[str, Any] = {}
     if not config:
         services, decl_problems = load_declarations(app.settings.declarations_dir)
+        decl_problems += _browser_problems(app.settings.fetch, services)
         problems += [
             {
                 "severity": p.severity,
@@ -87,6 +88,40 @@ def validate(app: App, as_json: bool) -> None:
         sys.exit(2)
 
 
+def _browser_problems(fetch: Any, services: dict[str, Any]) -> list[Any]:
+    """A warning naming each source that declares executeClientScripts while no browser can run
+    (playwright or Chromium missing, browser mode not "never"): `check` will fail it."""
+    from monitor.capture.declarations import Problem
+    from monitor.capture.fetch.browser import find_chromium, playwright_available
+
+    if fetch.browser == "never":
+        return []
+    if not playwright_available():
+        missing = "the playwright package is not installed: pip install 'clausewatch[browser]'"
+    elif find_chromium(fetch.chromium_path) is None:
+        missing = "no Chromium executable was found (install chromium or set fetch.chromium_path)"
+    else:
+        return []
+    found = []
+    for service in services.values():
+        for terms_type, decl in service.terms.items():
+            for i, source in enumerate(decl.sources):
+                if not source.execute_client_scripts:
+                    continue
+                at = f"combine[{i}]." if decl.combined else ""
+                found.append(
+                    Problem(
+                        service.path,
+                        f"terms.{terms_type}.{at}executeClientScripts",
+                        f"needs a browser to run the page's scripts, but {missing}; `check` "
+                        'will fail this document (or set fetch.browser = "never" to fetch it '
+                        "without scripts)",
+                        "warning",
+                    )
+                )
+    return found
+
+
 # ---------------------------------------------------------------- capture
 
 
@@ -97,10 +132,15 @@ def validate(app: App, as_json: bool) -> None:
 @handle_errors
 def check(app: App, services: tuple[str, ...], as_json: bool) -> None:
     """Fetch, archive and analyse every declared document (or only SERVICES)."""
-    declared = app.declarations()
-    unknown = [s for s in services if s not in declared]
+    declared = app.declarations(skip_invalid=True)  # one bad file never stops the others
+    skipped = {Path(f).stem for f in app.invalid_declarations}
+    unknown = [s for s in services if s not in declared and s not in skipped]
     if unknown:
         raise DeclarationError(f"unknown service(s): {', '.join(unknown)}")
+    named = bool(services)
+    services = tuple(s for s in services if s in declared)
+    if named and not services:
+        sys.exit(1)  # every service named was invalid: reported above, nothing left to check
     total = sum(len(declared[s].terms) for s in (services or declared))
     checker = build_checker(app)
     try:
@@ -124,7 +164,7 @@ def check(app: App, services: tuple[str, ...], as_json: bool) -> None:
         )
     else:
         print_check_summary(summary)
-    if summary.failed:
+    if summary.failed or app.invalid_declarations:
         sys.exit(1)
 
 

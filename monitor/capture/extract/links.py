@@ -7,7 +7,7 @@ the address the page was read from.
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 from lxml import etree
 
@@ -21,23 +21,68 @@ def _base_href(root: etree._Element, base_url: str) -> str:
     return base_url
 
 
-_URL_ATTRS = (("a", "href"), ("area", "href"), ("img", "src"))
-
-
 def absolutise_links(selection: etree._Element, base_url: str) -> None:
-    """Make link and image URLs absolute, so a version never depends on where it was read."""
-    for tag, attr in _URL_ATTRS:
-        for el in selection.iter(tag):
-            value = el.get(attr)
-            if value is None:
-                continue
-            value = value.strip()
-            if not value or value.lower().startswith(("javascript:", "data:")):
-                continue
-            try:
-                el.set(attr, urljoin(base_url, value))
-            except ValueError:  # malformed URL (e.g. a bad IPv6 literal): leave it as written
-                continue
+    """Make link URLs absolute, so a version never depends on where it was read, and write them
+    as a browser does (`serialise_url`), so they read as in OTA's versions. A link to a place on
+    the page itself (`#section`) stays as written; so do image sources (OTA keeps both)."""
+    for el in selection.iter("a", "area"):
+        value = el.get("href")
+        if value is None:
+            continue
+        value = value.strip()
+        if not value or value.startswith("#") or value.lower().startswith(("javascript:", "data:")):
+            continue
+        try:
+            url = urljoin(base_url, value)
+            if value.partition("#")[0].endswith("?") and "?" not in url:
+                url = url.replace("#", "?#", 1) if "#" in url else url + "?"  # kept, as a browser
+            el.set("href", serialise_url(url))
+        except ValueError:  # malformed URL (e.g. a bad IPv6 literal): leave it as written
+            continue
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# what a browser percent-encodes, besides non-ASCII characters, in each part of a web address
+_PATH_ENCODE = frozenset(' "<>`{}')
+_QUERY_ENCODE = frozenset(" \"<>'")
+_FRAGMENT_ENCODE = frozenset(' "<>`')
+
+
+def _encode(text: str, chars: frozenset[str]) -> str:
+    if text.isascii() and not any(c in chars for c in text):
+        return text
+    return "".join(quote(c, safe="") if (c in chars or not c.isascii()) else c for c in text)
+
+
+def serialise_url(url: str) -> str:
+    """An http(s) URL as a browser's URL parser writes it (the WHATWG URL standard): scheme and
+    host in lower case, an international host in punycode, no default port, `/` for an empty
+    path, spaces and non-ASCII characters percent-encoded. Other URLs are returned unchanged."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return url
+    host = parts.hostname  # lower-cased by urlsplit
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return url
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host
+    port = parts.port
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        netloc += f":{port}"
+    if parts.username is not None:
+        userinfo = parts.netloc.rpartition("@")[0]
+        netloc = f"{userinfo}@{netloc}"
+    out = f"{scheme}://{netloc}{_encode(parts.path or '/', _PATH_ENCODE)}"
+    if parts.query or url.split("#", 1)[0].endswith("?"):
+        out += "?" + _encode(parts.query, _QUERY_ENCODE)
+    if "#" in url:
+        out += "#" + _encode(parts.fragment, _FRAGMENT_ENCODE)
+    return out
 
 
 _EMAIL_PROTECTION = "/cdn-cgi/l/email-protection"

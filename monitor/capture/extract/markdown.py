@@ -32,6 +32,7 @@ _BLOCK_TUPLE = tuple(_BLOCK_TAGS)
 _VOID_TAGS = frozenset({"br", "img", "input", "wbr", "hr", "area", "source", "track", "embed"})
 _SKIP_TAGS = frozenset({*_DROP_TAGS, MARK, "head"})
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
+LIST_INDENT = 4  # a list item's continuation lines (OTA's turndown: 4 spaces after any marker)
 _T = TypeVar("_T")
 
 
@@ -58,9 +59,15 @@ class _Inline:
             if text:
                 self.pending_space()
             return
+        # A text that starts a line (its leading space collapses away) can start a Markdown block
+        # ("1. ", "- ", "# "): escaped there only, as OTA's turndown escapes a text node's start.
+        at_start = (
+            not text[0].isspace() or self.space or not self.parts or self.parts[-1].endswith("\n")
+        )
         if text[0].isspace():
             self.pending_space()
-        self.add(" ".join(words))
+        tail = " " if text[-1].isspace() else ""  # "1. " before a link is escaped too
+        self.add(escape_markdown(" ".join(words) + tail, line_start=at_start)[: -len(tail) or None])
         self.space = text[-1].isspace()
 
     def pending_space(self) -> None:
@@ -84,6 +91,23 @@ class _Inline:
 
 
 _LIST_TAGS = frozenset({"ul", "ol", "menu", "dir"})
+
+# Characters that would read as Markdown syntax anywhere in a text, and at the start of a text
+# (where a line may start): OTA's turndown escapes both with a backslash, so a version reads the
+# same as OTA's ("1\\. Definitions", "snake\\_case", "\\[1\\]").
+_ESCAPE_ANYWHERE = re.compile(r"([\\*`\[\]_])")
+_ESCAPE_START = re.compile(r"^(?:(-)|(\+ )|(=+)|(#{1,6} )|(~~~)|(>)|\d+(\. ))")
+
+
+def escape_markdown(text: str, *, line_start: bool = True) -> str:
+    """text with the characters Markdown would read as syntax backslash-escaped."""
+    text = _ESCAPE_ANYWHERE.sub(r"\\\1", text)
+    if line_start:
+        m = _ESCAPE_START.match(text)
+        if m:
+            group = next(g for g in range(1, 8) if m.group(g) is not None)
+            text = text[: m.start(group)] + "\\" + text[m.start(group) :]
+    return text
 
 
 class _ListWalk:
@@ -124,11 +148,12 @@ _ABSOLUTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 def _url(href: str, base_url: str) -> str:
     url = href
-    if not _ABSOLUTE.match(href):  # usually made absolute already by absolutise_links
+    # usually made absolute already by absolutise_links; `#section` stays relative, as OTA's
+    if not _ABSOLUTE.match(href) and not href.startswith("#"):
         with contextlib.suppress(ValueError):  # malformed: keep it as the page wrote it
             url = urljoin(base_url, href)
-    # Spaces and parentheses would end a Markdown link destination early.
-    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    # A space would end a Markdown link destination early; parentheses are escaped (turndown).
+    return url.replace(" ", "%20").replace("(", "\\(").replace(")", "\\)")
 
 
 def _linked(text: str, url: str | None) -> str:
@@ -194,7 +219,7 @@ class _Renderer:
         if tag == "pre":
             return self._pre(el)
         if tag == "hr":
-            return [_Block("---")]
+            return [_Block("* * *")]
         if tag == "a":
             return self._block_link(el, self.blocks)
         return self.blocks(el)
@@ -213,10 +238,13 @@ class _Renderer:
             self.depth["a"] -= 1
 
     def _heading(self, el: etree._Element, level: int) -> list[_Block]:
-        self.depth["strong"] += 1  # a heading is bold already: no ** inside it
-        text = self.inline_text(el)
-        self.depth["strong"] -= 1
-        return [_Block("#" * level + " " + _linked(text, self.block_link))] if text else []
+        text = self.inline_text(el)  # bold inside a heading stays bold, as in OTA's versions
+        if not text:
+            return []
+        text = _linked(text, self.block_link)
+        if level <= 2:  # setext, as OTA's turndown writes h1 and h2: a line of = or - under it
+            return [_Block(text + "\n" + ("=" if level == 1 else "-") * len(text))]
+        return [_Block("#" * level + " " + text)]
 
     def _list(self, el: etree._Element) -> list[_Block]:
         """A list's items; text and blocks placed directly in it (not in an <li>) are kept too.
@@ -261,7 +289,7 @@ class _Renderer:
     def _list_item(self, li: etree._Element, walk: _ListWalk) -> None:
         if walk.ordered:
             walk.number = _int_attr(li, "value", walk.number)
-        marker = f"{walk.number}." if walk.ordered else "-"
+        marker = f"{walk.number}.  " if walk.ordered else "*   "
         walk.number += 1
         body = _join_blocks(self.blocks(li))
         if body:
@@ -304,18 +332,22 @@ class _Renderer:
                 for cell in tr.iterchildren("td", "th"):
                     out.extend(self.blocks(cell))
             return out
+        if header_index is None and trs and _all_header_cells(trs[0]):
+            header_index = 0
         rows = [self._row(tr) for tr in trs]
+        if header_index is not None and not any(rows[header_index]):
+            header_index = None  # a header row emptied by `remove`: an empty header, not row 1
         if header_index is not None:
             header_index -= sum(1 for r in rows[:header_index] if not any(r))
         rows = [r for r in rows if any(r)]
         if not rows:
             return out
-        if header_index is None or header_index >= len(rows):
-            header_index = 0  # GitHub tables need a header: the first row serves
-        header = rows.pop(header_index)
+        # GFM tables need a header row: without one, an empty one, as OTA's turndown writes
+        has_header = header_index is not None and header_index < len(rows)
+        header = rows.pop(header_index) if has_header and header_index is not None else []
         width = max(len(r) for r in [header, *rows])
         lines = [_table_line(header, width), "| " + " | ".join(["---"] * width) + " |"]
-        lines += [_table_line(r, width) for r in rows]
+        lines += [_table_line(r, len(r)) for r in rows]  # a short row stays short, as in OTA's
         out.append(_Block("\n".join(lines)))
         return out
 
@@ -396,19 +428,25 @@ class _Renderer:
             self.inline_children(el, buf)  # not a usable link: its text only
             return
         sub = self._sub(el, "a")
-        inner = " ".join(sub.value().split())
+        raw = sub.value()
+        inner = " ".join(raw.split())
         if sub.lead:
             buf.pending_space()
         if inner:
             buf.add(f"[{inner}]({_url(href, self.base_url)})")
-        if sub.space:
+        if raw.rstrip(" ").endswith("\n"):  # a <br> ending the link text still ends the line
+            buf.newline()
+        elif sub.space:
             buf.pending_space()
 
     def _image(self, el: etree._Element, buf: _Inline) -> None:
+        # As OTA's turndown writes images: the source as the page wrote it, an empty alt kept;
+        # inline data (base64 blobs) left out.
         alt = " ".join((el.get("alt") or "").translate(CHAR_MAP).split())
         src = (el.get("src") or "").strip()
-        if alt and src and not src.lower().startswith("data:"):
-            buf.add(f"![{alt}]({_url(src, self.base_url)})")
+        if src and not src.lower().startswith("data:"):
+            src = src.replace(" ", "%20").replace("(", "\\(").replace(")", "\\)")
+            buf.add(f"![{alt}]({src})")
 
     def _code(self, el: etree._Element, buf: _Inline) -> None:
         text = " ".join("".join(_pre_text(el)).translate(CHAR_MAP).split())
@@ -451,8 +489,8 @@ def _join_blocks(blocks: list[_Block], *, tight: bool = False) -> str:
 
 
 def _content_indent(item: str) -> int:
-    """Width of a list item's marker: nested content lines up under the item's text."""
-    return item.index(" ") + 1
+    """Nested content of a list item is indented by 4, whatever the marker's width (turndown)."""
+    return LIST_INDENT
 
 
 def _indent(text: str, width: int) -> str:
@@ -462,8 +500,14 @@ def _indent(text: str, width: int) -> str:
 
 def _prefix(marker: str, body: str) -> str:
     first, _, rest = body.partition("\n")
-    out = f"{marker} {first}"
-    return out + "\n" + _indent(rest, len(marker) + 1) if rest else out
+    out = f"{marker}{first}"
+    return out + "\n" + _indent(rest, LIST_INDENT) if rest else out
+
+
+def _all_header_cells(tr: etree._Element) -> bool:
+    """A first row of <th> cells only is the table's header even without a <thead>."""
+    cells = list(tr.iterchildren("td", "th"))
+    return bool(cells) and all(cell.tag == "th" for cell in cells)
 
 
 def _table_line(cells: list[str], width: int) -> str:
