@@ -144,3 +144,23 @@ def test_refresh_inside_noscript_or_to_reload_is_not_a_redirect() -> None:
     for head in (noscript, reload):
         raw = page("Terms of Service", CLAUSES + SITEMAP, head=head)
         check_capture(200, URL, markdown_of(raw), raw_html=raw)
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "# Something went wrong",
+        "Something went wrong\n====================",
+        "Something went wrong\n---",
+    ],
+    ids=["atx", "setext-1", "setext-2"],
+)
+def test_markdown_only_error_page_is_refused_by_its_heading(heading: str) -> None:
+    # An imported history has only the Markdown: its heading, ATX or setext (our extractor's and
+    # Open Terms Archive's h1/h2), is what says this long menu page is not the document.
+    sitemap = " ".join(["Products Pricing Enterprise Customers Blog Careers Documentation"] * 70)
+    markdown = f"{heading}\n\nPlease try again later.\n\n{sitemap}"
+    with pytest.raises(CaptureRejected) as caught:
+        check_capture(200, URL, markdown)
+    assert caught.value.reason == "error_page"
+    assert "Something went wrong" in str(caught.value)

@@ -95,7 +95,9 @@ _PASSWORD_FIELD = re.compile(rb"<input\b[^>]*\btype\s*=\s*[\"']?password", re.I)
 _TITLE = re.compile(rb"<title\b[^>]*>(.*?)</title\s*>", re.I | re.S)
 _H1 = re.compile(rb"<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^>]+>")
-_MD_HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.M)
+# ATX ("# Title") and setext ("Title" over "=====" or "-----", the extractor's h1/h2 since it
+# writes Open Terms Archive's dialect) headings, in the order they appear
+_MD_HEADING = re.compile(r"^#{1,6}\s+(.+)$|^([^\n]*\S[^\n]*)\n(?:=+|-+)[ \t]*$", re.M)
 _MD_LINK_TARGET = re.compile(r"\]\([^)\s]*\)")
 _WORD = re.compile(r"\w+")
 
@@ -142,7 +144,8 @@ def _reject(url: str, reason: FailureReason, why: str) -> None:
 def _page(markdown: str, raw_html: bytes | None) -> _Page:
     text = _MD_LINK_TARGET.sub("]", markdown)
     raw = raw_html if raw_html and _looks_like_html(raw_html) else b""
-    labels = [*_html_labels(raw), *_MD_HEADING.findall(markdown)[:2]]
+    headings = [atx or setext for atx, setext in _MD_HEADING.findall(markdown)[:2]]
+    labels = [*_html_labels(raw), *headings]
     short = tuple(
         label for label in (" ".join(lb.split()) for lb in labels)
         if label and len(label.split()) <= MAX_TITLE_WORDS
