@@ -285,3 +285,16 @@ def test_a_stricter_cancellation_deadline_is_not_good_news() -> None:
     text = describe_fact_delta(ev.fact_deltas[0])
     assert "stricter" in text and "extended" not in text
     assert "more favourable" not in " ".join(ev.reasons)
+
+
+def test_images_pixels_widgets_and_stamp_labels_are_chrome() -> None:
+    doc = "# Guidelines\n\nBe kind to others.\n"
+    for extra in [
+        "[![report.png](/att/1)](https://ex.test/att/1)",  # a link around an image
+        "![](https://t.test/px?id=1)![](https://t.test/px?id=2)Example - Terms of Service",
+        "Was this page helpful?",
+        "Version:January 19, 2026 (Latest)",
+    ]:
+        assert substantive(doc, doc + "\n" + extra + "\n") == [], extra
+    # a stamp label with something else in it is text of the document
+    assert substantive(doc, doc + "\nVersion 2 of these guidelines applies to teams.\n")

@@ -33,6 +33,7 @@ from rapidfuzz.distance import Indel
 
 from monitor.changes.blocks import Block, blocks_of
 from monitor.changes.editorial import editorial_kind as _editorial_kind
+from monitor.changes.editorial import stamp_only, strip_chrome
 from monitor.clauses.facts import extract_facts
 from monitor.models import ChangeEvent, ClassifiedClause, Excerpt, Fact, FactDelta
 
@@ -912,8 +913,9 @@ def _unpaired_events(ctx: _Ctx, regions: list[_Region], pairing: _Pairing) -> li
 _FRAGMENT_MAX_WORDS = 3
 # a Markdown link or image, "[text](url)" / "![alt](url)", and what may sit between links of a
 # menu or banner: list markers, separators, emphasis, emoji and other symbols
-# (a target runs to the first ")" that ends the link: tracking URLs hold unbalanced brackets)
-_MD_LINK_RE = re.compile(r"!?\[[^\]\n]*\]\([^\s]*?(?:\s+\"[^\"\n]*\")?\s*\)(?=\s|$|!?\[|[|·•,])")
+# (a target runs to the first ")": a bracket inside a URL leaves text behind, never hides it)
+_MD_LINK_RE = re.compile(r"!?\[[^\]\n]*\]\([^\s]*?(?:\s+\"[^\"\n]*\")?\s*\)")
+_MD_IMAGE_RE = re.compile(r"!\[[^\]\n]*\]\([^\s]*?(?:\s+\"[^\"\n]*\")?\s*\)")
 # a browser page title captured as a line: "EU terms of use | OpenAI", "Fireworks - Terms"
 _TITLE_SEPARATOR_RE = re.compile(r"\s(?:\||-|–|—|·)\s")
 _ITEM_RE = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+\S")
@@ -924,7 +926,8 @@ def _link_only(text: str) -> bool:
     pixel): no word outside a link's brackets."""
     if "](" not in text:
         return False
-    rest = _MD_LINK_RE.sub(" ", text)
+    # images first, so that a link around an image ("[![alt](src)](href)") is a link again
+    rest = _MD_LINK_RE.sub(" ", _MD_IMAGE_RE.sub(" ", text))
     return not any(ch.isalnum() for ch in rest)
 
 
@@ -946,8 +949,10 @@ def _chrome_block(blocks: Sequence[Block], block: Block) -> str | None:
     if _link_only(block.text):
         # a list of links after any paragraph is a menu; after "Our sub-processors:" a provision's
         return None if lead_in(blocks, block, colon=True) is not None else "navigation"
-    if _filler(block):
-        return "interface_text"
+    if _filler(block) or (block.norm and not strip_chrome(block.norm)):
+        return "interface_text"  # filler, or nothing but known widget text ("Copy page")
+    if stamp_only(block.text):
+        return "date_stamp"
     if block.is_heading:
         # a heading alone: the text under it is compared block by block (its own events)
         return "heading_format"

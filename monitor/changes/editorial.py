@@ -32,6 +32,8 @@ __all__ = [
     "NEGATIONS",
     "canonical_dates",
     "strip_date_stamps",
+    "strip_chrome",
+    "stamp_only",
 ]
 
 EDITORIAL_KINDS = (
@@ -242,7 +244,7 @@ _DATE = (
 _STAMP_PHRASE = (
     r"(?:last\s+(?:updated?|modified|revised|changed|amended|reviewed)|updated|revised|"
     r"effective(?:\s+date)?|effective\s+as\s+of|date\s+of\s+(?:last\s+)?(?:revision|update)|"
-    r"version\s+(?:date|of|dated)|published|posted|in\s+effect\s+(?:from|since|as\s+of)|"
+    r"version\s+(?:date|of|dated)|version\s*:|published|posted|in\s+effect\s+(?:from|since|as\s+of)|"
     r"更新日期|更新时间|生效日期|生效时间|发布日期|修订日期|版本日期|最近更新|最后更新)"
 )
 _STAMP_RE = re.compile(
@@ -269,6 +271,37 @@ def strip_date_stamps(text: str) -> str:
         return text
     text = _STAMP_RE.sub(lambda m: (m.group(1) or "") + " datestamp ", text)
     return _COPYRIGHT_RE.sub(lambda m: (m.group(1) or "") + (m.group(2) or "") + " year ", text)
+
+
+# what may stand beside a date in a stamp line ("Version: January 19, 2026 (Latest)")
+_STAMP_WORDS = frozenset(
+    [
+        "datestamp",
+        "last",
+        "updated",
+        "update",
+        "modified",
+        "revised",
+        "effective",
+        "date",
+        "version",
+        "latest",
+        "current",
+        "as",
+        "of",
+        "on",
+    ]
+)
+
+
+def stamp_only(text: str) -> bool:
+    """A short line that is a date stamp and nothing else ("Last updated: May 1, 2025",
+    "Version: January 19, 2026 (Latest)"), or such a line's label left empty ("Version:")."""
+    pre = _pre_punct(text)
+    words = _collapse(_punctuation(strip_date_stamps(pre))).split()
+    if not 0 < len(words) <= 8 or not set(words) <= _STAMP_WORDS:
+        return False
+    return "datestamp" in words or pre.rstrip(" *_").endswith(":")
 
 
 _MONTH_NUMBER = {
@@ -599,11 +632,12 @@ def _spacing_only(old_norm: str, new_norm: str) -> bool:
 _CHROME_RE = re.compile(
     r"\bctrl\b|\bcmd\b|cookie ?(?:settings|preferences)|manage ?cookies|your ?privacy ?choices"
     r"|opens? in (?:a )?new (?:window|tab)|(?:view|copy)(?: page)? as markdown|copy page"
-    r"|view page|select language|skip to (?:main )?content"
+    r"|view page|select language|skip to (?:main )?content|was this (?:page|article) helpful"
 )
 
 
-def _strip_chrome(norm: str) -> str:
+def strip_chrome(norm: str) -> str:
+    """A normalised text without the page chrome phrases (and without spaces)."""
     return _CHROME_RE.sub("", norm).replace(" ", "")
 
 
@@ -655,7 +689,7 @@ def editorial_kind(old: str, new: str) -> str | None:
         return None  # too many words differ for a date stamp or a few typos: substantive
     if _spacing_only(a, b):
         return "whitespace"
-    if (_CHROME_RE.search(a) or _CHROME_RE.search(b)) and _strip_chrome(a) == _strip_chrome(b):
+    if (_CHROME_RE.search(a) or _CHROME_RE.search(b)) and strip_chrome(a) == strip_chrome(b):
         return "interface_text"
     pa, pb = _pre_punct(old), _pre_punct(new)
     if _collapse(_punctuation(_LETTER_MARKER_RE.sub("", pa))) == _collapse(
