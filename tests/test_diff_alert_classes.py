@@ -298,3 +298,13 @@ def test_images_pixels_widgets_and_stamp_labels_are_chrome() -> None:
         assert substantive(doc, doc + "\n" + extra + "\n") == [], extra
     # a stamp label with something else in it is text of the document
     assert substantive(doc, doc + "\nVersion 2 of these guidelines applies to teams.\n")
+
+
+def test_a_labelled_menu_whose_entries_change_is_navigation() -> None:
+    old = "# Terms\n\nYou agree.\n\nModels[A 1](https://x.test/a)[B 2](https://x.test/b)[C](https://x.test/c)\n"
+    new = old.replace("[A 1]", "[A 2]")
+    assert substantive(old, new) == []
+    # links introduced by a clause are the clause's: a new entry there is a change
+    old = "# Terms\n\nOur processors: [A](https://x.test/a), [B](https://x.test/b), [C](https://x.test/c).\n"
+    new = old.replace("[C]", "[D]")
+    assert substantive(old, new)

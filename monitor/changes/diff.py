@@ -911,6 +911,7 @@ def _unpaired_events(ctx: _Ctx, regions: list[_Region], pairing: _Pairing) -> li
 
 
 _FRAGMENT_MAX_WORDS = 3
+_SHORT_LINE_WORDS = 12
 # a Markdown link or image, "[text](url)" / "![alt](url)", and what may sit between links of a
 # menu or banner: list markers, separators, emphasis, emoji and other symbols
 # (a target runs to the first ")": a bracket inside a URL leaves text behind, never hides it)
@@ -951,12 +952,13 @@ def _chrome_block(blocks: Sequence[Block], block: Block) -> str | None:
         return None if lead_in(blocks, block, colon=True) is not None else "navigation"
     if _filler(block) or (block.norm and not strip_chrome(block.norm)):
         return "interface_text"  # filler, or nothing but known widget text ("Copy page")
-    if stamp_only(block.text):
+    short = len(block.tokens) <= _SHORT_LINE_WORDS  # page titles and stamps are short lines
+    if short and stamp_only(block.text):
         return "date_stamp"
     if block.is_heading:
         # a heading alone: the text under it is compared block by block (its own events)
         return "heading_format"
-    if _page_title(block):
+    if short and _page_title(block):
         return "interface_text"
     words = block.norm.split()
     raw = block.text.strip()
@@ -1006,6 +1008,13 @@ def _pair_chrome(a: Block, b: Block) -> str | None:
     """Editorial kind of a modified pair that is chrome on both sides (a banner's links)."""
     if _link_only(a.text) and _link_only(b.text):
         return "navigation"
+    # a labelled menu ("Models[A](..)[B](..)[C](..)") whose entries changed: the same words
+    # outside its links on both sides, no ":" introducing them, three links or more
+    la, lb = _MD_LINK_RE.findall(a.text), _MD_LINK_RE.findall(b.text)
+    if len(la) >= 3 and len(lb) >= 3:
+        rest_a, rest_b = _MD_LINK_RE.sub(" ", a.text), _MD_LINK_RE.sub(" ", b.text)
+        if ":" not in rest_a and rest_a.split() == rest_b.split() and len(rest_a.split()) <= 3:
+            return "navigation"
     return None
 
 

@@ -377,6 +377,7 @@ _COUNTER_RE = re.compile(
 _DURATION_RE = re.compile(
     r"(?m)^[ \t]*\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]*/[ \t]*\d{1,2}:\d{2}(?::\d{2})?)?[ \t]*$"
 )
+_VOLATILE_HINT_RE = re.compile(r"\d|\bago\b|\btoday\b|\byesterday\b|\bjust now\b")
 _VOLATILE = (
     ("relative_time", _RELATIVE_TIME_RE, " reltime "),
     ("counter", _COUNTER_RE, " count "),
@@ -706,10 +707,13 @@ def editorial_kind(old: str, new: str) -> str | None:
         return "date_format"
     if _typo_only(sa, sb) or _articles_only(sa, sb) or _doubled_word(sa, sb):
         return "typo"
-    volatile = volatile_kind(strip_date_stamps(pa), strip_date_stamps(pb))
-    if volatile is not None:
-        return volatile
-    if _without_urls(old) == _without_urls(new):
+    if _VOLATILE_HINT_RE.search(pa) or _VOLATILE_HINT_RE.search(pb):
+        volatile = volatile_kind(strip_date_stamps(pa), strip_date_stamps(pb))
+        if volatile is not None:
+            return volatile
+    if ("/" in old or "www." in old or "/" in new or "www." in new) and _without_urls(
+        old
+    ) == _without_urls(new):
         return "link"
     return None
 
