@@ -250,6 +250,9 @@ def test_url_only_edits_are_link_edits() -> None:
         == "link"
     )
     assert editorial_kind("Listed on www.ex.test (the Site).", "Listed on (the Site).") == "link"
+    # a mail link written twice by a broken converter, then cleaned
+    broken = "Write to ([help@ex.test](mailto:help@ex.test)\\](mailto:help@ex.test) today."
+    assert editorial_kind(broken, "Write to [help@ex.test](mailto:help@ex.test) today.") == "link"
 
 
 # ------------------------------------------------------------------ summaries

@@ -711,9 +711,8 @@ def editorial_kind(old: str, new: str) -> str | None:
         volatile = volatile_kind(strip_date_stamps(pa), strip_date_stamps(pb))
         if volatile is not None:
             return volatile
-    if ("/" in old or "www." in old or "/" in new or "www." in new) and _without_urls(
-        old
-    ) == _without_urls(new):
+    has_url = bool(_URL_HINT_RE.search(old) or _URL_HINT_RE.search(new))
+    if has_url and _without_urls(old) == _without_urls(new):
         return "link"
     return None
 
@@ -726,6 +725,7 @@ _URL_TEXT_RE = re.compile(
 )
 
 
+_URL_HINT_RE = re.compile(r"/|www\.|mailto:|email protected", re.IGNORECASE)
 # the placeholder a CDN writes where it hides an e-mail address from scrapers
 _HIDDEN_EMAIL_RE = re.compile(r"\\?\[email protected\\?\]", re.IGNORECASE)
 
