@@ -311,3 +311,28 @@ def test_a_labelled_menu_whose_entries_change_is_navigation() -> None:
     old = "# Terms\n\nOur processors: [A](https://x.test/a), [B](https://x.test/b), [C](https://x.test/c).\n"
     new = old.replace("[C]", "[D]")
     assert substantive(old, new)
+
+
+def test_every_substantive_event_has_an_analysis_in_the_summary() -> None:
+    from datetime import UTC, datetime
+
+    from monitor.clauses.taxonomy import load_taxonomy
+    from monitor.models import VersionRef
+    from monitor.publish.render import build_summary_context
+
+    old = "# Terms\n\nYou may contact us by post.\n"
+    new = "# Terms\n\nYou may contact us by post or by e-mail.\n"
+    evs = substantive(old, new)
+    assert evs and not evs[0].categories
+
+    def ref(text: str) -> VersionRef:
+        return VersionRef(
+            "s", "Terms of Service", datetime(2026, 1, 1, tzinfo=UTC), sha(text), None, None
+        )
+
+    ctx = build_summary_context(
+        "s", "Terms of Service", ref(old), ref(new), evs, load_taxonomy(), old, new
+    )
+    assert all(ch["analysis"] is not None for ch in ctx["changes"])
+    assert ctx["summary"].startswith("Text that touches no classified provision")
+    assert "“by e-mail” added as an alternative" in ctx["summary"]
