@@ -54,12 +54,19 @@ def split_blocks(text: str) -> list[Block]:
     cur_path: tuple[str, ...] = ()
     lines = text.splitlines(keepends=True)
     offsets = [0, *accumulate(map(len, lines))]
+    n = len(lines)
     i = 0
-    while i < len(lines):
+    while i < n:
         line_start = offsets[i]
         body = lines[i].rstrip("\r\n")
         is_table = bool(_TABLE_RE.match(body))
-        heading = None if is_table else heading_at(lines, i, cur_start < 0)
+        heading = None
+        # cheap test first: only a "#" line or a line over "=" / "-" can be a heading
+        if not is_table and (
+            body.lstrip(" ").startswith("#")
+            or (i + 1 < n and lines[i + 1].lstrip(" ")[:1] in ("=", "-"))
+        ):
+            heading = heading_at(lines, i, cur_start < 0)
         if heading is None and (not body.strip() or (not is_table and _RULE_RE.match(body))):
             if cur_start >= 0:
                 spans.append((cur_start, cur_end, cur_path, False))
