@@ -159,7 +159,9 @@ def test_summarise() -> None:
         Tax(),
     )
     text = summarise(events, Tax())
-    assert text.startswith("2 substantive changes (1 passage added, 1 passage modified)")
+    # the first sentence states the highest-exposure change itself, then the counts follow
+    assert text.startswith("The provision on arbitration (under “Terms › Disputes”) was added. ")
+    assert "It is one of 2 substantive changes (1 passage added, 1 passage modified)" in text
     assert "highest exposure: high" in text and "new provision: arbitration" in text
     assert "1 editorial change (whitespace) recorded without alert." in text
     only = summarise([events[2]], Tax())

@@ -124,7 +124,8 @@ def test_new_kinds_have_labels() -> None:
     delta = FactDelta("minimum_age", "age", 13.0, 18.0, "years", LESS)
     assert describe_fact_delta(delta) == "minimum age raised from 13 years to 18 years"
     delta = FactDelta("cancellation_deadline", "duration", 1.0, 7.0, "days", LESS)
-    assert describe_fact_delta(delta) == "cancellation deadline extended from 1 day to 7 days"
+    # having to cancel earlier is a stricter deadline, not an extension (issue 18)
+    assert describe_fact_delta(delta) == "cancellation deadline made stricter: from 1 day to 7 days"
 
 
 def test_a_change_event_says_the_documents_units_also_once_stored() -> None:

@@ -255,8 +255,9 @@ def test_insertion_shift_is_not_a_move() -> None:
     new = DOC.replace(
         "## 1. Using the service", "## 0. Welcome\n\nHello.\n\n## 1. Using the service"
     )
-    kinds = sorted(e.kind for e in run(DOC, new))
-    assert kinds == ["added", "added"]
+    kinds = sorted((e.kind, e.editorial_kind) for e in run(DOC, new))
+    # the new heading alone is structure; the text under it is the addition
+    assert kinds == [("added", None), ("editorial", "heading_format")]
 
 
 def test_moved_and_modified_far_away() -> None:

@@ -18,6 +18,7 @@ __all__ = [
     "assess",
     "category_blocks",
     "category_title",
+    "change_phrase",
     "describe_event",
     "describe_fact_delta",
     "fact_direction",
@@ -82,6 +83,8 @@ _DURATIONS = frozenset(
     | {"hold_period", "trial_period", "renewal_period", "retention", "duration"}
     | {"informal_resolution_period"}
 )
+# times a user must act before something (cancel before renewal, give notice): longer is stricter
+_ACT_BEFORE = frozenset({"cancellation_deadline", "user_notice_period"})
 HIGH_IMPACT_FACTS = frozenset(
     {"notice_period", "credit_validity", "refund_window", "optout_window", "liability_cap"}
     | {"liability_cap_months", "training_on_content", "arbitration_body", "concurrent_jobs"}
@@ -306,6 +309,10 @@ def describe_fact_delta(d: FactDelta) -> str:
         return f"{label} no longer stated (was {old})"
     if isinstance(d.old, int | float) and isinstance(d.new, int | float):
         up = d.new > d.old
+        if d.name in _ACT_BEFORE:
+            # a longer time you must act before (cancel 30 days ahead, not 7) is a stricter
+            # deadline: "extended" would read as good news
+            return f"{label} {'made stricter' if up else 'relaxed'}: from {old} to {new}"
         if d.name in _DURATIONS:
             verb = "extended" if up else "shortened"
         else:
@@ -420,6 +427,53 @@ def _assess_one(ev: ChangeEvent, tax: Any) -> None:
 # ------------------------------------------------------------------ descriptions and blocks
 
 
+_QUOTE_MAX = 80  # words quoted in a change phrase are cut to this many characters
+# words that restrict what a provision allows: added, the provision is narrowed; removed, widened
+_RESTRICTING = frozenset(
+    {"only", "solely", "except", "unless", "provided", "not", "no", "never", "exclusively"}
+)
+
+
+def _quoted(text: str) -> str:
+    text = " ".join(text.split()).strip(" ,;")
+    if len(text) > _QUOTE_MAX:
+        text = text[: _QUOTE_MAX - 1].rstrip() + "…"
+    return f"“{text}”"
+
+
+def change_phrase(ev: ChangeEvent) -> str:
+    """What a modification did to the words, stated exactly from its word diff: an added
+    alternative ("“Y” added as an alternative"), text added or removed (the provision widened or
+    narrowed when the words are a restriction or an item of a list), or words replaced.
+    Empty when the event has no word diff."""
+    if ev.kind != "modified" or not ev.diff:
+        return ""
+    removed = " ".join(t for op, t in ev.diff if op < 0)
+    added = " ".join(t for op, t in ev.diff if op > 0)
+    r_words = {w.lower().strip(".,;:()") for w in removed.split()}
+    a_words = {w.lower().strip(".,;:()") for w in added.split()}
+    if added.strip() and not removed.strip():
+        core = added.strip(" ,;")
+        if core.lower().startswith("or ") or core.lower().endswith(" or"):
+            alt = core[3:] if core.lower().startswith("or ") else core[:-3]
+            return f"{_quoted(alt)} added as an alternative"
+        if a_words & _RESTRICTING:
+            return f"narrowed: {_quoted(core)} added"
+        if added.lstrip().startswith((",", "and ", "or ")) or added.rstrip().endswith(","):
+            return f"widened: {_quoted(core)} added to a list"
+        return f"text added: {_quoted(core)}"
+    if removed.strip() and not added.strip():
+        core = removed.strip(" ,;")
+        if r_words & _RESTRICTING:
+            return f"widened: {_quoted(core)} removed"
+        if removed.lstrip().startswith((",", "and ", "or ")) or removed.rstrip().endswith(","):
+            return f"narrowed: {_quoted(core)} removed from a list"
+        return f"text removed: {_quoted(core)}"
+    if removed.strip() and added.strip():
+        return f"{_quoted(removed)} replaced by {_quoted(added)}"
+    return ""
+
+
 def describe_event(ev: ChangeEvent, taxonomy: Any = None) -> str:
     """One sentence saying what changed, e.g. "The provision on notice of changes (under
     "Changes") was modified: notice period shortened from 30 days to 7 days."."""
@@ -429,7 +483,7 @@ def describe_event(ev: ChangeEvent, taxonomy: Any = None) -> str:
             in_sentence(category_title(c, tax)) for c in ev.categories
         )
     else:
-        subject = "Text outside any classified provision"
+        subject = "Text that touches no classified provision"
     where = _heading(ev.heading_path)
     if where:
         subject += f" (under “{where}”)"
@@ -437,6 +491,8 @@ def describe_event(ev: ChangeEvent, taxonomy: Any = None) -> str:
     if ev.kind == "editorial" and ev.editorial_kind:
         verb = f"changed editorially ({ev.editorial_kind.replace('_', ' ')})"
     details = [describe_fact_delta(d) for d in ev.fact_deltas]
+    if not details and not ev.editorial:
+        details = [p for p in (change_phrase(ev),) if p]
     sentence = f"{subject} {verb}"
     if details:
         sentence += ": " + "; ".join(details)
@@ -556,9 +612,15 @@ def summarise(events: Sequence[ChangeEvent], taxonomy: Any = None) -> str:
         if n
     ]
     level = highest_exposure(substantive)
-    text = f"{len(substantive)} substantive {'change' if len(substantive) == 1 else 'changes'} ("
-    text += ", ".join(parts) + f"); highest exposure: {level}."
     ranked = sorted(substantive, key=lambda ev: -_level(ev.exposure))
+    # the first sentence states the change itself (the highest-exposure one), then the counts
+    text = describe_event(ranked[0], _resolve(taxonomy)) + " "
+    if len(substantive) > 1:
+        text += "It is one of "
+    text += f"{len(substantive)} substantive {'change' if len(substantive) == 1 else 'changes'} ("
+    text += ", ".join(parts) + f"); highest exposure: {level}."
+    if not any(ev.categories for ev in substantive):
+        text += " None of them touches a classified provision."
     key_points: list[str] = []
     for ev in ranked:
         for r in ev.reasons:

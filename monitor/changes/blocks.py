@@ -9,17 +9,16 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from monitor.changes.editorial import normalise, normalise_many
+from monitor.clauses.segment import heading_at
 
 __all__ = ["Block", "blocks_of", "normalised_hash", "split_blocks"]
 
-_HEADING_RE = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _ITEM_RE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+\S")
 _TABLE_RE = re.compile(r"^[ \t]*\|")
 _RULE_RE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$")
-_HEADING_MARKUP_RE = re.compile(r"[*_`]+")
-_HEADING_LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
 
 @dataclass
@@ -42,50 +41,60 @@ class Block:
         return self._tokens
 
 
-def _heading_title(title: str) -> str:
-    return " ".join(_HEADING_LINK_RE.sub(r"\1", _HEADING_MARKUP_RE.sub("", title)).split())
-
-
 def split_blocks(text: str) -> list[Block]:
     """Blocks of a Markdown text in document order, each with offsets and its heading path.
 
-    A blank line or a horizontal rule ends a block; headings, list items and table rows each start
-    their own block. A heading's path is the path of the headings above it (not itself).
+    A blank line or a horizontal rule ends a block; headings (ATX or setext, read as the segmenter
+    reads them: `monitor.clauses.segment.heading_at`), list items and table rows each start their
+    own block. A heading's path is the path of the headings above it (not itself).
     """
     spans: list[tuple[int, int, tuple[str, ...], bool]] = []
     path: list[tuple[int, str]] = []
     cur_start, cur_end = -1, -1
     cur_path: tuple[str, ...] = ()
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        line_start = pos
-        pos += len(line)
-        body = line.rstrip("\r\n")
+    lines = text.splitlines(keepends=True)
+    offsets = [0, *accumulate(map(len, lines))]
+    n = len(lines)
+    i = 0
+    while i < n:
+        line_start = offsets[i]
+        body = lines[i].rstrip("\r\n")
         is_table = bool(_TABLE_RE.match(body))
-        if not body.strip() or (not is_table and _RULE_RE.match(body)):
+        heading = None
+        # cheap test first: only a "#" line or a line over "=" / "-" can be a heading
+        if not is_table and (
+            body.lstrip(" ").startswith("#")
+            or (i + 1 < n and lines[i + 1].lstrip(" ")[:1] in ("=", "-"))
+        ):
+            heading = heading_at(lines, i, cur_start < 0)
+        if heading is None and (not body.strip() or (not is_table and _RULE_RE.match(body))):
             if cur_start >= 0:
                 spans.append((cur_start, cur_end, cur_path, False))
                 cur_start = -1
+            i += 1
             continue
         s = line_start + len(body) - len(body.lstrip())
-        e = line_start + len(body.rstrip())
-        heading = _HEADING_RE.match(body)
         if (heading or is_table or _ITEM_RE.match(body)) and cur_start >= 0:
             spans.append((cur_start, cur_end, cur_path, False))
             cur_start = -1
         if heading:
-            level = len(heading.group(1))
+            level, title, taken = heading
+            last = lines[i + taken - 1].rstrip("\r\n")
+            e = offsets[i + taken - 1] + len(last.rstrip())
             while path and path[-1][0] >= level:
                 path.pop()
             spans.append((s, e, tuple(t for _, t in path), True))
-            path.append((level, _heading_title(heading.group(2))))
+            path.append((level, title))
+            i += taken
             continue
+        e = line_start + len(body.rstrip())
         if cur_start < 0:
             cur_start, cur_path = s, tuple(t for _, t in path)
         cur_end = e
         if is_table:
             spans.append((cur_start, cur_end, cur_path, False))
             cur_start = -1
+        i += 1
     if cur_start >= 0:
         spans.append((cur_start, cur_end, cur_path, False))
     texts = [text[s:e] for s, e, _, _ in spans]

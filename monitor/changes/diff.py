@@ -33,6 +33,7 @@ from rapidfuzz.distance import Indel
 
 from monitor.changes.blocks import Block, blocks_of
 from monitor.changes.editorial import editorial_kind as _editorial_kind
+from monitor.changes.editorial import stamp_only, strip_chrome
 from monitor.clauses.facts import extract_facts
 from monitor.models import ChangeEvent, ClassifiedClause, Excerpt, Fact, FactDelta
 
@@ -217,6 +218,52 @@ def _span_facts(
 
 def _unfair(clauses: Sequence[ClassifiedClause]) -> bool:
     return any(cl.unfair for cc in clauses for cl in cc.categories)
+
+
+def _block_at(blocks: Sequence[Block], start: int) -> Block | None:
+    """The block of a version that starts at offset `start` (None inside a block)."""
+    lo, hi = 0, len(blocks)
+    while lo < hi:  # bisect on the blocks' starts, without building the list of them
+        mid = (lo + hi) // 2
+        if blocks[mid].start < start:
+            lo = mid + 1
+        else:
+            hi = mid
+    return blocks[lo] if lo < len(blocks) and blocks[lo].start == start else None
+
+
+def _is_list_part(block: Block) -> bool:
+    return bool(_ITEM_RE.match(block.text) or block.text.startswith("|"))
+
+
+def lead_in(blocks: Sequence[Block], block: Block, *, colon: bool = False) -> Block | None:
+    """The paragraph that introduces the list or table `block` belongs to: the first block
+    before the run of items or rows holding it, under the same heading, when it reads as a
+    provision (ends with ":", or, unless `colon`, is a sentence of at least eight words; not
+    only links)."""
+    if not _is_list_part(block):
+        return None
+    k = block.index - 1
+    while k >= 0 and _is_list_part(blocks[k]) and blocks[k].heading_path == block.heading_path:
+        k -= 1
+    if k < 0:
+        return None
+    lead = blocks[k]
+    if lead.is_heading or lead.heading_path != block.heading_path or _link_only(lead.text):
+        return None
+    if lead.text.rstrip(" *_").endswith(":") or (not colon and len(lead.norm.split()) >= 8):
+        return lead
+    return None
+
+
+def _lead_in_clauses(
+    blocks: Sequence[Block], index: _ClauseIndex, span: tuple[int, int] | None
+) -> list[ClassifiedClause]:
+    if span is None:
+        return []
+    block = _block_at(blocks, span[0])
+    lead = lead_in(blocks, block) if block is not None else None
+    return index.overlapping([(lead.start, lead.end)]) if lead is not None else []
 
 
 # ================================================================== facts
@@ -524,15 +571,22 @@ def _event(
         new_changed = new_all
     if ops and old_span and new_span and kind == "modified":
         o0, n0 = old_span[0], new_span[0]
-        old_changed = (
-            ctx.old_idx.overlapping([(o0 + s, o0 + e) for s, e in _changed_ranges(ops, -1)])
-            or old_all
+        # only the clauses holding the changed words: a block's other clauses did not change
+        old_changed = ctx.old_idx.overlapping(
+            [(o0 + s, o0 + e) for s, e in _changed_ranges(ops, -1)]
         )
-        new_changed = (
-            ctx.new_idx.overlapping([(n0 + s, n0 + e) for s, e in _changed_ranges(ops, 1)])
-            or new_all
+        new_changed = ctx.new_idx.overlapping(
+            [(n0 + s, n0 + e) for s, e in _changed_ranges(ops, 1)]
         )
     categories = _categories([*new_changed, *old_changed])
+    if not categories and not ekind:
+        # an item of a list or a row of a table completes the provision that introduces it
+        # ("We share your data with:" + "* Law enforcement"): read with that lead-in clause
+        lead_ins = [
+            *_lead_in_clauses(ctx.new_blocks, ctx.new_idx, new_span),
+            *_lead_in_clauses(ctx.old_blocks, ctx.old_idx, old_span),
+        ]
+        categories = _categories(lead_ins)
     old_cats = set(_categories(old_changed))
     deltas = (
         []
@@ -747,6 +801,15 @@ def _pair_blocks(ctx: _Ctx, regions: list[_Region], pairing: _Pairing) -> list[_
         for a, b, score in _pair_fuzzily(olds, news, SIMILARITY_THRESHOLD, budget):
             pairing.pair(a, b)
             pairs.append((a, b, score, False))
+    # a renamed heading keeps its place: the region's leftover headings, as many on each side,
+    # pair in order (one heading event, not a removal and an addition)
+    for i1, i2, j1, j2 in regions:
+        olds = [b for b in old_blocks[i1:i2] if b.is_heading and b.index not in paired_old]
+        news = [b for b in new_blocks[j1:j2] if b.is_heading and b.index not in paired_new]
+        if olds and len(olds) == len(news):
+            for a, b in zip(olds, news, strict=True):
+                pairing.pair(a, b)
+                pairs.append((a, b, _similarity(a, b, False), False))
     # a rewritten provision ("we will not train" -> "we may train unless you opt out") shares
     # little wording but keeps its place, its heading and its category: still a modification
     for i1, i2, j1, j2 in regions:
@@ -781,7 +844,9 @@ def _pair_events(ctx: _Ctx, pairs: list[_Pair]) -> list[_Keyed]:
     keyed: list[_Keyed] = []
     for a, b, score, moved in pairs:
         ops = word_diff(a.text, b.text)
-        ek = editorial_kind(a.text, b.text)
+        ek = editorial_kind(a.text, b.text) or _pair_chrome(a, b)
+        if ek is None and a.is_heading and b.is_heading:
+            ek = "heading_rename"  # the text under it is compared block by block
         extra: dict[str, Any] = {
             "similarity": round(score, 3),
             "old_block": a.index,
@@ -814,17 +879,33 @@ def _unpaired_events(ctx: _Ctx, regions: list[_Region], pairing: _Pairing) -> li
     new_joined = " ".join(b.norm for b in new_blocks)
     old_joined = " ".join(b.norm for b in old_blocks)
     region_of_old = {b.index: j1 for i1, i2, j1, _ in regions for b in old_blocks[i1:i2]}
+    banner: set[tuple[int, int]] = set()  # (side, block index) of consent banners
+    for side, blocks, paired in (
+        (-1, pairing.old, pairing.paired_old),
+        (1, pairing.new, pairing.paired_new),
+    ):
+        for run in _runs([b for b in blocks if b.index not in paired]):
+            if _consent_banner(run):
+                banner.update((side, b.index) for b in run)
     for a in pairing.old:
         if a.index in pairing.paired_old:
             continue
-        ek = _still_present(a, new_norms, new_joined) or _interface_fragment(a)
+        ek = (
+            ("interface_text" if (-1, a.index) in banner else None)
+            or _still_present(a, new_norms, new_joined)
+            or _chrome_block(old_blocks, a)
+        )
         kind = "editorial" if ek else "removed"
         ev = _event(ctx, kind, (a.start, a.end), None, a.heading_path, ekind=ek)
         keyed.append(((region_of_old[a.index], -1, a.index), ev))
     for b in pairing.new:
         if b.index in pairing.paired_new:
             continue
-        ek = _still_present(b, old_norms, old_joined) or _interface_fragment(b)
+        ek = (
+            ("interface_text" if (1, b.index) in banner else None)
+            or _still_present(b, old_norms, old_joined)
+            or _chrome_block(new_blocks, b)
+        )
         kind = "editorial" if ek else "added"
         ev = _event(ctx, kind, None, (b.start, b.end), b.heading_path, ekind=ek)
         keyed.append(((b.index, 0, 3), ev))
@@ -832,18 +913,111 @@ def _unpaired_events(ctx: _Ctx, regions: list[_Region], pairing: _Pairing) -> li
 
 
 _FRAGMENT_MAX_WORDS = 3
+_SHORT_LINE_WORDS = 12
+# a Markdown link or image, "[text](url)" / "![alt](url)", and what may sit between links of a
+# menu or banner: list markers, separators, emphasis, emoji and other symbols
+# (a target runs to the first ")": a bracket inside a URL leaves text behind, never hides it)
+_MD_LINK_RE = re.compile(r"!?\[[^\]\n]*\]\([^\s]*?(?:\s+\"[^\"\n]*\")?\s*\)")
+_MD_IMAGE_RE = re.compile(r"!\[[^\]\n]*\]\([^\s]*?(?:\s+\"[^\"\n]*\")?\s*\)")
+# a browser page title captured as a line: "EU terms of use | OpenAI", "Fireworks - Terms"
+_TITLE_SEPARATOR_RE = re.compile(r"\s(?:\||-|–|—|·)\s")
+_ITEM_RE = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+\S")
 
 
-def _interface_fragment(block: Block) -> str | None:
-    """Page chrome captured with the document ("Select language", "Copy", "View page"): at most
-    three words, no digits, no sentence punctuation. Recorded, but not a change to the terms."""
+def _link_only(text: str) -> bool:
+    """A block that is links and nothing else (a menu entry, a promotional banner, a tracking
+    pixel): no word outside a link's brackets."""
+    if "](" not in text:
+        return False
+    # images first, so that a link around an image ("[![alt](src)](href)") is a link again
+    rest = _MD_LINK_RE.sub(" ", _MD_IMAGE_RE.sub(" ", text))
+    return not any(ch.isalnum() for ch in rest)
+
+
+def _filler(block: Block) -> bool:
+    """Measurement text a page renders to size fonts ("word word word ..."): many words, almost
+    all the same."""
+    words = block.norm.split()
+    return len(words) >= 12 and len(set(words)) * 5 <= len(words)
+
+
+def _chrome_block(blocks: Sequence[Block], block: Block) -> str | None:
+    """Editorial kind of a block that appeared or disappeared and is page chrome, or None.
+
+    Links alone are navigation, unless they are items of a provision's list (a list introduced
+    by a clause: "Our sub-processors:" + "* [Acme](...)"); filler text is interface text; a
+    short fragment (at most three words, no digits, no sentence punctuation: "Select language",
+    "Copy") is interface text unless it is an item of a provision's list ("Date of birth" under
+    "We collect:")."""
+    if _link_only(block.text):
+        # a list of links after any paragraph is a menu; after "Our sub-processors:" a provision's
+        return None if lead_in(blocks, block, colon=True) is not None else "navigation"
+    if _filler(block) or (block.norm and not strip_chrome(block.norm)):
+        return "interface_text"  # filler, or nothing but known widget text ("Copy page")
+    short = len(block.tokens) <= _SHORT_LINE_WORDS  # page titles and stamps are short lines
+    if short and stamp_only(block.text):
+        return "date_stamp"
+    if block.is_heading:
+        # a heading alone: the text under it is compared block by block (its own events)
+        return "heading_format"
+    if short and _page_title(block):
+        return "interface_text"
     words = block.norm.split()
     raw = block.text.strip()
     if not 0 < len(words) <= _FRAGMENT_MAX_WORDS or any(ch.isdigit() for ch in raw):
         return None
-    if raw.startswith("#") or raw.rstrip("*_ ").endswith((".", ":", ";", "!", "?")):
+    if block.is_heading or raw.rstrip("*_ ").endswith((".", ":", ";", "!", "?")):
         return None  # a heading or a sentence, however short, is part of the document
+    if lead_in(blocks, block) is not None:
+        return None  # an item of a provision's list
     return "interface_text"
+
+
+def _page_title(block: Block) -> bool:
+    """A browser title line: one line of at most eight words in two parts around a separator,
+    no digits, no sentence punctuation, once any links or images are set aside."""
+    raw = _MD_LINK_RE.sub(" ", block.text).strip()
+    if "\n" in raw or raw.startswith("|") or any(ch.isdigit() for ch in raw):
+        return False
+    if raw.rstrip("*_ ").endswith((".", ":", ";", "!", "?")):
+        return False
+    return 0 < len(block.norm.split()) <= 8 and bool(_TITLE_SEPARATOR_RE.search(raw))
+
+
+# a consent banner's row of buttons: "Customise Reject All Accept All", "Allow all Deny"
+_CONSENT_BUTTONS_RE = re.compile(r"\b(?:accept|reject|allow|deny|decline|refuse) all\b")
+
+
+def _consent_banner(run: Sequence[Block]) -> bool:
+    """A run of blocks that appeared or disappeared together is a cookie-consent banner: one of
+    its blocks is a short row of consent buttons and another speaks of cookies."""
+    buttons = any(len(b.norm.split()) <= 8 and _CONSENT_BUTTONS_RE.search(b.norm) for b in run)
+    return buttons and any("cookies" in b.tokens for b in run)
+
+
+def _runs(blocks: Sequence[Block]) -> list[list[Block]]:
+    """Blocks grouped into runs of consecutive indexes."""
+    runs: list[list[Block]] = []
+    for b in sorted(blocks, key=lambda b: b.index):
+        if runs and runs[-1][-1].index + 1 == b.index:
+            runs[-1].append(b)
+        else:
+            runs.append([b])
+    return runs
+
+
+def _pair_chrome(a: Block, b: Block) -> str | None:
+    """Editorial kind of a modified pair that is chrome on both sides (a banner's links)."""
+    if _link_only(a.text) and _link_only(b.text):
+        return "navigation"
+    # a labelled menu ("Models[A](..)[B](..)[C](..)") whose entries changed: the same words
+    # outside its links on both sides, no ":" introducing them, three links or more
+    la, lb = _MD_LINK_RE.findall(a.text), _MD_LINK_RE.findall(b.text)
+    if len(la) >= 3 and len(lb) >= 3:
+        rest_a, rest_b = _MD_LINK_RE.sub(" ", a.text), _MD_LINK_RE.sub(" ", b.text)
+        if ":" not in rest_a and rest_a.split() == rest_b.split() and len(rest_a.split()) <= 3:
+            return "navigation"
+    return None
 
 
 def _still_present(block: Block, norms: set[str], joined: str) -> str | None:

@@ -13,6 +13,7 @@ number, or the insertion or removal of a negation, is never editorial.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections import Counter
@@ -31,6 +32,8 @@ __all__ = [
     "NEGATIONS",
     "canonical_dates",
     "strip_date_stamps",
+    "strip_chrome",
+    "stamp_only",
 ]
 
 EDITORIAL_KINDS = (
@@ -46,6 +49,11 @@ EDITORIAL_KINDS = (
     "date_format",
     "typo",
     "interface_text",
+    "navigation",
+    "heading_rename",
+    "relative_time",
+    "counter",
+    "media_duration",
 )
 
 # ------------------------------------------------------------------ character tables
@@ -93,7 +101,7 @@ _EMPHASIS = "*_~`"  # dropped wherever they are
 _LIST_MARKER_RE = re.compile(r"\n[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
 # lettered and roman item markers ("c. ", "b) ", "iv. "): compared away only as a last resort, since
 # "(c)" / "c)" and inline "(a) ...; (b) ..." enumerations are words to the normal comparison
-_LETTER_MARKER_RE = re.compile(r"(?m)^[ \t]*(?:[a-z]|[ivx]{1,4})[.)][ \t]+")
+_LETTER_MARKER_RE = re.compile(r"(?m)^[ \t]*(?:[a-z]|[ivx]{1,4}|\d{1,3})\\?[.)][ \t]+")
 _BLOCKQUOTE_RE = re.compile(r"\n[ \t]*>[ \t]?")
 # apostrophes and hyphens join words; digit separators survive; other punctuation splits words
 # One regex per character ("'(?<=\w')(?=\w)", ...): a literal first character is searched for
@@ -112,6 +120,12 @@ _ASCII_PUNCT = tuple(c for c in map(chr, range(128)) if _PUNCT_RE.match(c))  # c
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 
 _BLANK_LINE_RE = re.compile(r"\n[ \t\u00a0]*\n")
+_ENTITY_RE = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
+
+
+def _unescape_entity(m: re.Match[str]) -> str:
+    return html.unescape(m.group())
+
 
 # ------------------------------------------------------------------ levels
 
@@ -121,6 +135,9 @@ def _collapse(text: str) -> str:
 
 
 def _invisible(text: str) -> str:
+    if "&" in text and ";" in text:
+        # an entity left in captured text is one character, not words ("&nbsp;" is not "and nbsp")
+        text = _ENTITY_RE.sub(_unescape_entity, text)
     if text.isascii():
         return text
     for src, dst in _INVISIBLE_REPLACEMENTS:  # a few str.replace beat one regex pass
@@ -225,9 +242,9 @@ _DATE = (
     r"|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)"  # 2024年3月3日
 )
 _STAMP_PHRASE = (
-    r"(?:last\s+(?:updated|modified|revised|changed|amended|reviewed)|updated|revised|"
+    r"(?:last\s+(?:updated?|modified|revised|changed|amended|reviewed)|updated|revised|"
     r"effective(?:\s+date)?|effective\s+as\s+of|date\s+of\s+(?:last\s+)?(?:revision|update)|"
-    r"version\s+(?:date|of|dated)|published|posted|in\s+effect\s+(?:from|since|as\s+of)|"
+    r"version\s+(?:date|of|dated)|version\s*:|published|posted|in\s+effect\s+(?:from|since|as\s+of)|"
     r"更新日期|更新时间|生效日期|生效时间|发布日期|修订日期|版本日期|最近更新|最后更新)"
 )
 _STAMP_RE = re.compile(
@@ -236,7 +253,7 @@ _STAMP_RE = re.compile(
     re.IGNORECASE,
 )
 _STAMP_HINT_RE = re.compile(
-    r"updated|revised|modified|changed|amended|reviewed|effective|revision|version|published"
+    r"update|revised|modified|changed|amended|reviewed|effective|revision|version|published"
     r"|posted|in effect|更新|生效|发布|修订|©|\(c\)|copyright|rights reserved",
     re.IGNORECASE,
 )
@@ -254,6 +271,37 @@ def strip_date_stamps(text: str) -> str:
         return text
     text = _STAMP_RE.sub(lambda m: (m.group(1) or "") + " datestamp ", text)
     return _COPYRIGHT_RE.sub(lambda m: (m.group(1) or "") + (m.group(2) or "") + " year ", text)
+
+
+# what may stand beside a date in a stamp line ("Version: January 19, 2026 (Latest)")
+_STAMP_WORDS = frozenset(
+    [
+        "datestamp",
+        "last",
+        "updated",
+        "update",
+        "modified",
+        "revised",
+        "effective",
+        "date",
+        "version",
+        "latest",
+        "current",
+        "as",
+        "of",
+        "on",
+    ]
+)
+
+
+def stamp_only(text: str) -> bool:
+    """A short line that is a date stamp and nothing else ("Last updated: May 1, 2025",
+    "Version: January 19, 2026 (Latest)"), or such a line's label left empty ("Version:")."""
+    pre = _pre_punct(text)
+    words = _collapse(_punctuation(strip_date_stamps(pre))).split()
+    if not 0 < len(words) <= 8 or not set(words) <= _STAMP_WORDS:
+        return False
+    return "datestamp" in words or pre.rstrip(" *_").endswith(":")
 
 
 _MONTH_NUMBER = {
@@ -302,6 +350,56 @@ def canonical_dates(text: str) -> str:
     if "年" in text:
         text = _CJK_DATE_RE.sub(lambda m: iso(m.group(1), int(m.group(2)), m.group(3)), text)
     return text
+
+
+# ------------------------------------------------------------------ volatile page text
+
+# Text a page computes when it is shown rather than text the document states: relative times
+# ("3 days ago", "Updated: yesterday"), counters of an audience or of a consent banner's vendors
+# ("1.2M followers", "Number of Vendors seeking consent: 802", "Google Ad Tech Providers (715)")
+# and media player durations ("0:00 / 3:45"). Masked, a change that only moves them is editorial.
+# Counts that a document states as terms ("up to 5 users", "thirty (30) days") are not matched: a
+# counter needs an audience noun after it, a "number of ...:" label before it, or to close a label
+# line in parentheses.
+_NUMBER = r"\d[\d,.]*(?:\s?[kmb]\b)?"
+_RELATIVE_TIME_RE = re.compile(
+    rf"\b(?:{_NUMBER}|an?|one)\s+(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|"
+    r"months?|years?)\s+ago\b|(\b(?:updated|edited|posted|published)\s*:?\s*)(?:just now|"
+    r"yesterday|today)\b|\bjust now\b"
+)
+_COUNTER_RE = re.compile(
+    rf"(?m)\b{_NUMBER}\+?(?=\s+(?:followers|following|views|likes|subscribers|members|stars|"
+    r"downloads|partners|vendors|comments|reviews|reactions|shares|reposts|retweets|watching|"
+    r"plays|visits|installs|upvotes)\b)"
+    rf"|(?<=number of )([^\n:]{{1,60}}:[ \t]*){_NUMBER}(?=[ \t]*$)"
+    rf"|(?<=[a-z] )\({_NUMBER}\)(?=[ \t]*$)"
+)
+_DURATION_RE = re.compile(
+    r"(?m)^[ \t]*\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]*/[ \t]*\d{1,2}:\d{2}(?::\d{2})?)?[ \t]*$"
+)
+_VOLATILE_HINT_RE = re.compile(r"\d|\bago\b|\btoday\b|\byesterday\b|\bjust now\b")
+_VOLATILE = (
+    ("relative_time", _RELATIVE_TIME_RE, " reltime "),
+    ("counter", _COUNTER_RE, " count "),
+    ("media_duration", _DURATION_RE, " duration "),
+)
+
+
+def _mask(rx: re.Pattern[str], placeholder: str, text: str) -> str:
+    # group 1, when a pattern has one, is a label kept before the masked value
+    return rx.sub(lambda m: ((m.group(1) if rx.groups else "") or "") + placeholder, text)
+
+
+def volatile_kind(old_pre: str, new_pre: str) -> str | None:
+    """The volatile kind that makes two texts (lower-cased, markup and links gone) equal once
+    masked, cumulatively: "relative_time", "counter", "media_duration"; else None."""
+    a, b = old_pre, new_pre
+    for kind, rx, placeholder in _VOLATILE:
+        a, b = _mask(rx, placeholder, a), _mask(rx, placeholder, b)
+        masked = a != old_pre or b != new_pre
+        if masked and _collapse(_punctuation(a)) == _collapse(_punctuation(b)):
+            return kind
+    return None
 
 
 # ------------------------------------------------------------------ typos
@@ -535,11 +633,12 @@ def _spacing_only(old_norm: str, new_norm: str) -> bool:
 _CHROME_RE = re.compile(
     r"\bctrl\b|\bcmd\b|cookie ?(?:settings|preferences)|manage ?cookies|your ?privacy ?choices"
     r"|opens? in (?:a )?new (?:window|tab)|(?:view|copy)(?: page)? as markdown|copy page"
-    r"|view page|select language|skip to (?:main )?content"
+    r"|view page|select language|skip to (?:main )?content|was this (?:page|article) helpful"
 )
 
 
-def _strip_chrome(norm: str) -> str:
+def strip_chrome(norm: str) -> str:
+    """A normalised text without the page chrome phrases (and without spaces)."""
     return _CHROME_RE.sub("", norm).replace(" ", "")
 
 
@@ -591,7 +690,7 @@ def editorial_kind(old: str, new: str) -> str | None:
         return None  # too many words differ for a date stamp or a few typos: substantive
     if _spacing_only(a, b):
         return "whitespace"
-    if (_CHROME_RE.search(a) or _CHROME_RE.search(b)) and _strip_chrome(a) == _strip_chrome(b):
+    if (_CHROME_RE.search(a) or _CHROME_RE.search(b)) and strip_chrome(a) == strip_chrome(b):
         return "interface_text"
     pa, pb = _pre_punct(old), _pre_punct(new)
     if _collapse(_punctuation(_LETTER_MARKER_RE.sub("", pa))) == _collapse(
@@ -606,9 +705,47 @@ def editorial_kind(old: str, new: str) -> str | None:
     db = _collapse(_punctuation(canonical_dates(pb)))
     if da == db:
         return "date_format"
-    if _typo_only(sa, sb) or _articles_only(sa, sb):
+    if _typo_only(sa, sb) or _articles_only(sa, sb) or _doubled_word(sa, sb):
         return "typo"
+    if _VOLATILE_HINT_RE.search(pa) or _VOLATILE_HINT_RE.search(pb):
+        volatile = volatile_kind(strip_date_stamps(pa), strip_date_stamps(pb))
+        if volatile is not None:
+            return volatile
+    has_url = bool(_URL_HINT_RE.search(old) or _URL_HINT_RE.search(new))
+    if has_url and _without_urls(old) == _without_urls(new):
+        return "link"
     return None
+
+
+# a URL written out as text: with a scheme or "www.", or a domain followed by a path ("x.com/a");
+# a bare domain ("chatgpt.com", where a cookie is set) is a word of the document
+_URL_TEXT_RE = re.compile(
+    r"(?:\b(?:https?|mailto):(?://)?|\bwww\.)[^\s)\]>\"']+"
+    r"|\b[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,}/[^\s)\]>\"']*"
+)
+
+
+_URL_HINT_RE = re.compile(r"/|www\.|mailto:|email protected", re.IGNORECASE)
+# the placeholder a CDN writes where it hides an e-mail address from scrapers
+_HIDDEN_EMAIL_RE = re.compile(r"\\?\[email protected\\?\]", re.IGNORECASE)
+
+
+def _without_urls(text: str) -> str:
+    """Words of a text without the URLs written in it (nor hidden-address placeholders)."""
+    text = _HIDDEN_EMAIL_RE.sub(" ", _invisible(text))
+    return _collapse(_punctuation(_markup(_links(_URL_TEXT_RE.sub(" ", text))).lower()))
+
+
+def _doubled_word(old_norm: str, new_norm: str) -> bool:
+    """A word written twice in a row lost or gained its copy ("in one one place")."""
+    a, b = old_norm.split(), new_norm.split()
+    if abs(len(a) - len(b)) != 1:
+        return False
+    long_, short = (a, b) if len(a) > len(b) else (b, a)
+    for i in range(1, len(long_)):
+        if long_[i] == long_[i - 1] and long_[:i] + long_[i + 1 :] == short:
+            return True
+    return False
 
 
 def _pre_punct(text: str) -> str:

@@ -8,11 +8,12 @@ numbers kept). Every clause satisfies ``text[c.start:c.end] == c.text``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 from monitor.models import Clause
 
-__all__ = ["segment", "split_sentences", "clean_heading"]
+__all__ = ["segment", "split_sentences", "clean_heading", "heading_at"]
 
 # A paragraph longer than this is split into sentences (CLAUDETTE-style units classify better).
 LONG_PARAGRAPH = 400
@@ -46,6 +47,30 @@ def clean_heading(raw: str) -> str:
     text = _HEAD_CLEAN.sub("", raw)
     text = _LINK.sub(r"\1", text)
     return " ".join(text.split()).strip(" :")
+
+
+def heading_at(lines: Sequence[str], i: int, starts_paragraph: bool) -> tuple[int, str, int] | None:
+    """The Markdown heading at line `i` of `lines` (line ends allowed): (level, clean title,
+    number of lines it takes), or None. ATX ("## Title") or setext ("Title" over a line of "="
+    or "-", levels 1 and 2); a setext title is one line that starts a paragraph
+    (`starts_paragraph`), at most 200 characters and not a bullet (a "-" under a list item is a
+    rule). The one definition of a heading for the segmenter and the differ's blocks."""
+    raw = lines[i].rstrip("\r\n")
+    m = _ATX.match(raw)
+    if m:
+        return len(m.group(1)), clean_heading(m.group(2)), 1
+    stripped = raw.strip()
+    if (
+        starts_paragraph
+        and stripped
+        and i + 1 < len(lines)
+        and _SETEXT.match(lines[i + 1].rstrip("\r\n"))
+        and len(stripped) <= 200
+        and not _BULLET.match(raw)
+        and not _SETEXT.match(raw)
+    ):
+        return (1 if lines[i + 1].strip().startswith("=") else 2), clean_heading(stripped), 2
+    return None
 
 
 def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
@@ -177,23 +202,12 @@ def _segment_paragraph(text: str, stack_in: Stack) -> tuple[tuple[Span, ...], St
             flush()
             i += 1
             continue
-        m = _ATX.match(raw)
-        if m:
+        heading = heading_at(lines, i, not block)
+        if heading is not None:
             flush()
-            push_heading(len(m.group(1)), clean_heading(m.group(2)))
-            i += 1
-            continue
-        # setext heading: a single text line followed by === or ---
-        if (
-            not block
-            and i + 1 < n
-            and _SETEXT.match(lines[i + 1].rstrip("\r\n"))
-            and len(stripped) <= 200
-            and not _BULLET.match(raw)
-        ):
-            level = 1 if lines[i + 1].strip().startswith("=") else 2
-            push_heading(level, clean_heading(stripped))
-            i += 2
+            level, title, taken = heading
+            push_heading(level, title)
+            i += taken
             continue
         if _THEMATIC.match(raw) or _TABLE_SEP.match(raw):
             flush()

@@ -320,7 +320,7 @@ def _event_ctx(ev: ChangeEvent, taxonomy: Any) -> dict[str, Any]:
         ],
         "before": _excerpt_ctx(ev.before, ev.diff, -1),
         "after": _excerpt_ctx(ev.after, ev.diff, 1),
-        "analysis": analysis_blocks(ev, taxonomy) if ev.categories and not ev.editorial else None,
+        "analysis": analysis_blocks(ev, taxonomy) if is_substantive(ev) else None,
     }
 
 
