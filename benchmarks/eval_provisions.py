@@ -1,7 +1,7 @@
 """Run extract_provisions over the latest version of every document in the OTA GenAI bundle.
 
 Usage: .venv/bin/python benchmarks/eval_provisions.py [BUNDLE] [--split dev|test|all|fresh]
-       [--certain] [--errors FILE] [--rules-only | --compare]
+       [--certain] [--errors FILE] [--rules-only | --compare] [--provision-model FILE]
 
 Clones the bundle into a temporary directory, takes the latest version of every
 ``<Service>/<Terms type>.md``, and prints provisions per category, documents per second, the
@@ -24,7 +24,9 @@ that, from the test-split services and the services with no label before (drawn 
 sample_fresh.py). Its macro-F1 is over its own categories with 10 or more examples.
 
 ``--rules-only`` switches off the learned provision component (monitor/clauses/provision_model.py);
-``--compare`` scores the labelled clauses with it off, then on, in the same run.
+``--compare`` scores the labelled clauses with it off, then on, in the same run;
+``--provision-model FILE`` uses a candidate written by training/train_provision_model.py --out
+instead of the packaged one.
 """
 
 from __future__ import annotations
@@ -44,7 +46,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from monitor.clauses import check_document_type, clear_cache, extract_provisions, segment  # noqa: E402
-from monitor.clauses.provision_model import set_enabled  # noqa: E402
+from monitor.clauses.provision_model import (  # noqa: E402
+    read_provision_model,
+    set_enabled,
+    set_model,
+)
 from monitor.models import ClassifiedClause  # noqa: E402
 
 LABELS = ROOT / "benchmarks" / "labels" / "ai_provisions.jsonl"
@@ -359,7 +365,18 @@ def main() -> None:
         action="store_true",
         help="score the labelled clauses with the learned provision component off, then on",
     )
+    ap.add_argument(
+        "--provision-model",
+        metavar="FILE",
+        help="use this learned provision component (written by training/train_provision_model.py "
+        "--out) instead of the packaged one",
+    )
     args = ap.parse_args()
+    if args.provision_model:
+        try:
+            set_model(read_provision_model(Path(args.provision_model).read_text("utf-8")))
+        except (OSError, ValueError, KeyError) as exc:
+            ap.error(f"{args.provision_model}: not a provision model ({exc})")
     set_enabled(not (args.rules_only or args.compare))
     if args.errors and args.split != "dev":
         ap.error("--errors is only available with --split dev")

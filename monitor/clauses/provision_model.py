@@ -11,6 +11,10 @@ category chosen by cross-validation grouped by service:
   ``classify.with_context`` reports only when the clause's heading or document type names it.
 
 A category the rules already report is left as it is; the component never marks a clause unfair.
+
+Not shipped as of 2026-12-03: in nested cross-validation grouped by service on the 600 labelled
+clauses it did not beat the rules (benchmarks/RESULTS.md), so no file is packaged and the rules work
+alone; :func:`set_model` installs a candidate to measure it.
 """
 
 from __future__ import annotations
@@ -24,13 +28,22 @@ from importlib import resources
 from monitor.clauses.model import LinearModel
 from monitor.models import Classification
 
-__all__ = ["ALONE", "WITH_HEADING", "add_learned", "load_provision_model", "set_enabled"]
+__all__ = [
+    "ALONE",
+    "WITH_HEADING",
+    "add_learned",
+    "load_provision_model",
+    "read_provision_model",
+    "set_enabled",
+    "set_model",
+]
 
 ALONE = 0.6  # confidence of a category the model reports on its own
 # a candidate's confidence: the heading's support (classify.CONTEXT, 0.3) lifts it to 0.51, at or
 # above MIN_CONFIDENCE (0.5), and nothing else reports it
 WITH_HEADING = 0.3
 _ENABLED = [True]
+_CANDIDATE: list[LinearModel | None] = [None]
 
 
 def set_enabled(on: bool) -> None:
@@ -39,21 +52,35 @@ def set_enabled(on: bool) -> None:
     _ENABLED[0] = on
 
 
+def set_model(model: LinearModel | None) -> None:
+    """Use ``model`` instead of the packaged file (None: the packaged one again), e.g. to measure
+    a candidate trained by the script; call ``monitor.clauses.clear_cache()`` after."""
+    _CANDIDATE[0] = model
+
+
+def read_provision_model(text: str) -> LinearModel:
+    """A component from the text of its JSON file (ValueError or KeyError when it is not one)."""
+    return LinearModel.from_json(json.loads(text))
+
+
 @lru_cache(maxsize=1)
 def _load() -> LinearModel | None:
     try:
         text = resources.files("monitor").joinpath("data/provision_model.json").read_text("utf-8")
     except (FileNotFoundError, OSError):
-        return None
+        return None  # not shipped: the rules work alone
     try:
-        return LinearModel.from_json(json.loads(text))
+        return read_provision_model(text)
     except (ValueError, KeyError):
         return None
 
 
 def load_provision_model() -> LinearModel | None:
-    """The packaged component, or None when it is off or absent."""
-    return _load() if _ENABLED[0] else None
+    """The component in use: the one set by :func:`set_model`, else the packaged one; None when
+    it is switched off or absent."""
+    if not _ENABLED[0]:
+        return None
+    return _CANDIDATE[0] or _load()
 
 
 def _or(a: float, b: float) -> float:
