@@ -6,6 +6,8 @@ the clause is unfair (degree 2 or 3): its margin against a threshold tuned on gr
 gives ``unfair``, and the reasons list the rules that fired, the margin and the n-grams that pushed
 it most. A negation rule ("no arbitration", "credits never expire", "we will not train on your
 content") keeps the category for provision tracking but marks it not unfair, and the facts say so.
+A learned provision component (``provision_model.py``), when a weights file is packaged, then adds
+categories the rules miss.
 """
 
 from __future__ import annotations
