@@ -373,14 +373,21 @@ def _gain_line(t: tuple[float, float, float]) -> str:
 
 
 def main() -> None:
-    global CHOOSER
+    global CHOOSER, RECIPE
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("bundle", nargs="?", default=str(DEFAULT_BUNDLE))
     ap.add_argument(
         "--out", help=f"write the component trained on every clause here ({DEFAULT_OUT} ships it)"
     )
     ap.add_argument("--chooser", choices=sorted(CHOOSERS), default=CHOOSER)
+    ap.add_argument(
+        "--max-features",
+        type=int,
+        default=RECIPE.max_features,
+        help="features kept (by weight) in the exported vocabulary: fewer score faster",
+    )
     args = ap.parse_args()
+    RECIPE = replace(RECIPE, max_features=args.max_features)
     CHOOSER = args.chooser
     import eval_provisions as E
 
