@@ -1,7 +1,7 @@
 """Run extract_provisions over the latest version of every document in the OTA GenAI bundle.
 
 Usage: .venv/bin/python benchmarks/eval_provisions.py [BUNDLE] [--split dev|test|all|fresh]
-       [--certain] [--errors FILE]
+       [--certain] [--errors FILE] [--rules-only | --compare] [--provision-model FILE]
 
 Clones the bundle into a temporary directory, takes the latest version of every
 ``<Service>/<Terms type>.md``, and prints provisions per category, documents per second, the
@@ -22,6 +22,11 @@ The test split's errors were read once (so it is no longer clean); ``--split fre
 clauses of benchmarks/labels/ai_provisions_fresh.jsonl instead, labelled by reading only after
 that, from the test-split services and the services with no label before (drawn by
 sample_fresh.py). Its macro-F1 is over its own categories with 10 or more examples.
+
+``--rules-only`` switches off the learned provision component (monitor/clauses/provision_model.py);
+``--compare`` scores the labelled clauses with it off, then on, in the same run;
+``--provision-model FILE`` uses a candidate written by training/train_provision_model.py --out
+instead of the packaged one.
 """
 
 from __future__ import annotations
@@ -40,7 +45,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.clauses import check_document_type, extract_provisions, segment  # noqa: E402
+from monitor.clauses import check_document_type, clear_cache, extract_provisions, segment  # noqa: E402
+from monitor.clauses.provision_model import (  # noqa: E402
+    read_provision_model,
+    set_enabled,
+    set_model,
+)
 from monitor.models import ClassifiedClause  # noqa: E402
 
 LABELS = ROOT / "benchmarks" / "labels" / "ai_provisions.jsonl"
@@ -344,7 +354,30 @@ def main() -> None:
         help="write the dev clauses whose categories or facts disagree with their labels (JSON "
         "lines; dev split only: test errors are not for reading)",
     )
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--rules-only",
+        action="store_true",
+        help="switch off the learned provision component (the rules work alone)",
+    )
+    mode.add_argument(
+        "--compare",
+        action="store_true",
+        help="score the labelled clauses with the learned provision component off, then on",
+    )
+    ap.add_argument(
+        "--provision-model",
+        metavar="FILE",
+        help="use this learned provision component (written by training/train_provision_model.py "
+        "--out) instead of the packaged one",
+    )
     args = ap.parse_args()
+    if args.provision_model:
+        try:
+            set_model(read_provision_model(Path(args.provision_model).read_text("utf-8")))
+        except (OSError, ValueError, KeyError) as exc:
+            ap.error(f"{args.provision_model}: not a provision model ({exc})")
+    set_enabled(not (args.rules_only or args.compare))
     if args.errors and args.split != "dev":
         ap.error("--errors is only available with --split dev")
     rows = load_rows()
@@ -398,7 +431,15 @@ def main() -> None:
             show(cc, cat)
 
     errors: list[dict[str, object]] | None = [] if args.errors else None
+    if args.compare:
+        print("\n#### rules only (learned provision component off)")
     print_label_report(evaluate_labels(results, args.split, errors, texts, args.certain))
+    if args.compare:
+        set_enabled(True)
+        clear_cache()
+        print("\n#### with the learned provision component")
+        learned = {key: extract_provisions(text, key[1]) for key, text in texts.items()}
+        print_label_report(evaluate_labels(learned, args.split, None, texts, args.certain))
     if args.errors and errors is not None:
         with open(args.errors, "w", encoding="utf-8") as fh:
             for err in errors:

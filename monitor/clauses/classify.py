@@ -6,6 +6,8 @@ the clause is unfair (degree 2 or 3): its margin against a threshold tuned on gr
 gives ``unfair``, and the reasons list the rules that fired, the margin and the n-grams that pushed
 it most. A negation rule ("no arbitration", "credits never expire", "we will not train on your
 content") keeps the category for provision tracking but marks it not unfair, and the facts say so.
+A learned provision component (``provision_model.py``), when a weights file is packaged, then adds
+categories the rules miss.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from monitor.clauses.model import LinearModel, Scored, load_model, tokenize
+from monitor.clauses.provision_model import add_learned, load_provision_model
 from monitor.clauses.rules import RULES_BY_TRIGGER, Rule
 from monitor.models import Classification
 
@@ -27,6 +30,7 @@ __all__ = [
     "classify",
     "context_categories",
     "fired_rules",
+    "states_nothing",
     "with_context",
 ]
 
@@ -58,6 +62,11 @@ class ClauseAnalysis:
     # categories whose evidence falls short of MIN_CONFIDENCE but would reach it if the clause's
     # heading or document type named them (see :func:`with_context`)
     candidates: list[Classification] = field(default_factory=list)
+
+
+def states_nothing(lower: str) -> bool:
+    """Is the lower-cased text a bare title or a table-of-contents link (no category then)?"""
+    return _NEUTRAL.match(lower) is not None
 
 
 def fired_rules(lower: str, tokens: Sequence[str]) -> list[Rule]:
@@ -101,7 +110,10 @@ def analyse(text: str, model: LinearModel | None | object = _DEFAULT) -> ClauseA
     """Classify one clause's text. ``model`` overrides the packaged model (None: rules only)."""
     lin: LinearModel | None = load_model() if model is _DEFAULT else model  # type: ignore[assignment]
     lower = text.lower()
-    return _analyse(lower, tokenize(lower), lin, None)
+    tokens = tokenize(lower)
+    out = _analyse(lower, tokens, lin, None)
+    prov = load_provision_model() if model is _DEFAULT else None
+    return _learned(out, prov, prov.margins(tokens)) if prov is not None else out
 
 
 def analyse_many(texts: Sequence[str]) -> list[ClauseAnalysis]:
@@ -110,11 +122,26 @@ def analyse_many(texts: Sequence[str]) -> list[ClauseAnalysis]:
     lowers = [t.lower() for t in texts]
     tokens = [tokenize(low) for low in lowers]
     if lin is None:
-        return [_analyse(low, toks, None, None) for low, toks in zip(lowers, tokens, strict=True)]
-    scored = lin.score_many(tokens)
-    return [
-        _analyse(low, toks, lin, sc) for low, toks, sc in zip(lowers, tokens, scored, strict=True)
-    ]
+        out = [_analyse(low, toks, None, None) for low, toks in zip(lowers, tokens, strict=True)]
+    else:
+        scored = lin.score_many(tokens)
+        out = [
+            _analyse(low, toks, lin, sc)
+            for low, toks, sc in zip(lowers, tokens, scored, strict=True)
+        ]
+    prov = load_provision_model()
+    if prov is None:
+        return out
+    margins = prov.score_many(tokens)
+    return [_learned(a, prov, sc.margins) for a, sc in zip(out, margins, strict=True)]
+
+
+def _learned(a: ClauseAnalysis, prov: LinearModel, margins: Sequence[float]) -> ClauseAnalysis:
+    """``a`` with the learned provision component's evidence (``provision_model.py``)."""
+    if states_nothing(a.lower):
+        return a
+    cats, cands = add_learned(a.categories, a.candidates, margins, prov, MIN_CONFIDENCE)
+    return replace(a, categories=cats, candidates=cands)
 
 
 # ---------------------------------------------------------------- context
@@ -228,7 +255,7 @@ def _analyse(
     lower: str, tokens: list[str], lin: LinearModel | None, scored: Scored | None
 ) -> ClauseAnalysis:
     """Classify a lower-cased clause; ``scored``: its model scores when already computed."""
-    if _NEUTRAL.match(lower):
+    if states_nothing(lower):
         return ClauseAnalysis(lower, tokens, [], [])
     fired = fired_rules(lower, tokens)
 

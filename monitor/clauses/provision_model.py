@@ -1,0 +1,119 @@
+"""The learned provision component: categories the rules miss, where a linear model is confident.
+
+The rules recognise the AI-platform provisions in the phrasings of the documents they were written
+from; on other services they miss many. ``monitor/data/provision_model.json`` (trained offline by
+``training/train_provision_model.py`` on labelled clauses; weights only) holds one linear model per
+category it covers, in the :class:`~monitor.clauses.model.LinearModel` format, with two margins per
+category chosen by cross-validation grouped by service:
+
+- ``thresholds``: at or above it the model alone reports the category (:data:`ALONE` confidence);
+- ``low_thresholds``: at or above it the category becomes a candidate (:data:`WITH_HEADING`) that
+  ``classify.with_context`` reports only when the clause's heading or document type names it.
+
+A category the rules already report is left as it is; the component never marks a clause unfair.
+
+Not shipped as of 2026-12-03: in nested cross-validation grouped by service on the 600 labelled
+clauses it did not beat the rules (benchmarks/RESULTS.md), so no file is packaged and the rules work
+alone; :func:`set_model` installs a candidate to measure it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import lru_cache
+from importlib import resources
+
+from monitor.clauses.model import LinearModel
+from monitor.models import Classification
+
+__all__ = [
+    "ALONE",
+    "WITH_HEADING",
+    "add_learned",
+    "load_provision_model",
+    "read_provision_model",
+    "set_enabled",
+    "set_model",
+]
+
+ALONE = 0.6  # confidence of a category the model reports on its own
+# a candidate's confidence: the heading's support (classify.CONTEXT, 0.3) lifts it to 0.51, at or
+# above MIN_CONFIDENCE (0.5), and nothing else reports it
+WITH_HEADING = 0.3
+_ENABLED = [True]
+_CANDIDATE: list[LinearModel | None] = [None]
+
+
+def set_enabled(on: bool) -> None:
+    """Switch the component on or off (the rules then work alone), e.g. to measure it against
+    the rules in one run; call ``monitor.clauses.clear_cache()`` after."""
+    _ENABLED[0] = on
+
+
+def set_model(model: LinearModel | None) -> None:
+    """Use ``model`` instead of the packaged file (None: the packaged one again), e.g. to measure
+    a candidate trained by the script; call ``monitor.clauses.clear_cache()`` after."""
+    _CANDIDATE[0] = model
+
+
+def read_provision_model(text: str) -> LinearModel:
+    """A component from the text of its JSON file (ValueError or KeyError when it is not one)."""
+    return LinearModel.from_json(json.loads(text))
+
+
+@lru_cache(maxsize=1)
+def _load() -> LinearModel | None:
+    try:
+        text = resources.files("monitor").joinpath("data/provision_model.json").read_text("utf-8")
+    except (FileNotFoundError, OSError):
+        return None  # not shipped: the rules work alone
+    try:
+        return read_provision_model(text)
+    except (ValueError, KeyError):
+        return None
+
+
+def load_provision_model() -> LinearModel | None:
+    """The component in use: the one set by :func:`set_model`, else the packaged one; None when
+    it is switched off or absent."""
+    if not _ENABLED[0]:
+        return None
+    return _CANDIDATE[0] or _load()
+
+
+def _or(a: float, b: float) -> float:
+    return 1.0 - (1.0 - a) * (1.0 - b)
+
+
+def add_learned(
+    categories: Sequence[Classification],
+    candidates: Sequence[Classification],
+    margins: Sequence[float],
+    model: LinearModel,
+    min_confidence: float,
+) -> tuple[list[Classification], list[Classification]]:
+    """The clause's categories and candidates with the model's evidence (``margins``: one per
+    ``model.categories``) added; a category gains it at most once. A category listed below
+    ``min_confidence`` (not reported) counts as a candidate."""
+    cats = [c for c in categories if c.confidence >= min_confidence]
+    cands = [*(c for c in categories if c.confidence < min_confidence), *candidates]
+    reported = {c.category for c in cats}
+    for cat, m, alone, low in zip(
+        model.categories, margins, model.thresholds, model.low_thresholds, strict=True
+    ):
+        if cat in reported or m < low:
+            continue
+        reason = f"provision-model:{m:+.2f}"
+        prior = next((c for c in cands if c.category == cat), None)
+        if prior is not None:
+            cands.remove(prior)
+        base = prior or Classification(cat, 0.0, False, ())
+        conf = _or(base.confidence, ALONE if m >= alone else WITH_HEADING)
+        learned = replace(base, confidence=round(conf, 3), reasons=(*base.reasons, reason))
+        (cats if m >= alone else cands).append(learned)
+    # the weaker ones stay listed with the categories, as classify lists them
+    out = [*cats, *(c for c in cands if c in categories)]
+    out.sort(key=lambda c: c.category)
+    return out, [c for c in cands if c not in categories]

@@ -1,0 +1,207 @@
+"""The learned provision component: training on a tiny synthetic set, the runtime file, classify."""
+
+from __future__ import annotations
+
+import json
+import sys
+from array import array
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "training"))
+
+import train_provision_model as P  # noqa: E402
+
+from monitor.clauses import classify_text, clear_cache  # noqa: E402
+from monitor.clauses.classify import MIN_CONFIDENCE, analyse, with_context  # noqa: E402
+from monitor.clauses.model import LinearModel, tokenize  # noqa: E402
+from monitor.clauses.provision_model import (  # noqa: E402
+    ALONE,
+    add_learned,
+    load_provision_model,
+    read_provision_model,
+    set_enabled,
+    set_model,
+)
+from monitor.models import Classification  # noqa: E402
+
+# The rules "see" only the first phrasing of each provision; the others are what they miss.
+PHRASINGS = {
+    "credit_expiry": [
+        "Your {x} credits expire twelve months after purchase.",
+        "Unused {x} tokens lapse at the end of the billing year.",
+        "Prepaid {x} balance lapses if it is not spent within a year.",
+    ],
+    "refunds": [
+        "We refund {x} purchases made in the last fourteen days.",
+        "All {x} payments are final and no money is given back.",
+        "No money is given back for {x} plans once paid.",
+    ],
+}
+NEUTRAL = [
+    "You can reach the {x} support team by e-mail.",
+    "The {x} service is offered in several countries.",
+    "Read the {x} documentation before you start.",
+]
+WORDS = ["gold", "basic", "team", "studio"]
+CATS = sorted(PHRASINGS)
+
+
+def items(n_services: int = 6) -> list[P.Item]:
+    out: list[P.Item] = []
+    for s in range(n_services):
+        for x in WORDS:
+            for cat, tpls in PHRASINGS.items():
+                for k, tpl in enumerate(tpls):
+                    base = frozenset({cat}) if k == 0 else frozenset()
+                    ctx = frozenset({cat}) if s % 2 else frozenset()
+                    out.append(P.Item(tpl.format(x=x), frozenset({cat}), base, ctx, f"S{s}"))
+            for tpl in NEUTRAL:
+                out.append(P.Item(tpl.format(x=x), frozenset(), frozenset(), frozenset(), f"S{s}"))
+    return out
+
+
+def test_training_is_reproducible_and_adds_what_the_rules_miss() -> None:
+    data = P.Data(items(), CATS)
+    first = P.train(data, folds=3)
+    second = P.train(P.Data(items(), CATS), folds=3)
+    assert first is not None and second is not None
+    lm, choice = first
+    assert json.dumps(lm.to_json(), sort_keys=True) == json.dumps(
+        second[0].to_json(), sort_keys=True
+    )
+    assert set(lm.categories) == set(CATS) and all(choice[c].on for c in CATS)
+    # a phrasing the rules miss gets a margin above the category's "with heading" threshold;
+    # neutral text stays below it
+    j = lm.categories.index("refunds")
+    missed = lm.margins(tokenize("no money is given back for premium plans once paid."))
+    neutral = lm.margins(tokenize("read the premium documentation before you start."))
+    assert missed[j] >= lm.low_thresholds[j] > neutral[j]
+
+
+def test_nested_cv_reports_both_and_the_combination_only_adds() -> None:
+    data = P.Data(items(), CATS)
+    cv = P.nested_cv(data, outer=3, inner=2)
+    base, comb, gold = cv["base"], cv["combined"], cv["gold"]
+    assert isinstance(base, np.ndarray) and isinstance(comb, np.ndarray)
+    assert isinstance(gold, np.ndarray)
+    assert (comb >= base).all()  # the component never removes what the rules report
+    # the rules find a third of each category here; with the component, more on unseen services
+    assert (comb & gold).sum() > (base & gold).sum()
+    lines = P.report(cv, CATS, np.arange(len(data.items)))
+    assert lines[-1].startswith("macro-F1 over 2 categories")
+
+
+def test_exported_file_loads_and_scores_like_the_trained_model(tmp_path: Path) -> None:
+    got = P.train(P.Data(items(), CATS), folds=3)
+    assert got is not None
+    lm, choice = got
+    path = tmp_path / "provision_model.json"
+    path.write_text(json.dumps(P.export(lm, choice, ["cv line"])), "utf-8")
+    loaded = LinearModel.from_json(json.loads(path.read_text("utf-8")))
+    text = tokenize("unused team tokens lapse at the end of the billing year.")
+    assert loaded.categories == lm.categories
+    assert np.allclose(loaded.margins(text), lm.margins(text), atol=1e-3)
+    many = loaded.score_many([text])[0].margins
+    assert np.allclose(many, loaded.margins(text), atol=1e-6)
+
+
+def _tiny_model(alone: float, low: float) -> LinearModel:
+    """One category ("credit_expiry") whose margin is driven by the word "lapse"."""
+    return LinearModel(
+        categories=["credit_expiry"],
+        vocab={"w": {"lapse": array("d", [1.0, 4.0]), "office": array("d", [1.0, -4.0])}, "c": {}},
+        bias=[-1.0],
+        thresholds=[alone],
+        low_thresholds=[low],
+    )
+
+
+def test_add_learned_alone_candidate_and_heading() -> None:
+    lm = _tiny_model(alone=2.0, low=0.5)
+    # margin 3 (one known word, norm 1): reported by the model alone
+    cats, cands = add_learned([], [], lm.margins(["lapse"]), lm, MIN_CONFIDENCE)
+    assert [c.category for c in cats] == ["credit_expiry"] and not cands
+    assert cats[0].confidence == ALONE and not cats[0].unfair
+    assert cats[0].reasons[-1].startswith("provision-model:+3.00")
+    # margin 1: only a candidate, which a heading naming the category lifts to a report
+    cats, cands = add_learned([], [], [1.0], lm, MIN_CONFIDENCE)
+    assert not cats and [c.category for c in cands] == ["credit_expiry"]
+    assert with_context(cats, cands, {}) == []
+    lifted = with_context(cats, cands, {"credit_expiry": "heading"})
+    assert [c.category for c in lifted] == ["credit_expiry"]
+    assert lifted[0].confidence >= MIN_CONFIDENCE
+    # below the low threshold, and where the rules already report it: unchanged
+    assert add_learned([], [], [-0.5], lm, MIN_CONFIDENCE) == ([], [])
+    ruled = Classification("credit_expiry", 0.9, False, ("rule:x",))
+    assert add_learned([ruled], [], [3.0], lm, MIN_CONFIDENCE) == ([ruled], [])
+    # a weaker listing of the category (below MIN_CONFIDENCE) gains the evidence once
+    weak = Classification("credit_expiry", 0.4, True, ("model:+0.10",))
+    cats, cands = add_learned([weak], [], [3.0], lm, MIN_CONFIDENCE)
+    assert len(cats) == 1 and cats[0].confidence == round(1 - 0.6 * 0.4, 3) and cats[0].unfair
+
+
+def _trained_component(tmp_path: Path) -> LinearModel:
+    """The synthetic component, written as the training script writes it and read back."""
+    got = P.train(P.Data(items(), CATS), folds=3)
+    assert got is not None
+    path = tmp_path / "provision_model.json"
+    path.write_text(json.dumps(P.export(*got, [])), "utf-8")
+    return read_provision_model(path.read_text("utf-8"))
+
+
+def test_classify_uses_the_component_and_keeps_what_the_rules_report(tmp_path: Path) -> None:
+    lm = _trained_component(tmp_path)
+    texts = [
+        "No money is given back for studio plans once paid.",
+        "Unused studio tokens lapse at the end of the billing year.",
+        "We refund purchases made in the last fourteen days.",
+        "You can reach the studio support team by e-mail.",
+        "**Refunds**",
+    ]
+    rules_alone = [analyse(t).categories for t in texts]
+    try:
+        set_model(lm)
+        clear_cache()
+        learned = [analyse(t).categories for t in texts]
+        via_extract = classify_text(texts[0]).categories
+    finally:
+        set_model(None)
+        clear_cache()
+    added = set()
+    for text, before, after in zip(texts, rules_alone, learned, strict=True):
+        by_cat = {c.category: c for c in after}
+        for c in before:
+            if c.confidence >= MIN_CONFIDENCE:  # what the rules report stays as it is
+                assert by_cat[c.category] == c
+        for c in after:
+            if any(r.startswith("provision-model:") for r in c.reasons):
+                j = lm.categories.index(c.category)
+                assert lm.margins(tokenize(text.lower()))[j] >= lm.thresholds[j]
+                added.add((text, c.category))
+    # the phrasing the rules miss is found; a bare title and neutral text get nothing
+    assert (texts[0], "refunds") in added
+    assert "refunds" in {c.category for c in via_extract}
+    assert learned[3] == rules_alone[3] and learned[4] == []
+
+
+def test_switched_off_or_not_shipped_the_rules_work_alone(tmp_path: Path) -> None:
+    lm = _trained_component(tmp_path)
+    text = "No money is given back for studio plans once paid."
+    try:
+        set_model(lm)
+        set_enabled(False)
+        clear_cache()
+        assert load_provision_model() is None
+        off = classify_text(text)
+        assert all(not r.startswith("provision-model:") for c in off.categories for r in c.reasons)
+        set_enabled(True)
+        assert load_provision_model() is lm
+    finally:
+        set_enabled(True)
+        set_model(None)
+        clear_cache()
+    # no file is packaged (benchmarks/RESULTS.md: it did not beat the rules in nested CV)
+    assert load_provision_model() is None
