@@ -130,7 +130,11 @@ class Worker:
         beats.start()
         try:
             while not self.stopping.is_set():
-                checked = self.round()
+                try:
+                    checked = self.round()
+                except Exception:  # e.g. the database restarting: claims expire, others go on
+                    log.exception("worker round failed; retrying after %.1fs", self.options.poll)
+                    checked = 0
                 if not checked:
                     self.stopping.wait(self.options.poll)
         finally:

@@ -82,15 +82,15 @@ def retire_worker(store: Store, worker_id: str, now: datetime) -> None:
     """A clean stop: our unfinished claims go back to the pool, due as they were."""
     with store.session() as s:
         s.execute(
-            update(Lease)
-            .where(Lease.owner == worker_id)
-            .values(owner=None, lease_until=None)
-            .execution_options(synchronize_session=False)
-        )
-        s.execute(
             update(WorkerRow)
             .where(WorkerRow.id == worker_id)
             .values(stopped_at=now, heartbeat_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        s.execute(
+            update(Lease)
+            .where(Lease.owner == worker_id)
+            .values(owner=None, lease_until=None)
             .execution_options(synchronize_session=False)
         )
 
@@ -181,6 +181,14 @@ def finish(
 ) -> bool:
     """Release our claim, due again at `next_due`; False if it was no longer ours."""
     with store.session() as s:
+        # every transaction of a worker locks its `workers` row before its leases: one order,
+        # so the heartbeat thread and the check threads never deadlock
+        s.execute(
+            update(WorkerRow)
+            .where(WorkerRow.id == worker_id)
+            .values(checks=WorkerRow.checks + (1 if checked else 0))
+            .execution_options(synchronize_session=False)
+        )
         done = s.execute(
             update(Lease)
             .where(
@@ -196,13 +204,6 @@ def finish(
             )
             .execution_options(synchronize_session=False)
         )
-        if checked:
-            s.execute(
-                update(WorkerRow)
-                .where(WorkerRow.id == worker_id)
-                .values(checks=WorkerRow.checks + 1)
-                .execution_options(synchronize_session=False)
-            )
         return done.rowcount == 1  # type: ignore[attr-defined]
 
 
