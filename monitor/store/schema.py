@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -294,3 +295,15 @@ class Lease(Base):
     lease_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     checked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     takeovers: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SnapshotBlob(Base):
+    """Raw capture bytes kept in the store (`archive = "database"`), addressed by their sha256:
+    written once, never updated; a `Snapshot.path` of `sha256:<hex>` points here."""
+
+    __tablename__ = "snapshot_blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    mime_type: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
