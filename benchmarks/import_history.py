@@ -1,6 +1,11 @@
-"""History-import benchmark: an Open Terms Archive versions repository into a fresh SQLite store.
+"""History-import benchmark: an Open Terms Archive versions repository into a fresh store.
 
     .venv/bin/python benchmarks/import_history.py [--bundle PATH] [--service NAME ...] [--out DIR]
+        [--database-url URL | --postgres]
+
+The store is a fresh SQLite file by default; `--database-url` imports into that (empty) database
+instead, and `--postgres` into a throwaway PostgreSQL server started for the run on 127.0.0.1
+(tests/pgserver.py: Debian's PostgreSQL binaries, fsync off) and stopped after.
 
 Clones the bundle (default: ../shared/data/ota-genai-contrib-versions.bundle next to the repository)
 into a temporary folder, then runs `clausewatch import-ota CLONE --json` as a child process:
@@ -13,6 +18,7 @@ site_build.py can build the site from it without importing again.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import sys
@@ -21,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent / "tests"))  # pgserver.py
 
 from _common import (  # noqa: E402 (the script's own folder must be importable first)
     DEFAULT_TIMEOUT,
@@ -39,6 +46,7 @@ from _common import (  # noqa: E402 (the script's own folder must be importable 
     write_clausewatch_config,
     write_json,
 )
+from pgserver import TempPostgres  # noqa: E402
 
 DEFAULT_BUNDLE = REPO_ROOT.parent / "shared" / "data" / "ota-genai-contrib-versions.bundle"
 
@@ -90,9 +98,16 @@ def repo_facts(repo: Path) -> dict[str, int]:
 
 
 def run_import(
-    bundle: Path, workdir: Path, services: list[str], timeout: float, *, threaded: bool = False
+    bundle: Path,
+    workdir: Path,
+    services: list[str],
+    timeout: float,
+    *,
+    threaded: bool = False,
+    database_url: str = "",
 ) -> tuple[Measured, dict[str, Any], Path]:
-    """Clone + import into `workdir` (emptied first); returns (measurement, facts, config)."""
+    """Clone + import into `workdir` (emptied first) or, given `database_url`, into that
+    database; returns (measurement, facts, config)."""
     if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
@@ -105,8 +120,11 @@ def run_import(
         for name in services:
             cmd += ["--service", name]
         # poll_tree: versions are analysed in worker processes, so the summed RSS is reported too
+        env = clausewatch_env()
+        if database_url:
+            env["CLAUSEWATCH_DATABASE_URL"] = database_url
         m = run_measured("clausewatch import-ota", [*cmd, "--json"], cwd=workdir,
-                         env=clausewatch_env(), timeout=timeout, poll_tree=True)  # fmt: skip
+                         env=env, timeout=timeout, poll_tree=True)  # fmt: skip
     try:
         m.extra = json.loads(m.stdout)
     except ValueError:
@@ -128,16 +146,36 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="work around the git cat-file pipe deadlock in monitor.changes.ota_import.read_blobs",
     )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--database-url", default="", help="import into this empty database")
+    where.add_argument(
+        "--postgres", action="store_true", help="import into a throwaway local PostgreSQL server"
+    )
     args = parser.parse_args(argv)
     if not args.bundle.is_file():
         print(f"{args.bundle}: bundle not found; nothing to measure (pass --bundle PATH)")
         return 0
     out = output_dir(args.out, "cw-bench-import-")
     info = machine_info() | peer_versions()
+    with contextlib.ExitStack() as stack:
+        url = args.database_url
+        if args.postgres:
+            server = stack.enter_context(TempPostgres())
+            url = server.create_database("import_history")
+        return _measure(args, out, info, url)
 
-    print(f"== import of {args.bundle.name} into a fresh SQLite store ==")
+
+def _measure(args: argparse.Namespace, out: Path, info: dict[str, Any], url: str) -> int:
+    store_name = safe_url(url) if url else "a fresh SQLite store"
+    print(f"== import of {args.bundle.name} into {store_name} ==")
+    workdir = LAST_IMPORT if not url else LAST_IMPORT.with_name(LAST_IMPORT.name + "-server-db")
     m, facts, _config = run_import(
-        args.bundle, LAST_IMPORT, args.service, args.timeout, threaded=args.feed_blobs_in_thread
+        args.bundle,
+        workdir,
+        args.service,
+        args.timeout,
+        threaded=args.feed_blobs_in_thread,
+        database_url=url,
     )
     if args.feed_blobs_in_thread:
         print("  (read_blobs replaced by the benchmark's threaded reader: --feed-blobs-in-thread)")
@@ -146,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         ["commits in the repository", facts["commits"]],
         ["documents in the repository", facts["documents"]],
+        ["store", store_name],
         ["services imported", ", ".join(args.service) or "all"],
         [
             "blob reader",
@@ -163,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         ["peak RSS MiB (sum over the process tree)", m.tree_peak_kib / 1024],
         ["versions / s (wall)", versions / m.wall if versions and m.wall else None],
         ["ms CPU / version", 1000 * m.cpu / versions if versions else None],
-        ["store size MiB", _size(LAST_IMPORT / "data") / 2**20],
+        ["store size MiB", (_database_size(url) if url else _size(workdir / "data")) / 2**20],
         ["status", "ok" if m.ok else ("TIMED OUT" if m.timed_out else f"exit {m.returncode}")],
     ]
     if not m.ok:
@@ -174,10 +213,35 @@ def main(argv: list[str] | None = None) -> int:
         out,
         "import_history.json",
         {"machine": info, "bundle": str(args.bundle), "repository": facts,
-         "import": m.to_json() | {"result": data}},
+         "store": store_name, "import": m.to_json() | {"result": data}},
     )  # fmt: skip
-    print(f"\nJSON: {path}\nstore kept for site_build.py: {LAST_IMPORT}")
+    print(f"\nJSON: {path}")
+    if not url:
+        print(f"store kept for site_build.py: {LAST_IMPORT}")
     return 0 if m.ok else 1
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for the report."""
+    scheme, sep, rest = url.partition("://")
+    if sep and "@" in rest:
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}@{host}"
+    return url
+
+
+def _database_size(url: str) -> int:
+    """pg_database_size of a PostgreSQL store (0 for other databases)."""
+    if not url.startswith("postgresql"):
+        return 0
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar())
+    finally:
+        engine.dispose()
 
 
 def _size(path: Path) -> int:

@@ -119,6 +119,9 @@ class Settings:
     data_dir: Path = Path()  # empty = <root>/data
     snapshots_dir: Path = Path()  # empty = <root>/snapshots
     database_url: str = ""  # empty = sqlite:///<data_dir>/clausewatch.sqlite3
+    # where raw captures go: "folder" (snapshots_dir) or "database" (content-addressed blobs in
+    # the store, readable by every worker; capture/db_archive.py)
+    archive: str = "folder"
     declarations_dir: Path = Path()  # empty = <root>/declarations
     fetch: FetchSettings = field(default_factory=FetchSettings)
     services: dict[str, ServiceOverride] = field(default_factory=dict)
@@ -638,10 +641,13 @@ def _read_operators(r: _Reader) -> list[str]:
     return out
 
 
+ARCHIVES = ("folder", "database")
+
 _TOP_KEYS = {
     "data_dir",
     "snapshots_dir",
     "database_url",
+    "archive",
     "declarations_dir",
     "operators",
     "failure_threshold",
@@ -672,6 +678,13 @@ def _build(
         data_dir=_path(r, "data_dir"),
         snapshots_dir=_path(r, "snapshots_dir"),
         database_url=database_url,
+        archive=r.string(
+            "archive",
+            "folder",
+            lambda v: (
+                None if v in ARCHIVES else f"expected one of {', '.join(ARCHIVES)}, got {v!r}"
+            ),
+        ),
         declarations_dir=_path(r, "declarations_dir"),
         fetch=_read_fetch(_Reader(r.table_of("fetch"), "fetch", problems)),
         services=_read_services(_Reader(r.table_of("services"), "services", problems)),
@@ -794,6 +807,9 @@ DEFAULT_CONFIG_TEXT = f"""\
 data_dir = "data"
 # The evidence archive: immutable raw captures (never rewritten).
 snapshots_dir = "snapshots"
+# archive = "database" keeps the raw captures in the database instead (content-addressed, sha256
+# checked on every read): what several workers on several machines need (docs/scaling.md).
+# archive = "folder"
 # Open Terms Archive declarations: one <service id>.json per service.
 declarations_dir = "declarations"
 # SQLAlchemy URL. Default: SQLite in <data_dir>/clausewatch.sqlite3.

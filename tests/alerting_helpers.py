@@ -132,15 +132,19 @@ def write_project(
     operators: list[str] | None = None,
     failure_threshold: int = 3,
     extra: str = "",
+    database_url: str = "",
 ) -> Path:
-    """clausewatch.toml + one declaration per service (service id -> path on the server)."""
+    """clausewatch.toml + one declaration per service (service id -> path on the server);
+    `database_url` (the `database_url` fixture) "" keeps the default SQLite file."""
+    from conftest import database_toml
+
     (root / "declarations").mkdir(parents=True, exist_ok=True)
     ops = ", ".join(f'"{o}"' for o in operators or [])
     config = root / "clausewatch.toml"
     config.write_text(
         'data_dir = "data"\nsnapshots_dir = "snapshots"\ndeclarations_dir = "declarations"\n'
         f"operators = [{ops}]\nfailure_threshold = {failure_threshold}\njitter_seconds = 0\n"
-        f"{extra}\n"
+        f"{database_toml(database_url)}{extra}\n"
         '[fetch]\nper_host_delay = 0.0\nbrowser = "never"\nretries = 0\nbackoff = 0.01\n'
         f"{LOOPBACK_TOML}"
         "connect_timeout = 2.0\nread_timeout = 5.0\n\n"

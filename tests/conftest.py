@@ -26,8 +26,10 @@ loopback allowed). A test that writes a clausewatch.toml adds `LOOPBACK_TOML` to
 
 from __future__ import annotations
 
+import os
 import socket
 import struct
+import subprocess
 import threading
 import time
 import traceback
@@ -292,3 +294,43 @@ def fetch_opts() -> Callable[..., FetchOpts]:
         return FetchOpts(**overrides)
 
     return make
+
+
+# ---------------------------------------------------------------- stores: SQLite and PostgreSQL
+
+# Set to 1 to skip the PostgreSQL half of the store tests on a machine without PostgreSQL. Without
+# it (and always in CI) a PostgreSQL that cannot start fails those tests: never a silent skip.
+SKIP_POSTGRES_ENV = "CLAUSEWATCH_TEST_SKIP_POSTGRES"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """One real PostgreSQL server for the session (tests/pgserver.py), stopped at the end."""
+    from pgserver import PostgresUnavailable, TempPostgres
+
+    if os.environ.get(SKIP_POSTGRES_ENV) == "1" and not os.environ.get("CI"):
+        pytest.skip(f"PostgreSQL tests skipped ({SKIP_POSTGRES_ENV}=1)")
+    try:
+        server = TempPostgres().start()
+    except (PostgresUnavailable, OSError, subprocess.SubprocessError) as exc:
+        pytest.fail(f"PostgreSQL could not start: {exc}", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each store test runs twice: "" (the default SQLite file in the project's data folder) and
+    the URL of a fresh, empty PostgreSQL database (dropped after the test)."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    server = request.getfixturevalue("postgres")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)
+
+
+def database_toml(database_url: str) -> str:
+    """The clausewatch.toml line that points a project at `database_url` ("" for the default)."""
+    return f'database_url = "{database_url}"\n' if database_url else ""

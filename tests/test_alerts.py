@@ -31,13 +31,14 @@ def server() -> Iterator[PageServer]:
 
 
 @pytest.fixture
-def project(tmp_path: Path, server: PageServer) -> Project:
+def project(tmp_path: Path, server: PageServer, database_url: str) -> Project:
     return make_project(
         tmp_path,
         server.base_url,
         {"Framecast": "/f", "Parley": "/p"},
         operators=["ops@example.com"],
         failure_threshold=2,
+        database_url=database_url,
     )
 
 

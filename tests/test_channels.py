@@ -63,13 +63,14 @@ def hooks() -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture
-def project(tmp_path: Path, server: PageServer, sink: SMTPSink) -> Project:
+def project(tmp_path: Path, server: PageServer, sink: SMTPSink, database_url: str) -> Project:
     return make_project(
         tmp_path,
         server.base_url,
         {"Framecast": "/f"},
         smtp_port=sink.port,
         operators=["ops@example.com"],
+        database_url=database_url,
     )
 
 

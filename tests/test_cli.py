@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import database_toml
 from pages import terms_page
 
 from monitor.capture.declarations import write_declaration
@@ -29,8 +30,9 @@ def project(tmp_path: Path, http_server) -> Path:  # type: ignore[no-untyped-def
     return make_project(tmp_path, http_server)
 
 
-def make_project(tmp_path: Path, http_server) -> Path:  # type: ignore[no-untyped-def]
-    """`clausewatch init` with fast fetch settings and one declared document on `http_server`."""
+def make_project(tmp_path: Path, http_server, database_url: str = "") -> Path:  # type: ignore[no-untyped-def]
+    """`clausewatch init` with fast fetch settings and one declared document on `http_server`
+    (`database_url`: the `database_url` fixture; "" keeps the default SQLite file)."""
     runner = CliRunner()
     result = runner.invoke(main, ["init", str(tmp_path)])
     assert result.exit_code == 0, result.output
@@ -43,7 +45,7 @@ def make_project(tmp_path: Path, http_server) -> Path:  # type: ignore[no-untype
         ("allow_private", '["127.0.0.1", "::1"]'),  # the loopback test server
     ):
         text = re.sub(rf"(?m)^#?\s*{key} = .*$", f"{key} = {value}", text, count=1)
-    config.write_text(text)
+    config.write_text(database_toml(database_url) + text)
     http_server.routes["/terms"] = terms_page()
     write_declaration(
         tmp_path / "declarations",

@@ -35,8 +35,8 @@ CHANGE_KEYS = {
 
 
 @pytest.fixture
-def project(tmp_path: Path, http_server: Any) -> Path:
-    return make_project(tmp_path, http_server)
+def project(tmp_path: Path, http_server: Any, database_url: str) -> Path:
+    return make_project(tmp_path, http_server, database_url)
 
 
 def test_validate_takes_json(project: Path) -> None:

@@ -83,7 +83,9 @@ def procs() -> Iterator[list[DaemonProc]]:
         p.kill()
 
 
-def _project(tmp_path: Path, web: LocalHTTPServer, sink: SMTPSink) -> Project:
+def _project(
+    tmp_path: Path, web: LocalHTTPServer, sink: SMTPSink, database_url: str = ""
+) -> Project:
     web.routes["/a"] = terms_page("Alpha")
     web.routes["/b"] = terms_page("Bravo")
     project = make_project(
@@ -91,6 +93,7 @@ def _project(tmp_path: Path, web: LocalHTTPServer, sink: SMTPSink) -> Project:
         web.url(""),
         {"Alpha": "/a", "Bravo": "/b"},
         smtp_port=sink.port,
+        database_url=database_url,
     )
     project.subscribe("watcher@example.com")
     return project
@@ -114,9 +117,13 @@ def _cli_json(project: Project, *args: str) -> Any:
 
 
 def test_daemon_end_to_end(
-    tmp_path: Path, http_server: LocalHTTPServer, sink: SMTPSink, procs: list[DaemonProc]
+    tmp_path: Path,
+    http_server: LocalHTTPServer,
+    sink: SMTPSink,
+    procs: list[DaemonProc],
+    database_url: str,
 ) -> None:
-    project = _project(tmp_path, http_server, sink)
+    project = _project(tmp_path, http_server, sink, database_url)
     daemon = DaemonProc(project, *FAST)
     procs.append(daemon)
     wait_for(lambda: len([v for v in _checked(project).values() if v]) == 2, what="first checks")
@@ -184,9 +191,13 @@ def test_smtp_down_then_up(
 
 
 def test_sigkill_mid_run_then_restart(
-    tmp_path: Path, http_server: LocalHTTPServer, sink: SMTPSink, procs: list[DaemonProc]
+    tmp_path: Path,
+    http_server: LocalHTTPServer,
+    sink: SMTPSink,
+    procs: list[DaemonProc],
+    database_url: str,
 ) -> None:
-    project = _project(tmp_path, http_server, sink)
+    project = _project(tmp_path, http_server, sink, database_url)
     project.check()
     http_server.routes["/a"] = terms_page("Alpha", jobs="two", expiry="thirty days")
     slow = terms_page("Bravo", jobs="three", expiry="ninety days")

@@ -49,8 +49,8 @@ def _outbox(filled: Filled) -> list[OutboxMessage]:
 
 
 @pytest.fixture
-def filled(tmp_path: Path) -> Filled:
-    f = fill_store(tmp_path, base_url="https://watch.example.org/cw")
+def filled(tmp_path: Path, database_url: str) -> Filled:
+    f = fill_store(tmp_path, base_url="https://watch.example.org/cw", database_url=database_url)
     f.settings.plans["alerts-only"] = PlanSettings("alerts-only", weekly_digest=False)
     return f
 

@@ -45,8 +45,14 @@ def server() -> Iterator[PageServer]:
 
 
 @pytest.fixture
-def project(tmp_path: Path, server: PageServer, sink: SMTPSink) -> Project:
-    return make_project(tmp_path, server.base_url, {"Framecast": "/f"}, smtp_port=sink.port)
+def project(tmp_path: Path, server: PageServer, sink: SMTPSink, database_url: str) -> Project:
+    return make_project(
+        tmp_path,
+        server.base_url,
+        {"Framecast": "/f"},
+        smtp_port=sink.port,
+        database_url=database_url,
+    )
 
 
 def _queue(project: Project, n: int, now: datetime) -> None:

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import database_toml
 from sqlalchemy import select
 
 from monitor.cli import main
@@ -83,16 +84,16 @@ def build_repo(tmp_path: Path) -> Path:
     return repo
 
 
-def test_import_history_without_alerts_and_incrementally(tmp_path: Path) -> None:
+def test_import_history_without_alerts_and_incrementally(tmp_path: Path, database_url: str) -> None:
     repo = build_repo(tmp_path)
     runner = CliRunner()
     config = tmp_path / "clausewatch.toml"
-    config.write_text('data_dir = "data"\n')
+    config.write_text('data_dir = "data"\n' + database_toml(database_url))
     result = runner.invoke(main, ["--config", str(config), "import-ota", str(repo), "--json"])
     assert result.exit_code == 0, result.output
     stats = json.loads(result.stdout)
     assert stats["versions"] == 4 and stats["technical_upgrades"] == 1
-    store = Store(f"sqlite:///{tmp_path}/data/clausewatch.sqlite3")
+    store = Store(database_url or f"sqlite:///{tmp_path}/data/clausewatch.sqlite3")
     with store.session() as s:
         versions = s.scalars(select(Version).order_by(Version.captured_at)).all()
         assert [v.captured_at.month for v in versions] == [2, 3, 4, 5]
@@ -168,11 +169,12 @@ def test_not_a_repository_is_a_clear_error(tmp_path: Path) -> None:
     assert "not a git repository" in result.stderr
 
 
-def test_import_stores_what_record_version_stores(tmp_path: Path) -> None:
+def test_import_stores_what_record_version_stores(tmp_path: Path, database_url: str) -> None:
     """The import's bulk writer, analysing in-process or in worker processes and reusing the
     analyses of repeated pairs of texts, stores exactly what record_version (the live path) stores
     when given the same versions one by one: versions, change events (flapping included) and
-    provisions with their first and last versions."""
+    provisions with their first and last versions. Into PostgreSQL, it stores what it stores into
+    SQLite."""
     from monitor.changes import ota_import
     from monitor.changes.recording import ensure_document, record_version
     from monitor.clock import utc_now
@@ -223,8 +225,8 @@ def test_import_stores_what_record_version_stores(tmp_path: Path) -> None:
                 ],
             ]  # fmt: skip
 
-    def imported(name: str, workers: int) -> list[object]:
-        store = Store(f"sqlite:///{tmp_path}/{name}.sqlite3")
+    def imported(name: str, workers: int, url: str = "") -> list[object]:
+        store = Store(url or f"sqlite:///{tmp_path}/{name}.sqlite3")
         ota_import.import_repository(store, repo, clock=utc_now, workers=workers)
         return dump(store)
 
@@ -258,6 +260,9 @@ def test_import_stores_what_record_version_stores(tmp_path: Path) -> None:
         return dump(store)
 
     in_process = imported("in-process", 0)
+    if database_url:  # the PostgreSQL half: the same rows as SQLite's
+        assert imported("postgresql", 2, database_url) == in_process
+        return
     assert len(in_process[0]) == 14 and in_process[1]
     assert sum(c[2] == "flapping" for c in in_process[1]) >= 1
     assert any(not p[-1] for p in in_process[2])  # a deactivated provision

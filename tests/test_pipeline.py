@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import LOOPBACK_TOML, Reply
+from conftest import LOOPBACK_TOML, Reply, database_toml
 from pages import terms_page
 from sqlalchemy import func, select
 
@@ -34,10 +34,11 @@ class Clock:
 
 
 @pytest.fixture
-def project(tmp_path: Path, http_server):  # type: ignore[no-untyped-def]
+def project(tmp_path: Path, http_server, database_url: str):  # type: ignore[no-untyped-def]
     (tmp_path / "declarations").mkdir()
     (tmp_path / "clausewatch.toml").write_text(
-        '[fetch]\nper_host_delay = 0.0\nbrowser = "never"\nretries = 1\nbackoff = 0.01\n'
+        database_toml(database_url)
+        + '[fetch]\nper_host_delay = 0.0\nbrowser = "never"\nretries = 1\nbackoff = 0.01\n'
         f"read_timeout = 1.0\nconnect_timeout = 1.0\nmax_bytes = 300000\n{LOOPBACK_TOML}"
     )
     settings = load_settings(tmp_path / "clausewatch.toml", {}, tmp_path)

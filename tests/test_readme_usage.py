@@ -25,7 +25,7 @@ from monitor.demo.localserver import PageServer
 from monitor.demo.run import REMOVE, SELECT, page
 
 ROOT = Path(__file__).resolve().parents[1]
-LONG_RUNNING = {"clausewatch daemon": 8, "clausewatch serve": 20}
+LONG_RUNNING = {"clausewatch daemon": 8, "clausewatch worker": 8, "clausewatch serve": 20}
 MAY_EXIT_1 = {"clausewatch send"}  # documented: exit 1 while messages stay queued (no SMTP here)
 
 pytestmark = pytest.mark.slow

@@ -26,8 +26,8 @@ SERVICES = {"Framecast": "/f", "Parley": "/p", "Tillpoint": "/t"}
 
 
 @pytest.fixture
-def project(tmp_path: Path):  # type: ignore[no-untyped-def]
-    return make_project(tmp_path, "http://127.0.0.1:9", SERVICES)
+def project(tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
+    return make_project(tmp_path, "http://127.0.0.1:9", SERVICES, database_url=database_url)
 
 
 def _sub(project, email: str, plan: str, **kw):  # type: ignore[no-untyped-def]

@@ -71,8 +71,10 @@ class Archive:
         content: bytes,
         mime_type: str,
         metadata: dict[str, Any],
+        session: Any = None,
     ) -> ArchivedSnapshot:
-        """Write raw bytes and their sidecar. Never replaces an existing file."""
+        """Write raw bytes and their sidecar. Never replaces an existing file. (`session` is for
+        the database archive's sake: files are written at once, whatever the transaction.)"""
         folder = self.document_dir(service_id, terms_type)
         ext = EXTENSIONS.get(mime_type.split(";")[0].strip().lower(), "bin")
         stamp = captured_at.astimezone(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")

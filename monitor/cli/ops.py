@@ -1,4 +1,4 @@
-"""Operations commands: daemon, send, verify, status, subscribe, unsubscribe, subscribers."""
+"""Operations commands: daemon, worker, send, verify, status, subscribe, unsubscribe, subscribers."""
 
 from __future__ import annotations
 
@@ -104,6 +104,84 @@ def daemon(
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)  # abandoned worker threads (if any) must not keep the process alive
+
+
+# ---------------------------------------------------------------- worker
+
+
+@main.command()
+@click.option(
+    "--batch",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Documents claimed per round (default: twice [fetch] max_workers).",
+)
+@click.option(
+    "--lease",
+    "lease_seconds",
+    type=click.FloatRange(min=1),
+    default=300.0,
+    show_default=True,
+    help="Seconds a claim lasts without a heartbeat (a crashed worker's claims expire after it).",
+)
+@click.option(
+    "--poll",
+    type=click.FloatRange(min=0.05),
+    default=5.0,
+    show_default=True,
+    help="Seconds between rounds when nothing is due.",
+)
+@click.option(
+    "--outbox-interval",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds between outbox deliveries.",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Check every document every N seconds instead of on its cron schedule (testing).",
+)
+@click.option("--no-send", is_flag=True, help="Check only: leave composing and delivery to others.")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+@click.pass_obj
+@handle_errors
+def worker(
+    app: App,
+    batch: int,
+    lease_seconds: float,
+    poll: float,
+    outbox_interval: float,
+    interval: float | None,
+    no_send: bool,
+    verbose: bool,
+) -> None:
+    """One of several workers sharing a PostgreSQL store: claim due documents, check them, send
+    (until SIGTERM). See docs/scaling.md."""
+    import logging
+    import signal
+
+    from monitor.ops.daemon import configure_logging
+    from monitor.ops.workers import Worker, WorkerOptions
+
+    configure_logging(logging.DEBUG if verbose else logging.INFO)
+    options = WorkerOptions(
+        batch=batch,
+        lease_seconds=lease_seconds,
+        poll=poll,
+        outbox_interval=outbox_interval,
+        interval=interval,
+        send=not no_send,
+    )
+    runner = Worker(app.settings, app.store, app.declarations(), options)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: runner.stop())
+    code = runner.run()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # abandoned fetch threads (if any) must not keep the process alive
 
 
 # ---------------------------------------------------------------- send
@@ -215,8 +293,11 @@ def verify(app: App, as_json: bool) -> None:
 def status(app: App, as_json: bool) -> None:
     """Daemon running or not, last/next check per document, failures, outbox backlog."""
     from monitor.ops.daemon import daemon_status
+    from monitor.store.leases import workers_status
 
-    data = daemon_status(app.settings, app.existing_store, app.declarations(strict=False), _now())
+    now = _now()
+    data = daemon_status(app.settings, app.existing_store, app.declarations(strict=False), now)
+    data.update(workers_status(app.existing_store, now))
     if as_json:
         print_json(data)
         return
@@ -245,6 +326,10 @@ def status(app: App, as_json: bool) -> None:
             f"last activity {run['finished_at'] or 'unknown'} (killed or crashed mid-way)",
             markup=False,
         )
+    alive = [w for w in data["workers"] if w["alive"]]
+    if data["workers"]:
+        claims = sum(len(w["claims"]) for w in alive)
+        out.print(f"workers: {len(alive)} alive, {claims} claim(s) held", markup=False)
     o = data["outbox"]
     refused = f", {o['failed']} refused for good" if o.get("failed") else ""
     out.print(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from monitor import ENGINE_VERSION
 from monitor.capture.archive import Archive, sha256_bytes
 from monitor.capture.check import check_capture, check_host, content_loss
+from monitor.capture.db_archive import DatabaseArchive, open_archive
 from monitor.capture.declarations import ServiceDeclaration, SourceDocument, TermsDeclaration
 from monitor.capture.extract import combine_versions, extract_version
 from monitor.capture.fetch import Fetcher
@@ -101,7 +102,7 @@ class Checker:
     ) -> None:
         self.settings = settings
         self.store = store
-        self.archive = Archive(settings.snapshots_dir)
+        self.archive = open_archive(settings, store)
         self.fetcher = fetcher or Fetcher(settings.fetch)
         self.clock = clock
         self.on_changes = on_changes
@@ -464,6 +465,7 @@ class Checker:
                 result.content,
                 result.mime_type,
                 snapshot_metadata(service, doc.terms_type, source, result, checked_at, index),
+                session=s,
             )
             snap = Snapshot(
                 document_id=doc.id,
@@ -572,7 +574,7 @@ def rebuild(
     """
     from monitor.clauses import extract_provisions
 
-    archive = Archive(settings.snapshots_dir)
+    archive = open_archive(settings, store)
     wanted = set(only) if only else None
     outcomes: list[RebuildOutcome] = []
     with store.session() as s:
@@ -635,7 +637,7 @@ def rebuild(
 
 
 def _reextract(
-    s: Session, archive: Archive, decl: TermsDeclaration, snapshot_ids: list[int]
+    s: Session, archive: Archive | DatabaseArchive, decl: TermsDeclaration, snapshot_ids: list[int]
 ) -> str:
     if len(snapshot_ids) != len(decl.sources):
         raise ExtractError("declaration sources no longer match the archived captures")

@@ -565,7 +565,8 @@ def archive_report(
     """Raw captures without a DB row or a sidecar, DB rows without a file, and temp leftovers."""
     root = settings.snapshots_dir
     with store.session() as s:
-        indexed = set(s.scalars(select(Snapshot.path)).all())
+        # `sha256:` paths live in the database archive (capture/db_archive.py), not on disk
+        indexed = {p for p in s.scalars(select(Snapshot.path)).all() if not p.startswith("sha256:")}
     temp_removed = 0
     if remove_temp and root.is_dir():
         for path in root.rglob(".tmp-*"):

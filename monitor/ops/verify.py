@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy import select
 
 from monitor.capture.archive import sha256_bytes, sha256_text
+from monitor.capture.db_archive import PREFIX as DB_PREFIX
 from monitor.store import Document, Snapshot, Store, Version
+from monitor.store.schema import SnapshotBlob
 
 # What a problem is, in the order they are listed.
 KINDS = {
@@ -97,6 +99,22 @@ def _sidecar_problem(root: Path, rel: str, sha256: str, size: int) -> Problem | 
     return None
 
 
+def _blob_problem(s: Any, rel: str, sha256: str) -> Problem | None:
+    """A capture kept in the database archive (`archive = "database"`): its bytes must exist
+    and hash to both their key and the recorded sha256."""
+    content = s.scalar(
+        select(SnapshotBlob.content).where(SnapshotBlob.sha256 == rel.removeprefix(DB_PREFIX))
+    )
+    if content is None:
+        return Problem("missing_file", rel, KINDS["missing_file"])
+    actual = sha256_bytes(bytes(content))
+    if actual != sha256 or DB_PREFIX + actual != rel:
+        return Problem(
+            "sha256_mismatch", rel, f"stored bytes hash to {actual[:12]}, store says {sha256[:12]}"
+        )
+    return None
+
+
 def verify_evidence(store: Store, root: Path) -> Verification:
     """Check the whole archive and every stored version; one problem per fault, never raises
     on a bad file."""
@@ -110,6 +128,10 @@ def verify_evidence(store: Store, root: Path) -> Verification:
         indexed = {path for path, _sha, _size in rows}
         for rel, sha256, size in rows:
             result.snapshots += 1
+            if rel.startswith(DB_PREFIX):  # the database archive: no file, no sidecar
+                if (problem := _blob_problem(s, rel, sha256)) is not None:
+                    result.problems.append(problem)
+                continue
             if rel not in files:
                 result.problems.append(Problem("missing_file", rel, KINDS["missing_file"]))
                 continue

@@ -64,7 +64,10 @@ class Store:
                 )
             path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.engine: Engine = create_engine(url, future=True)
+            # a server-side database may restart under a long-running daemon: test pooled
+            # connections before use rather than fail the next check
+            server = not url.startswith("sqlite")
+            self.engine: Engine = create_engine(url, future=True, pool_pre_ping=server)
         except (SQLAlchemyError, ImportError) as exc:
             raise StoreError(f"database {safe_url(url)}: {exc}") from exc
         if self.engine.dialect.name == "sqlite":

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -264,3 +265,45 @@ class FeedItem(Base):
     change_id: Mapped[int] = mapped_column(ForeignKey("changes.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), nullable=True)
+
+
+class WorkerRow(Base):
+    """A `clausewatch worker` process sharing the store (store/leases.py); its heartbeat says it
+    is alive, and its claims expire when the heartbeat stops."""
+
+    __tablename__ = "workers"
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)  # host:pid:random
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    checks: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Lease(Base):
+    """One declared document's turn: due at `due_at`; while `owner` holds it (until
+    `lease_until`, renewed by the owner's heartbeat) no other worker checks it."""
+
+    __tablename__ = "document_leases"
+    __table_args__ = (Index("ix_document_leases_due", "due_at"),)
+    service_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    terms_type: Mapped[str] = mapped_column(String(200), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(DateTime)
+    owner: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    takeovers: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SnapshotBlob(Base):
+    """Raw capture bytes kept in the store (`archive = "database"`), addressed by their sha256:
+    written once, never updated; a `Snapshot.path` of `sha256:<hex>` points here."""
+
+    __tablename__ = "snapshot_blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    mime_type: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,0 +1,345 @@
+"""Scale-out benchmark: 1, 2 and 4 `clausewatch worker` processes sharing one PostgreSQL store.
+
+    .venv/bin/python benchmarks/scale_out.py                       # 10,000 documents, 1/2/4 workers
+    .venv/bin/python benchmarks/scale_out.py --documents 400 --workers 1,2 --out /tmp/scale
+
+Synthetic terms pages (benchmarks/_common.py) are served from loopback servers; a throwaway
+PostgreSQL server (tests/pgserver.py) holds one fresh database per worker count. For each count
+the workers run as child processes (`worker --no-send`, a one-day interval, so each document is
+due once per pass) and this script measures, from the database:
+
+- first pass: every document checked once (documents per second, wall from the workers' start
+  until the last lease is released);
+- unchanged pass: every lease made due again; the same pages answer 304 or identical bytes;
+- changed pass: 10 % of the pages revised; alert items per change (must be 1) and unfinished
+  alert batches (must be 0: each batch composed once, by the worker that checked it);
+- killed pass (counts >= 2): a fresh database, one worker SIGKILLed when about a third of the
+  documents are done; the others take its claims over once they expire (`--lease`).
+
+Checks per document per pass must be exactly 1 everywhere: the report counts documents checked
+0 times (lost) and more than once (doubled) from the `captures` table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent / "tests"))  # pgserver.py
+
+from _common import (  # noqa: E402 (the script's own folder must be importable first)
+    PageFarm,
+    generate_page,
+    machine_info,
+    output_dir,
+    print_info,
+    print_table,
+    python_exe,
+    write_json,
+)
+from pgserver import TempPostgres  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+
+TERMS_TYPE = "Terms of Service"
+SELECT = "article.legal"
+REMOVE = ["nav", "footer", ".cookie-banner"]
+
+
+def page_path(i: int) -> str:
+    return f"/svc{i:05d}/terms"
+
+
+def setup(folder: Path, farm: PageFarm, n: int, fetch_workers: int) -> Path:
+    (folder / "declarations").mkdir(parents=True)
+    for i in range(n):
+        decl = {
+            "name": f"Service {i:05d}",
+            "terms": {
+                TERMS_TYPE: {"fetch": farm.url(i, page_path(i)), "select": SELECT, "remove": REMOVE}
+            },
+        }
+        (folder / "declarations" / f"Service{i:05d}.json").write_text(json.dumps(decl))
+    config = folder / "clausewatch.toml"
+    config.write_text(
+        "# written by benchmarks/scale_out.py\n"
+        'data_dir = "data"\nsnapshots_dir = "snapshots"\ndeclarations_dir = "declarations"\n\n'
+        "[fetch]\nper_host_delay = 0.0  # loopback servers: the network is never the limit\n"
+        f'max_workers = {fetch_workers}\nbrowser = "never"\n\n'
+        f"[plans.everything]\nmax_platforms = {n}\nsame_day_alerts = true\n"
+    )
+    return config
+
+
+class Workers:
+    """`count` worker processes on one config and database."""
+
+    def __init__(self, config: Path, url: str, count: int, lease: float, log_dir: Path) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CLAUSEWATCH_")}
+        env["CLAUSEWATCH_DATABASE_URL"] = url
+        self.procs: list[subprocess.Popen[bytes]] = []
+        for k in range(count):
+            log = (log_dir / f"worker-{k}.log").open("ab")
+            self.procs.append(
+                subprocess.Popen(
+                    [python_exe(), "-m", "monitor", "--config", str(config), "worker",
+                     "--no-send", "--interval", "86400", "--poll", "0.5",
+                     "--lease", str(lease)],
+                    cwd=config.parent, env=env, stdout=log, stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )  # fmt: skip
+
+    def stop(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(10)
+
+
+def scalar(engine: Engine, sql: str, **params: Any) -> Any:
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar()
+
+
+def done_since(engine: Engine, since: float) -> int:
+    """Leases released with a check recorded after `since` (a Unix time, naive UTC in the DB)."""
+    return int(
+        scalar(
+            engine,
+            "SELECT count(*) FROM document_leases WHERE owner IS NULL AND checked_at >= "
+            "(to_timestamp(:t) AT TIME ZONE 'UTC')",
+            t=since,
+        )
+        or 0
+    )
+
+
+def wait_all(
+    engine: Engine, n: int, since: float, timeout: float, on_progress: Any = None
+) -> float:
+    while time.time() - since < timeout:
+        done = done_since(engine, since)
+        if on_progress is not None:
+            on_progress(done)
+        if done >= n:
+            return time.time() - since
+        time.sleep(0.5)
+    raise SystemExit(f"timed out: {done_since(engine, since)} of {n} documents checked")
+
+
+def checks_per_document(engine: Engine, since: float) -> dict[str, int]:
+    """How many documents were checked 0, 1 and >1 times since `since`."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT l.service_id, count(c.id) FROM document_leases l "
+                "LEFT JOIN documents d ON d.service_id = l.service_id AND d.terms_type = l.terms_type "
+                "LEFT JOIN captures c ON c.document_id = d.id AND c.checked_at >= "
+                "(to_timestamp(:t) AT TIME ZONE 'UTC') GROUP BY l.service_id"
+            ),
+            {"t": since},
+        ).all()
+    counts = [c for _, c in rows]
+    return {
+        "lost": sum(1 for c in counts if c == 0),
+        "once": sum(1 for c in counts if c == 1),
+        "doubled": sum(1 for c in counts if c > 1),
+    }
+
+
+def make_due(engine: Engine) -> float:
+    since = time.time()
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE document_leases SET due_at = (now() AT TIME ZONE 'UTC')"))
+    return since
+
+
+def run_count(
+    pg: TempPostgres,
+    farm: PageFarm,
+    config: Path,
+    n: int,
+    count: int,
+    lease: float,
+    timeout: float,
+    kill: bool,
+) -> dict[str, Any]:
+    url = pg.create_database(f"scale_w{count}{'_kill' if kill else ''}")
+    engine = create_engine(url)
+    log_dir = Path(tempfile.mkdtemp(prefix=f"cw-scale-w{count}-"))
+    result: dict[str, Any] = {"workers": count, "killed": kill, "logs": str(log_dir)}
+    # the subscriber exists before the workers start (the CLI creates the tables)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAUSEWATCH_")}
+    env["CLAUSEWATCH_DATABASE_URL"] = url
+    subprocess.run(
+        [python_exe(), "-m", "monitor", "--config", str(config), "subscribe", "bench@example.org",
+         "--plan", "everything"],
+        cwd=config.parent, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    since = time.time()
+    workers = Workers(config, url, count, lease, log_dir)
+    try:
+        if kill:
+            victim = workers.procs[0]
+
+            def maybe_kill(done: int) -> None:
+                if victim.poll() is None and done >= n // 3:
+                    victim.send_signal(signal.SIGKILL)
+                    result["killed_at_done"] = done
+
+            result["first"] = wait_all(engine, n, since, timeout, maybe_kill)
+            result["first_checks"] = checks_per_document(engine, since)
+            result["taken_over"] = int(
+                scalar(engine, "SELECT coalesce(sum(takeovers), 0) FROM document_leases")
+            )
+            return result
+        result["first"] = wait_all(engine, n, since, timeout)
+        result["first_checks"] = checks_per_document(engine, since)
+        since = make_due(engine)
+        result["unchanged"] = wait_all(engine, n, since, timeout)
+        result["unchanged_checks"] = checks_per_document(engine, since)
+        changed = list(range(0, n, 10))
+        for i in changed:
+            farm.put(page_path(i), generate_page(i, revision=1))
+        since = make_due(engine)
+        result["changed"] = wait_all(engine, n, since, timeout)
+        result["changed_checks"] = checks_per_document(engine, since)
+        result["changed_documents"] = len(changed)
+        # each worker composes its run's alert batches when the run ends, just after the leases
+        # are released: wait for that (a batch left unfinished would be a lost alert)
+        deadline = time.time() + 120
+        while time.time() < deadline and scalar(
+            engine, "SELECT count(*) FROM alert_items WHERE outbox_id IS NULL"
+        ):
+            time.sleep(0.5)
+        result["alert_items_per_change"] = [
+            int(c)
+            for c in {
+                row
+                for (row,) in _rows(
+                    engine,
+                    "SELECT count(a.id) FROM changes ch LEFT JOIN alert_items a ON a.change_id = ch.id "
+                    "WHERE ch.alertable AND NOT ch.editorial GROUP BY ch.id",
+                )
+            }
+        ]
+        result["alertable_changes"] = int(
+            scalar(engine, "SELECT count(*) FROM changes WHERE alertable AND NOT editorial") or 0
+        )
+        result["unfinished_alert_items"] = int(
+            scalar(engine, "SELECT count(*) FROM alert_items WHERE outbox_id IS NULL") or 0
+        )
+        result["alert_messages"] = int(
+            scalar(engine, "SELECT count(*) FROM outbox WHERE kind = 'alert'") or 0
+        )
+        for i in changed:  # back to revision 0 for the next worker count
+            farm.put(page_path(i), generate_page(i))
+        return result
+    finally:
+        workers.stop()
+        engine.dispose()
+
+
+def _rows(engine: Engine, sql: str) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(text(sql)).all())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--documents", type=int, default=10_000)
+    parser.add_argument("--workers", default="1,2,4", help="worker counts, comma-separated")
+    parser.add_argument("--fetch-workers", type=int, default=4, help="[fetch] max_workers")
+    parser.add_argument("--servers", type=int, default=8, help="loopback page servers (hosts)")
+    parser.add_argument("--lease", type=float, default=15.0, help="worker --lease seconds")
+    parser.add_argument("--timeout", type=float, default=4 * 3600.0, help="seconds per pass")
+    parser.add_argument("--no-kill", action="store_true", help="skip the killed-worker pass")
+    parser.add_argument("--out", help="folder for the JSON results (default: a temp folder)")
+    args = parser.parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C: the workers, the page servers and PostgreSQL are stopped
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    counts = [int(c) for c in args.workers.split(",") if c.strip()]
+    out = output_dir(args.out, "cw-bench-scale-")
+    info = machine_info()
+    n = args.documents
+    results: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="cw-scale-") as tmp, PageFarm(args.servers) as farm:
+        for i in range(n):
+            farm.put(page_path(i), generate_page(i))
+        config = setup(Path(tmp) / "project", farm, n, args.fetch_workers)
+        with TempPostgres() as pg:
+            for count in counts:
+                print(f"== {n} documents, {count} worker(s) ==", flush=True)
+                results.append(
+                    run_count(pg, farm, config, n, count, args.lease, args.timeout, False)
+                )
+                print(json.dumps(results[-1]), flush=True)
+            for count in [c for c in counts if c >= 2][-1:] if not args.no_kill else []:
+                print(f"== {n} documents, {count} workers, one SIGKILLed ==", flush=True)
+                results.append(
+                    run_count(pg, farm, config, n, count, args.lease, args.timeout, True)
+                )
+                print(json.dumps(results[-1]), flush=True)
+    print_info(info)
+    rows = []
+    for r in results:
+        for phase in ("first", "unchanged", "changed"):
+            if phase not in r:
+                continue
+            checks = r[f"{phase}_checks"]
+            rows.append(
+                [
+                    r["workers"],
+                    phase + (" (one killed)" if r["killed"] else ""),
+                    f"{r[phase]:.1f}",
+                    f"{n / r[phase]:.1f}",
+                    checks["once"],
+                    checks["lost"],
+                    checks["doubled"],
+                ]
+            )
+    print_table(
+        f"Scale-out: {n} documents, workers sharing one PostgreSQL",
+        ["workers", "pass", "wall s", "docs/s", "checked once", "lost", "doubled"],
+        rows,
+    )
+    for r in results:
+        if "alert_items_per_change" in r:
+            print(
+                f"  {r['workers']} worker(s): {r['alertable_changes']} alertable changes, alert "
+                f"items per change {r['alert_items_per_change']}, unfinished "
+                f"{r['unfinished_alert_items']}, {r['alert_messages']} alert message(s)"
+            )
+        if r["killed"]:
+            print(
+                f"  killed run: victim SIGKILLed at {r.get('killed_at_done')} done, "
+                f"{r['taken_over']} claim(s) taken over"
+            )
+    path = write_json(out, "scale_out.json", {"machine": info, "documents": n, "results": results})
+    print(f"\nJSON: {path}")
+    ok = all(
+        r[f"{p}_checks"]["lost"] == 0 and r[f"{p}_checks"]["doubled"] == 0
+        for r in results
+        for p in ("first", "unchanged", "changed")
+        if p in r
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
