@@ -3,13 +3,16 @@ time window, returns from a broken capture, and continuity after an import (mark
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from monitor.changes.history_writer import HistoryWriter
 from monitor.changes.recording import Recorded, ensure_document, record_version
+from monitor.cli import main
 from monitor.store import Change, Store
 
 BODY = """# Widget Terms
@@ -62,12 +65,24 @@ def _substantive(recorded: Recorded) -> list[Change]:
 
 def test_counter_that_changes_in_most_captures_is_volatile(tmp_path: Path) -> None:
     texts = [BANNER.format(n=n) + BODY.format(notice=30) for n in (801, 805, 812, 818, 823, 830)]
-    recorded = _history(Store(f"sqlite:///{tmp_path}/s.sqlite3"), texts)
+    (tmp_path / "data").mkdir()
+    recorded = _history(Store(f"sqlite:///{tmp_path}/data/clausewatch.sqlite3"), texts)
     assert _substantive(recorded[1])  # once is no pattern: the first counter change is judged
     last = recorded[-1]
     assert not _substantive(last)
     assert {c.editorial_kind for c in last.changes} == {"volatile"}
     assert "volatile page text" in last.changes[0].reasons[0]
+    # the decision is visible to users with the editorial changes
+    config = tmp_path / "clausewatch.toml"
+    config.write_text('data_dir = "data"\n')
+    shown = CliRunner().invoke(
+        main, ["--config", str(config), "changes", "--include-editorial", "--json"]
+    )
+    assert shown.exit_code == 0, shown.output
+    volatile_rows = [r for r in json.loads(shown.stdout) if r["editorial_kind"] == "volatile"]
+    assert volatile_rows and "volatile page text" in volatile_rows[0]["reasons"][0]
+    hidden = CliRunner().invoke(main, ["--config", str(config), "changes", "--json"])
+    assert not [r for r in json.loads(hidden.stdout) if r["editorial_kind"] == "volatile"]
 
 
 def test_change_touching_volatile_and_real_text_is_never_silenced(tmp_path: Path) -> None:
@@ -177,3 +192,21 @@ def test_import_writer_decides_like_record_version(tmp_path: Path) -> None:
     kinds = {r[3] for r in rows(live)}
     assert "volatile" in kinds and any(r[1] == "flapping" for r in rows(live))
     assert any(not r[2] and r[1] not in ("flapping", "moved") for r in rows(live))
+
+
+def test_return_from_a_landing_page_is_compared_with_the_last_good_version(
+    tmp_path: Path,
+) -> None:
+    full = BODY.format(notice=30)
+    landing = (
+        "# Widget\n\nBuild faster with Widget. Start your free trial today and invite your team."
+        "\n\n## Features\n\nFast, simple and secure collaboration for every team size.\n"
+    )
+    back = full.replace("delete it on request", "keep it for ten years")
+    recorded = _history(Store(f"sqlite:///{tmp_path}/s.sqlite3"), [full, landing, back])
+    events = _substantive(recorded[2])
+    assert events and all(c.from_version_id == recorded[0].version.id for c in recorded[2].changes)
+    texts = [(c.after or {}).get("text", "") + (c.before or {}).get("text", "") for c in events]
+    assert all("Fees" not in t and "Termination" not in t for t in texts)  # nothing "re-added"
+    assert any("ten years" in t for t in texts)
+    assert "held little of the document" in events[0].reasons[-1]

@@ -49,10 +49,12 @@ class RecentVersion:
 
 @dataclass(frozen=True)
 class EarlierVersion:
-    """The version before the previous one, as the return rule reads it: its lines."""
+    """The version before the previous one, as the return rules read it."""
 
     id: int
     captured_at: datetime
+    text: str
+    sha256: str
     lines: volatile.Lines
 
 
@@ -156,8 +158,9 @@ def decide(
     (the first live capture after an imported history, a new engine, a declaration change): a
     difference of markup only is then a technical upgrade (continuity), never a change. The change
     events are those of `analysis` when they were computed against the previous text, else
-    computed here; `judge_with_history` then reads the document's history for volatile text and
-    returns from a broken capture."""
+    computed here; the document's history then judges them: a return that undoes the previous
+    capture (`undoes`), a return from a broken capture (`leaves_broken_capture`: compared with the
+    version before it), volatile text (`judge_volatile`)."""
     if previous is None:
         return VersionDecision("first")  # nothing to compare, nothing to report
     if technical_upgrade:
@@ -179,43 +182,81 @@ def decide(
         events = analysis.events
     else:
         events = events_between(previous.text, previous.sha256, text, analysis.sha256, terms_type)
-    if any(is_substantive(e) for e in events):
-        events = judge_with_history(events, text, previous, captured_at, history)
+    if not any(is_substantive(e) for e in events):
+        return VersionDecision("change", previous.id, events=events)
+    old, new = volatile.lines_of(previous.text), volatile.lines_of(text)
+    earlier = None if previous.technical_upgrade else history.before_previous()
+    if earlier is not None and earlier.captured_at < captured_at - FLAP_PERIOD:
+        earlier = None
+    if earlier is not None and undoes(old, new, earlier.lines):
+        return VersionDecision(
+            "change",
+            previous.id,
+            events=_silenced(
+                events,
+                "return",
+                "returns to the text of the version captured "
+                f"{earlier.captured_at:%Y-%m-%d %H:%M} UTC: it undoes the previous capture's "
+                "change (a broken or partial capture, or a variant)",
+            ),
+        )
+    if earlier is not None and leaves_broken_capture(old, new, earlier.lines):
+        # compared with the last good version: what changed while the capture was broken
+        # alerts, the return of the text the broken capture lacked does not
+        rebased = events_between(earlier.text, earlier.sha256, text, analysis.sha256, terms_type)
+        note = (
+            "compared with the version captured "
+            f"{earlier.captured_at:%Y-%m-%d %H:%M} UTC: the previous capture held little of "
+            "the document (a broken, partial or landing page)"
+        )
+        return VersionDecision(
+            "change",
+            earlier.id,
+            events=[replace(e, reasons=[*e.reasons, note]) for e in rebased],
+        )
+    events = judge_volatile(events, old, new, history)
     return VersionDecision("change", previous.id, events=events)
+
+
+# Shares of a version's lines: a capture keeping less than BROKEN_KEPT of the version before it is
+# broken when the next one brings back at least RESTORED of them.
+BROKEN_KEPT = 0.5
+RESTORED = 0.8
+
+
+def leaves_broken_capture(
+    previous: volatile.Lines, new: volatile.Lines, earlier: volatile.Lines
+) -> bool:
+    """True when the previous version held little of the one before it (`earlier`) and the new
+    one brings most of it back: the previous capture was a broken, partial or landing page."""
+    if not earlier:
+        return False
+    return len(previous & earlier) < BROKEN_KEPT * len(earlier) and len(
+        new & earlier
+    ) >= RESTORED * len(earlier)
 
 
 # ------------------------------------------------------------------ the document's own history
 
 
-def judge_with_history(
+def undoes(previous: volatile.Lines, new: volatile.Lines, earlier: volatile.Lines) -> bool:
+    """True when every line that changed from the previous version goes back to how the version
+    before it (`earlier`) had it: the previous capture was a broken or partial page, or a variant,
+    and the new one undoes it (the undone change was reported when it came)."""
+    added, removed = new - previous, previous - new
+    return bool(added or removed) and added <= earlier and not removed & earlier
+
+
+def judge_volatile(
     events: list[ChangeEvent],
-    text: str,
-    previous: PreviousVersion,
-    captured_at: datetime,
+    old: volatile.Lines,
+    new: volatile.Lines,
     history: DocumentHistory,
 ) -> list[ChangeEvent]:
-    """`events` with their substantive ones made editorial when the document's history explains
-    the whole change (else unchanged):
-
-    - "return": every changed line goes back to how the version before the previous one had it
-      (captured within `FLAP_PERIOD`): the previous version was a broken or partial capture, or a
-      variant, and this one undoes it; what the undone change said was reported when it came;
-    - "volatile": every changed line is volatile text of this document (`volatile`), and no event
-      moves a recognised fact (a notice period, a price: provision values, never page chrome).
-    """
-    old, new = volatile.lines_of(previous.text), volatile.lines_of(text)
-    if not previous.technical_upgrade:
-        earlier = history.before_previous()
-        if earlier is not None and earlier.captured_at >= captured_at - FLAP_PERIOD:
-            added, removed = new - old, old - new
-            if (added or removed) and added <= earlier.lines and not removed & earlier.lines:
-                return _silenced(
-                    events,
-                    "return",
-                    "returns to the text of the version captured "
-                    f"{earlier.captured_at:%Y-%m-%d %H:%M} UTC: it undoes the previous capture's "
-                    "change (a broken or partial capture, or a variant)",
-                )
+    """`events` (from the previous version's lines `old` to the new `new`) with their substantive
+    ones made editorial, of kind "volatile", when every changed line is volatile text of this
+    document (`volatile`) and no event moves a recognised fact (a notice period, a price:
+    provision values, never page chrome); else unchanged."""
     if any(e.fact_deltas for e in events):
         return events
     if volatile.only_volatile(volatile.transition(old, new), history.recent_transitions()):

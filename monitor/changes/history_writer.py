@@ -169,14 +169,17 @@ class HistoryWriter:
     def last_flapping_states(self) -> list[str] | None:
         return self._last_flapping
 
+    def _text_of(self, version_id: int) -> str:
+        text = self._texts.get(version_id)
+        if text is None:  # an older version (a re-run, or a commit dated out of order)
+            query = select(Version.text).where(Version.id == version_id)
+            text = self._texts[version_id] = self.session.scalars(query).one()
+        return text
+
     def _lines_of(self, version_id: int) -> volatile.Lines:
         lines = self._lines.get(version_id)
         if lines is None:
-            text = self._texts.get(version_id)
-            if text is None:  # an older version (a re-run, or a commit dated out of order)
-                query = select(Version.text).where(Version.id == version_id)
-                text = self.session.scalars(query).one()
-            lines = self._lines[version_id] = volatile.lines_of(text)
+            lines = self._lines[version_id] = volatile.lines_of(self._text_of(version_id))
         return lines
 
     def recent_transitions(self) -> list[volatile.Transition]:
@@ -200,7 +203,8 @@ class HistoryWriter:
         if at == 0:
             return None
         captured_at, id_ = self._versions[at - 1]
-        return EarlierVersion(id_, captured_at, self._lines_of(id_))
+        text = self._text_of(id_)
+        return EarlierVersion(id_, captured_at, text, sha256_text(text), self._lines_of(id_))
 
     def _forget_old(self) -> None:
         """Keep the lines and transitions of the latest versions only (memory stays bounded)."""

@@ -237,7 +237,7 @@ class StoreHistory:
         if p is None:
             return None
         row = self.session.execute(
-            select(Version.id, Version.captured_at, Version.text)
+            select(Version.id, Version.captured_at, Version.text, Version.sha256)
             .where(
                 Version.document_id == self.document_id,
                 or_(
@@ -248,7 +248,9 @@ class StoreHistory:
             .order_by(Version.captured_at.desc(), Version.id.desc())
             .limit(1)
         ).first()
-        return None if row is None else EarlierVersion(row[0], row[1], volatile.lines_of(row[2]))
+        if row is None:
+            return None
+        return EarlierVersion(row[0], row[1], row[2], row[3], volatile.lines_of(row[2]))
 
 
 def last_flapping_states(session: Session, document_id: int) -> list[str] | None:

@@ -5,9 +5,9 @@ A version is compared with the previous one line by line: the lines present in o
 are its changed lines, each known by its *key*, the line with every token that holds a digit
 masked (so "We and our 812 partners" and "We and our 818 partners" share a key). Over the
 document's latest `WINDOW` transitions (technical upgrades aside: a re-extraction changes every
-line once), a key is volatile when it changed in at least `MIN_CHANGES` of them and in more than
-half, or when it changed at least `MIN_CHANGES` times and every time in its numbers only (a counter:
-the line stays, its number moves). A new version whose changed lines are all volatile changed only volatile text; a version that
+line once), a key is volatile when it changed in at least `MIN_CHANGES` of them and in at least
+half, or when it changed in its numbers only at least `MIN_CHANGES` times (a counter: the line
+stays, its number moves). A new version whose changed lines are all volatile changed only volatile text; a version that
 also changes any other line is judged as usual, whatever else it touches. No phrase list: what is
 volatile is whatever keeps changing on that document's page.
 """
@@ -56,14 +56,14 @@ def transition(old: Lines, new: Lines) -> Transition:
 
 def volatile_keys(transitions: Sequence[Transition]) -> frozenset[str]:
     """The keys volatile in a document's latest transitions: a line that changed in at least
-    `MIN_CHANGES` of them and in more than half, or a counter (a line that changed at least
-    `MIN_CHANGES` times, every time in its numbers only)."""
+    `MIN_CHANGES` of them and in at least half, or a counter (a line that changed in its numbers
+    only at least `MIN_CHANGES` times)."""
     counts: Counter[str] = Counter(key for t in transitions for key in t.changed)
     in_numbers: Counter[str] = Counter(key for t in transitions for key in t.numbers_only)
     return frozenset(
         key
         for key, n in counts.items()
-        if n >= MIN_CHANGES and (2 * n > len(transitions) or in_numbers[key] == n)
+        if n >= MIN_CHANGES and (2 * n >= len(transitions) or in_numbers[key] >= MIN_CHANGES)
     )
 
 
