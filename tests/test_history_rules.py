@@ -210,3 +210,24 @@ def test_return_from_a_landing_page_is_compared_with_the_last_good_version(
     assert all("Fees" not in t and "Termination" not in t for t in texts)  # nothing "re-added"
     assert any("ten years" in t for t in texts)
     assert "held little of the document" in events[0].reasons[-1]
+
+
+def _with_pixel(text: str, i: int) -> str:
+    return text + f"\nPage views today: {1000 + 7 * i}\n"
+
+
+def test_a_line_that_keeps_changing_alone_is_volatile(tmp_path: Path) -> None:
+    """A promotion comes and goes in a few captures among many where only a view counter
+    changes: both are volatile on this page; a real edit still alerts."""
+    plain = BODY.format(notice=30)
+    promo = "Join our developer summit in Paris and meet the team behind the product.\n\n" + plain
+    pages = [promo if i in (4, 8, 12) else plain for i in range(15)]
+    texts = [_with_pixel(t, i) for i, t in enumerate(pages)]
+    texts.append(_with_pixel(promo, 15))
+    edited = promo.replace("delete it on request", "keep it for ten years")
+    texts.append(_with_pixel(edited, 16))
+    recorded = _history(Store(f"sqlite:///{tmp_path}/s.sqlite3"), texts)
+    assert _substantive(recorded[4])  # the first time, nothing says it is page chrome
+    assert not _substantive(recorded[15])
+    assert {c.editorial_kind for c in recorded[15].changes} == {"volatile"}
+    assert _substantive(recorded[16])

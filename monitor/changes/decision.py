@@ -91,9 +91,10 @@ class DocumentHistory(Protocol):
         """The two states of the document's last flapping episode (None when it had none)."""
         ...
 
-    def recent_transitions(self) -> Sequence[volatile.Transition]:
-        """`volatile.transition` of each of the document's latest `volatile.WINDOW` transitions between
-        consecutive versions (by capture time, then id), those into technical upgrades left out."""
+    def recent_transitions(self, since: datetime) -> Sequence[volatile.Transition]:
+        """`volatile.transition` of each transition between consecutive versions (by capture time,
+        then id) among the latest `volatile.MAX_VERSIONS` captured at or after `since`, those into
+        technical upgrades left out."""
         ...
 
     def before_previous(self) -> EarlierVersion | None:
@@ -214,7 +215,7 @@ def decide(
             earlier.id,
             events=[replace(e, reasons=[*e.reasons, note]) for e in rebased],
         )
-    events = judge_volatile(events, old, new, history)
+    events = judge_volatile(events, old, new, history, captured_at)
     return VersionDecision("change", previous.id, events=events)
 
 
@@ -252,14 +253,18 @@ def judge_volatile(
     old: volatile.Lines,
     new: volatile.Lines,
     history: DocumentHistory,
+    captured_at: datetime,
 ) -> list[ChangeEvent]:
-    """`events` (from the previous version's lines `old` to the new `new`) with their substantive
+    """`events` (from the previous version's lines `old` to the new `new`, captured at
+    `captured_at`) with their substantive
     ones made editorial, of kind "volatile", when every changed line is volatile text of this
     document (`volatile`) and no event moves a recognised fact (a notice period, a price:
     provision values, never page chrome); else unchanged."""
     if any(e.fact_deltas for e in events):
         return events
-    if volatile.only_volatile(volatile.transition(old, new), history.recent_transitions()):
+    if volatile.only_volatile(
+        volatile.transition(old, new), history.recent_transitions(captured_at - volatile.PERIOD)
+    ):
         return _silenced(
             events,
             "volatile",

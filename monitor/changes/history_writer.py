@@ -182,8 +182,11 @@ class HistoryWriter:
             lines = self._lines[version_id] = volatile.lines_of(self._text_of(version_id))
         return lines
 
-    def recent_transitions(self) -> list[volatile.Transition]:
-        window = [id_ for _, id_ in self._versions[-(volatile.WINDOW + 1) :]]
+    def recent_transitions(self, since: datetime) -> list[volatile.Transition]:
+        start = max(
+            bisect_left(self._versions, (since, 0)), len(self._versions) - volatile.MAX_VERSIONS
+        )
+        window = [id_ for _, id_ in self._versions[start:]]
         out = []
         for older, newer in reversed(list(zip(window, window[1:], strict=False))):
             if self._technical[newer]:
@@ -206,15 +209,19 @@ class HistoryWriter:
         text = self._text_of(id_)
         return EarlierVersion(id_, captured_at, text, sha256_text(text), self._lines_of(id_))
 
-    def _forget_old(self) -> None:
-        """Keep the lines and transitions of the latest versions only (memory stays bounded)."""
-        if len(self._texts) > 4 * volatile.WINDOW:
-            keep = {id_ for _, id_ in self._versions[-(volatile.WINDOW + 2) :]}
-            self._texts = {i: v for i, v in self._texts.items() if i in keep}
-            self._lines = {i: v for i, v in self._lines.items() if i in keep}
-            self._transitions = {
-                k: v for k, v in self._transitions.items() if k[0] in keep and k[1] in keep
-            }
+    def _forget_old(self, captured_at: datetime) -> None:
+        """Keep the texts, lines and transitions of the versions the volatility window can still
+        read only (memory stays bounded); an older one is read back when needed."""
+        if len(self._texts) <= 2 * volatile.MAX_VERSIONS:
+            return
+        since = bisect_left(self._versions, (captured_at - volatile.PERIOD, 0))
+        start = max(since, len(self._versions) - volatile.MAX_VERSIONS) - 1
+        keep = {id_ for _, id_ in self._versions[max(start, 0) :]}
+        self._texts = {i: v for i, v in self._texts.items() if i in keep}
+        self._lines = {i: v for i, v in self._lines.items() if i in keep}
+        self._transitions = {
+            k: v for k, v in self._transitions.items() if k[0] in keep and k[1] in keep
+        }
 
     def add(
         self,
@@ -271,7 +278,7 @@ class HistoryWriter:
         )
         self._remember(version_id, captured_at, analysis.normalised_sha256, technical_upgrade)
         self._texts[version_id] = text
-        self._forget_old()
+        self._forget_old(captured_at)
         rows = decision.change_rows(self.document.id, version_id, recorded_at, False)
         self._changes.extend(rows)
         if decision.kind == "flapping":

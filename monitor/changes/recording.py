@@ -218,12 +218,12 @@ class StoreHistory:
     def last_flapping_states(self) -> list[str] | None:
         return last_flapping_states(self.session, self.document_id)
 
-    def recent_transitions(self) -> list[volatile.Transition]:
+    def recent_transitions(self, since: datetime) -> list[volatile.Transition]:
         rows = self.session.execute(
             select(Version.text, Version.technical_upgrade)
-            .where(Version.document_id == self.document_id)
+            .where(Version.document_id == self.document_id, Version.captured_at >= since)
             .order_by(Version.captured_at.desc(), Version.id.desc())
-            .limit(volatile.WINDOW + 1)
+            .limit(volatile.MAX_VERSIONS)
         ).all()
         lines = [volatile.lines_of(text) for text, _ in rows]
         return [
