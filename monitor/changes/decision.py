@@ -186,9 +186,10 @@ def decide(
     if not any(is_substantive(e) for e in events):
         return VersionDecision("change", previous.id, events=events)
     old, new = volatile.lines_of(previous.text), volatile.lines_of(text)
-    earlier = None if previous.technical_upgrade else history.before_previous()
-    if earlier is not None and earlier.captured_at < captured_at - FLAP_PERIOD:
-        earlier = None
+    # a return from the previous capture when it is recent (its state lasted at most
+    # FLAP_PERIOD): a broken capture or a variant is short-lived, however old the good version is
+    recent = not previous.technical_upgrade and previous.captured_at >= captured_at - FLAP_PERIOD
+    earlier = history.before_previous() if recent else None
     if earlier is not None and undoes(old, new, earlier.lines):
         return VersionDecision(
             "change",

@@ -33,6 +33,7 @@ _PROVISIONS = cast(Table, Provision.__table__)
 _CHANGES = cast(Table, Change.__table__)
 # built once: a statement built per version costs more than executing it
 _INSERT_VERSION = insert(_VERSIONS).returning(_VERSIONS.c.id)
+KEEP_TEXTS = 4  # latest versions whose texts and lines stay in memory
 
 
 @dataclass(eq=False)  # identity, not value: two provisions may hold the same text
@@ -209,19 +210,26 @@ class HistoryWriter:
         text = self._text_of(id_)
         return EarlierVersion(id_, captured_at, text, sha256_text(text), self._lines_of(id_))
 
-    def _forget_old(self, captured_at: datetime) -> None:
-        """Keep the texts, lines and transitions of the versions the volatility window can still
-        read only (memory stays bounded); an older one is read back when needed."""
-        if len(self._texts) <= 2 * volatile.MAX_VERSIONS:
-            return
-        since = bisect_left(self._versions, (captured_at - volatile.PERIOD, 0))
-        start = max(since, len(self._versions) - volatile.MAX_VERSIONS) - 1
-        keep = {id_ for _, id_ in self._versions[max(start, 0) :]}
-        self._texts = {i: v for i, v in self._texts.items() if i in keep}
-        self._lines = {i: v for i, v in self._lines.items() if i in keep}
-        self._transitions = {
-            k: v for k, v in self._transitions.items() if k[0] in keep and k[1] in keep
-        }
+    def _note_transition(self, version_id: int, captured_at: datetime, technical: bool) -> None:
+        """Compute the transition into a new version now, while its predecessor's lines are at
+        hand, and keep only the latest versions' texts and lines: the volatility window then
+        reads transitions, not texts (memory stays bounded; an older text is read back when
+        needed)."""
+        at = bisect_left(self._versions, (captured_at, version_id))
+        if at > 0 and not technical:
+            older = self._versions[at - 1][1]
+            self._transitions[(older, version_id)] = volatile.transition(
+                self._lines_of(older), self._lines_of(version_id)
+            )
+        keep = {id_ for _, id_ in self._versions[-KEEP_TEXTS:]}
+        if len(self._texts) > 2 * KEEP_TEXTS:
+            self._texts = {i: v for i, v in self._texts.items() if i in keep}
+            self._lines = {i: v for i, v in self._lines.items() if i in keep}
+        if len(self._transitions) > 2 * volatile.MAX_VERSIONS:
+            window = {id_ for _, id_ in self._versions[-(volatile.MAX_VERSIONS + 1) :]}
+            self._transitions = {
+                k: v for k, v in self._transitions.items() if k[0] in window and k[1] in window
+            }
 
     def add(
         self,
@@ -278,7 +286,7 @@ class HistoryWriter:
         )
         self._remember(version_id, captured_at, analysis.normalised_sha256, technical_upgrade)
         self._texts[version_id] = text
-        self._forget_old(captured_at)
+        self._note_transition(version_id, captured_at, technical_upgrade)
         rows = decision.change_rows(self.document.id, version_id, recorded_at, False)
         self._changes.extend(rows)
         if decision.kind == "flapping":
