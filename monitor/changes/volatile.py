@@ -33,8 +33,9 @@ Lines = frozenset[str]
 
 
 def lines_of(text: str) -> Lines:
-    """The text's non-blank lines, whitespace collapsed."""
-    return frozenset(" ".join(line.split()) for line in text.splitlines() if line.strip())
+    """The text's non-blank lines, stripped (a line whose inner spacing changed counts as
+    changed: that only keeps a change from being silenced)."""
+    return frozenset(filter(None, map(str.strip, text.splitlines())))
 
 
 def line_key(line: str) -> str:
