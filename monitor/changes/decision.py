@@ -19,16 +19,19 @@ the version row, the provision plan and `VersionDecision.change_rows`. Pure: no 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
+from monitor.changes import volatile
+from monitor.changes.continuity import markup_only
 from monitor.changes.version_analysis import ProvisionEntry, VersionAnalysis, events_between
 from monitor.clauses import similarity
-from monitor.models import ChangeEvent, Excerpt, FactDelta
+from monitor.models import ChangeEvent, Excerpt, FactDelta, is_substantive
 
-# How many recent versions to compare against when looking for content flapping back and forth.
-FLAP_WINDOW = 6
+# A return to a state the document had within this period is flapping (or a return from a broken
+# capture), however many captures came between.
+FLAP_PERIOD = timedelta(days=90)
 # Two provisions of one category are the same provision when their text is at least this similar.
 IDENTITY_THRESHOLD = 0.55
 
@@ -37,11 +40,22 @@ VersionKind = Literal["first", "technical", "flapping", "repeat", "change"]
 
 @dataclass(frozen=True)
 class RecentVersion:
-    """A recent version of the document, as flapping detection compares it: its normalised state."""
+    """An earlier version of the document, as flapping detection finds it: its normalised state."""
 
     id: int
     captured_at: datetime
     normalised_sha256: str
+
+
+@dataclass(frozen=True)
+class EarlierVersion:
+    """The version before the previous one, as the return rules read it."""
+
+    id: int
+    captured_at: datetime
+    text: str
+    sha256: str
+    lines: volatile.Lines
 
 
 class PreviousVersion(Protocol):
@@ -51,11 +65,41 @@ class PreviousVersion(Protocol):
     @property
     def id(self) -> int: ...
     @property
+    def captured_at(self) -> datetime: ...
+    @property
     def text(self) -> str: ...
     @property
     def sha256(self) -> str: ...
     @property
     def normalised_sha256(self) -> str: ...
+    @property
+    def technical_upgrade(self) -> bool: ...
+
+
+class DocumentHistory(Protocol):
+    """What the decision reads of the document's stored history, only when it needs it: the live
+    path reads it from the store (recording.py), the import from memory (history_writer.py)."""
+
+    def earlier_state(
+        self, normalised_sha256: str, since: datetime, previous_id: int
+    ) -> RecentVersion | None:
+        """The latest version with this normalised hash captured at or after `since`, other than
+        the previous version (`previous_id`)."""
+        ...
+
+    def last_flapping_states(self) -> Sequence[str] | None:
+        """The two states of the document's last flapping episode (None when it had none)."""
+        ...
+
+    def recent_transitions(self, since: datetime) -> Sequence[volatile.Transition]:
+        """`volatile.transition` of each transition between consecutive versions (by capture time,
+        then id) among the latest `volatile.MAX_VERSIONS` captured at or after `since`, those into
+        technical upgrades left out."""
+        ...
+
+    def before_previous(self) -> EarlierVersion | None:
+        """The version just before the previous one (by capture time, then id)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -75,6 +119,8 @@ class VersionDecision:
     previous_id: int | None = None
     events: list[ChangeEvent] = field(default_factory=list)  # kind "change" only
     flapping: Flapping | None = None  # kinds "flapping" and "repeat"
+    # kind "technical" when the source or extractor changed and only the markup differs
+    continuity: bool = False
 
     def change_rows(
         self, document_id: int, version_id: int, detected_at: datetime, alertable: bool
@@ -102,52 +148,151 @@ def decide(
     *,
     terms_type: str,
     technical_upgrade: bool,
-    recent: Callable[[], Sequence[RecentVersion]],
-    last_flapping_states: Callable[[], Sequence[str] | None],
+    captured_at: datetime,
+    history: DocumentHistory,
+    source_changed: bool = False,
 ) -> VersionDecision:
-    """The decision about a new version with `text` (analysed as `analysis`) after `previous`.
+    """The decision about a new version with `text` (analysed as `analysis`), captured at
+    `captured_at`, after `previous`.
 
-    Read only when needed: `recent()`, the document's latest versions before the new one, newest
-    first (by capture time, then id), and `last_flapping_states()`, the two states of the
-    document's last flapping episode (None when it had none). The change events are those of
-    `analysis` when they were computed against the previous text, else computed here."""
+    `source_changed`: the text comes from another source or extractor than the previous version's
+    (the first live capture after an imported history, a new engine, a declaration change): a
+    difference of markup only is then a technical upgrade (continuity), never a change. The change
+    events are those of `analysis` when they were computed against the previous text, else
+    computed here; the document's history then judges them: a return that undoes the previous
+    capture (`undoes`), a return from a broken capture (`leaves_broken_capture`: compared with the
+    version before it), volatile text (`judge_volatile`)."""
     if previous is None:
         return VersionDecision("first")  # nothing to compare, nothing to report
     if technical_upgrade:
         return VersionDecision("technical", previous.id)  # re-extraction: the new baseline
+    if source_changed and markup_only(previous.text, text):
+        return VersionDecision("technical", previous.id, continuity=True)
     new_hash = analysis.normalised_sha256
     if new_hash != previous.normalised_sha256:
-        partner = flapping_partner(recent(), new_hash, previous.normalised_sha256)
+        partner = history.earlier_state(new_hash, captured_at - FLAP_PERIOD, previous.id)
         if partner is not None:
             states = tuple(sorted({partner.normalised_sha256, previous.normalised_sha256}))
             kind: VersionKind = (
-                "repeat" if repeats_last_flapping(last_flapping_states(), new_hash) else "flapping"
+                "repeat"
+                if repeats_last_flapping(history.last_flapping_states(), new_hash)
+                else "flapping"
             )
             return VersionDecision(kind, previous.id, flapping=Flapping(partner, states))
     if analysis.events is not None and analysis.events_against == previous.sha256:
         events = analysis.events
     else:
         events = events_between(previous.text, previous.sha256, text, analysis.sha256, terms_type)
+    if not any(is_substantive(e) for e in events):
+        return VersionDecision("change", previous.id, events=events)
+    old, new = volatile.lines_of(previous.text), volatile.lines_of(text)
+    # a return from the previous capture when it is recent (its state lasted at most
+    # FLAP_PERIOD): a broken capture or a variant is short-lived, however old the good version is
+    recent = not previous.technical_upgrade and previous.captured_at >= captured_at - FLAP_PERIOD
+    earlier = history.before_previous() if recent else None
+    if earlier is not None and undoes(old, new, earlier.lines):
+        return VersionDecision(
+            "change",
+            previous.id,
+            events=_silenced(
+                events,
+                "return",
+                "returns to the text of the version captured "
+                f"{earlier.captured_at:%Y-%m-%d %H:%M} UTC: it undoes the previous capture's "
+                "change (a broken or partial capture, or a variant)",
+            ),
+        )
+    if earlier is not None and leaves_broken_capture(old, new, earlier.lines):
+        # compared with the last good version: what changed while the capture was broken
+        # alerts, the return of the text the broken capture lacked does not
+        rebased = events_between(earlier.text, earlier.sha256, text, analysis.sha256, terms_type)
+        note = (
+            "compared with the version captured "
+            f"{earlier.captured_at:%Y-%m-%d %H:%M} UTC: the previous capture held little of "
+            "the document (a broken, partial or landing page)"
+        )
+        return VersionDecision(
+            "change",
+            earlier.id,
+            events=[replace(e, reasons=[*e.reasons, note]) for e in rebased],
+        )
+    events = judge_volatile(events, old, new, history, captured_at)
     return VersionDecision("change", previous.id, events=events)
 
 
+# Shares of a version's lines: a capture keeping less than BROKEN_KEPT of the version before it is
+# broken when the next one brings back at least RESTORED of them.
+BROKEN_KEPT = 0.5
+RESTORED = 0.8
+
+
+def leaves_broken_capture(
+    previous: volatile.Lines, new: volatile.Lines, earlier: volatile.Lines
+) -> bool:
+    """True when the previous version held little of the one before it (`earlier`) and the new
+    one brings most of it back: the previous capture was a broken, partial or landing page."""
+    if not earlier:
+        return False
+    return len(previous & earlier) < BROKEN_KEPT * len(earlier) and len(
+        new & earlier
+    ) >= RESTORED * len(earlier)
+
+
+# ------------------------------------------------------------------ the document's own history
+
+
+def undoes(previous: volatile.Lines, new: volatile.Lines, earlier: volatile.Lines) -> bool:
+    """True when every line that changed from the previous version goes back to how the version
+    before it (`earlier`) had it: the previous capture was a broken or partial page, or a variant,
+    and the new one undoes it (the undone change was reported when it came)."""
+    added, removed = new - previous, previous - new
+    return bool(added or removed) and added <= earlier and not removed & earlier
+
+
+def judge_volatile(
+    events: list[ChangeEvent],
+    old: volatile.Lines,
+    new: volatile.Lines,
+    history: DocumentHistory,
+    captured_at: datetime,
+) -> list[ChangeEvent]:
+    """`events` (from the previous version's lines `old` to the new `new`, captured at
+    `captured_at`) with their substantive
+    ones made editorial, of kind "volatile", when every changed line is volatile text of this
+    document (`volatile`) and no event moves a recognised fact (a notice period, a price:
+    provision values, never page chrome); else unchanged."""
+    if any(e.fact_deltas for e in events):
+        return events
+    if volatile.only_volatile(
+        volatile.transition(old, new), history.recent_transitions(captured_at - volatile.PERIOD)
+    ):
+        return _silenced(
+            events,
+            "volatile",
+            "volatile page text: only lines that changed in most of this document's recent "
+            "captures changed",
+        )
+    return events
+
+
+def _silenced(events: list[ChangeEvent], kind: str, reason: str) -> list[ChangeEvent]:
+    return [
+        replace(
+            e,
+            kind="editorial",
+            editorial=True,
+            editorial_kind=kind,
+            exposure="low",
+            fact_deltas=[],
+            reasons=[reason],
+        )
+        if is_substantive(e)
+        else e
+        for e in events
+    ]
+
+
 # ------------------------------------------------------------------ flapping
-
-
-def flapping_partner(
-    recent: Sequence[RecentVersion], new_hash: str, previous_hash: str
-) -> RecentVersion | None:
-    """A recent version, other than the latest, with the new version's normalised content.
-
-    `recent`: the document's latest versions before the new one, newest first (by capture time,
-    then id). A new version normalising like its predecessor is no return to an earlier state.
-    """
-    if new_hash == previous_hash:
-        return None
-    for candidate in recent[1:FLAP_WINDOW]:
-        if candidate.normalised_sha256 == new_hash:
-            return candidate
-    return None
 
 
 def repeats_last_flapping(last_states: Sequence[str] | None, new_hash: str) -> bool:

@@ -11,7 +11,7 @@ would store it, which tests/test_ota_import.py checks.
 
 from __future__ import annotations
 
-from bisect import insort
+from bisect import bisect_left, insort
 from dataclasses import dataclass, fields
 from datetime import datetime
 from itertools import groupby
@@ -21,7 +21,8 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from monitor.capture.archive import sha256_text
-from monitor.changes.decision import FLAP_WINDOW, RecentVersion, decide, plan_provisions
+from monitor.changes import volatile
+from monitor.changes.decision import EarlierVersion, RecentVersion, decide, plan_provisions
 from monitor.changes.recording import last_flapping_states, latest_version
 from monitor.changes.version_analysis import VersionAnalysis, analyse_text
 from monitor.models import is_substantive
@@ -32,6 +33,7 @@ _PROVISIONS = cast(Table, Provision.__table__)
 _CHANGES = cast(Table, Change.__table__)
 # built once: a statement built per version costs more than executing it
 _INSERT_VERSION = insert(_VERSIONS).returning(_VERSIONS.c.id)
+KEEP_TEXTS = 4  # latest versions whose texts and lines stay in memory
 
 
 @dataclass(eq=False)  # identity, not value: two provisions may hold the same text
@@ -77,9 +79,11 @@ class StoredVersion:
     """The document's latest written version: what the next one is compared with."""
 
     id: int
+    captured_at: datetime
     text: str
     sha256: str
     normalised_sha256: str
+    technical_upgrade: bool
 
 
 @dataclass(frozen=True)
@@ -107,27 +111,125 @@ class HistoryWriter:
                 .order_by(_PROVISIONS.c.id)
             )
         ]
-        # every version of the document, oldest first by (capture time, id): flapping looks at
-        # the latest few, and an import may bring versions captured before those already stored
-        self._versions: list[tuple[datetime, int, str]] = sorted(
-            (captured_at, id_, digest)
-            for id_, captured_at, digest in session.execute(
-                select(Version.id, Version.captured_at, Version.normalised_sha256).where(
-                    Version.document_id == document.id
-                )
-            )
-        )
+        # every version of the document, oldest first by (capture time, id), and the versions of
+        # each normalised state: the history `decide` reads (`DocumentHistory`, answered from
+        # memory here as recording.StoreHistory answers it from the store); an import may bring
+        # versions captured before those already stored
+        self._versions: list[tuple[datetime, int]] = []
+        self._by_state: dict[str, list[tuple[datetime, int]]] = {}
+        self._technical: dict[int, bool] = {}
+        for id_, captured_at, digest, technical in session.execute(
+            select(
+                Version.id,
+                Version.captured_at,
+                Version.normalised_sha256,
+                Version.technical_upgrade,
+            ).where(Version.document_id == document.id)
+        ):
+            self._remember(id_, captured_at, digest, technical)
+        # the texts of recent versions (their lines once needed), read back when missing
+        self._texts: dict[int, str] = {}
+        self._lines: dict[int, volatile.Lines] = {}
+        self._transitions: dict[tuple[int, int], volatile.Transition] = {}
         self._last_flapping = last_flapping_states(session, document.id)
         self.previous = self._latest()
         self._changes: list[dict[str, Any]] = []
         self._changed: dict[int, ProvisionRecord] = {}  # by id(): rows to write whole
         self._seen_again: dict[int, ProvisionRecord] = {}  # by id(): rows whose "last seen" moved
 
+    def _remember(self, id_: int, captured_at: datetime, digest: str, technical: bool) -> None:
+        insort(self._versions, (captured_at, id_))
+        insort(self._by_state.setdefault(digest, []), (captured_at, id_))
+        self._technical[id_] = technical
+
     def _latest(self) -> StoredVersion | None:
         latest = latest_version(self.session, self.document.id)
         if latest is None:
             return None
-        return StoredVersion(latest.id, latest.text, latest.sha256, latest.normalised_sha256)
+        return StoredVersion(
+            latest.id,
+            latest.captured_at,
+            latest.text,
+            latest.sha256,
+            latest.normalised_sha256,
+            latest.technical_upgrade,
+        )
+
+    # ------------------------------------------------------------ DocumentHistory, from memory
+
+    def earlier_state(
+        self, normalised_sha256: str, since: datetime, previous_id: int
+    ) -> RecentVersion | None:
+        for captured_at, id_ in reversed(self._by_state.get(normalised_sha256, ())):
+            if captured_at < since:
+                return None
+            if id_ != previous_id:
+                return RecentVersion(id_, captured_at, normalised_sha256)
+        return None
+
+    def last_flapping_states(self) -> list[str] | None:
+        return self._last_flapping
+
+    def _text_of(self, version_id: int) -> str:
+        text = self._texts.get(version_id)
+        if text is None:  # an older version (a re-run, or a commit dated out of order)
+            query = select(Version.text).where(Version.id == version_id)
+            text = self._texts[version_id] = self.session.scalars(query).one()
+        return text
+
+    def _lines_of(self, version_id: int) -> volatile.Lines:
+        lines = self._lines.get(version_id)
+        if lines is None:
+            lines = self._lines[version_id] = volatile.lines_of(self._text_of(version_id))
+        return lines
+
+    def recent_transitions(self, since: datetime) -> list[volatile.Transition]:
+        start = max(
+            bisect_left(self._versions, (since, 0)), len(self._versions) - volatile.MAX_VERSIONS
+        )
+        window = [id_ for _, id_ in self._versions[start:]]
+        out = []
+        for older, newer in reversed(list(zip(window, window[1:], strict=False))):
+            if self._technical[newer]:
+                continue
+            keys = self._transitions.get((older, newer))
+            if keys is None:
+                keys = volatile.transition(self._lines_of(older), self._lines_of(newer))
+                self._transitions[(older, newer)] = keys
+            out.append(keys)
+        return out
+
+    def before_previous(self) -> EarlierVersion | None:
+        p = self.previous
+        if p is None:
+            return None
+        at = bisect_left(self._versions, (p.captured_at, p.id))
+        if at == 0:
+            return None
+        captured_at, id_ = self._versions[at - 1]
+        text = self._text_of(id_)
+        return EarlierVersion(id_, captured_at, text, sha256_text(text), self._lines_of(id_))
+
+    def _note_transition(self, version_id: int, captured_at: datetime, technical: bool) -> None:
+        """Compute the transition into a new version now, while its predecessor's lines are at
+        hand, and keep only the latest versions' texts and lines: the volatility window then
+        reads transitions, not texts (memory stays bounded; an older text is read back when
+        needed)."""
+        at = bisect_left(self._versions, (captured_at, version_id))
+        if at > 0 and not technical:
+            older = self._versions[at - 1][1]
+            self._transitions[(older, version_id)] = volatile.transition(
+                self._lines_of(older), self._lines_of(version_id)
+            )
+        keep = {id_ for _, id_ in self._versions[-KEEP_TEXTS:]}
+        if len(self._texts) > 2 * KEEP_TEXTS:
+            self._texts = {i: v for i, v in self._texts.items() if i in keep}
+            self._lines = {i: v for i, v in self._lines.items() if i in keep}
+        if len(self._transitions) > 2 * volatile.MAX_VERSIONS:
+            window = {id_ for _, id_ in self._versions[-(volatile.MAX_VERSIONS + 1) :]}
+            self._transitions = {
+                k: v for k, v in self._transitions.items() if k[0] in window and k[1] in window
+            }
 
     def add(
         self,
@@ -145,18 +247,14 @@ class HistoryWriter:
         terms_type = self.document.terms_type
         if analysis is None or analysis.sha256 != sha256_text(text):
             analysis = analyse_text(text, terms_type)
-        versions = self._versions  # this version is inserted in it below, once decided
         decision = decide(
             text,
             analysis,
             self.previous,
             terms_type=terms_type,
             technical_upgrade=technical_upgrade,
-            # the latest versions before this one, newest first, as record_version reads them
-            recent=lambda: [
-                RecentVersion(i, c, d) for c, i, d in reversed(versions[-FLAP_WINDOW:])
-            ],
-            last_flapping_states=lambda: self._last_flapping,
+            captured_at=captured_at,
+            history=self,  # this version is remembered below, once decided
         )
         version_id: int = self.session.execute(
             _INSERT_VERSION,
@@ -178,8 +276,17 @@ class HistoryWriter:
             },
         ).scalar_one()
         self._update_provisions(version_id, captured_at, analysis)
-        self.previous = StoredVersion(version_id, text, analysis.sha256, analysis.normalised_sha256)
-        insort(versions, (captured_at, version_id, analysis.normalised_sha256))
+        self.previous = StoredVersion(
+            version_id,
+            captured_at,
+            text,
+            analysis.sha256,
+            analysis.normalised_sha256,
+            technical_upgrade,
+        )
+        self._remember(version_id, captured_at, analysis.normalised_sha256, technical_upgrade)
+        self._texts[version_id] = text
+        self._note_transition(version_id, captured_at, technical_upgrade)
         rows = decision.change_rows(self.document.id, version_id, recorded_at, False)
         self._changes.extend(rows)
         if decision.kind == "flapping":

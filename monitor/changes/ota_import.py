@@ -1,9 +1,14 @@
 """Import an Open Terms Archive versions repository (a git clone) as version history.
 
 Every `<Service>/<Terms type>.md` blob of every commit becomes a version captured at the commit
-date; "Apply technical or declaration upgrade" commits (and maintenance commits such as link fixes)
-become technical upgrades. Extraction and change detection run over the whole history, and nothing
-imported ever alerts anyone. Re-running adds only commits not imported yet.
+date. OTA's commit subjects say what a commit records (`subject_kind`): a first record or new
+changes ("First record of", "Record new changes of"; before mid-2023 "Start tracking", "Update"), or
+a re-extraction of an unchanged page ("Apply technical or declaration upgrade on"; before mid-2023
+"Refilter"), stored as a technical upgrade. A subject of neither kind is compared like a change and
+counted in the report. Each text passes the capture check of live captures
+(`monitor.capture.check`): an error page or an empty capture in a history is counted, with its
+reason, and never becomes a version. Extraction and change detection run over the whole history,
+and nothing imported ever alerts anyone. Re-running adds only commits not imported yet.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import contextlib
 import itertools
 import multiprocessing
 import os
+import re
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -20,17 +26,22 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import Literal
 
 from sqlalchemy import select
 
 from monitor.capture.archive import is_safe_component
+from monitor.capture.check import TITLE_PAGE_WORDS, check_capture
 from monitor.changes.history_writer import HistoryWriter
 from monitor.changes.recording import ensure_document, latest_version
 from monitor.changes.version_analysis import VersionAnalysis, analyse_text
-from monitor.errors import ClauseWatchError
+from monitor.errors import CaptureRejected, ClauseWatchError
 from monitor.store import Document, Store, Version
 
-REAL_CHANGE_PREFIXES = ("First record of", "Record new changes of")
+# OTA's commit subjects (its engine's git data mapper), current and from before mid-2023
+CHANGE_PREFIXES = ("First record of", "Record new changes of", "Start tracking", "Update")
+TECHNICAL_PREFIXES = ("Apply technical or declaration upgrade on", "Refilter")
+SubjectKind = Literal["change", "technical", "unknown"]
 BATCH = 250  # versions per transaction: a crash loses at most one batch, and a re-run redoes it
 CHUNK = 32  # versions of one document analysed together (one task for a worker process)
 AHEAD = 8  # chunks queued per worker process ahead of the one being written
@@ -59,7 +70,17 @@ class FileChange:
 
     @property
     def technical(self) -> bool:
-        return not self.subject.startswith(REAL_CHANGE_PREFIXES)
+        return subject_kind(self.subject) == "technical"
+
+
+def subject_kind(subject: str) -> SubjectKind:
+    """What an OTA commit subject says its version is: a change at the source, a technical
+    upgrade (re-extraction of an unchanged page), or neither ("unknown": compared like a change)."""
+    if subject.startswith(TECHNICAL_PREFIXES):
+        return "technical"
+    if subject.startswith(CHANGE_PREFIXES):
+        return "change"
+    return "unknown"
 
 
 @dataclass
@@ -72,6 +93,11 @@ class ImportStats:
     substantive: int = 0
     flapping: int = 0
     documents: set[tuple[str, str]] = field(default_factory=set)
+    # versions whose commit subject follows no known OTA convention (compared like changes)
+    unknown_subjects: int = 0
+    # texts the capture check refused (never versions): counts by reason, and each one named
+    rejected: collections.Counter[str] = field(default_factory=collections.Counter)
+    refused: list[str] = field(default_factory=list)
 
 
 def _git(repo: Path, *args: str) -> subprocess.Popen[bytes]:
@@ -200,10 +226,17 @@ def import_repository(
         with store.session() as s:
             doc = ensure_document(s, key[0], key[0], key[1], None, clock())
             writer = HistoryWriter(s, doc)
-            for n, (_, fc, text, analysis) in enumerate(items, 1):
+            for n, (_, fc, text, analysis, refusal) in enumerate(items, 1):
                 previous = writer.previous
-                if previous is None or previous.text != text:  # else the commit left it unchanged
+                if previous is not None and previous.text == text:
+                    pass  # the commit left the text unchanged
+                elif refusal is not None:
+                    # an error page or a broken capture in the history: never a version
+                    stats.rejected[refusal.partition(":")[0]] += 1
+                    stats.refused.append(f"{fc.path} at {fc.commit[:10]}: {refusal}")
+                else:
                     technical = fc.technical and previous is not None
+                    stats.unknown_subjects += subject_kind(fc.subject) == "unknown"
                     written = writer.add(
                         text,
                         captured_at=fc.committed_at,
@@ -229,7 +262,9 @@ def import_repository(
     return stats
 
 
-Analysed = tuple[tuple[str, str], FileChange, str, VersionAnalysis | None]
+# (document key, file change, text, its analysis or None, the capture check's refusal or None)
+Analysed = tuple[tuple[str, str], FileChange, str, VersionAnalysis | None, str | None]
+Checked = tuple[VersionAnalysis | None, str | None]  # a worker's result for one file change
 # A version's analysis is determined by its blob and, when it is compared, the previous blob:
 # histories that go back and forth repeat these pairs (a quarter of the GenAI bundle's versions).
 PairKey = tuple[str, str | None]
@@ -256,7 +291,8 @@ def _analysed(
     latest_texts: dict[tuple[str, str], str],
     workers: int,
 ) -> Iterator[Analysed]:
-    """(document key, file change, text, analysis) for every file change, in `by_doc` order.
+    """(document key, file change, text, analysis, refusal) for every file change, in `by_doc`
+    order.
 
     Texts are read in chunks of `CHUNK` versions of one document; each chunk is analysed here or,
     with workers, in a process pool that runs at most a few chunks ahead of the caller (memory
@@ -269,6 +305,7 @@ def _analysed(
     Chunk = tuple[tuple[str, str], list[FileChange], list[str], list[PairKey | None], list[bool]]
     remaining: collections.Counter[PairKey] = collections.Counter()
     kept: dict[PairKey, VersionAnalysis | None] = {}
+    refusals: dict[str, str | None] = {}  # by blob: the capture check's verdict, once per blob
 
     def chunks() -> Iterator[tuple[Chunk, str | None]]:
         for key, group in by_doc.items():
@@ -289,9 +326,15 @@ def _analysed(
                 yield (key, part, texts, keys, reuse), previous
                 previous = texts[-1]
 
-    def emit(chunk: Chunk, done: list[VersionAnalysis | None]) -> Iterator[Analysed]:
+    def emit(chunk: Chunk, done: list[Checked]) -> Iterator[Analysed]:
         key, part, texts, keys, reuse = chunk
-        for fc, text, pair, again, analysis in zip(part, texts, keys, reuse, done, strict=True):
+        for fc, text, pair, again, (analysis, refusal) in zip(
+            part, texts, keys, reuse, done, strict=True
+        ):
+            if pair is not None and not again:
+                refusals[fc.blob] = refusal
+            if fc.blob not in refusals:  # not judged by a worker (equal to its previous text)
+                refusals[fc.blob] = capture_refusal(text)
             if pair is not None:
                 if again:
                     analysis = kept[pair]
@@ -301,7 +344,7 @@ def _analysed(
                 else:
                     kept.pop(pair, None)
                     del remaining[pair]
-            yield key, fc, text, analysis
+            yield key, fc, text, analysis, refusals[fc.blob]
 
     def items(chunk: Chunk) -> list[tuple[str, bool, bool]]:
         _, part, texts, _, reuse = chunk
@@ -313,7 +356,7 @@ def _analysed(
         return
     context = multiprocessing.get_context("spawn")  # no fork of this process's threads
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: collections.deque[tuple[Chunk, Future[list[VersionAnalysis | None]]]]
+        pending: collections.deque[tuple[Chunk, Future[list[Checked]]]]
         pending = collections.deque()
         source = chunks()
         exhausted = False
@@ -334,20 +377,51 @@ def _analysed(
 
 def analyse_chunk(
     terms_type: str, previous: str | None, items: list[tuple[str, bool, bool]]
-) -> list[VersionAnalysis | None]:
-    """Analyses of consecutive versions of one document ((text, technical commit, analysed
-    before) triples), following the import's rules: a text equal to the previous one is no version
-    (None); the first version and technical upgrades are not compared with anything. Versions
-    analysed before get None (the caller has their analysis). Pure; runs in worker processes."""
-    out: list[VersionAnalysis | None] = []
+) -> list[Checked]:
+    """Analyses and capture-check refusals of consecutive versions of one document ((text,
+    technical commit, analysed before) triples), following the import's rules: a text equal to the
+    previous one is no version ((None, None)); the first version and technical upgrades are not
+    compared with anything. Versions analysed before get (None, None) (the caller has their
+    analysis and verdict). A refused text gets its refusal and no analysis. Pure; runs in worker
+    processes."""
+    out: list[Checked] = []
     for text, technical, known in items:
         if previous is not None and previous == text:
-            out.append(None)
+            out.append((None, None))
             continue
-        compare = previous is not None and not technical
-        out.append(None if known else analyse_text(text, terms_type, previous if compare else None))
+        if known:
+            out.append((None, None))
+        elif (refusal := capture_refusal(text)) is not None:
+            out.append((None, refusal))
+        else:
+            compare = previous is not None and not technical
+            out.append((analyse_text(text, terms_type, previous if compare else None), None))
+        # the next text is analysed against this one even when it was refused: that analysis
+        # is keyed by the pair of blobs; the writer recomputes the change events of a version that
+        # follows a refused text (they must be against the last version it kept)
         previous = text
     return out
+
+
+_LINK_TARGET = re.compile(r"\]\([^)\s]*\)")
+# matches when the text holds at least TITLE_PAGE_WORDS words (runs of \w), stopping there
+_LONG = re.compile(rf"\W*(?:\w+\W+){{{TITLE_PAGE_WORDS - 1}}}\w")
+
+
+def capture_refusal(text: str) -> str | None:
+    """The capture check's reason for refusing `text` as a version ("error_page: ..."), or None.
+
+    A page of `TITLE_PAGE_WORDS` words or more (link targets aside) can be refused only for its
+    HTTP status, which an imported text does not have: finding its `TITLE_PAGE_WORDS`-th word
+    skips the check's slower count of every word, which thousands of long imported versions
+    would pay."""
+    if _LONG.match(_LINK_TARGET.sub("]", text)):
+        return None
+    try:
+        check_capture(200, "imported version", text)
+    except CaptureRejected as exc:
+        return f"{exc.reason}: {str(exc).partition('): ')[2] or exc}"
+    return None
 
 
 def _latest_texts(

@@ -13,11 +13,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, and_, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from monitor.changes.decision import FLAP_WINDOW, RecentVersion, decide, plan_provisions
+from monitor.changes import volatile
+from monitor.changes.decision import (
+    EarlierVersion,
+    PreviousVersion,
+    RecentVersion,
+    decide,
+    plan_provisions,
+)
 from monitor.changes.version_analysis import ProvisionEntry, analyse_text
 from monitor.models import is_substantive
 from monitor.store import Change, Document, Provision, Service, Version
@@ -92,6 +99,7 @@ def record_version(
     previous: Version | None = None,
     on_changes: ChangeHook | None = None,
     run_id: int | None = None,
+    source_changed: bool = False,
 ) -> Recorded:
     """Store `text` as the document's newest version and what `decide` derives from it.
 
@@ -107,9 +115,13 @@ def record_version(
         previous,
         terms_type=document.terms_type,
         technical_upgrade=technical_upgrade,
-        recent=lambda: _recent_versions(session, document.id),
-        last_flapping_states=lambda: last_flapping_states(session, document.id),
+        captured_at=captured_at,
+        history=StoreHistory(session, document.id, previous),
+        # continuity: a first capture after an imported or rebuilt history comes from another
+        # extractor, and a caller that knows the extractor or declaration changed says so
+        source_changed=source_changed or (previous is not None and previous.origin != origin),
     )
+    technical_upgrade = technical_upgrade or decision.continuity
     version = Version(
         document_id=document.id,
         captured_at=captured_at,
@@ -179,15 +191,66 @@ def update_provisions(
             set_committed_value(p, "last_seen_at", version.captured_at)
 
 
-def _recent_versions(session: Session, document_id: int) -> list[RecentVersion]:
-    """The document's latest stored versions, newest first, as flapping detection reads them."""
-    rows = session.execute(
-        select(Version.id, Version.captured_at, Version.normalised_sha256)
-        .where(Version.document_id == document_id)
-        .order_by(Version.captured_at.desc(), Version.id.desc())
-        .limit(FLAP_WINDOW)
-    ).all()
-    return [RecentVersion(*row) for row in rows]
+class StoreHistory:
+    """The document's history as `decide` reads it (`DocumentHistory`), from the store."""
+
+    def __init__(self, session: Session, document_id: int, previous: PreviousVersion | None):
+        self.session = session
+        self.document_id = document_id
+        self.previous = previous
+
+    def earlier_state(
+        self, normalised_sha256: str, since: datetime, previous_id: int
+    ) -> RecentVersion | None:
+        row = self.session.execute(
+            select(Version.id, Version.captured_at, Version.normalised_sha256)
+            .where(
+                Version.document_id == self.document_id,
+                Version.normalised_sha256 == normalised_sha256,
+                Version.captured_at >= since,
+                Version.id != previous_id,
+            )
+            .order_by(Version.captured_at.desc(), Version.id.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else RecentVersion(*row)
+
+    def last_flapping_states(self) -> list[str] | None:
+        return last_flapping_states(self.session, self.document_id)
+
+    def recent_transitions(self, since: datetime) -> list[volatile.Transition]:
+        rows = self.session.execute(
+            select(Version.text, Version.technical_upgrade)
+            .where(Version.document_id == self.document_id, Version.captured_at >= since)
+            .order_by(Version.captured_at.desc(), Version.id.desc())
+            .limit(volatile.MAX_VERSIONS)
+        ).all()
+        lines = [volatile.lines_of(text) for text, _ in rows]
+        return [
+            volatile.transition(lines[i + 1], lines[i])
+            for i in range(len(rows) - 1)
+            if not rows[i][1]  # a transition into a technical upgrade is no capture's change
+        ]
+
+    def before_previous(self) -> EarlierVersion | None:
+        p = self.previous
+        if p is None:
+            return None
+        row = self.session.execute(
+            select(Version.id, Version.captured_at, Version.text, Version.sha256)
+            .where(
+                Version.document_id == self.document_id,
+                or_(
+                    Version.captured_at < p.captured_at,
+                    and_(Version.captured_at == p.captured_at, Version.id < p.id),
+                ),
+            )
+            .order_by(Version.captured_at.desc(), Version.id.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return EarlierVersion(row[0], row[1], row[2], row[3], volatile.lines_of(row[2]))
 
 
 def last_flapping_states(session: Session, document_id: int) -> list[str] | None:

@@ -49,6 +49,9 @@ def import_ota(app: App, path: Path, services: tuple[str, ...], as_json: bool) -
         "changes": stats.changes,
         "substantive_changes": stats.substantive,
         "flapping_episodes": stats.flapping,
+        "unknown_subjects": stats.unknown_subjects,
+        "refused": dict(stats.rejected),
+        "refused_texts": stats.refused,
         "seconds": round(elapsed, 2),
         "versions_per_second": round(stats.versions / elapsed, 1) if elapsed > 0 else None,
     }
@@ -63,6 +66,14 @@ def import_ota(app: App, path: Path, services: tuple[str, ...], as_json: bool) -
         "nobody was alerted",
         markup=False,
     )
+    if stats.unknown_subjects:
+        out.print(
+            f"{stats.unknown_subjects} versions had a commit subject of no known OTA convention: "
+            "compared as changes",
+            markup=False,
+        )
+    for line in stats.refused:
+        out.print(f"refused by the capture check (not a version): {line}", markup=False)
 
 
 @main.command()
