@@ -29,7 +29,11 @@ Either party may end this agreement at any time by written notice to the other p
 
 We keep your account data for as long as your account is open and delete it on request.
 """
-BANNER = "We and our {n} partners store cookies on your device. Manage your choices.\n\n"
+# A line that changes in every capture and that the differ alone cannot tell from a real edit
+# (an identifier, not a counter, a date or a link): only the document's own history shows it is
+# volatile.
+BANNER = "Reviewed under release {n} of our policy toolkit for the whole company.\n\n"
+NAMES = ("r7f3a9c1e", "r0be44d2a", "r9c1d0e77", "r3aa8f215", "r5d7e0c94", "r61b2f8d3")
 START = datetime(2025, 1, 1, 10, 0)
 
 
@@ -63,11 +67,11 @@ def _substantive(recorded: Recorded) -> list[Change]:
     return recorded.substantive
 
 
-def test_counter_that_changes_in_most_captures_is_volatile(tmp_path: Path) -> None:
-    texts = [BANNER.format(n=n) + BODY.format(notice=30) for n in (801, 805, 812, 818, 823, 830)]
+def test_line_that_changes_in_most_captures_is_volatile(tmp_path: Path) -> None:
+    texts = [BANNER.format(n=n) + BODY.format(notice=30) for n in NAMES]
     (tmp_path / "data").mkdir()
     recorded = _history(Store(f"sqlite:///{tmp_path}/data/clausewatch.sqlite3"), texts)
-    assert _substantive(recorded[1])  # once is no pattern: the first counter change is judged
+    assert _substantive(recorded[1])  # once is no pattern: the first change of the line is judged
     last = recorded[-1]
     assert not _substantive(last)
     assert {c.editorial_kind for c in last.changes} == {"volatile"}
@@ -86,9 +90,9 @@ def test_counter_that_changes_in_most_captures_is_volatile(tmp_path: Path) -> No
 
 
 def test_change_touching_volatile_and_real_text_is_never_silenced(tmp_path: Path) -> None:
-    texts = [BANNER.format(n=n) + BODY.format(notice=30) for n in (801, 805, 812, 818, 823)]
+    texts = [BANNER.format(n=n) + BODY.format(notice=30) for n in NAMES[:5]]
     texts.append(
-        BANNER.format(n=840)
+        BANNER.format(n=NAMES[5])
         + BODY.format(notice=30).replace("delete it on request", "keep it for ten years")
     )
     recorded = _history(Store(f"sqlite:///{tmp_path}/s.sqlite3"), texts)
@@ -132,7 +136,8 @@ def test_return_from_a_partial_capture_does_not_alert(tmp_path: Path) -> None:
     recorded = _history(Store(f"sqlite:///{tmp_path}/s.sqlite3"), [full, partial, back])
     assert _substantive(recorded[1])  # the partial capture itself is a change when it comes
     assert not _substantive(recorded[2])
-    assert {c.editorial_kind for c in recorded[2].changes if c.kind == "editorial"} == {"return"}
+    # (the differ may also name the title's own edit, e.g. "heading_format")
+    assert "return" in {c.editorial_kind for c in recorded[2].changes if c.kind == "editorial"}
     # a return that also brings new words is judged as usual
     again = back.replace("delete it on request", "keep it for ten years")
     recorded = _history(Store(f"sqlite:///{tmp_path}/t.sqlite3"), [full, partial, again])
@@ -159,7 +164,7 @@ def test_first_capture_after_an_import_in_other_markup_is_a_technical_upgrade(
 
 def test_import_writer_decides_like_record_version(tmp_path: Path) -> None:
     """The bulk writer answers the history questions from memory as the store answers them."""
-    texts = [BANNER.format(n=n) + BODY.format(notice=30) for n in (801, 805, 812, 818, 823)]
+    texts = [BANNER.format(n=n) + BODY.format(notice=30) for n in NAMES[:5]]
     full = texts[-1]
     partial = full.split("## 2.")[0]
     texts += [partial, full.replace("30 days", "7 days"), partial, full, texts[1]]
