@@ -672,8 +672,11 @@ class Project:
         settings: dict[str, Any] = {"browser": '"never"'}  # fullDom snapshots: already rendered
         if "per_host_delay" in fetch_keys:
             settings["per_host_delay"] = "0"  # every page is on loopback; no politeness needed
-        # A version that refuses private addresses unless allowed would name that list here.
+        # The pages are served on loopback, which the fetcher refuses unless allowed.
         allow = sorted(k for k in fetch_keys if "private" in k or k.startswith("allow"))
+        if "allow_private" in fetch_keys:
+            settings["allow_private"] = '["127.0.0.1", "::1"]'
+
         for key, value in settings.items():
             text = _set_key(text, "fetch", key, value)
         if subscriber_plan:  # "all platforms" needs a plan covering every service of the corpus

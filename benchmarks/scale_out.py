@@ -74,7 +74,8 @@ def setup(folder: Path, farm: PageFarm, n: int, fetch_workers: int) -> Path:
         "# written by benchmarks/scale_out.py\n"
         'data_dir = "data"\nsnapshots_dir = "snapshots"\ndeclarations_dir = "declarations"\n\n'
         "[fetch]\nper_host_delay = 0.0  # loopback servers: the network is never the limit\n"
-        f'max_workers = {fetch_workers}\nbrowser = "never"\n\n'
+        f'max_workers = {fetch_workers}\nbrowser = "never"\n'
+        'allow_private = ["127.0.0.1", "::1"]  # the benchmark serves pages on loopback\n\n'
         f"[plans.everything]\nmax_platforms = {n}\nsame_day_alerts = true\n"
     )
     return config
