@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,17 +21,7 @@ from monitor import ENGINE_VERSION
 from monitor.capture.archive import Archive, sha256_bytes
 from monitor.capture.check import check_capture, check_host, content_loss
 from monitor.capture.declarations import ServiceDeclaration, SourceDocument, TermsDeclaration
-from monitor.capture.extract import combine_versions, extract_version
 from monitor.capture.fetch import Fetcher
-from monitor.changes.recording import (
-    ChangeHook,
-    Recorded,
-    ensure_document,
-    latest_version,
-    record_version,
-    update_provisions,
-)
-from monitor.changes.version_analysis import provision_entries
 from monitor.clock import Clock, utc_now
 from monitor.config import Settings
 from monitor.errors import (
@@ -45,6 +35,13 @@ from monitor.models import FetchResult
 from monitor.store import Capture, Document, Run, Snapshot, Store
 from monitor.store.queries import DocumentState, NotModified, document_states, record_not_modified
 from monitor.store.runs import start_run
+
+if TYPE_CHECKING:
+    from monitor.changes.recording import ChangeHook
+
+# Extraction and the change analysis (monitor.capture.extract, monitor.changes.recording and the
+# clause model behind them) are imported where a text is extracted or recorded: an unchanged pass
+# of 304s needs neither, and importing them would be most of its start-up.
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +202,8 @@ class Checker:
             quick = self._not_modified(service, terms_type, decl, state, checked_at, run_id)
             if quick is not None:
                 return quick
+        from monitor.changes.recording import ensure_document
+
         with self._write_lock, self.store.session() as s:
             doc = ensure_document(
                 s, service.service_id, service.name, terms_type, decl.sources[0].fetch, checked_at
@@ -333,6 +332,8 @@ class Checker:
         self, decl: TermsDeclaration, capturing: Capturing, allowed_hosts: list[str]
     ) -> str:
         parts: list[str] = []
+        from monitor.capture.extract import combine_versions, extract_version
+
         for source, result in zip(decl.sources, capturing.results, strict=True):
             extracted = extract_version(
                 result.content, result.mime_type, source, result.final_url, result.charset
@@ -355,6 +356,8 @@ class Checker:
         checked_at: datetime,
         run_id: int | None,
     ) -> DocumentOutcome:
+        from monitor.changes.recording import Recorded, latest_version, record_version
+
         outcome = DocumentOutcome(service.service_id, doc.terms_type, "unchanged")
         outcome.warnings = capturing.warnings
         doc.last_checked_at = checked_at
@@ -663,6 +666,8 @@ def rebuild(
     A different result is stored as a technical upgrade: it becomes the new baseline and never
     produces change events or alerts. Provisions are re-derived either way.
     """
+    from monitor.changes.recording import latest_version, record_version, update_provisions
+    from monitor.changes.version_analysis import provision_entries
     from monitor.clauses import extract_provisions
 
     archive = Archive(settings.snapshots_dir)
@@ -732,6 +737,8 @@ def _reextract(
 ) -> str:
     if len(snapshot_ids) != len(decl.sources):
         raise ExtractError("declaration sources no longer match the archived captures")
+    from monitor.capture.extract import combine_versions, extract_version
+
     parts = []
     for source, snap_id in zip(decl.sources, snapshot_ids, strict=True):
         snap = s.get_one(Snapshot, snap_id)
