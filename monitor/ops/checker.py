@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from monitor import ENGINE_VERSION
 from monitor.capture.archive import Archive, sha256_bytes
-from monitor.capture.check import check_capture, check_host, content_loss
 from monitor.capture.declarations import ServiceDeclaration, SourceDocument, TermsDeclaration
 from monitor.capture.fetch import Fetcher
 from monitor.clock import Clock, utc_now
@@ -39,8 +38,8 @@ from monitor.store.runs import start_run
 if TYPE_CHECKING:
     from monitor.changes.recording import ChangeHook
 
-# Extraction and the change analysis (monitor.capture.extract, monitor.changes.recording and the
-# clause model behind them) are imported where a text is extracted or recorded: an unchanged pass
+# Extraction, capture validation and the change analysis (monitor.capture.extract and .check,
+# monitor.changes.recording and the clause model behind them) are imported where a text is extracted or recorded: an unchanged pass
 # of 304s needs neither, and importing them would be most of its start-up.
 
 log = logging.getLogger(__name__)
@@ -331,9 +330,10 @@ class Checker:
     def _extract(
         self, decl: TermsDeclaration, capturing: Capturing, allowed_hosts: list[str]
     ) -> str:
-        parts: list[str] = []
+        from monitor.capture.check import check_capture, check_host
         from monitor.capture.extract import combine_versions, extract_version
 
+        parts: list[str] = []
         for source, result in zip(decl.sources, capturing.results, strict=True):
             extracted = extract_version(
                 result.content, result.mime_type, source, result.final_url, result.charset
@@ -356,6 +356,7 @@ class Checker:
         checked_at: datetime,
         run_id: int | None,
     ) -> DocumentOutcome:
+        from monitor.capture.check import content_loss
         from monitor.changes.recording import Recorded, latest_version, record_version
 
         outcome = DocumentOutcome(service.service_id, doc.terms_type, "unchanged")
