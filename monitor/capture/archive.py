@@ -8,12 +8,13 @@ Layout (human-browsable):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,7 @@ class Archive:
             sidecar = dict(metadata, sha256=digest, size=len(content), file=target.name)
             _write_new(target, content)
             _write_new(target.with_name(target.name + ".json"), _json_bytes(sidecar))
+            os.utime(target, ns=(_stamp_ns(captured_at),) * 2)  # see intact_since_archived
         except OSError as exc:
             raise ArchiveError(
                 f"cannot write snapshot under {folder}: {exc.strerror or exc}"
@@ -126,9 +128,41 @@ class Archive:
         except ArchiveError:
             return False
 
+    def intact_since_archived(
+        self, relative_path: str, sha256: str, size: int, captured_at: datetime
+    ) -> bool:
+        """`intact`, without reading the file when its size and modification time are still the
+        ones it was archived with. `write_snapshot` sets a snapshot's mtime to its capture time,
+        which no ordinary write, copy or edit leaves in place; a file whose stat differs is hashed
+        in full, and stamped when it proves intact (e.g. one archived before stamping), so the
+        next check is quick again. What this cannot see is an edit that restores the size and the
+        mtime on purpose: `clausewatch verify` hashes every file for that."""
+        path = self.root / relative_path
+        stamp = _stamp_ns(captured_at)
+        try:
+            stat = path.stat()
+        except OSError:
+            return False
+        if stat.st_size == size and stat.st_mtime_ns == stamp:
+            return True
+        if not self.intact(relative_path, sha256):
+            return False
+        with contextlib.suppress(OSError):  # a read-only archive is hashed again next time
+            os.utime(path, ns=(stamp, stamp))
+        return True
+
     def read_metadata(self, relative_path: str) -> dict[str, Any]:
         data = self.read(relative_path + ".json")
         return dict(json.loads(data))
+
+
+def _stamp_ns(captured_at: datetime) -> int:
+    """A capture time (naive = UTC, as stored) as the nanosecond mtime its snapshot is given."""
+    moment = captured_at if captured_at.tzinfo else captured_at.replace(tzinfo=UTC)
+    return (moment - _EPOCH) // timedelta(microseconds=1) * 1000
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _free_name(folder: Path, stamp: str, ext: str) -> Path:

@@ -96,13 +96,21 @@ class DatabaseArchive:
             )
         return bytes(content)
 
-
     def intact(self, relative_path: str, sha256: str) -> bool:
         """Whether the stored capture still exists and hashes to `sha256` (as `Archive.intact`)."""
         try:
             return sha256_bytes(self.read(relative_path)) == sha256
         except ArchiveError:
             return False
+
+    def intact_since_archived(
+        self, relative_path: str, sha256: str, size: int, captured_at: datetime
+    ) -> bool:
+        """`intact`: stored bytes have no modification time to vouch for them, so they are read
+        and hashed (the folder archive's quick path has no equivalent here)."""
+        if not relative_path.startswith(PREFIX) and self.folder is not None:
+            return self.folder.intact_since_archived(relative_path, sha256, size, captured_at)
+        return self.intact(relative_path, sha256)
 
 
 def open_archive(settings: Settings, store: Store) -> Archive | DatabaseArchive:

@@ -6,11 +6,10 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from monitor.cli import (
     App,
@@ -22,6 +21,9 @@ from monitor.cli import (
     print_json,
     progress_report,
 )
+
+if TYPE_CHECKING:  # the ORM is imported by the commands that open the store, not by `--help`
+    from sqlalchemy.orm import Session
 
 
 @main.command("import-ota")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import sys
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import click
@@ -66,6 +65,7 @@ def serve(app: App, port: int, directory: Path | None) -> None:
     if not (root / "index.html").is_file():
         err.print(f"error: {root}: no site here; run `clausewatch site build` first", markup=False)
         sys.exit(2)
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer  # only for `serve`
 
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:

@@ -36,15 +36,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from monitor.capture.archive import sha256_text
-from monitor.clauses.taxonomy import load_taxonomy
 from monitor.clock import Clock, utc_now
 from monitor.config import Settings, notify_channel
 from monitor.errors import ExcerptMismatch, describe_reason
 from monitor.models import ChangeEvent, is_substantive
 from monitor.notify.outbox import enqueue, new_message_id
 from monitor.notify.subscribers import EXPOSURE_RANK, alert_recipients, is_alertable, matches
-from monitor.publish.render import TEMPLATES_DIR, build_summary_context, environment
-from monitor.publish.site.paths import SitePaths
 from monitor.store import (
     Capture,
     Change,
@@ -58,6 +55,9 @@ from monitor.store import (
 )
 from monitor.store.queries import event_from_row, version_ref
 from monitor.store.schema import AlertItem, FeedItem
+
+# The taxonomy (with the clause model's package) and the templates are imported by the functions
+# that compose alerts: a check pass whose hooks find nothing to compose needs neither.
 
 log = logging.getLogger("clausewatch.alerts")
 
@@ -289,6 +289,8 @@ def _compose_batch(
     now: datetime,
 ) -> OutboxMessage | None:
     changes = [session.get_one(Change, item.change_id) for item in batch]
+    from monitor.clauses.taxonomy import load_taxonomy
+
     taxonomy = load_taxonomy()
     docs, bad = checked_alert_documents(session, changes, taxonomy, settings.site.base_url)
     if bad:  # held until the text is restored; the other documents go out now
@@ -443,6 +445,8 @@ def _compose_feed(
             session.delete(item)
         return None
     changes = [session.get_one(Change, item.change_id) for item in batch]
+    from monitor.clauses.taxonomy import load_taxonomy
+
     taxonomy = load_taxonomy()
     docs, bad = checked_alert_documents(session, changes, taxonomy, settings.site.base_url)
     if bad:  # held until the text is restored; the other documents go out now
@@ -548,6 +552,8 @@ def _document_context(
     old_text = old.text if old is not None else new.text
 
     def build(evs: list[ChangeEvent]) -> dict[str, Any]:
+        from monitor.publish.render import build_summary_context
+
         return build_summary_context(
             doc.service_id, doc.terms_type, old_ref, new_ref, evs, taxonomy, old_text, new.text
         )
@@ -612,6 +618,8 @@ def checked_alert_documents(
     for change in sorted(changes, key=lambda c: c.id):
         by_doc.setdefault((change.document_id, change.to_version_id), []).append(change)
     documents = list(session.scalars(select(Document)).all())
+    from monitor.publish.site.paths import SitePaths
+
     paths = SitePaths(
         list(session.scalars(select(Service.id)).all()),
         [(d.id, d.service_id, d.terms_type) for d in documents],
@@ -677,6 +685,8 @@ def compose_alert(
     session: Session, settings: Settings, sub: Subscriber, changes: Sequence[Change]
 ) -> ComposedEmail:
     """One e-mail (subject, text, HTML, headers) listing `changes` for `sub`."""
+    from monitor.clauses.taxonomy import load_taxonomy
+
     taxonomy = load_taxonomy()
     docs = alert_documents(session, changes, taxonomy, settings.site.base_url)
     return _compose_email(settings, sub, docs, taxonomy)
@@ -703,6 +713,8 @@ def _compose_email(
         "site_url": settings.site.base_url,
         "disclaimer": str(taxonomy.disclaimer),
     }
+    from monitor.publish.render import environment
+
     env = environment(_templates_dir())
     text = env.get_template("email_alert.txt.j2").render(**context)
     html = env.get_template("email_alert.html.j2").render(**context)
@@ -716,6 +728,8 @@ def _compose_email(
 
 
 def _templates_dir() -> Path:
+    from monitor.publish.render import TEMPLATES_DIR
+
     return TEMPLATES_DIR
 
 
@@ -1003,6 +1017,8 @@ def _operator_message(
     dedupe: str,
     now: datetime,
 ) -> int:
+    from monitor.publish.render import environment
+
     env = environment(_templates_dir())
     body = env.get_template("email_operator.txt.j2").render(
         event=event,

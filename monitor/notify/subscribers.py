@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.clauses.taxonomy import load_taxonomy
 from monitor.config import Settings, check_email, check_notify_url, mask_url
 from monitor.errors import ClauseWatchError
 from monitor.models import EXPOSURE_RANK, EXPOSURES, is_substantive
@@ -103,6 +102,8 @@ def validate_notify_urls(urls: Iterable[str]) -> list[str]:
 
 
 def taxonomy_category_ids() -> list[str]:
+    from monitor.clauses.taxonomy import load_taxonomy  # not at start-up: see notify.alerts
+
     return list(load_taxonomy().categories)
 
 

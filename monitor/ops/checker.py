@@ -12,27 +12,16 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor import ENGINE_VERSION
 from monitor.capture.archive import Archive, sha256_bytes
-from monitor.capture.check import check_capture, check_host, content_loss
 from monitor.capture.db_archive import DatabaseArchive, open_archive
 from monitor.capture.declarations import ServiceDeclaration, SourceDocument, TermsDeclaration
-from monitor.capture.extract import combine_versions, extract_version
 from monitor.capture.fetch import Fetcher
-from monitor.changes.recording import (
-    ChangeHook,
-    Recorded,
-    ensure_document,
-    latest_version,
-    record_version,
-    update_provisions,
-)
-from monitor.changes.version_analysis import provision_entries
 from monitor.clock import Clock, utc_now
 from monitor.config import Settings
 from monitor.errors import (
@@ -44,9 +33,21 @@ from monitor.errors import (
 )
 from monitor.models import FetchResult
 from monitor.store import Capture, Document, Run, Snapshot, Store
+from monitor.store.queries import DocumentState, NotModified, document_states, record_not_modified
 from monitor.store.runs import start_run
 
+if TYPE_CHECKING:
+    from monitor.changes.recording import ChangeHook
+
+# Extraction, capture validation and the change analysis (monitor.capture.extract and .check,
+# monitor.changes.recording and the clause model behind them) are imported where a text is extracted or recorded: an unchanged pass
+# of 304s needs neither, and importing them would be most of its start-up.
+
 log = logging.getLogger(__name__)
+
+# Verified 304s written per statement: bounds what a crash mid-run can lose from the store (the
+# archive's checks.jsonl has every one of them already).
+NOT_MODIFIED_BATCH = 100
 
 
 @dataclass
@@ -111,6 +112,10 @@ class Checker:
         self.on_run_finished = on_run_finished
         # SQLite has one writer; serialising our own writes avoids lock contention between threads.
         self._write_lock = threading.Lock()
+        # During a run: every document's state, loaded at once, and the verified 304s of healthy
+        # documents waiting to be written together (see _not_modified).
+        self._states: dict[tuple[str, str], DocumentState] | None = None
+        self._pending: list[NotModified] = []
 
     def close(self) -> None:
         self.fetcher.close()
@@ -156,10 +161,16 @@ class Checker:
             return outcome
 
         workers = max(1, min(self.settings.fetch.max_workers, len(jobs) or 1))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check") as pool:
-            for result in pool.map(work, jobs):
-                if result is not None:
-                    outcomes.append(result)
+        with self._write_lock, self.store.session() as s:
+            self._states = document_states(s)
+        try:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check") as pool:
+                for result in pool.map(work, jobs):
+                    if result is not None:
+                        outcomes.append(result)
+        finally:
+            self._states = None
+            self._flush_not_modified()
         self._finish_run(run_id, outcomes)
         if self.on_run_finished is not None:
             self.on_run_finished(run_id)
@@ -186,6 +197,13 @@ class Checker:
     ) -> DocumentOutcome:
         checked_at = self.clock()
         decl = service.terms_at(terms_type, checked_at)
+        state = self._states.get((service.service_id, terms_type)) if self._states else None
+        if state is not None and state.url == decl.sources[0].fetch:
+            quick = self._not_modified(service, terms_type, decl, state, checked_at, run_id)
+            if quick is not None:
+                return quick
+        from monitor.changes.recording import ensure_document
+
         with self._write_lock, self.store.session() as s:
             doc = ensure_document(
                 s, service.service_id, service.name, terms_type, decl.sources[0].fetch, checked_at
@@ -198,6 +216,75 @@ class Checker:
             etag=etag if conditional else None,
             last_modified=last_modified if conditional else None,
         )
+        return self._record_fetched(
+            service, terms_type, decl, doc_id, capturing, checked_at, run_id
+        )
+
+    def _not_modified(
+        self,
+        service: ServiceDeclaration,
+        terms_type: str,
+        decl: TermsDeclaration,
+        state: DocumentState,
+        checked_at: datetime,
+        run_id: int | None,
+    ) -> DocumentOutcome | None:
+        """The daily common case without a session of its own: a healthy document whose stored
+        version and intact evidence a 304 confirms. Its capture row and clocks join a batch
+        written in one statement each; anything else (None) takes the one-document path, with
+        the same decisions `_record` makes."""
+        conditional = len(decl.sources) == 1
+        if not (state.healthy and state.has_version and conditional):
+            return None
+        capturing = self._capture(
+            service.service_id, decl, etag=state.etag, last_modified=state.last_modified
+        )
+        if capturing.failure is not None or not all(r.not_modified for r in capturing.results):
+            return self._record_fetched(
+                service, terms_type, decl, state.id, capturing, checked_at, run_id
+            )
+        snap = state.snapshots.get(0)
+        if snap is None or not self.archive.intact_since_archived(
+            snap.path, snap.sha256, snap.size, snap.captured_at
+        ):
+            return self._record_fetched(
+                service, terms_type, decl, state.id, capturing, checked_at, run_id
+            )
+        try:
+            self.archive.record_verification(
+                service.service_id, terms_type, checked_at, {"outcome": "not_modified"}
+            )
+        except ArchiveError:
+            return self._record_fetched(
+                service, terms_type, decl, state.id, capturing, checked_at, run_id
+            )
+        outcome = DocumentOutcome(service.service_id, terms_type, "unchanged")
+        outcome.warnings = capturing.warnings
+        with self._write_lock:
+            self._pending.append(NotModified(state.id, run_id, checked_at, capturing.warnings))
+            full = len(self._pending) >= NOT_MODIFIED_BATCH
+        if full:
+            self._flush_not_modified()
+        return outcome
+
+    def _flush_not_modified(self) -> None:
+        with self._write_lock:
+            pending, self._pending = self._pending, []
+            if pending:
+                with self.store.session() as s:
+                    record_not_modified(s, pending)
+
+    def _record_fetched(
+        self,
+        service: ServiceDeclaration,
+        terms_type: str,
+        decl: TermsDeclaration,
+        doc_id: int,
+        capturing: Capturing,
+        checked_at: datetime,
+        run_id: int | None,
+    ) -> DocumentOutcome:
+        """Record what a pass over the sources produced, in the document's own transaction."""
         try:
             with self._write_lock, self.store.session() as s:
                 doc = s.get_one(Document, doc_id)
@@ -244,6 +331,9 @@ class Checker:
     def _extract(
         self, decl: TermsDeclaration, capturing: Capturing, allowed_hosts: list[str]
     ) -> str:
+        from monitor.capture.check import check_capture, check_host
+        from monitor.capture.extract import combine_versions, extract_version
+
         parts: list[str] = []
         for source, result in zip(decl.sources, capturing.results, strict=True):
             extracted = extract_version(
@@ -267,6 +357,9 @@ class Checker:
         checked_at: datetime,
         run_id: int | None,
     ) -> DocumentOutcome:
+        from monitor.capture.check import content_loss
+        from monitor.changes.recording import Recorded, latest_version, record_version
+
         outcome = DocumentOutcome(service.service_id, doc.terms_type, "unchanged")
         outcome.warnings = capturing.warnings
         doc.last_checked_at = checked_at
@@ -401,7 +494,9 @@ class Checker:
             ).first()
             if last is None:
                 return False
-            if not self.archive.intact(last.path, last.sha256):
+            if not self.archive.intact_since_archived(
+                last.path, last.sha256, last.size, last.captured_at
+            ):
                 log.warning("archived capture %s is missing or edited: fetching anew", last.path)
                 return False
         return True
@@ -453,7 +548,9 @@ class Checker:
             if (
                 last is not None
                 and last.sha256 == digest
-                and self.archive.intact(last.path, last.sha256)
+                and self.archive.intact_since_archived(
+                    last.path, last.sha256, last.size, last.captured_at
+                )
             ):
                 ids.append(last.id)
                 continue
@@ -572,6 +669,8 @@ def rebuild(
     A different result is stored as a technical upgrade: it becomes the new baseline and never
     produces change events or alerts. Provisions are re-derived either way.
     """
+    from monitor.changes.recording import latest_version, record_version, update_provisions
+    from monitor.changes.version_analysis import provision_entries
     from monitor.clauses import extract_provisions
 
     archive = open_archive(settings, store)
@@ -641,6 +740,8 @@ def _reextract(
 ) -> str:
     if len(snapshot_ids) != len(decl.sources):
         raise ExtractError("declaration sources no longer match the archived captures")
+    from monitor.capture.extract import combine_versions, extract_version
+
     parts = []
     for source, snap_id in zip(decl.sources, snapshot_ids, strict=True):
         snap = s.get_one(Snapshot, snap_id)

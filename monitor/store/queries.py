@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from monitor.errors import NotFound
@@ -283,4 +284,114 @@ def changes_between(s: Session, old: Version, new: Version) -> list[Change]:
             .where(Change.from_version_id == old.id, Change.to_version_id == new.id)
             .order_by(Change.id)
         ).all()
+    )
+
+
+# ---------------------------------------------------------------- the unchanged path, batched
+
+
+@dataclass(frozen=True)
+class LatestSnapshot:
+    """What a 304 is verified against: a source's latest archived capture."""
+
+    path: str
+    sha256: str
+    size: int
+    captured_at: datetime
+
+
+@dataclass(frozen=True)
+class DocumentState:
+    """A document's row as a check starts, with whether it has a version and its sources' latest
+    snapshots: everything the not-modified path needs, loaded for all documents at once."""
+
+    id: int
+    url: str | None
+    etag: str | None
+    last_modified: str | None
+    healthy: bool  # no failure pending: a success changes nothing but the clock columns
+    has_version: bool
+    snapshots: dict[int, LatestSnapshot]  # source index -> latest snapshot
+
+
+def document_states(s: Session) -> dict[tuple[str, str], DocumentState]:
+    """Every document's state keyed by (service id, terms type), in three queries in all (no
+    version text is read)."""
+    versioned = set(s.scalars(select(Version.document_id).distinct()))
+    latest_ids = select(func.max(Snapshot.id)).group_by(Snapshot.document_id, Snapshot.source_index)
+    snapshots: dict[int, dict[int, LatestSnapshot]] = {}
+    for snap in s.execute(
+        select(
+            Snapshot.document_id,
+            Snapshot.source_index,
+            Snapshot.path,
+            Snapshot.sha256,
+            Snapshot.size,
+            Snapshot.captured_at,
+        ).where(Snapshot.id.in_(latest_ids))
+    ):
+        snapshots.setdefault(snap[0], {})[snap[1]] = LatestSnapshot(*snap[2:])
+    states: dict[tuple[str, str], DocumentState] = {}
+    for row in s.execute(
+        select(
+            Document.id,
+            Document.service_id,
+            Document.terms_type,
+            Document.url,
+            Document.etag,
+            Document.last_modified,
+            Document.consecutive_failures,
+            Document.last_error,
+            Document.last_error_reason,
+        )
+    ):
+        states[(row.service_id, row.terms_type)] = DocumentState(
+            id=row.id,
+            url=row.url,
+            etag=row.etag,
+            last_modified=row.last_modified,
+            healthy=not row.consecutive_failures
+            and row.last_error is None
+            and row.last_error_reason is None,
+            has_version=row.id in versioned,
+            snapshots=snapshots.get(row.id, {}),
+        )
+    return states
+
+
+@dataclass(frozen=True)
+class NotModified:
+    """One healthy document's verified 304, to be written with the others of its batch."""
+
+    document_id: int
+    run_id: int | None
+    checked_at: datetime
+    warnings: list[str]
+
+
+def record_not_modified(s: Session, checks: list[NotModified]) -> None:
+    """The capture rows and document clocks of many verified 304s in two statements: what the
+    one-document path writes for a healthy document (its failure fields are already clear)."""
+    if not checks:
+        return
+    s.execute(
+        insert(Capture),
+        [
+            {
+                "document_id": c.document_id,
+                "run_id": c.run_id,
+                "checked_at": c.checked_at,
+                "outcome": "not_modified",
+                "snapshot_ids": [],
+                "warnings": c.warnings,
+            }
+            for c in checks
+        ],
+    )
+    s.execute(
+        update(Document),
+        [
+            {"id": c.document_id, "last_checked_at": c.checked_at, "last_success_at": c.checked_at}
+            for c in checks
+        ],
     )
