@@ -236,3 +236,37 @@ def test_a_line_that_keeps_changing_alone_is_volatile(tmp_path: Path) -> None:
     assert not _substantive(recorded[15])
     assert {c.editorial_kind for c in recorded[15].changes} == {"volatile"}
     assert _substantive(recorded[16])
+
+
+def test_hidden_address_after_an_import_is_the_same_text(tmp_path: Path) -> None:
+    """OTA keeps a CDN's "[email protected]" placeholder where our extractor decodes the address:
+    across that change of extractor the placeholder matches any one address, and only that."""
+    hidden = "[\\[email\u00a0protected\\]](https://widget.example/cdn-cgi/l/email-protection)"
+    imported = BODY.format(notice=30) + f"\nWrite to us at {hidden} with any question.\n"
+    decoded = imported.replace(hidden, "[help@widget.example](mailto:help@widget.example)")
+    store = Store(f"sqlite:///{tmp_path}/s.sqlite3")
+    _history(store, [imported])
+    [live] = _history(store, [decoded], origin="capture")[-1:]
+    assert live.version.technical_upgrade and live.changes == []
+    # an address changed in the live text itself is still a change
+    store2 = Store(f"sqlite:///{tmp_path}/t.sqlite3")
+    _history(store2, [decoded])
+    moved = decoded.replace("help@widget.example", "legal@widget.example")
+    [changed] = _history(store2, [moved], origin="capture")[-1:]
+    assert not changed.version.technical_upgrade
+
+
+def test_list_numbered_otherwise_after_an_import_is_the_same_text(tmp_path: Path) -> None:
+    """A renderer shows only an ordered list's first number and counts on; OTA writes "1." for
+    every item where we write what a browser shows. Numbers escaped as text still count."""
+    items = "\n\nWe collect:\n\n{0}.  your name\n{1}.  your e-mail address\n{2}.  your country\n"
+    imported = BODY.format(notice=30) + items.format(1, 1, 1)
+    store = Store(f"sqlite:///{tmp_path}/s.sqlite3")
+    _history(store, [imported])
+    [live] = _history(store, [BODY.format(notice=30) + items.format(1, 2, 3)], origin="capture")
+    assert live.version.technical_upgrade and live.changes == []
+    store2 = Store(f"sqlite:///{tmp_path}/t.sqlite3")
+    _history(store2, [BODY.format(notice=30)])
+    renumbered = BODY.format(notice=30).replace("## 2. Termination", "## 3. Termination")
+    [changed] = _history(store2, [renumbered], origin="capture")
+    assert not changed.version.technical_upgrade
