@@ -12,6 +12,7 @@ Imports the whole history into a fresh store (import + extraction + change detec
 - the number of flapping episodes.
 
 Usage: python benchmarks/eval_changes.py [BUNDLE] [--service NAME ...] [--out FILE.json]
+       [--store FILE.sqlite3 | --save-store FILE.sqlite3] [--list-false]
 """
 
 from __future__ import annotations
@@ -254,6 +255,12 @@ def label_metrics(s: Any, labels: list[dict[str, str]]) -> dict[str, Any]:
         )
     }
     wanted_ids = {versions.get((docs.get(_doc_key(r)), r["commit"])) for r in labels} - {None}
+    captured = {
+        vid: at.date().isoformat()
+        for vid, at in s.execute(
+            select(Version.id, Version.captured_at).where(Version.id.in_(wanted_ids))
+        )
+    }
     events: dict[int | None, list[Change]] = {}
     for change in s.scalars(select(Change).where(Change.to_version_id.in_(wanted_ids))):
         events.setdefault(change.to_version_id, []).append(change)
@@ -261,6 +268,7 @@ def label_metrics(s: Any, labels: list[dict[str, str]]) -> dict[str, Any]:
     category_ok = category_total = 0
     false_alert_kinds: dict[str, int] = {}
     missed: list[dict[str, str]] = []
+    false_alerts: list[dict[str, str]] = []
     for row in labels:
         doc_id = docs.get(_doc_key(row))
         if doc_id is None:
@@ -274,9 +282,10 @@ def label_metrics(s: Any, labels: list[dict[str, str]]) -> dict[str, Any]:
         elif alerts:
             fp += 1
             false_alert_kinds[row["kind"]] = false_alert_kinds.get(row["kind"], 0) + 1
+            false_alerts.append(_row_summary(row, captured.get(version_id)))
         elif real:
             fn += 1
-            missed.append({"file": row["file"], "commit": row["commit"][:10], "note": row["note"]})
+            missed.append(_row_summary(row, captured.get(version_id)))
         else:
             tn += 1
         wanted = {c for c in row["categories"].split(",") if c and c != "-"}
@@ -295,7 +304,19 @@ def label_metrics(s: Any, labels: list[dict[str, str]]) -> dict[str, Any]:
         "category_checked": category_total,
         "false_alerts_by_kind": dict(sorted(false_alert_kinds.items(), key=lambda kv: -kv[1])),
         "missed": missed,
+        "false_alerts": false_alerts,
         "true_negatives": tn,
+    }
+
+
+def _row_summary(row: dict[str, str], captured: str | None) -> dict[str, str]:
+    """A labelled row as the report names it: where, when, which kind, the labeller's note."""
+    return {
+        "file": row["file"],
+        "commit": row["commit"][:10],
+        "captured": captured or "-",
+        "kind": row["kind"],
+        "note": row["note"],
     }
 
 
@@ -395,11 +416,16 @@ def main() -> int:
         default=None,
         help="keep a copy of the imported store here (for --store later)",
     )
+    parser.add_argument(
+        "--list-false",
+        action="store_true",
+        help="print every false alert of the labelled sample (file, commit, date, kind, note)",
+    )
     args = parser.parse_args()
     if args.store is not None:
         report = evaluate(Store(f"sqlite:///{args.store}"))
         report["import"] = None
-        return print_report(report, args.out)
+        return print_report(report, args.out, args.list_false)
     if not args.bundle.exists():
         print(f"error: {args.bundle}: bundle not found", file=sys.stderr)
         return 2
@@ -432,10 +458,14 @@ def main() -> int:
         "target_seconds": 60,
         "target_met": wall < 60,
     }
-    return print_report(report, args.out)
+    return print_report(report, args.out, args.list_false)
 
 
-def print_report(report: dict[str, Any], out: Path | None) -> int:
+def _describe(row: dict[str, str]) -> str:
+    return f"{row['file']} {row['commit']} {row['captured']} {row['kind']}: {row['note']}"
+
+
+def print_report(report: dict[str, Any], out: Path | None, list_false: bool = False) -> int:
     imp = report["import"]
     if imp:
         print(
@@ -453,7 +483,10 @@ def print_report(report: dict[str, Any], out: Path | None) -> int:
     )
     print(f"  false alerts by labelled kind: {lab['false_alerts_by_kind']}")
     for m in lab["missed"]:
-        print(f"  missed real change: {m['file']} {m['commit']}: {m['note']}")
+        print(f"  missed real change: {_describe(m)}")
+    if list_false:
+        for f in lab["false_alerts"]:
+            print(f"  false alert: {_describe(f)}")
     rate = report["alerting_rate"]
     print(
         f"alerting versions: {rate['alerting_versions']} over {rate['document_years']} "

@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from monitor.errors import CaptureRejected, FailureReason
@@ -311,30 +312,48 @@ def check_host(declared_url: str, final_url: str, allowed_hosts: Sequence[str] =
 # teaser or a different page served with 200 would otherwise be recorded as a large change.
 MIN_KEPT_SHARE = 0.5
 MIN_JUDGED_WORDS = 100  # a previous version shorter than this is not judged
-LEGAL_WORD = re.compile(
-    r"\b(?:agree(?:ment|s|d)?|terms?|conditions?|liab(?:le|ility)|warrant(?:y|ies)|indemnif\w*"
+LEGAL_MIN = 10  # its legal vocabulary is judged when it holds at least this many legal words
+_LEGAL_ALTERNATIVES = (
+    r"agree(?:ment|s|d)?|terms?|conditions?|liab(?:le|ility)|warrant(?:y|ies)|indemnif\w*"
     r"|terminat\w+|suspend\w*|governing|law|laws|jurisdiction|arbitration|dispute\w*|courts?"
     r"|licen[cs]e\w*|rights?|obligations?|privacy|personal|data|consent|refunds?|fees?"
-    r"|payments?|subscriptions?|renew\w*|notice|account|content|damages|breach|comply)\b",
-    re.I,
+    r"|payments?|subscriptions?|renew\w*|notice|account|content|damages|breach|comply"
 )
+LEGAL_WORD = re.compile(rf"\b(?:{_LEGAL_ALTERNATIVES})\b", re.I)
+_LEGAL_TOKEN = re.compile(rf"(?:{_LEGAL_ALTERNATIVES})", re.I)
+
+
+@lru_cache(maxsize=65_536)
+def _is_legal(word: str) -> bool:
+    return _LEGAL_TOKEN.fullmatch(word) is not None
+
+
+def word_counts(text: str) -> Counter[str]:
+    """The words of `text` (link targets aside, lower case) as `content_loss` counts them."""
+    return Counter(_WORD.findall(_MD_LINK_TARGET.sub("]", text).lower()))
+
+
+def legal_counts(text: str) -> Counter[str]:
+    """The legal vocabulary of `text` (lower case, link targets included): each whole word that
+    `LEGAL_WORD` matches, counted from the words (one regex pass, not one per alternative)."""
+    return Counter({w: n for w, n in Counter(_WORD.findall(text.lower())).items() if _is_legal(w)})
 
 
 def content_loss(previous: str, current: str) -> str | None:
     """Why `current` looks like a broken capture of the document whose last version is
     `previous` (it lost most of its words or of its legal vocabulary), or None."""
-    before = Counter(w.lower() for w in _WORD.findall(_MD_LINK_TARGET.sub("]", previous)))
+    before = word_counts(previous)
     total = sum(before.values())
     if total < MIN_JUDGED_WORDS:
         return None
-    after = Counter(w.lower() for w in _WORD.findall(_MD_LINK_TARGET.sub("]", current)))
+    after = word_counts(current)
     kept = sum((before & after).values()) / total
     if kept < MIN_KEPT_SHARE:
         return f"it keeps {kept:.0%} of the previous version's words (lost {1 - kept:.0%})"
-    legal_before = Counter(m.lower() for m in LEGAL_WORD.findall(previous))
+    legal_before = legal_counts(previous)
     legal_total = sum(legal_before.values())
-    if legal_total >= 10:
-        legal_after = Counter(m.lower() for m in LEGAL_WORD.findall(current))
+    if legal_total >= LEGAL_MIN:
+        legal_after = legal_counts(current)
         legal_kept = sum((legal_before & legal_after).values()) / legal_total
         if legal_kept < MIN_KEPT_SHARE:
             return (

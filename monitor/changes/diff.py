@@ -33,7 +33,7 @@ from rapidfuzz.distance import Indel
 
 from monitor.changes.blocks import Block, blocks_of
 from monitor.changes.editorial import editorial_kind as _editorial_kind
-from monitor.changes.editorial import stamp_only, strip_chrome
+from monitor.changes.editorial import effective_note, stamp_only, strip_chrome
 from monitor.clauses.facts import extract_facts
 from monitor.models import ChangeEvent, ClassifiedClause, Excerpt, Fact, FactDelta
 
@@ -955,7 +955,7 @@ def _chrome_block(blocks: Sequence[Block], block: Block) -> str | None:
     if _filler(block) or (block.norm and not strip_chrome(block.norm)):
         return "interface_text"  # filler, or nothing but known widget text ("Copy page")
     short = len(block.tokens) <= _SHORT_LINE_WORDS  # page titles and stamps are short lines
-    if short and stamp_only(block.text):
+    if (short and stamp_only(block.text)) or effective_note(block.text):
         return "date_stamp"
     if block.is_heading:
         # a heading alone: the text under it is compared block by block (its own events)

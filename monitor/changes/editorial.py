@@ -34,6 +34,7 @@ __all__ = [
     "strip_date_stamps",
     "strip_chrome",
     "stamp_only",
+    "effective_note",
 ]
 
 EDITORIAL_KINDS = (
@@ -302,6 +303,29 @@ def stamp_only(text: str) -> bool:
     if not 0 < len(words) <= 8 or not set(words) <= _STAMP_WORDS:
         return False
     return "datestamp" in words or pre.rstrip(" *_").endswith(":")
+
+
+# a note saying when the document takes effect: "Note: These Terms are effective on October 8,
+# 2025 or the date you accept them (if earlier)"
+_EFFECTIVE_NOTE_RE = re.compile(
+    rf"^\W*(?:note\W+)?(?:this|these|the|our)\s+(?:updated\s+|revised\s+|new\s+)?"
+    r"(?:policy|policies|terms|agreement|notice|statement)\b[^.\n]{0,40}?"
+    r"\b(?:is|are|will\s+be|shall\s+be|becomes?|takes?)\s+effective\s+(?:on|as\s+of|from)\s+"
+    rf"{_DATE}",
+    re.IGNORECASE,
+)
+_EFFECTIVE_NOTE_WORDS = 40
+
+
+def effective_note(text: str) -> bool:
+    """A short paragraph that only says when the document takes effect (added with a new
+    version, removed once the date has passed): a date stamp, not a provision."""
+    pre = _markup(_links(_invisible(text)))
+    return (
+        len(pre.split()) <= _EFFECTIVE_NOTE_WORDS
+        and pre.count(". ") == 0
+        and _EFFECTIVE_NOTE_RE.search(pre) is not None
+    )
 
 
 _MONTH_NUMBER = {
@@ -686,6 +710,8 @@ def editorial_kind(old: str, new: str) -> str | None:
     changed = (ca - cb).total() + (cb - ca).total()
     if changed == 0 and _reordered(old, new):
         return "reorder"
+    if _run_in_title_only(old, new):
+        return "heading_format"
     if changed > _MAX_STAMP_TOKENS:
         return None  # too many words differ for a date stamp or a few typos: substantive
     if _spacing_only(a, b):
@@ -705,7 +731,12 @@ def editorial_kind(old: str, new: str) -> str | None:
     db = _collapse(_punctuation(canonical_dates(pb)))
     if da == db:
         return "date_format"
-    if _typo_only(sa, sb) or _articles_only(sa, sb) or _doubled_word(sa, sb):
+    if (
+        _typo_only(sa, sb)
+        or _articles_only(sa, sb)
+        or _doubled_word(sa, sb)
+        or _stray_number_word(sa, sb)
+    ):
         return "typo"
     if _VOLATILE_HINT_RE.search(pa) or _VOLATILE_HINT_RE.search(pb):
         volatile = volatile_kind(strip_date_stamps(pa), strip_date_stamps(pb))
@@ -744,6 +775,75 @@ def _doubled_word(old_norm: str, new_norm: str) -> bool:
     long_, short = (a, b) if len(a) > len(b) else (b, a)
     for i in range(1, len(long_)):
         if long_[i] == long_[i - 1] and long_[:i] + long_[i + 1 :] == short:
+            return True
+    return False
+
+
+_NUMBER_VALUE = {
+    word: value
+    for value, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90}
+
+
+def _stray_number_word(old_norm: str, new_norm: str) -> bool:
+    """A stray number word before a number written in words and figures lost or gained ("within
+    one two (2) years"): the figures say which number is meant, the stray word changes nothing."""
+    a, b = old_norm.split(), new_norm.split()
+    if abs(len(a) - len(b)) != 1:
+        return False
+    long_, short = (a, b) if len(a) > len(b) else (b, a)
+    for i in range(len(long_) - 2):
+        word, spelled, figures = long_[i : i + 3]
+        if (
+            word in _NUMBER_VALUE
+            and figures.isdigit()
+            and _NUMBER_VALUE.get(spelled) == int(figures)
+            and long_[:i] + long_[i + 1 :] == short
+        ):
+            return True
+    return False
+
+
+# a run-in title: bold words opening a paragraph (after its list number), "**Abuse.** You must"
+_RUN_IN_TITLE_RE = re.compile(
+    r"^([ \t]*(?:\d{1,3}[.)]|[-*+])?[ \t]*)(\*\*|__)([^*_]{1,120}?)\2", re.S
+)
+_MAX_TITLE_WORDS = 10
+
+
+def _run_in_title_only(old: str, new: str) -> bool:
+    """A paragraph gained or lost a run-in title and nothing else: a title names a provision,
+    it changes nothing the provision says."""
+    for with_title, without in ((new, old), (old, new)):
+        match = _RUN_IN_TITLE_RE.match(_invisible(with_title))
+        if match is None or len(normalise(match.group(3)).split()) > _MAX_TITLE_WORDS:
+            continue
+        rest = match.group(1) + _invisible(with_title)[match.end() :]
+        if normalise(rest) == normalise(without) and normalise(match.group(3)):
             return True
     return False
 

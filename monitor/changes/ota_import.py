@@ -31,8 +31,9 @@ from typing import Literal
 from sqlalchemy import select
 
 from monitor.capture.archive import is_safe_component
-from monitor.capture.check import TITLE_PAGE_WORDS, check_capture
-from monitor.changes.history_writer import HistoryWriter
+from monitor.capture.check import TITLE_PAGE_WORDS, check_capture, content_loss
+from monitor.changes import unconfirmed
+from monitor.changes.history_writer import HistoryWriter, StoredVersion
 from monitor.changes.recording import ensure_document, latest_version
 from monitor.changes.version_analysis import VersionAnalysis, analyse_text
 from monitor.errors import CaptureRejected, ClauseWatchError
@@ -226,31 +227,30 @@ def import_repository(
         with store.session() as s:
             doc = ensure_document(s, key[0], key[0], key[1], None, clock())
             writer = HistoryWriter(s, doc)
+            # versions that lost most of the last kept one, waiting for the next to judge them
+            held: Held = []
             for n, (_, fc, text, analysis, refusal) in enumerate(items, 1):
                 previous = writer.previous
                 if previous is not None and previous.text == text:
-                    pass  # the commit left the text unchanged
+                    # the commit left the text unchanged, or came back to it after held ones
+                    _drop_held(stats, held)
                 elif refusal is not None:
                     # an error page or a broken capture in the history: never a version
                     stats.rejected[refusal.partition(":")[0]] += 1
                     stats.refused.append(f"{fc.path} at {fc.commit[:10]}: {refusal}")
+                elif fc.technical and not held:
+                    _write(writer, stats, key, fc, text, analysis, clock)
                 else:
-                    technical = fc.technical and previous is not None
-                    stats.unknown_subjects += subject_kind(fc.subject) == "unknown"
-                    written = writer.add(
-                        text,
-                        captured_at=fc.committed_at,
-                        recorded_at=clock(),
-                        technical_upgrade=technical,
-                        source_ref=fc.commit,
-                        analysis=analysis,
-                    )
-                    stats.versions += 1
-                    stats.technical_upgrades += technical
-                    stats.changes += written.changes
-                    stats.substantive += written.substantive
-                    stats.flapping += written.flapping_reported
-                    stats.documents.add(key)
+                    why = _loss(previous, text, analysis)
+                    if why and not fc.technical and len(held) < unconfirmed.MAX_UNCONFIRMED:
+                        held.append((fc, text, analysis, why))
+                    else:
+                        if why is None:
+                            _drop_held(stats, held)
+                        for h_fc, h_text, h_analysis, _ in held:
+                            _write(writer, stats, key, h_fc, h_text, h_analysis, clock)
+                        held.clear()
+                        _write(writer, stats, key, fc, text, analysis, clock)
                 if n % BATCH == 0:
                     # a crash loses at most one batch of this document, and a re-run redoes it
                     writer.flush()
@@ -258,8 +258,63 @@ def import_repository(
                 done += 1
                 if progress and (done % BATCH == 0 or done == len(todo)):
                     progress(done, len(todo))
+            for h_fc, h_text, h_analysis, _ in held:  # the history ends in that state: it stays
+                _write(writer, stats, key, h_fc, h_text, h_analysis, clock)
             writer.flush()  # committed with the document's last batch
     return stats
+
+
+Held = list[tuple[FileChange, str, VersionAnalysis | None, str]]  # (.., text, analysis, loss)
+
+
+def _write(
+    writer: HistoryWriter,
+    stats: ImportStats,
+    key: tuple[str, str],
+    fc: FileChange,
+    text: str,
+    analysis: VersionAnalysis | None,
+    clock: Callable[[], datetime],
+) -> None:
+    technical = fc.technical and writer.previous is not None
+    stats.unknown_subjects += subject_kind(fc.subject) == "unknown"
+    written = writer.add(
+        text,
+        captured_at=fc.committed_at,
+        recorded_at=clock(),
+        technical_upgrade=technical,
+        source_ref=fc.commit,
+        analysis=analysis,
+    )
+    stats.versions += 1
+    stats.technical_upgrades += technical
+    stats.changes += written.changes
+    stats.substantive += written.substantive
+    stats.flapping += written.flapping_reported
+    stats.documents.add(key)
+
+
+def _loss(
+    previous: StoredVersion | None, text: str, analysis: VersionAnalysis | None
+) -> str | None:
+    """`content_loss` from the last kept version to `text`: the worker's when it compared the
+    same two texts (the usual case), else counted here (after a held or refused text)."""
+    if previous is None:
+        return None
+    if analysis is not None and analysis.events_against == previous.sha256:
+        return analysis.content_loss
+    return content_loss(previous.text, text)
+
+
+def _drop_held(stats: ImportStats, held: Held) -> None:
+    """The text came back: the held versions were a broken capture, never repeated."""
+    for fc, _, _, why in held:
+        stats.rejected["suspicious"] += 1
+        stats.refused.append(
+            f"{fc.path} at {fc.commit[:10]}: suspicious: {why}; the next version brings the"
+            " text back (a broken capture, not confirmed)"
+        )
+    held.clear()
 
 
 # (document key, file change, text, its analysis or None, the capture check's refusal or None)
@@ -385,17 +440,26 @@ def analyse_chunk(
     analysis and verdict). A refused text gets its refusal and no analysis. Pure; runs in worker
     processes."""
     out: list[Checked] = []
+    counted: unconfirmed.Tally | None = None  # the tally of `previous`, once first needed
     for text, technical, known in items:
         if previous is not None and previous == text:
             out.append((None, None))
             continue
+        why = None
+        if previous is not None:
+            # the content loss from the previous text, counted from the lines that differ
+            if counted is None:
+                counted = unconfirmed.tally(previous)
+            why, counted = unconfirmed.loss(counted, text)
         if known:
             out.append((None, None))
         elif (refusal := capture_refusal(text)) is not None:
             out.append((None, refusal))
         else:
             compare = previous is not None and not technical
-            out.append((analyse_text(text, terms_type, previous if compare else None), None))
+            analysis = analyse_text(text, terms_type, previous if compare else None)
+            analysis.content_loss = why if compare else None
+            out.append((analysis, None))
         # the next text is analysed against this one even when it was refused: that analysis
         # is keyed by the pair of blobs; the writer recomputes the change events of a version that
         # follows a refused text (they must be against the last version it kept)

@@ -56,6 +56,8 @@ class VersionAnalysis:
     provisions: list[ProvisionEntry]
     events: list[ChangeEvent] | None = None
     events_against: str | None = None
+    # `content_loss` from the `events_against` text to this one, when the history import asked
+    content_loss: str | None = None
 
 
 _CACHE_MAX = 65_536  # entries kept by each per-process cache here
