@@ -875,23 +875,35 @@ def report_undeliverable(session: Session, settings: Settings, now: datetime) ->
                 "",
             ]
         )
-        for operator in settings.operators:
-            message = enqueue(
-                session,
-                kind="operator",
-                recipient=operator,
-                subject=subject,
-                body_text=body,
-                body_html=None,
-                dedupe_key=f"operator:undeliverable:{row.id}:{operator}",
-                now=now,
-                headers={"Auto-Submitted": "auto-generated"},
-                domain=_domain(settings),
-            )
-            queued += message is not None
+        queued += _notify_operators(
+            session, settings, subject, body, f"operator:undeliverable:{row.id}", now
+        )
         log.warning("%s refused for good; operators told", what)
     if rows:
         session.flush()
+    return queued
+
+
+def _notify_operators(
+    session: Session, settings: Settings, subject: str, body: str, dedupe: str, now: datetime
+) -> int:
+    """Queue one plain-text notice to every operator (deduplicated per operator by `dedupe`);
+    returns the notices queued (0 for those already queued)."""
+    queued = 0
+    for operator in settings.operators:
+        message = enqueue(
+            session,
+            kind="operator",
+            recipient=operator,
+            subject=subject,
+            body_text=body,
+            body_html=None,
+            dedupe_key=f"{dedupe}:{operator}",
+            now=now,
+            headers={"Auto-Submitted": "auto-generated"},
+            domain=_domain(settings),
+        )
+        queued += message is not None
     return queued
 
 
@@ -918,21 +930,14 @@ def report_bad_version(session: Session, settings: Settings, bad: BadVersion, no
             "",
         ]
     )
-    queued = 0
-    for operator in settings.operators:
-        message = enqueue(
-            session,
-            kind="operator",
-            recipient=operator,
-            subject=subject,
-            body_text=body,
-            body_html=None,
-            dedupe_key=f"operator:integrity:{bad.version.id}:{bad.actual_sha256[:16]}:{operator}",
-            now=now,
-            headers={"Auto-Submitted": "auto-generated"},
-            domain=_domain(settings),
-        )
-        queued += message is not None
+    queued = _notify_operators(
+        session,
+        settings,
+        subject,
+        body,
+        f"operator:integrity:{bad.version.id}:{bad.actual_sha256[:16]}",
+        now,
+    )
     # loud the first time (or every round when there is nobody to tell), quiet while held
     level = logging.ERROR if queued or not settings.operators else logging.DEBUG
     log.log(level, "%s; its changes are held until the text is restored", line)
@@ -970,21 +975,7 @@ def report_verification(
             "",
         ]
     )
-    queued = 0
-    for operator in settings.operators:
-        message = enqueue(
-            session,
-            kind="operator",
-            recipient=operator,
-            subject=subject,
-            body_text=body,
-            body_html=None,
-            dedupe_key=f"operator:verify:{period}:{operator}",
-            now=now,
-            headers={"Auto-Submitted": "auto-generated"},
-            domain=_domain(settings),
-        )
-        queued += message is not None
+    queued = _notify_operators(session, settings, subject, body, f"operator:verify:{period}", now)
     return queued
 
 
@@ -1033,21 +1024,7 @@ def _operator_message(
         last_success=_utc(document.last_success_at) or "never",
         checked_at=_utc(document.last_checked_at or now),
     )
-    queued = 0
-    for operator in settings.operators:
-        message = enqueue(
-            session,
-            kind="operator",
-            recipient=operator,
-            subject=subject,
-            body_text=body,
-            body_html=None,
-            dedupe_key=f"{dedupe}:{operator}",
-            now=now,
-            headers={"Auto-Submitted": "auto-generated"},
-            domain=_domain(settings),
-        )
-        queued += message is not None
+    queued = _notify_operators(session, settings, subject, body, dedupe, now)
     return queued
 
 
