@@ -28,7 +28,7 @@ from monitor.config import load_settings, mask_url
 from monitor.demo.localserver import PageServer
 from monitor.notify.alerts import compose_pending
 from monitor.notify.channels import post_webhook, send_apprise
-from monitor.notify.mailer import Mailer, deliver_outbox
+from monitor.notify.mailer import GIVE_UP_AFTER, Mailer, deliver_outbox
 from monitor.store import OutboxMessage, Store
 
 SECRET = "s3cr3t-t0ken-9f8e7d"
@@ -170,6 +170,25 @@ def test_webhook_retried_after_a_503(
     assert first.body == second.body  # the same message, the same id
     assert first.headers["X-ClauseWatch-Message-ID"] == second.headers["X-ClauseWatch-Message-ID"]
     assert mailer.deliver(include_deferred=True).sent == 0 and len(hooks.received()) == 2
+
+
+def test_webhook_busy_for_days_is_given_up(
+    project: Project, server: PageServer, hooks: WebhookReceiver
+) -> None:
+    """A receiver that keeps answering 503 is given up after GIVE_UP_AFTER (operators told);
+    one that cannot be reached at all stays queued: that is an outage, not this message."""
+    project.subscribe("legal@example.com", notify_urls=[hooks.url("/hook")])
+    _change(project, server)
+    clock = Clock()
+    hooks.answer(*[(503, "busy")] * 3)
+    mailer = Mailer(project.settings.smtp, project.store, clock=clock, retry_base=60)
+    assert mailer.deliver().undeliverable == 0
+    clock.now += GIVE_UP_AFTER
+    report = mailer.deliver(include_deferred=True)
+    assert report.undeliverable == 1
+    (row,) = _outbox(project, "webhook")
+    assert row.failed_at is not None and "given up after 5 days" in row.last_error
+    assert "HTTP 503" in row.last_error
 
 
 def test_permanent_failure_on_400_tells_operators_once(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from monitor.cli import main
-from monitor.notify.mailer import Mailer
+from monitor.notify.alerts import report_undeliverable
+from monitor.notify.mailer import GIVE_UP_AFTER, Mailer
 from monitor.notify.outbox import enqueue
 from monitor.store import OutboxMessage, Store
 
@@ -121,6 +123,42 @@ def test_transient_refusal_backs_off_and_others_go(project: Project, sink: SMTPS
     clock.now += timedelta(seconds=61)
     assert mailer.deliver().sent == 1
     assert sorted(m.rcpt_tos[0] for m in sink.messages) == sorted([BAD, "a@example.com"])
+
+
+def test_refusal_deferred_for_days_is_given_up_and_reported(
+    project: Project, sink: SMTPSink
+) -> None:
+    """A receiver that answers 4xx for days (a mailbox that stays full) is given up after
+    GIVE_UP_AFTER like a bounce, with its last answer, and the operators are told once; an
+    unreachable server never fails a message however long it lasts."""
+    clock = Clock()
+    sink.handler.refuse[BAD] = "452 4.2.2 mailbox full, try later"
+    _queue(project, [BAD], clock.now)
+    mailer = Mailer(project.settings.smtp, project.store, clock=clock, retry_base=60)
+    for _ in range(3):  # retried while young
+        assert mailer.deliver(include_deferred=True).undeliverable == 0
+        clock.now += timedelta(days=1)
+    assert _rows(project)[BAD].failed_at is None
+    clock.now += GIVE_UP_AFTER
+    report = mailer.deliver(include_deferred=True)
+    assert (report.undeliverable, report.remaining) == (1, 0)
+    row = _rows(project)[BAD]
+    assert row.failed_at is not None and row.sent_at is None
+    assert "given up after 5 days" in (row.last_error or "") and "452 4.2.2" in row.last_error
+    with project.store.session() as s:
+        assert report_undeliverable(s, project.settings, clock.now) == 1
+        assert report_undeliverable(s, project.settings, clock.now) == 0  # told once
+
+    # an outage is not the message's fault: nothing is failed, it waits for the server
+    _queue(project, ["a@example.com"], clock.now, prefix="outage")
+    down = Mailer(
+        replace(project.settings.smtp, url="smtp://127.0.0.1:1"),
+        project.store,
+        clock=clock,
+    )
+    clock.now += 2 * GIVE_UP_AFTER
+    assert down.deliver(include_deferred=True).undeliverable == 0
+    assert _rows(project)["a@example.com"].failed_at is None
 
 
 def test_dropped_connection_loses_one_attempt_not_the_batch(

@@ -40,6 +40,7 @@ class ChannelResult:
     ok: bool
     permanent: bool = False  # refused for good: do not retry
     error: str = ""
+    answered: bool = False  # the receiver itself answered (not an unreachable one)
 
 
 def is_permanent_status(status: int) -> bool:
@@ -109,7 +110,7 @@ def post_webhook(
     error = f"HTTP {status} {response.reason or ''}".strip() + (f": {answer}" if answer else "")
     if 300 <= status < 400:
         error += " (redirects are not followed; update the URL)"
-    return ChannelResult(False, is_permanent_status(status), error)
+    return ChannelResult(False, is_permanent_status(status), error, answered=True)
 
 
 def send_apprise(url: str, title: str, body: str) -> ChannelResult:

@@ -24,7 +24,7 @@ import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -49,6 +49,10 @@ RETRY_BASE = 60.0  # seconds before the first retry; doubles each attempt
 RETRY_MAX = 6 * 3600.0  # never wait longer than this between attempts
 BATCH = 100
 MAX_RECONNECTS = 3  # new SMTP connections a round opens after the server hung up
+# A message its receiver keeps deferring (4xx: mailbox full, greylisting that never clears; a
+# webhook answering 503) is given up after this long, as mail servers do after a few days, and
+# the operators are told. An unreachable server fails no message: that is an outage to fix.
+GIVE_UP_AFTER = timedelta(days=5)
 # CRLF line ends; headers folded at 250 (RFC 5322 allows 998) so List-Unsubscribe URLs stay
 # plain ASCII instead of being RFC 2047-encoded by a fold at 78.
 SMTP_POLICY = SMTP.clone(max_line_length=250)
@@ -64,6 +68,11 @@ def retry_delay(attempts: int, base: float = RETRY_BASE) -> timedelta:
     """Wait after the `attempts`-th failed attempt: base, 2*base, 4*base, ... capped."""
     seconds = min(RETRY_MAX, base * (2 ** max(0, attempts - 1)))
     return timedelta(seconds=seconds)
+
+
+def _given_up(error: str) -> str:
+    days = GIVE_UP_AFTER.days
+    return f"given up after {days} days of temporary refusals; last answer: {error}"
 
 
 def connect(smtp: SmtpSettings) -> smtplib.SMTP:
@@ -229,6 +238,7 @@ class Mailer:
                 return
             channel, destination = row.channel, row.destination or ""
             title, body, mid, shown = row.subject, row.body_text, row.message_id, row.recipient
+            created = row.created_at
         if destination in failed:  # this receiver failed a moment ago: try it next round
             return
         result = self.channel_sender(channel, destination, title, body, mid)
@@ -244,14 +254,11 @@ class Mailer:
             return
         report.failed += 1
         report.errors.append(f"{mid} to {shown}: {result.error}")
-        if result.permanent:
+        if result.permanent or (result.answered and self._deferred_too_long(created)):
             report.undeliverable += 1
-            log.error("%s to %s refused for good: %s", mid, shown, result.error)
-            with self.store.session() as s:
-                done = s.get_one(OutboxMessage, row_id)
-                done.attempts += 1
-                done.last_error = result.error[:2000]
-                done.failed_at = self.clock()
+            error = result.error if result.permanent else _given_up(result.error)
+            log.error("%s to %s refused for good: %s", mid, shown, error)
+            self._record_permanent(row_id, error)
             return
         log.warning("delivery of %s to %s failed: %s", mid, shown, result.error)
         failed.add(destination)
@@ -298,7 +305,7 @@ class Mailer:
             if row is None or row.sent_at is not None or row.failed_at is not None:
                 return True
             email = build_email(row, self.smtp.from_addr)
-            recipient, mid = row.recipient, row.message_id
+            recipient, mid, created = row.recipient, row.message_id, row.created_at
         try:
             client.sendmail(self.smtp.from_addr, [recipient], email.as_bytes(policy=SMTP_POLICY))
         except (smtplib.SMTPException, OSError) as exc:
@@ -310,9 +317,17 @@ class Mailer:
                 report.undeliverable += 1
                 self._record_permanent(row_id, error)
                 return True
-            log.warning("delivery of %s to %s failed: %s", mid, recipient, error)
             if isinstance(exc, smtplib.SMTPServerDisconnected):
                 error = f"connection lost: {error}"
+            elif self._deferred_too_long(created):
+                # the server answered for this message, again: give it up like a bounce
+                log.error("%s to %s given up: %s", mid, recipient, error)
+                report.undeliverable += 1
+                self._record_permanent(row_id, _given_up(error))
+                return isinstance(exc, smtplib.SMTPRecipientsRefused) or (
+                    isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code != 421
+                )
+            log.warning("delivery of %s to %s failed: %s", mid, recipient, error)
             self._record_failure([row_id], error)
             # smtplib answered a refusal with RSET, so the session is usable; after a hang-up,
             # a 421 (the server is closing), a timeout or a socket error it is not
@@ -328,6 +343,9 @@ class Mailer:
         report.sent += 1
         log.info("sent %s to %s", mid, recipient)
         return True
+
+    def _deferred_too_long(self, created: datetime) -> bool:
+        return self.clock() - created >= GIVE_UP_AFTER
 
     def _record_permanent(self, row_id: int, error: str) -> None:
         with self.store.session() as s:
