@@ -8,8 +8,10 @@ subjects) and whose file is a `<Service>/<Terms type>.md` that existed at the pa
 first record has nothing to compare), minus the pairs already in alerts_sample.tsv, which chose
 the rules. The draw uses no output of the tool: `random.Random(SEED).sample` over the population
 in git order. Writes, for reading and labelling only (they hold document text: keep OUT_DIR outside
-the repository), `OUT_DIR/diffs.txt` (the word diff of each drawn change against the file at the
-parent commit, long diffs cut) and `OUT_DIR/rows.tsv` (commit, parent, file, sha256 of the new
+the repository), `OUT_DIR/diffs.txt` (for each drawn change, git's word diff against the file at the
+parent commit of the words a reader sees, with link targets, images and markup dropped, or the raw
+diff when those words are equal; whether either text occurred earlier in the file's history; for a
+return from a much shorter text, the diff from the version before it; long diffs cut) and `OUT_DIR/rows.tsv` (commit, parent, file, sha256 of the new
 version's bytes, to be completed with the verdict columns).
 """
 
@@ -98,21 +100,57 @@ def compact(line: str) -> str:
     return "".join(out)
 
 
-def word_diff(repo: Path, parent: str, commit: str, path: str) -> str:
-    out = _git(
-        repo,
-        "diff",
-        "-U0",
-        "--word-diff=plain",
-        "--no-color",
-        f"{parent}:{path}",
-        f"{commit}:{path}",
-    )
+IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+UNDERLINE = re.compile(r"^\s*[-=]{3,}\s*$", re.MULTILINE)
+MARKUP = re.compile(r"\*\*|__|^\s*#+\s|^\s*[*+-]\s+|\\(?=\W)", re.MULTILINE)
+
+
+def reading_text(text: str) -> str:
+    """The words a reader sees: images, link targets, heading underlines, emphasis and bullet
+    markers dropped (changes of these alone are false by the labelling rules)."""
+    text = LINK.sub(r"\1", IMAGE.sub("", text))
+    return MARKUP.sub("", UNDERLINE.sub("", text))
+
+
+def word_diff(old: str, new: str) -> str:
+    """git's word diff of two texts, URLs shortened and long lines cut around the changes."""
+    with tempfile.TemporaryDirectory(prefix="cw-fresh-diff-") as tmp:
+        a, b = Path(tmp) / "old", Path(tmp) / "new"
+        a.write_text(old, "utf-8")
+        b.write_text(new, "utf-8")
+        out = subprocess.run(
+            ["git", "diff", "--no-index", "-U0", "--word-diff=plain", "--no-color", str(a), str(b)],
+            capture_output=True,
+        ).stdout.decode("utf-8", errors="replace")
     lines = [compact(URL.sub(short_url, ln)) for ln in out.splitlines()[4:]]  # no diff header
-    body = "\n".join(ln for ln in lines if ln.strip())
-    if len(body) > DIFF_CHARS:
-        return f"{body[:DIFF_CHARS]}\n[... {len(body) - DIFF_CHARS} more characters of diff]"
+    return "\n".join(ln for ln in lines if ln.strip())
+
+
+def cut(body: str, limit: int = DIFF_CHARS) -> str:
+    if len(body) > limit:
+        return f"{body[:limit]}\n[... {len(body) - limit} more characters of diff]"
     return body
+
+
+def reading_view(old: str, new: str, before_old: str | None) -> str:
+    """What the labeller reads: the diff of the reader's words, or, when those are identical, a
+    short raw diff; and whether the new words equal those of the version before the old one."""
+    words = word_diff(reading_text(old), reading_text(new))
+    if words:
+        view = cut(words)
+    else:
+        view = "(same words once links, images and markup are dropped; raw diff:)\n"
+        view += cut(word_diff(old, new), 600)
+    if before_old is not None and words:
+        same = reading_text(before_old).split() == reading_text(new).split()
+        if same:
+            view += "\n(new words = those of the version before the old one)"
+        elif len(reading_text(old).split()) < len(reading_text(new).split()) / 2:
+            # a return from a broken capture? then what counts is the change since the last good one
+            since = word_diff(reading_text(before_old), reading_text(new))
+            view += "\n(old one much shorter; diff from the version before it:)\n" + cut(since, 800)
+    return view
 
 
 def seen_before(repo: Path, commit: str, path: str) -> str:
@@ -160,7 +198,13 @@ def main() -> int:
                 diffs.write(
                     f"=== #{n} {path} {commit[:10]} {date} ({seen_before(repo, commit, path)})\n"
                 )
-                diffs.write(word_diff(repo, parent, commit, path) + "\n\n")
+                old = _git(repo, "show", f"{parent}:{path}")
+                history = _git(repo, "log", "--format=%H", "-3", commit, "--", path).split()
+                before_old = (
+                    _git(repo, "show", f"{history[2]}:{path}") if len(history) > 2 else None
+                )
+                view = reading_view(old, blob.decode("utf-8", errors="replace"), before_old)
+                diffs.write(view + "\n\n")
                 rows.write(f"{n}\t{commit}\t{parent}\t{path}\t{sha}\n")
     print(
         f"{len(pairs)} recorded changes, {len(pairs) - len(fresh)} already labelled; "
