@@ -21,11 +21,12 @@ import argparse
 import json
 import re
 import resource
-import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -451,7 +452,13 @@ def main() -> int:
         wall, cpu = time.perf_counter() - started, _cpu_seconds() - cpu0
         report = evaluate(store, args.sample)
         if args.save_store is not None:
-            shutil.copyfile(Path(tmp) / "eval.sqlite3", args.save_store)
+            # SQLite's backup, not a file copy: the store is in WAL mode and a copy of the main
+            # file alone lost the versions still in the -wal file (3,546 of 3,603 kept)
+            with (
+                closing(sqlite3.connect(Path(tmp) / "eval.sqlite3")) as src,
+                closing(sqlite3.connect(args.save_store)) as dst,
+            ):
+                src.backup(dst)
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report["import"] = {
         "versions": stats.versions,
