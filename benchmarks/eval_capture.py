@@ -75,6 +75,8 @@ from _common import (  # noqa: E402 (the script's own folder must be importable 
     write_json,
 )
 
+from monitor.changes.continuity import markup_only  # noqa: E402 (after the path set-up above)
+
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
 CORPUS_NAME = "ota-genai-contrib-captures"
 BUNDLE_NAME = "ota-genai-contrib-versions.bundle"
@@ -294,6 +296,9 @@ CLASSES: dict[str, str] = {
     "pdf_layout": "PDF text order, headers or footers differ",
     "refusal_correct": "refused, rightly: the page holds no document (a declared selector matches "
     "nothing in the raw snapshot, and OTA recorded only a title of a few words)",
+    "ota_pdf_reflowed": "a PDF whose letters are the same, in the same order, once OTA's glued "
+    "words and the running headers and page numbers it repeats on every page are set aside "
+    "(ClauseWatch's continuity rule, changes/continuity.py); the blocks keep their own classes",
     "other": "none of the above",
 }
 # Classes where OTA's text, not ours, departs from the document the page shows: OTA repeats,
@@ -308,6 +313,8 @@ OTA_SIDE = frozenset(
         "ota_short",
         "refusal_correct",
         "pdf_page_furniture",
+        "ota_pdf_reflowed",
+        "ota_br_in_table",
     }
 )
 PAGE_FURNITURE_REPEATS = 3  # a PDF line repeated this often in OTA's text is a running header
@@ -976,6 +983,33 @@ def snapshot_texts(corpus: Path, doc: Doc, terms: dict[str, Any]) -> tuple[str, 
     return f" {' '.join(removed)} ", f" {' '.join(lists)} "
 
 
+_PROTOCOL_RELATIVE = re.compile(r"""\bhref\s*=\s*["']?//([^"'\s>]+)""", re.I)
+
+
+def protocol_relative_links(corpus: Path, doc: Doc) -> set[str]:
+    """The links (without their `//`) written protocol-relative in the document's HTML snapshots
+    that were fetched over https: the real page resolves them to https, the loopback copy this
+    evaluation serves over http to http."""
+    links: set[str] = set()
+    for snap in doc.snapshots:
+        if snap.mime == "text/html" and snap.url.startswith("https:"):
+            raw = (corpus / snap.file).read_bytes().decode("utf-8", "replace")
+            links.update(html.unescape(m) for m in _PROTOCOL_RELATIVE.findall(raw))
+    return links
+
+
+def https_where_protocol_relative(text: str, links: set[str]) -> str:
+    """`text` with the links `protocol_relative_links` names written https, as ClauseWatch writes
+    them when it fetches the real https page (undoes an artefact of serving on loopback)."""
+    if not links:
+        return text
+    return re.sub(
+        r"\]\(http://([^()\s]+)\)",
+        lambda m: f"](https://{m[1]})" if m[1] in links else m[0],
+        text,
+    )
+
+
 # ---------------------------------------------------------------- one document's comparison
 
 
@@ -1007,6 +1041,8 @@ class Result:
     # (all, one-word) paragraphs: OTA's, ours
     paragraphs: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0))
     samples: list[dict[str, Any]] = field(default_factory=list)
+    # differs only in OTA_SIDE classes (every block), or is an OTA_SIDE document class
+    ota_side_only: bool = False
 
     @property
     def lost_pct(self) -> float | None:
@@ -1045,8 +1081,10 @@ def compare(corpus: Path, doc: Doc, stored: Stored, ota_md: str) -> Result:
         if r.reason == "selector_not_found" and not doc.pdf and len(ota) <= CORRECT_REFUSAL_WORDS:
             r.cls = "refusal_correct"
             r.class_words = r.class_lost = {"refusal_correct": len(ota)}
+            r.ota_side_only = True
         return r
     ours_md = uncombine(stored.text or "") if doc.combined else stored.text or ""
+    ours_md = https_where_protocol_relative(ours_md, protocol_relative_links(corpus, doc))
     ours = visible_words(ours_md)
     folded_ota, folded_ours = fold_markdown(ota_md), fold_markdown(ours_md)
     r.our_words = len(ours)
@@ -1065,11 +1103,13 @@ def compare(corpus: Path, doc: Doc, stored: Stored, ota_md: str) -> Result:
     if not blocks:
         r.cls = classify_same_words(ota_md, ours_md, js_filter=doc.uses_js_filters)
         r.class_words = {r.cls: 0}
+        r.ota_side_only = r.cls in OTA_SIDE
         return r
     if len(ota) < 0.2 * len(ours):
         r.cls = "ota_short"
         r.class_words = {"ota_short": r.lost + r.extra}
         r.class_lost = {"ota_short": r.lost}
+        r.ota_side_only = True
         return r
     _name, terms, _source = declaration_in_force(corpus, doc)
     removed, items = snapshot_texts(corpus, doc, terms)
@@ -1096,6 +1136,10 @@ def compare(corpus: Path, doc: Doc, stored: Stored, ota_md: str) -> Result:
     r.class_words = dict(words.most_common())
     r.class_lost = {k: v for k, v in lost.most_common() if v}
     r.cls = r.cls or words.most_common(1)[0][0]
+    r.ota_side_only = set(r.class_words) <= OTA_SIDE
+    if doc.pdf and not r.ota_side_only and markup_only(ota_md, ours_md):
+        r.cls, r.ota_side_only = "ota_pdf_reflowed", True
+        r.class_lost = {"ota_pdf_reflowed": r.lost}
     return r
 
 
@@ -1263,8 +1307,10 @@ def totals(results: Sequence[Result]) -> dict[str, Any]:
         "ws_exact": sum(r.ws_exact for r in results),
         "folded_exact": sum(r.folded_exact for r in results),
         "same_words": sum(r.same_words for r in results),
-        "same_words_or_ota_side": sum(
-            r.same_words or bool(r.class_words and set(r.class_words) <= OTA_SIDE) for r in results
+        "same_words_or_ota_side": sum(r.same_words or r.ota_side_only for r in results),
+        "folded_exact_or_ota_side": sum(r.folded_exact or r.ota_side_only for r in results),
+        "differing_unexplained": sum(
+            not r.folded_exact and (not r.cls or "other" in r.class_words) for r in results
         ),
         "refused_correctly": sum(r.cls == "refusal_correct" for r in results),
         "similarity_mean": round(sum(sims) / len(sims), 4) if sims else None,
@@ -1320,8 +1366,9 @@ def print_report(
             ["  of which rightly (the page holds no document)", tot["refused_correctly"]],
             ["exact after whitespace normalisation", _pct(tot["ws_exact"], n)],
             ["exact after folding Markdown style", _pct(tot["folded_exact"], n)],
+            ["  adjusted: or differing only where OTA's text departs from the page (OTA_SIDE)", _pct(tot["folded_exact_or_ota_side"], n)],
             ["same visible words in the same order", _pct(tot["same_words"], n)],
-            ["  or differing only where OTA's text departs from the page (OTA_SIDE)", _pct(tot["same_words_or_ota_side"], n)],
+            ["  adjusted: or differing only where OTA's text departs from the page (OTA_SIDE)", _pct(tot["same_words_or_ota_side"], n)],
             ["character similarity, mean / median", f"{tot['similarity_mean']} / {tot['similarity_median']}"],
             ["OTA's visible words", tot["ota_words"]],
             ["words lost (refused documents count whole)", f"{tot['lost_words']} ({tot['lost_pct_of_ota_words']} %)"],
@@ -1329,6 +1376,18 @@ def print_report(
             ["words lost outside the OTA_SIDE classes", f"{tot['lost_words_not_ota_side']} ({100.0 * tot['lost_words_not_ota_side'] / max(tot['ota_words'], 1):.3f} %)"],
             ["words extra", f"{tot['extra_words']} ({tot['extra_pct_of_ota_words']} %)"],
             ["refusal reasons", ", ".join(f"{k} {v}" for k, v in tot["refusal_reasons"].items()) or "-"],
+            ["differing documents without a class (class `other` in a block)", tot["differing_unexplained"]],
+        ],
+    )  # fmt: skip
+    print_table(
+        "Documents still differing after folding, each with its class (side: OTA = OTA's text "
+        "departs from the page, ours = ClauseWatch's text differs; words per class in all blocks)",
+        ["service", "type", "main class", "side", "classes (words)"],
+        [
+            [r.service, r.terms_type, r.cls or "?", "OTA" if r.ota_side_only else "ours",
+             ", ".join(f"{k} {v}" for k, v in r.class_words.items())]
+            for r in results
+            if not r.folded_exact
         ],
     )  # fmt: skip
     print_table(

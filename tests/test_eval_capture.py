@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -9,12 +10,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 from eval_capture import (  # noqa: E402 (the benchmarks folder must be importable first)
     Block,
+    Doc,
+    SnapshotFile,
+    Stored,
     classify_block,
     classify_same_words,
+    compare,
     fold_markdown,
+    https_where_protocol_relative,
     links_as_text,
     lost_extra,
     normalise_ws,
+    protocol_relative_links,
     uncombine,
     visible_words,
     word_diff,
@@ -197,3 +204,54 @@ def test_uncombine_drops_only_the_separator_lines() -> None:
     assert uncombine("part one\n\n- - -\n\npart two - - - here") == (
         "part one\n\n\n\npart two - - - here"
     )
+
+
+def _doc(tmp_path: Path, name: str, body: bytes, url: str, mime: str) -> Doc:
+    (tmp_path / name).write_bytes(body)
+    declaration = {"name": "Ex", "terms": {"Terms of Service": {"fetch": url}}}
+    (tmp_path / "Ex.json").write_text(json.dumps(declaration), encoding="utf-8")
+    return Doc(
+        "Ex", "Terms of Service", "Ex", "c0ffee", "Ex/Terms of Service.md", "2025-01-01",
+        [SnapshotFile(name, url, mime)], "Ex.json", None, False, False, "terms",
+    )  # fmt: skip
+
+
+def test_protocol_relative_links_are_https_when_the_page_was() -> None:
+    """`//host/path` resolves to http on the loopback copy; the real https page gives https.
+    Only the links the page writes protocol-relative are rewritten."""
+    text = "See [here](http://docs.ex.test/privacy) and [old](http://legacy.ex.test/a).\n"
+    fixed = https_where_protocol_relative(text, {"docs.ex.test/privacy"})
+    assert fixed == "See [here](https://docs.ex.test/privacy) and [old](http://legacy.ex.test/a).\n"
+
+
+def test_protocol_relative_links_read_from_https_snapshots_only(tmp_path: Path) -> None:
+    page = b'<p><a href="//docs.ex.test/privacy?a=1&amp;b=2">x</a> <a href="/terms">t</a></p>'
+    https = _doc(tmp_path, "a.html", page, "https://ex.test/terms", "text/html")
+    http = _doc(tmp_path, "b.html", page, "http://ex.test/terms", "text/html")
+    assert protocol_relative_links(tmp_path, https) == {"docs.ex.test/privacy?a=1&b=2"}
+    assert protocol_relative_links(tmp_path, http) == set()
+
+
+# A PDF's text as OTA's converter writes it (a word glued at a line end, the page number and the
+# running header on every page) and as ours does (header once, no page numbers).
+PDF_OTA = (
+    "Master Agreement\n\nLast updated: 1 May 2025\n\nThe Subscriber pays within thirty days"
+    " of theinvoice date.\n\n1\n\nMaster Agreement\n\nLast updated: 1 May 2025\n\nEither "
+    "party may end it on notice.\n\n2\n\nMaster Agreement\n\nLast updated: 1 May 2025\n\n"
+    "Notices go to the address on the order.\n\n3\n"
+)
+PDF_OURS = (
+    "Master Agreement\n\nLast updated: 1 May 2025\n\nThe Subscriber pays within thirty days"
+    " of the invoice date.\n\nEither party may end it on notice.\n\nNotices go to the address"
+    " on the order.\n"
+)
+
+
+def test_a_reflowed_pdf_differs_only_on_the_ota_side(tmp_path: Path) -> None:
+    doc = _doc(tmp_path, "t.pdf", b"%PDF-1.4", "https://ex.test/t.pdf", "application/pdf")
+    r = compare(tmp_path, doc, Stored(text=PDF_OURS), PDF_OTA)
+    assert not r.same_words and r.ota_side_only and r.cls == "ota_pdf_reflowed"
+    # one word changed in ours: not OTA's doing
+    changed = PDF_OURS.replace("thirty days", "sixty days")
+    r = compare(tmp_path, doc, Stored(text=changed), PDF_OTA)
+    assert not r.ota_side_only and r.cls != "ota_pdf_reflowed"
