@@ -3,7 +3,7 @@
 Usage: .venv/bin/python benchmarks/eval_claudette.py [CLAUDETTE_DIR] [--folds 5] [--inner-folds 4]
 
 Outer folds hold out whole services. In each, the training script's whole procedure runs on the
-outer training services only: the recipe (features, cap, C, per-category thresholds) is chosen by
+outer training services only: the recipe (features, cap, C, one shared unfair threshold) is chosen by
 an inner cross-validation grouped by service (``train_clause_model.select``), trained on all the
 outer training sentences and exported as the runtime model; the outer test services are then
 classified through ``classify.analyse`` (rules + that model, as shipped; a category predicted with
