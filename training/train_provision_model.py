@@ -3,9 +3,9 @@
 Offline only (scikit-learn). Usage:
     .venv/bin/python training/train_provision_model.py [BUNDLE] [--out FILE]
 
-Prints the nested cross-validation and its decision; ``--out`` then trains on every labelled clause
-and writes the component (monitor/data/provision_model.json ships it: only when the decision says
-so, see benchmarks/RESULTS.md).
+Prints the nested cross-validation and its verdict; ``--out`` then trains on every labelled clause
+and writes the component (monitor/data/provision_model.json would ship it; it is not shipped, see
+benchmarks/RESULTS.md).
 
 The rules (``monitor/clauses/rules.py``) recognise the provisions precisely but miss phrasings of
 services they were not written from. This adds a category to a clause where a linear model is
@@ -31,8 +31,10 @@ is on only when that raises the macro-F1 over the rules' by at least :data:`MIN_
 The whole procedure is measured by nested cross-validation grouped by service (:func:`nested_cv`):
 on each outer fold, the thresholds are chosen on inner folds of the training services only, then
 the model trained on all training services is applied to the held-out services. The decision,
-fixed before the run: ship when the pooled gain in macro-F1 over the fresh set's categories with
-10+ labels has a 95% interval by service (bootstrap of the fresh services) above 0.
+fixed before the run: the component wins when the pooled gain in macro-F1 over the fresh set's
+categories with 10+ labels has a 95% interval by service (bootstrap of the fresh services) above 0.
+Winning is necessary to ship it, not sufficient: the tests of the issue's listed defects (who acts,
+direction) must still pass with it, and extraction stay about 50 ms.
 """
 
 from __future__ import annotations
@@ -391,7 +393,8 @@ def export(
     data["about"] = (
         "Learned provision component (training/train_provision_model.py): linear SVM margins over "
         "word and character n-grams, trained on the labelled clauses of "
-        "benchmarks/labels/ai_provisions.jsonl (annotations; weights only, no text). A category is "
+        "benchmarks/labels/ai_provisions.jsonl and ai_provisions_fresh.jsonl (annotations; weights "
+        "only, no text). A category is "
         "added at margin >= thresholds (alone) or >= low_thresholds (heading names it); "
         f"{NEVER:g} means never."
     )
@@ -444,8 +447,8 @@ def main() -> None:
         f"the fresh set's {len(fresh_cats)} categories with 10+ labels:",
         *report(cv, fresh_cats, fresh_rows, cols=fresh_cols),
         _gain_line((lo, mid, hi)),
-        f"decision (component wins when the interval's lower end is above 0): "
-        f"{'ship' if lo > 0 else 'do not ship'}",
+        f"protocol (the component wins when the interval's lower end is above 0): "
+        f"{'wins' if lo > 0 else 'does not win'}",
     ]
     print("\n".join(lines))
     print(
