@@ -1,6 +1,7 @@
 """Clause extraction of a ~50 KB document with every clause new, against a floor in the same run.
 
 Usage: .venv/bin/python benchmarks/extract_speed.py [BUNDLE] [--repeats N]
+           [--rules-only | --provision-model FILE] [--synthetic-only]
 
 The issue's budget: extracting the provisions of a 50 KB document whose clauses are all new (the
 classification cache cleared before every run) takes about 50 ms. Timed, in the same process and
@@ -10,7 +11,9 @@ distinct (benchmarks/synthetic_terms.py) and on the real documents of the OTA Ge
 latest version is 40-60 KB. Prints the median and minimum of each, and the ratio of extraction to
 the floor, so a slower machine shows as a slower floor rather than as a regression. Times are
 CPU time of this process (``time.process_time``): on a machine shared with other jobs, wall time
-mostly measures the others.
+mostly measures the others. ``--rules-only`` switches the learned provision component off and
+``--provision-model`` uses a candidate file instead of the packaged one: run them alternately to
+compare the two in the same minutes.
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from synthetic_terms import synthetic_terms  # noqa: E402
 
 from monitor.clauses import clear_cache, extract_provisions, segment  # noqa: E402
+from monitor.clauses.provision_model import (  # noqa: E402
+    read_provision_model,
+    set_enabled,
+    set_model,
+)
 
 BUDGET_MS = 50.0
 
@@ -71,13 +79,28 @@ def main() -> None:
         default=str(ROOT.parent / "shared" / "data" / "ota-genai-contrib-versions.bundle"),
     )
     ap.add_argument("--repeats", type=int, default=15)
+    which = ap.add_mutually_exclusive_group()
+    which.add_argument(
+        "--rules-only", action="store_true", help="switch the learned provision component off"
+    )
+    which.add_argument("--provision-model", help="use this provision component file instead")
+    ap.add_argument("--synthetic-only", action="store_true", help="skip the real documents")
     args = ap.parse_args()
+    if args.rules_only:
+        set_enabled(False)
+    elif args.provision_model:
+        try:
+            set_model(read_provision_model(Path(args.provision_model).read_text("utf-8")))
+        except (OSError, ValueError, KeyError) as exc:
+            ap.error(f"{args.provision_model}: not a provision model ({exc})")
     measure(
         "synthetic, every clause distinct",
         synthetic_terms(50_000, distinct=True),
         "Terms of Service",
         args.repeats,
     )
+    if args.synthetic_only:
+        return
     if not Path(args.bundle).exists():
         print(f"{args.bundle}: not found; real documents skipped", flush=True)
         return

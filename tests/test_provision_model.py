@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from array import array
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +80,34 @@ def test_training_is_reproducible_and_adds_what_the_rules_miss() -> None:
     missed = lm.margins(tokenize("no money is given back for premium plans once paid."))
     neutral = lm.margins(tokenize("read the premium documentation before you start."))
     assert missed[j] >= lm.low_thresholds[j] > neutral[j]
+
+
+def test_folds_hold_out_scored_services_only_and_choose_on_them() -> None:
+    """Services whose clauses the rules have all seen always train; every service with a scored
+    (fresh) clause is held out exactly once, with all its clauses; the choice ignores the seen
+    clauses' labels."""
+    its = items(8)
+    seen = {"S0", "S1", "S2"}
+    its = [replace(it, rules_seen=it.service in seen) for it in its]
+    data = P.Data(its, CATS)
+    rows = np.arange(len(its))
+    folds = data.folds(rows, 3)
+    assert len(folds) == 3
+    held = [{its[i].service for i in te} for _, te in folds]
+    assert all(not (h & seen) for h in held)
+    assert sorted(s for h in held for s in h) == [f"S{k}" for k in range(3, 8)]
+    for tr, te in folds:
+        assert not {its[i].service for i in tr} & {its[i].service for i in te}
+        assert len(tr) + len(te) == len(its)
+    margins = data.oof(rows, 3)
+    # labels of seen clauses do not change the choice
+    flipped = [replace(it, gold=frozenset(CATS) - it.gold) if it.rules_seen else it for it in its]
+    assert P.choose_shared(its, margins, CATS) == P.choose_shared(flipped, margins, CATS)
+    cv = P.nested_cv(data, outer=3, inner=2)
+    comb, base = cv["combined"], cv["base"]
+    assert isinstance(comb, np.ndarray) and isinstance(base, np.ndarray)
+    on_seen = np.array([it.rules_seen for it in its])
+    assert (comb[on_seen] == base[on_seen]).all()  # never held out, never scored
 
 
 def test_nested_cv_reports_both_and_the_combination_only_adds() -> None:

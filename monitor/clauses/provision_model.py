@@ -12,9 +12,13 @@ category chosen by cross-validation grouped by service:
 
 A category the rules already report is left as it is; the component never marks a clause unfair.
 
-Not shipped as of 2026-12-03: in nested cross-validation grouped by service on the 600 labelled
-clauses it did not beat the rules (benchmarks/RESULTS.md), so no file is packaged and the rules work
-alone; :func:`set_model` installs a candidate to measure it.
+Not shipped as of 2026-12-03. In nested cross-validation grouped by service over the 977 labelled
+clauses, scored on the 377 fresh ones where the rules are out of sample, it beats the rules
+(benchmarks/RESULTS.md, issue 13); but it brings back direction errors the rules avoid (a user's own
+right to terminate read as the provider's, a ban on training with outputs read as training on
+user content, a licence to other users read as one to the platform: tests/test_clauses_precision.py,
+test_clauses_who_acts.py) and costs about 10 ms per 50 KB document, so no file is packaged and the
+rules work alone; :func:`set_model` installs a candidate to measure it.
 """
 
 from __future__ import annotations
