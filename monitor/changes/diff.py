@@ -34,6 +34,7 @@ from rapidfuzz.distance import Indel
 from monitor.changes.blocks import Block, blocks_of
 from monitor.changes.editorial import editorial_kind as _editorial_kind
 from monitor.changes.editorial import effective_note, stamp_only, strip_chrome
+from monitor.clauses.classify import context_categories
 from monitor.clauses.facts import extract_facts
 from monitor.models import ChangeEvent, ClassifiedClause, Excerpt, Fact, FactDelta
 
@@ -264,6 +265,16 @@ def _lead_in_clauses(
     block = _block_at(blocks, span[0])
     lead = lead_in(blocks, block) if block is not None else None
     return index.overlapping([(lead.start, lead.end)]) if lead is not None else []
+
+
+def _heading_named(blocks: Sequence[Block], span: tuple[int, int] | None) -> list[str]:
+    """The categories named by the headings over a list item or table row (none for a
+    paragraph: a heading alone is not a provision's wording)."""
+    block = _block_at(blocks, span[0]) if span is not None else None
+    if block is None or not block.heading_path or not _is_list_part(block):
+        return []
+    named = context_categories(block.heading_path)
+    return [c for c, where in named.items() if where == "heading"]
 
 
 # ================================================================== facts
@@ -586,7 +597,11 @@ def _event(
             *_lead_in_clauses(ctx.new_blocks, ctx.new_idx, new_span),
             *_lead_in_clauses(ctx.old_blocks, ctx.old_idx, old_span),
         ]
-        categories = _categories(lead_ins)
+        categories = _categories(lead_ins) or (
+            # with no introducing paragraph, the heading introduces the list ("Sub-processors"
+            # over a table of vendors, "Analytics cookies" over a cookie table)
+            _heading_named(ctx.new_blocks, new_span) or _heading_named(ctx.old_blocks, old_span)
+        )
     old_cats = set(_categories(old_changed))
     deltas = (
         []
