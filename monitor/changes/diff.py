@@ -1022,9 +1022,15 @@ def _runs(blocks: Sequence[Block]) -> list[list[Block]]:
 
 
 def _pair_chrome(a: Block, b: Block) -> str | None:
-    """Editorial kind of a modified pair that is chrome on both sides (a banner's links)."""
+    """Editorial kind of a modified pair that is chrome on both sides (a banner's links, a
+    browser page title, a stamp line: "Version: April 14, 2026 (Latest)" -> "(current)")."""
     if _link_only(a.text) and _link_only(b.text):
         return "navigation"
+    if _page_title(a) and _page_title(b):
+        return "interface_text"
+    short = len(a.tokens) <= _SHORT_LINE_WORDS and len(b.tokens) <= _SHORT_LINE_WORDS
+    if short and stamp_only(a.text) and stamp_only(b.text):
+        return "date_stamp"
     # a labelled menu ("Models[A](..)[B](..)[C](..)") whose entries changed: the same words
     # outside its links on both sides, no ":" introducing them, three links or more
     la, lb = _MD_LINK_RE.findall(a.text), _MD_LINK_RE.findall(b.text)
