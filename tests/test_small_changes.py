@@ -91,3 +91,16 @@ def test_the_visible_part_of_a_hidden_address_is_the_address() -> None:
     assert editorial_kind(old, new) == "link"
     # a word outside the address is a word
     assert editorial_kind(old, old.replace("Contact us", "Write to us")) is None
+
+
+def test_a_site_credit_line_is_chrome_but_a_service_provider_is_not() -> None:
+    old = "# Legal notice\n\nPublisher: Example SAS, Paris.\n\n## Credits\n\nThis website is made with a static site generator and open-source software.\n"
+    new = old.replace(
+        "This website is made with a static site generator and open-source software.\n", ""
+    )
+    assert substantive(old, new) == []
+    old = old.replace("This website is made", "The Services are powered")
+    new = old.replace(
+        "The Services are powered with a static site generator and open-source software.\n", ""
+    )
+    assert len(substantive(old, new)) == 1

@@ -969,6 +969,8 @@ def _chrome_block(blocks: Sequence[Block], block: Block) -> str | None:
         return None if lead_in(blocks, block, colon=True) is not None else "navigation"
     if _filler(block) or (block.norm and not strip_chrome(block.norm)):
         return "interface_text"  # filler, or nothing but known widget text ("Copy page")
+    if len(block.norm.split()) <= _SHORT_LINE_WORDS + 4 and _SITE_CREDIT_RE.match(block.norm):
+        return "interface_text"
     short = len(block.tokens) <= _SHORT_LINE_WORDS  # page titles and stamps are short lines
     if (short and stamp_only(block.text)) or effective_note(block.text):
         return "date_stamp"
@@ -986,6 +988,14 @@ def _chrome_block(blocks: Sequence[Block], block: Block) -> str | None:
     if lead_in(blocks, block) is not None:
         return None  # an item of a provision's list
     return "interface_text"
+
+
+# a site's credit line: "This website is made with Hugo", "Site built with ..." (the site, not
+# the service: "The Services are powered by ..." names a provider and stays a change)
+_SITE_CREDIT_RE = re.compile(
+    r"(?:this |our )?(?:web ?site|site|page|blog) (?:is |was )?(?:proudly )?(?:made|built|powered|"
+    r"designed|created|developed|hosted) (?:with|by|on|using)\b"
+)
 
 
 def _page_title(block: Block) -> bool:
