@@ -119,3 +119,27 @@ def test_a_heading_names_nothing_for_a_paragraph_or_an_unnamed_list() -> None:
     new = VENDORS.replace("* Postal address in Dublin", "* Postal address in Cork")
     (ev,) = substantive(VENDORS, new)
     assert ev.categories == []
+
+
+def test_a_heading_naming_only_the_subject_gives_no_category() -> None:
+    old = (
+        "# Usage rules\n\n## Disallowed usage of our models\n\n* Sending spam\n* Writing malware\n"
+    )
+    new = old.replace("* Writing malware\n", "* Writing malware\n* Scraping other web sites\n")
+    (ev,) = substantive(old, new)
+    assert "ai_training_on_user_content" not in ev.categories
+    # and a parent heading does not introduce the lists of its sections
+    old = "# Sharing\n\n## Examples\n\n* Advertising partners we work with\n"
+    new = old + "* Crash reports sent to vendors\n"
+    (ev,) = substantive(old, new)
+    assert ev.categories == []
+
+
+def test_a_short_item_under_a_recipients_heading_is_not_interface_text() -> None:
+    old = "# Privacy\n\n## Recipients of your data\n\n* Payment processors\n"
+    new = old + "* Law enforcement\n"
+    (ev,) = substantive(old, new)
+    assert (ev.kind, ev.categories) == ("added", ["data_sharing_third_parties"])
+    # under a heading that names nothing, a short line is still taken for interface text
+    old = "# Privacy\n\n## Contents\n\n* Payment processors\n"
+    assert substantive(old, old + "* Law enforcement\n") == []

@@ -267,14 +267,20 @@ def _lead_in_clauses(
     return index.overlapping([(lead.start, lead.end)]) if lead is not None else []
 
 
+# heading words that name a section's subject, not what its items provide ("Disallowed usage of
+# our models", "To provide and improve the Services", "Outputs"): no category for an item alone
+_SUBJECT_ONLY = frozenset({"ai_training_on_user_content", "output_ownership"})
+
+
 def _heading_named(blocks: Sequence[Block], span: tuple[int, int] | None) -> list[str]:
-    """The categories named by the headings over a list item or table row (none for a
-    paragraph: a heading alone is not a provision's wording)."""
+    """The categories named by the heading right over a list item or table row (none for a
+    paragraph: a heading alone is not a provision's wording; nor from a parent heading, which
+    introduces its sections, not their lists)."""
     block = _block_at(blocks, span[0]) if span is not None else None
     if block is None or not block.heading_path or not _is_list_part(block):
         return []
-    named = context_categories(block.heading_path)
-    return [c for c, where in named.items() if where == "heading"]
+    named = context_categories(block.heading_path[-1:])
+    return [c for c, where in named.items() if where == "heading" and c not in _SUBJECT_ONLY]
 
 
 # ================================================================== facts
@@ -985,8 +991,8 @@ def _chrome_block(blocks: Sequence[Block], block: Block) -> str | None:
         return None
     if block.is_heading or raw.rstrip("*_ ").endswith((".", ":", ";", "!", "?")):
         return None  # a heading or a sentence, however short, is part of the document
-    if lead_in(blocks, block) is not None:
-        return None  # an item of a provision's list
+    if lead_in(blocks, block) is not None or _heading_named(blocks, (block.start, block.end)):
+        return None  # an item of a provision's list (introduced by a clause or by its heading)
     return "interface_text"
 
 
