@@ -271,6 +271,7 @@ def label_metrics(s: Any, labels: list[dict[str, str]]) -> dict[str, Any]:
     false_alert_kinds: dict[str, int] = {}
     missed: list[dict[str, str]] = []
     false_alerts: list[dict[str, str]] = []
+    category_misses: list[dict[str, str]] = []
     for row in labels:
         doc_id = docs.get(_doc_key(row))
         if doc_id is None:
@@ -295,6 +296,10 @@ def label_metrics(s: Any, labels: list[dict[str, str]]) -> dict[str, Any]:
             category_total += 1
             found = {c for e in substantive for c in e.categories}
             category_ok += bool(wanted & found)
+            if not wanted & found:
+                miss = _row_summary(row, captured.get(version_id))
+                miss["kind"] = f"wanted {','.join(sorted(wanted))}, got {','.join(sorted(found))}"
+                category_misses.append(miss)
     return {
         "labelled": len(labels),
         "documents_missing": missing,
@@ -307,6 +312,7 @@ def label_metrics(s: Any, labels: list[dict[str, str]]) -> dict[str, Any]:
         "false_alerts_by_kind": dict(sorted(false_alert_kinds.items(), key=lambda kv: -kv[1])),
         "missed": missed,
         "false_alerts": false_alerts,
+        "category_misses": category_misses,
         "true_negatives": tn,
     }
 
@@ -421,7 +427,8 @@ def main() -> int:
     parser.add_argument(
         "--list-false",
         action="store_true",
-        help="print every false alert of the labelled sample (file, commit, date, kind, note)",
+        help="print every false alert and category miss of the labelled sample (file, commit, "
+        "date, kind or categories, note)",
     )
     parser.add_argument(
         "--sample",
@@ -502,6 +509,8 @@ def print_report(report: dict[str, Any], out: Path | None, list_false: bool = Fa
     if list_false:
         for f in lab["false_alerts"]:
             print(f"  false alert: {_describe(f)}")
+        for c in lab["category_misses"]:
+            print(f"  category miss: {_describe(c)}")
     rate = report["alerting_rate"]
     print(
         f"alerting versions: {rate['alerting_versions']} over {rate['document_years']} "

@@ -109,7 +109,7 @@ LONG = (
 
 
 def test_categories_come_from_the_clauses_holding_the_changed_words() -> None:
-    new = LONG.replace("at your own risk and we", "at your own risk, we")
+    new = LONG.replace("every day of the year", "every weekday of the year")
     (ev,) = substantive(LONG, new)
     assert ev.categories == []
     assert ev.exposure == "low"

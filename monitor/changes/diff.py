@@ -34,6 +34,7 @@ from rapidfuzz.distance import Indel
 from monitor.changes.blocks import Block, blocks_of
 from monitor.changes.editorial import editorial_kind as _editorial_kind
 from monitor.changes.editorial import effective_note, stamp_only, strip_chrome
+from monitor.clauses.classify import context_categories
 from monitor.clauses.facts import extract_facts
 from monitor.models import ChangeEvent, ClassifiedClause, Excerpt, Fact, FactDelta
 
@@ -264,6 +265,22 @@ def _lead_in_clauses(
     block = _block_at(blocks, span[0])
     lead = lead_in(blocks, block) if block is not None else None
     return index.overlapping([(lead.start, lead.end)]) if lead is not None else []
+
+
+# heading words that name a section's subject, not what its items provide ("Disallowed usage of
+# our models", "To provide and improve the Services", "Outputs"): no category for an item alone
+_SUBJECT_ONLY = frozenset({"ai_training_on_user_content", "output_ownership"})
+
+
+def _heading_named(blocks: Sequence[Block], span: tuple[int, int] | None) -> list[str]:
+    """The categories named by the heading right over a list item or table row (none for a
+    paragraph: a heading alone is not a provision's wording; nor from a parent heading, which
+    introduces its sections, not their lists)."""
+    block = _block_at(blocks, span[0]) if span is not None else None
+    if block is None or not block.heading_path or not _is_list_part(block):
+        return []
+    named = context_categories(block.heading_path[-1:])
+    return [c for c, where in named.items() if where == "heading" and c not in _SUBJECT_ONLY]
 
 
 # ================================================================== facts
@@ -586,7 +603,11 @@ def _event(
             *_lead_in_clauses(ctx.new_blocks, ctx.new_idx, new_span),
             *_lead_in_clauses(ctx.old_blocks, ctx.old_idx, old_span),
         ]
-        categories = _categories(lead_ins)
+        categories = _categories(lead_ins) or (
+            # with no introducing paragraph, the heading introduces the list ("Sub-processors"
+            # over a table of vendors, "Analytics cookies" over a cookie table)
+            _heading_named(ctx.new_blocks, new_span) or _heading_named(ctx.old_blocks, old_span)
+        )
     old_cats = set(_categories(old_changed))
     deltas = (
         []
@@ -954,6 +975,8 @@ def _chrome_block(blocks: Sequence[Block], block: Block) -> str | None:
         return None if lead_in(blocks, block, colon=True) is not None else "navigation"
     if _filler(block) or (block.norm and not strip_chrome(block.norm)):
         return "interface_text"  # filler, or nothing but known widget text ("Copy page")
+    if len(block.norm.split()) <= _SHORT_LINE_WORDS + 4 and _SITE_CREDIT_RE.match(block.norm):
+        return "interface_text"
     short = len(block.tokens) <= _SHORT_LINE_WORDS  # page titles and stamps are short lines
     if (short and stamp_only(block.text)) or effective_note(block.text):
         return "date_stamp"
@@ -968,9 +991,17 @@ def _chrome_block(blocks: Sequence[Block], block: Block) -> str | None:
         return None
     if block.is_heading or raw.rstrip("*_ ").endswith((".", ":", ";", "!", "?")):
         return None  # a heading or a sentence, however short, is part of the document
-    if lead_in(blocks, block) is not None:
-        return None  # an item of a provision's list
+    if lead_in(blocks, block) is not None or _heading_named(blocks, (block.start, block.end)):
+        return None  # an item of a provision's list (introduced by a clause or by its heading)
     return "interface_text"
+
+
+# a site's credit line: "This website is made with Hugo", "Site built with ..." (the site, not
+# the service: "The Services are powered by ..." names a provider and stays a change)
+_SITE_CREDIT_RE = re.compile(
+    r"(?:this |our )?(?:web ?site|site|page|blog) (?:is |was )?(?:proudly )?(?:made|built|powered|"
+    r"designed|created|developed|hosted) (?:with|by|on|using)\b"
+)
 
 
 def _page_title(block: Block) -> bool:
@@ -1007,9 +1038,15 @@ def _runs(blocks: Sequence[Block]) -> list[list[Block]]:
 
 
 def _pair_chrome(a: Block, b: Block) -> str | None:
-    """Editorial kind of a modified pair that is chrome on both sides (a banner's links)."""
+    """Editorial kind of a modified pair that is chrome on both sides (a banner's links, a
+    browser page title, a stamp line: "Version: April 14, 2026 (Latest)" -> "(current)")."""
     if _link_only(a.text) and _link_only(b.text):
         return "navigation"
+    if _page_title(a) and _page_title(b):
+        return "interface_text"
+    short = len(a.tokens) <= _SHORT_LINE_WORDS and len(b.tokens) <= _SHORT_LINE_WORDS
+    if short and stamp_only(a.text) and stamp_only(b.text):
+        return "date_stamp"
     # a labelled menu ("Models[A](..)[B](..)[C](..)") whose entries changed: the same words
     # outside its links on both sides, no ":" introducing them, three links or more
     la, lb = _MD_LINK_RE.findall(a.text), _MD_LINK_RE.findall(b.text)

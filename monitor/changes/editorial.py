@@ -3,9 +3,10 @@
 An *editorial* change is one a reader would not call a change of the terms: whitespace, invisible
 characters, letter case, punctuation, link targets, heading or emphasis markup, reordering of
 identical paragraphs, a "last updated" stamp or copyright year, the same date written another way,
-a small typo fix (inside one word, or a stray article), or page chrome captured with the document
-(keyboard-shortcut hints, cookie-settings links, "opens in a new window"). A change to any other
-number, or the insertion or removal of a negation, is never editorial.
+a small typo fix (inside one word, or a stray article or other grammar word), or page chrome
+captured with the document (keyboard-shortcut hints, cookie-settings links, "opens in a new
+window"). A change to any other number, or the insertion or removal of a negation, is never
+editorial.
 
 `editorial_kind(old, new)` classifies one pair of texts (a block, a region or a whole document);
 `is_editorial_pair(old, new)` answers for whole documents, paragraph by paragraph.
@@ -619,26 +620,36 @@ def _typo_only(old_norm: str, new_norm: str) -> bool:
     return 0 < len(pairs) <= _MAX_TYPO_WORDS and all(_is_typo_pair(x, y) for x, y in pairs)
 
 
-_ARTICLES = frozenset(("a", "an", "the"))
-_MAX_ARTICLES = 2
+# Words that carry grammar, not terms: one added or dropped alone is a slip ("in the federal the
+# U.S. court", "the use of our products as within", "signed it will be effective", "use to train",
+# "; and (ii)"). Never the parties' words (our, your), modals, negations or "or".
+_STRAY_WORDS = frozenset(("a", "an", "the", "as", "it", "to", "of", "that", "and"))
+_MAX_STRAY_WORDS = 2
 
 
-def _articles_only(old_norm: str, new_norm: str) -> bool:
-    """A stray article added or dropped ("in the federal the U.S. court", "unless a another")."""
+def _stray_words_only(old_norm: str, new_norm: str) -> bool:
+    """At most two grammar words added or dropped and nothing else (an "and" beside "or" is
+    "and/or", a change of meaning)."""
     a, b = old_norm.split(), new_norm.split()
     # the words an alignment changes include the words whose counts differ: when those are not
-    # all articles, or more than allowed, no alignment is needed to say no
+    # all grammar words, or more than allowed, no alignment is needed to say no
     ca, cb = Counter(a), Counter(b)
     differing = (ca - cb) + (cb - ca)
-    if differing.total() > _MAX_ARTICLES or not differing.keys() <= _ARTICLES:
+    if differing.total() > _MAX_STRAY_WORDS or not differing.keys() <= _STRAY_WORDS:
         return False
-    changed: list[str] = []
+    changed = 0
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "replace":
             return False
-        if tag != "equal":
-            changed += a[i1:i2] + b[j1:j2]
-    return 0 < len(changed) <= _MAX_ARTICLES and all(w in _ARTICLES for w in changed)
+        if tag == "equal":
+            continue
+        words, i, j = (a, i1, i2) if tag == "delete" else (b, j1, j2)
+        if any(w not in _STRAY_WORDS for w in words[i:j]):
+            return False
+        if "and" in words[i:j] and "or" in (words[i - 1 : i] + words[j : j + 1]):
+            return False
+        changed += j - i
+    return 0 < changed <= _MAX_STRAY_WORDS
 
 
 def _spacing_only(old_norm: str, new_norm: str) -> bool:
@@ -733,7 +744,7 @@ def editorial_kind(old: str, new: str) -> str | None:
         return "date_format"
     if (
         _typo_only(sa, sb)
-        or _articles_only(sa, sb)
+        or _stray_words_only(sa, sb)
         or _doubled_word(sa, sb)
         or _stray_number_word(sa, sb)
     ):
@@ -757,8 +768,9 @@ _URL_TEXT_RE = re.compile(
 
 
 _URL_HINT_RE = re.compile(r"/|www\.|mailto:|email protected", re.IGNORECASE)
-# the placeholder a CDN writes where it hides an e-mail address from scrapers
-_HIDDEN_EMAIL_RE = re.compile(r"\\?\[email protected\\?\]", re.IGNORECASE)
+# the placeholder a CDN writes where it hides an e-mail address from scrapers, with any part of
+# the address left glued before it ("supp[\[email protected\]](...)": one address, not a word)
+_HIDDEN_EMAIL_RE = re.compile(r"[\w.+-]*\[?\\?\[email protected\\?\]", re.IGNORECASE)
 
 
 def _without_urls(text: str) -> str:

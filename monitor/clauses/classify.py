@@ -175,7 +175,12 @@ _HEADING: list[tuple[str, str]] = [
     ("ai_training_on_user_content", r"\btrain|improve|model"),
     ("output_ownership", r"output|ownership|generated|creations"),
     ("age_eligibility", r"\bage\b|eligib|children|minor|\bkids"),
-    ("data_sharing_third_parties", r"\bshar|disclos|third part|\bsell|\bsale"),
+    # and the headings over lists of recipients: sub-processors, vendors, analytics tools, cookies
+    (
+        "data_sharing_third_parties",
+        r"\bshar|disclos|third part|\bsell|\bsale|sub-?processor|recipients|vendors|service providers|"
+        r"analytic|cookies|trackers",
+    ),
     ("unilateral_change", r"changes? to|modification|amendment|updates? to"),
     ("rate_limit", r"rate limit|usage limit|fair use|quota"),
     ("arbitration", r"arbitra"),

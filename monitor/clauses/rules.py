@@ -952,7 +952,13 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         r"\b(?:retain\w*|retention|stor(?:e|ed|age)|keep|kept|delet\w+|eras\w+|purg\w+)\b.{0,80}\b(?:data|"
         r"information|content|records|inputs|outputs|conversations|logs|accounts?|prompts|chats|history)\b"
         r".{0,80}\b(?:hours?|days?|weeks?|months?|years?|period|as long as|until|no longer)"
-        r"|\bretention (?:period|polic\w+|schedule)",
+        r"|\bretention (?:period|polic\w+|schedule)"
+        # the data first: "Prompts and Outputs are stored for the term of this DPA or until ...",
+        # "... are not retained for any longer period", "are not stored if Incognito is on"
+        r"|\b(?:data|information|content|records|inputs|outputs|conversations|logs|prompts|chats)\b"
+        r"[^.;]{0,80}\b(?:is|are|will be|shall be|may be)(?: only| not| never)? (?:retained|stored|kept|"
+        r"deleted|erased|purged)\b[^.;]{0,60}\b(?:hours?|days?|weeks?|months?|years?|period|term|duration|"
+        r"until|as long as|longer|unless|if (?:you|the|a|an)\b)",
     ),
     (
         "retention_deletion",
@@ -1008,6 +1014,17 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         r")?(?:data|information)\b.{0,80}\b(?:third[- ]part\w+|partners|affiliates|advertisers|service "
         r"providers|vendors|law enforcement)|\bprovide (?:any )?third part(?:y|ies)\b[^.;]{0,40}\baccess\b"
         r"|\bsharing\W{0,3} of personal (?:data|information)|\bcross-context behavio\w+ advertising\b",
+    ),
+    (
+        # third parties' own collection on the service: "These third parties may collect
+        # information about you ... directly from your device"
+        "share_third_collect",
+        "data_sharing_third_parties",
+        "n",
+        0.7,
+        "third",
+        r"\bthird[- ]part(?:y|ies)\b[^.;]{0,60}?\b(?:may |will |can |also |might )*(?:collect|receive|obtain|"
+        r"access)(?:s|es|ed)?\b[^.;]{0,60}\b(?:personal )?(?:data|information)\b",
     ),
     (
         "share_not_sell",
