@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from monitor.clauses.model import LinearModel, Scored, load_model, tokenize
-from monitor.clauses.provision_model import add_learned, load_provision_model
+from monitor.clauses.provision_model import add_learned, blocked_categories, load_provision_model
 from monitor.clauses.rules import RULES_BY_TRIGGER, Rule
 from monitor.models import Classification
 
@@ -140,7 +140,8 @@ def _learned(a: ClauseAnalysis, prov: LinearModel, margins: Sequence[float]) -> 
     """``a`` with the learned provision component's evidence (``provision_model.py``)."""
     if states_nothing(a.lower):
         return a
-    cats, cands = add_learned(a.categories, a.candidates, margins, prov, MIN_CONFIDENCE)
+    blocked = blocked_categories(a.lower, a.tokens)
+    cats, cands = add_learned(a.categories, a.candidates, margins, prov, MIN_CONFIDENCE, blocked)
     return replace(a, categories=cats, candidates=cands)
 
 

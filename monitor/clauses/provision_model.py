@@ -24,18 +24,21 @@ rules work alone; :func:`set_model` installs a candidate to measure it.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 
 from monitor.clauses.model import LinearModel
+from monitor.clauses.rules import RULES_BY_TRIGGER
 from monitor.models import Classification
 
 __all__ = [
     "ALONE",
     "WITH_HEADING",
     "add_learned",
+    "blocked_categories",
     "load_provision_model",
     "read_provision_model",
     "set_enabled",
@@ -87,6 +90,44 @@ def load_provision_model() -> LinearModel | None:
     return _CANDIDATE[0] or _load()
 
 
+# Who acts: wording the model cannot tell from the provision it resembles (its n-grams are the
+# same), so the component never adds the category there. The rules recognise these provisions only
+# with the provider as the actor; these say the actor or beneficiary is someone else.
+_NOT_BY_COMPONENT: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # the user's own right to end the agreement, not the provider's termination
+    (
+        "unilateral_termination",
+        re.compile(
+            r"^\W*(?:\(?[a-z0-9]{1,3}[.)]\s*)?you (?:may|can|have the right to|are (?:free|entitled) to|"
+            r"are able to)\b[^.;]{0,40}\b(?:terminat|cancel|close|delete|end)\w*"
+        ),
+    ),
+    # a grant to other users, not to the platform
+    (
+        "license_to_platform",
+        re.compile(r"\bgrants? (?:to )?(?:all |any )?(?:other|fellow) users\b"),
+    ),
+)
+# the provider as actor in the same clause: the wording above is then not decisive
+_PROVIDER_ACTS = re.compile(r"\b(?:we|either party)\b")
+
+
+def blocked_categories(lower: str, tokens: Collection[str]) -> frozenset[str]:
+    """Categories the component must not add to the lower-cased clause: those a rule of the
+    category vetoes ("x": the wording is about something else, e.g. a ban on users training
+    models on outputs) or negates ("neg": the clause says the provision does not apply), and those
+    whose actor is the user or other users (:data:`_NOT_BY_COMPONENT`). A veto is tried here even
+    when no other rule of its category matched: the model stands in for those rules."""
+    out: set[str] = set()
+    for tok in RULES_BY_TRIGGER.keys() & tokens:
+        for rule in RULES_BY_TRIGGER[tok]:
+            if rule.kind in ("x", "neg") and rule.pattern.search(lower):
+                out.add(rule.category)
+    if not _PROVIDER_ACTS.search(lower):
+        out.update(cat for cat, pat in _NOT_BY_COMPONENT if pat.search(lower))
+    return frozenset(out)
+
+
 def _or(a: float, b: float) -> float:
     return 1.0 - (1.0 - a) * (1.0 - b)
 
@@ -97,17 +138,19 @@ def add_learned(
     margins: Sequence[float],
     model: LinearModel,
     min_confidence: float,
+    blocked: Collection[str] = (),
 ) -> tuple[list[Classification], list[Classification]]:
     """The clause's categories and candidates with the model's evidence (``margins``: one per
-    ``model.categories``) added; a category gains it at most once. A category listed below
-    ``min_confidence`` (not reported) counts as a candidate."""
+    ``model.categories``) added; a category gains it at most once, and a ``blocked`` one (see
+    :func:`blocked_categories`) never. A category listed below ``min_confidence`` (not reported)
+    counts as a candidate."""
     cats = [c for c in categories if c.confidence >= min_confidence]
     cands = [*(c for c in categories if c.confidence < min_confidence), *candidates]
     reported = {c.category for c in cats}
     for cat, m, alone, low in zip(
         model.categories, margins, model.thresholds, model.low_thresholds, strict=True
     ):
-        if cat in reported or m < low:
+        if cat in reported or cat in blocked or m < low:
             continue
         reason = f"provision-model:{m:+.2f}"
         prior = next((c for c in cands if c.category == cat), None)
