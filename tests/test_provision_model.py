@@ -39,7 +39,7 @@ PHRASINGS = {
     "refunds": [
         "We refund {x} purchases made in the last fourteen days.",
         "All {x} payments are final and no money is given back.",
-        "No money is given back for {x} plans once paid.",
+        "No money is given back for {x} plans once paid, even if you cancel.",
     ],
 }
 NEUTRAL = [
@@ -185,7 +185,7 @@ def _trained_component(tmp_path: Path) -> LinearModel:
 def test_classify_uses_the_component_and_keeps_what_the_rules_report(tmp_path: Path) -> None:
     lm = _trained_component(tmp_path)
     texts = [
-        "No money is given back for studio plans once paid.",
+        "No money is given back for studio plans once paid, even if you cancel.",
         "Unused studio tokens lapse at the end of the billing year.",
         "We refund purchases made in the last fourteen days.",
         "You can reach the studio support team by e-mail.",
@@ -219,7 +219,7 @@ def test_classify_uses_the_component_and_keeps_what_the_rules_report(tmp_path: P
 
 def test_switched_off_or_not_shipped_the_rules_work_alone(tmp_path: Path) -> None:
     lm = _trained_component(tmp_path)
-    text = "No money is given back for studio plans once paid."
+    text = "No money is given back for studio plans once paid, even if you cancel."
     try:
         set_model(lm)
         set_enabled(False)
@@ -271,6 +271,8 @@ PROVIDER = [
     ("Either party may terminate this Agreement on thirty days' notice.", "unilateral_termination"),
 ]
 EVERYWHERE = ["ai_training_on_user_content", "license_to_platform", "unilateral_termination"]
+# a clause with a trigger word of each (the component adds a category only with its vocabulary)
+TRIGGERS = "Training data, licence terms and account closure are explained on the help page."
 
 
 def test_blocked_categories_are_the_vetoed_negated_and_other_actors() -> None:
@@ -280,6 +282,11 @@ def test_blocked_categories_are_the_vetoed_negated_and_other_actors() -> None:
     for text, cat in PROVIDER:
         lower = text.lower()
         assert cat not in blocked_categories(lower, tokenize(lower)), text
+    # a category none of whose rules' trigger words occurs: the model's n-grams alone are not enough
+    welcome = "welcome to our website."
+    assert "unilateral_change" in blocked_categories(welcome, tokenize(welcome))
+    update = "we may update these terms from time to time."
+    assert "unilateral_change" not in blocked_categories(update, tokenize(update))
 
 
 def test_add_learned_never_adds_a_blocked_category() -> None:
@@ -316,7 +323,7 @@ def test_classify_with_a_component_keeps_the_rules_vetoes() -> None:
     try:
         set_model(lm)
         clear_cache()
-        neutral = {c.category for c in classify_text("The service runs in Europe.").categories}
+        neutral = {c.category for c in classify_text(TRIGGERS).categories}
         got = {text: classify_text(text).categories for text, _ in VETOED}
     finally:
         set_model(None)

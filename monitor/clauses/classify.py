@@ -138,8 +138,10 @@ def analyse_many(texts: Sequence[str]) -> list[ClauseAnalysis]:
 
 def _learned(a: ClauseAnalysis, prov: LinearModel, margins: Sequence[float]) -> ClauseAnalysis:
     """``a`` with the learned provision component's evidence (``provision_model.py``)."""
-    if states_nothing(a.lower):
-        return a
+    if states_nothing(a.lower) or all(
+        m < low for m, low in zip(margins, prov.low_thresholds, strict=True)
+    ):
+        return a  # nothing to add (most clauses): skip looking for vetoes
     blocked = blocked_categories(a.lower, a.tokens)
     cats, cands = add_learned(a.categories, a.candidates, margins, prov, MIN_CONFIDENCE, blocked)
     return replace(a, categories=cats, candidates=cands)

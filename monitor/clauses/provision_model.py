@@ -31,7 +31,7 @@ from functools import lru_cache
 from importlib import resources
 
 from monitor.clauses.model import LinearModel
-from monitor.clauses.rules import RULES_BY_TRIGGER
+from monitor.clauses.rules import RULES, RULES_BY_TRIGGER
 from monitor.models import Classification
 
 __all__ = [
@@ -110,19 +110,29 @@ _NOT_BY_COMPONENT: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 # the provider as actor in the same clause: the wording above is then not decisive
 _PROVIDER_ACTS = re.compile(r"\b(?:we|either party)\b")
+# Each category's vocabulary: the trigger words of its rules. The model adds a category only to
+# a clause that uses one of them, so that n-grams merely frequent near the provision ("Welcome to
+# our website" near "we may change this website") are not evidence for it on their own.
+_VOCABULARY: dict[str, frozenset[str]] = {}
+for _rule in RULES:
+    if _rule.kind in ("u", "n", "f"):
+        _VOCABULARY[_rule.category] = _VOCABULARY.get(_rule.category, frozenset()) | _rule.triggers
 
 
 def blocked_categories(lower: str, tokens: Collection[str]) -> frozenset[str]:
     """Categories the component must not add to the lower-cased clause: those a rule of the
     category vetoes ("x": the wording is about something else, e.g. a ban on users training
     models on outputs) or negates ("neg": the clause says the provision does not apply), and those
-    whose actor is the user or other users (:data:`_NOT_BY_COMPONENT`). A veto is tried here even
+    whose actor is the user or other users (:data:`_NOT_BY_COMPONENT`), and those none of whose
+    rules' trigger words occurs (:data:`_VOCABULARY`). A veto is tried here even
     when no other rule of its category matched: the model stands in for those rules."""
     out: set[str] = set()
     for tok in RULES_BY_TRIGGER.keys() & tokens:
         for rule in RULES_BY_TRIGGER[tok]:
             if rule.kind in ("x", "neg") and rule.pattern.search(lower):
                 out.add(rule.category)
+    words = set(tokens)
+    out.update(cat for cat, vocab in _VOCABULARY.items() if vocab.isdisjoint(words))
     if not _PROVIDER_ACTS.search(lower):
         out.update(cat for cat, pat in _NOT_BY_COMPONENT if pat.search(lower))
     return frozenset(out)
