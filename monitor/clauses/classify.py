@@ -138,11 +138,14 @@ def analyse_many(texts: Sequence[str]) -> list[ClauseAnalysis]:
 
 def _learned(a: ClauseAnalysis, prov: LinearModel, margins: Sequence[float]) -> ClauseAnalysis:
     """``a`` with the learned provision component's evidence (``provision_model.py``)."""
-    if states_nothing(a.lower) or all(
-        m < low for m, low in zip(margins, prov.low_thresholds, strict=True)
-    ):
-        return a  # nothing to add (most clauses): skip looking for vetoes
-    blocked = blocked_categories(a.lower, a.tokens)
+    addable = [
+        c
+        for c, m, low in zip(prov.categories, margins, prov.low_thresholds, strict=True)
+        if m >= low
+    ]
+    if not addable or states_nothing(a.lower):
+        return a  # nothing to add (most clauses): no need to look for vetoes
+    blocked = blocked_categories(a.lower, a.tokens, addable)
     cats, cands = add_learned(a.categories, a.candidates, margins, prov, MIN_CONFIDENCE, blocked)
     return replace(a, categories=cats, candidates=cands)
 

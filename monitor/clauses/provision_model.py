@@ -10,28 +10,32 @@ category chosen by cross-validation grouped by service:
 - ``low_thresholds``: at or above it the category becomes a candidate (:data:`WITH_HEADING`) that
   ``classify.with_context`` reports only when the clause's heading or document type names it.
 
-A category the rules already report is left as it is; the component never marks a clause unfair.
+A category the rules already report is left as it is; the component never marks a clause unfair
+and never adds a category the rules veto or negate, whose actor is the user or other users, or
+none of whose rules' trigger words occurs (:func:`blocked_categories`; the training protocol
+applies the same function).
 
 Not shipped as of 2026-12-03. In nested cross-validation grouped by service over the 977 labelled
-clauses, scored on the 377 fresh ones where the rules are out of sample, it beats the rules
-(benchmarks/RESULTS.md, issue 13); but it brings back direction errors the rules avoid (a user's own
-right to terminate read as the provider's, a ban on training with outputs read as training on
-user content, a licence to other users read as one to the platform: tests/test_clauses_precision.py,
-test_clauses_who_acts.py) and costs about 10 ms per 50 KB document, so no file is packaged and the
-rules work alone; :func:`set_model` installs a candidate to measure it.
+clauses, scored on the 377 fresh ones where the rules are out of sample, it beats the rules with
+those blocks too (benchmarks/RESULTS.md, issue 13), and the direction tests pass with it; but the
+candidate adds wrong provisions to the demo documents (a licence to the platform on "the reference
+recordings you provide", data retention on "Returned Credits keep their original expiry date",
+data sharing on "do not share your login", a price change on a fee schedule) and costs about
+10 ms per 50 KB document, so no file is packaged and the rules work alone; :func:`set_model`
+installs a candidate to measure it.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 
 from monitor.clauses.model import LinearModel
-from monitor.clauses.rules import RULES, RULES_BY_TRIGGER
+from monitor.clauses.rules import RULES, Rule
 from monitor.models import Classification
 
 __all__ = [
@@ -114,27 +118,35 @@ _PROVIDER_ACTS = re.compile(r"\b(?:we|either party)\b")
 # a clause that uses one of them, so that n-grams merely frequent near the provision ("Welcome to
 # our website" near "we may change this website") are not evidence for it on their own.
 _VOCABULARY: dict[str, frozenset[str]] = {}
+# each category's rules against it: vetoes ("x") and negations ("neg")
+_AGAINST: dict[str, list[Rule]] = {}
 for _rule in RULES:
     if _rule.kind in ("u", "n", "f"):
         _VOCABULARY[_rule.category] = _VOCABULARY.get(_rule.category, frozenset()) | _rule.triggers
+    else:
+        _AGAINST.setdefault(_rule.category, []).append(_rule)
 
 
-def blocked_categories(lower: str, tokens: Collection[str]) -> frozenset[str]:
-    """Categories the component must not add to the lower-cased clause: those a rule of the
-    category vetoes ("x": the wording is about something else, e.g. a ban on users training
-    models on outputs) or negates ("neg": the clause says the provision does not apply), and those
-    whose actor is the user or other users (:data:`_NOT_BY_COMPONENT`), and those none of whose
-    rules' trigger words occurs (:data:`_VOCABULARY`). A veto is tried here even
-    when no other rule of its category matched: the model stands in for those rules."""
-    out: set[str] = set()
-    for tok in RULES_BY_TRIGGER.keys() & tokens:
-        for rule in RULES_BY_TRIGGER[tok]:
-            if rule.kind in ("x", "neg") and rule.pattern.search(lower):
-                out.add(rule.category)
+def blocked_categories(
+    lower: str, tokens: Collection[str], categories: Iterable[str] | None = None
+) -> frozenset[str]:
+    """Which of ``categories`` (all by default) the component must not add to the lower-cased
+    clause: those none of whose rules' trigger words occurs (:data:`_VOCABULARY`), those a rule
+    of the category vetoes ("x": the wording is about something else, e.g. a ban on users
+    training models on outputs) or negates ("neg": the clause says the provision does not apply),
+    and those whose actor is the user or other users (:data:`_NOT_BY_COMPONENT`). A veto is tried
+    here even when no other rule of its category matched: the model stands in for those rules."""
     words = set(tokens)
-    out.update(cat for cat, vocab in _VOCABULARY.items() if vocab.isdisjoint(words))
-    if not _PROVIDER_ACTS.search(lower):
-        out.update(cat for cat, pat in _NOT_BY_COMPONENT if pat.search(lower))
+    cats = set(_VOCABULARY.keys() | _AGAINST.keys() if categories is None else categories)
+    out = {c for c in cats if _VOCABULARY.get(c, words).isdisjoint(words)}
+    for cat in cats - out:
+        for rule in _AGAINST.get(cat, ()):
+            if not rule.triggers.isdisjoint(words) and rule.pattern.search(lower):
+                out.add(cat)
+                break
+    actor = [(c, pat) for c, pat in _NOT_BY_COMPONENT if c in cats and c not in out]
+    if actor and not _PROVIDER_ACTS.search(lower):
+        out.update(c for c, pat in actor if pat.search(lower))
     return frozenset(out)
 
 
