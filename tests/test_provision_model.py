@@ -21,6 +21,7 @@ from monitor.clauses.model import LinearModel, tokenize  # noqa: E402
 from monitor.clauses.provision_model import (  # noqa: E402
     ALONE,
     add_learned,
+    blocked_categories,
     load_provision_model,
     read_provision_model,
     set_enabled,
@@ -38,7 +39,7 @@ PHRASINGS = {
     "refunds": [
         "We refund {x} purchases made in the last fourteen days.",
         "All {x} payments are final and no money is given back.",
-        "No money is given back for {x} plans once paid.",
+        "No money is given back for {x} plans once paid, even if you cancel.",
     ],
 }
 NEUTRAL = [
@@ -184,19 +185,23 @@ def _trained_component(tmp_path: Path) -> LinearModel:
 def test_classify_uses_the_component_and_keeps_what_the_rules_report(tmp_path: Path) -> None:
     lm = _trained_component(tmp_path)
     texts = [
-        "No money is given back for studio plans once paid.",
+        "No money is given back for studio plans once paid, even if you cancel.",
         "Unused studio tokens lapse at the end of the billing year.",
         "We refund purchases made in the last fourteen days.",
         "You can reach the studio support team by e-mail.",
         "**Refunds**",
     ]
-    rules_alone = [analyse(t).categories for t in texts]
     try:
+        set_enabled(False)  # the rules alone, whether or not a component is packaged
+        clear_cache()
+        rules_alone = [analyse(t).categories for t in texts]
+        set_enabled(True)
         set_model(lm)
         clear_cache()
         learned = [analyse(t).categories for t in texts]
         via_extract = classify_text(texts[0]).categories
     finally:
+        set_enabled(True)
         set_model(None)
         clear_cache()
     added = set()
@@ -218,7 +223,7 @@ def test_classify_uses_the_component_and_keeps_what_the_rules_report(tmp_path: P
 
 def test_switched_off_or_not_shipped_the_rules_work_alone(tmp_path: Path) -> None:
     lm = _trained_component(tmp_path)
-    text = "No money is given back for studio plans once paid."
+    text = "No money is given back for studio plans once paid, even if you cancel."
     try:
         set_model(lm)
         set_enabled(False)
@@ -234,3 +239,102 @@ def test_switched_off_or_not_shipped_the_rules_work_alone(tmp_path: Path) -> Non
         clear_cache()
     # no file is packaged (benchmarks/RESULTS.md: it did not beat the rules in nested CV)
     assert load_provision_model() is None
+
+
+# The rules' vetoes and negations, and the user or other users as actor: the component never adds
+# those categories (issue 13: the direction defects it brought back).
+VETOED = [
+    (
+        "You must not use any Output to train, fine-tune or improve another machine learning model.",
+        "ai_training_on_user_content",
+    ),
+    (
+        "You may not use the Outputs to train or develop models that compete with us.",
+        "ai_training_on_user_content",
+    ),
+    (
+        "We will never use (or sell) your uploads to train our models.",
+        "ai_training_on_user_content",
+    ),
+    (
+        "You have the right to terminate this Agreement at any time by closing your account.",
+        "unilateral_termination",
+    ),
+    (
+        "By making your project public, you grant other users a licence to view and copy it.",
+        "license_to_platform",
+    ),
+]
+PROVIDER = [
+    ("We use data from our users to improve and train our models.", "ai_training_on_user_content"),
+    (
+        "We may terminate your account at any time if you breach these Terms.",
+        "unilateral_termination",
+    ),
+    ("You grant us and other users a licence to host your content.", "license_to_platform"),
+    ("Either party may terminate this Agreement on thirty days' notice.", "unilateral_termination"),
+]
+EVERYWHERE = ["ai_training_on_user_content", "license_to_platform", "unilateral_termination"]
+# a clause with a trigger word of each (the component adds a category only with its vocabulary)
+TRIGGERS = "Training data, licence terms and account closure are explained on the help page."
+
+
+def test_blocked_categories_are_the_vetoed_negated_and_other_actors() -> None:
+    for text, cat in VETOED:
+        lower = text.lower()
+        assert cat in blocked_categories(lower, tokenize(lower)), text
+    for text, cat in PROVIDER:
+        lower = text.lower()
+        assert cat not in blocked_categories(lower, tokenize(lower)), text
+    # a category none of whose rules' trigger words occurs: the model's n-grams alone are not enough
+    welcome = "welcome to our website."
+    assert "unilateral_change" in blocked_categories(welcome, tokenize(welcome))
+    update = "we may update these terms from time to time."
+    assert "unilateral_change" not in blocked_categories(update, tokenize(update))
+
+
+def test_add_learned_never_adds_a_blocked_category() -> None:
+    lm = _tiny_model(alone=2.0, low=0.5)
+    assert add_learned([], [], [3.0], lm, MIN_CONFIDENCE, {"credit_expiry"}) == ([], [])
+    # what the rules report stays as it is
+    ruled = Classification("credit_expiry", 0.9, False, ("rule:x",))
+    assert add_learned([ruled], [], [3.0], lm, MIN_CONFIDENCE, {"credit_expiry"}) == ([ruled], [])
+    # the training script's rule agrees
+    ch = P.Choice(0.0, 0.0)
+    assert not P.combine(
+        frozenset(), frozenset(), 3.0, "credit_expiry", ch, frozenset({"credit_expiry"})
+    )
+    assert P.combine(
+        frozenset({"credit_expiry"}),
+        frozenset(),
+        3.0,
+        "credit_expiry",
+        ch,
+        frozenset({"credit_expiry"}),
+    )
+    assert P.combine(frozenset(), frozenset(), 3.0, "credit_expiry", ch)
+
+
+def test_classify_with_a_component_keeps_the_rules_vetoes() -> None:
+    # a component that would add its three categories to any clause
+    lm = LinearModel(
+        categories=EVERYWHERE,
+        vocab={"w": {"the": array("d", [1.0, 0.0, 0.0, 0.0])}, "c": {}},
+        bias=[5.0, 5.0, 5.0],
+        thresholds=[0.0, 0.0, 0.0],
+        low_thresholds=[0.0, 0.0, 0.0],
+    )
+    try:
+        set_model(lm)
+        clear_cache()
+        neutral = {c.category for c in classify_text(TRIGGERS).categories}
+        got = {text: classify_text(text).categories for text, _ in VETOED}
+    finally:
+        set_model(None)
+        clear_cache()
+    assert set(EVERYWHERE) <= neutral
+    for text, cat in VETOED:
+        # absent, or as the rules report it (a negation: there, not unfair), never by the model
+        mine = [c for c in got[text] if c.category == cat]
+        assert all(not r.startswith("provision-model:") for c in mine for r in c.reasons), text
+        assert all(not c.unfair for c in mine), text

@@ -63,7 +63,7 @@ import train_clause_model as T  # noqa: E402
 from monitor.clauses import clear_cache, context_categories, extract_provisions, segment  # noqa: E402
 from monitor.clauses.classify import states_nothing  # noqa: E402
 from monitor.clauses.model import LinearModel, tokenize  # noqa: E402
-from monitor.clauses.provision_model import set_enabled  # noqa: E402
+from monitor.clauses.provision_model import blocked_categories, set_enabled  # noqa: E402
 
 DEFAULT_BUNDLE = ROOT.parent / "shared" / "data" / "ota-genai-contrib-versions.bundle"
 DEFAULT_OUT = ROOT / "monitor" / "data" / "provision_model.json"
@@ -94,6 +94,9 @@ class Item:
     # component is chosen, and measured, on the other (fresh) clauses only
     rules_seen: bool = False
     neutral: bool = False  # a bare title or link: classify gives it no category at all
+    # categories the component may not add here (vetoed or negated by the rules, or another actor:
+    # ``provision_model.blocked_categories``, as at runtime)
+    blocked: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -109,11 +112,21 @@ class Choice:
 
 
 def combine(
-    base: frozenset[str], context: frozenset[str], margin: float, cat: str, choice: Choice
+    base: frozenset[str],
+    context: frozenset[str],
+    margin: float,
+    cat: str,
+    choice: Choice,
+    blocked: frozenset[str] = frozenset(),
 ) -> bool:
-    """Is ``cat`` reported: by the rules, by the model alone, or by the model with the heading.
-    (The runtime rule: ``provision_model.py`` with ``classify.with_context``.)"""
-    return cat in base or margin >= choice.t_alone or (cat in context and margin >= choice.t_ctx)
+    """Is ``cat`` reported: by the rules, by the model alone, or by the model with the heading,
+    the model never where ``cat`` is ``blocked``. (The runtime rule: ``provision_model.py`` with
+    ``classify.with_context``.)"""
+    if cat in base:
+        return True
+    if cat in blocked:
+        return False
+    return margin >= choice.t_alone or (cat in context and margin >= choice.t_ctx)
 
 
 def _prf(gold: np.ndarray, pred: np.ndarray) -> tuple[float, float, float]:
@@ -128,7 +141,9 @@ def _prf(gold: np.ndarray, pred: np.ndarray) -> tuple[float, float, float]:
 def _predict(items: Sequence[Item], margins: np.ndarray, cat: str, choice: Choice) -> np.ndarray:
     return np.array(
         [
-            combine(it.base, it.context, -math.inf if it.neutral else float(m), cat, choice)
+            combine(
+                it.base, it.context, -math.inf if it.neutral else float(m), cat, choice, it.blocked
+            )
             for it, m in zip(items, margins, strict=True)
         ]
     )
@@ -379,8 +394,10 @@ def load_items(bundle: Path, fresh: bool = True) -> list[Item]:
             continue
         service = E.service_of(row)
         gold = frozenset(row["categories"])  # type: ignore[arg-type]
-        neutral = states_nothing(got[0].lower())
-        items.append(Item(got[0], gold, got[1], got[2], service, seen, neutral))
+        lower = got[0].lower()
+        neutral = states_nothing(lower)
+        blocked = blocked_categories(lower, tokenize(lower))
+        items.append(Item(got[0], gold, got[1], got[2], service, seen, neutral, blocked))
     set_enabled(True)
     clear_cache()
     return items

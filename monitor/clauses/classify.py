@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from monitor.clauses.model import LinearModel, Scored, load_model, tokenize
-from monitor.clauses.provision_model import add_learned, load_provision_model
+from monitor.clauses.provision_model import add_learned, blocked_categories, load_provision_model
 from monitor.clauses.rules import RULES_BY_TRIGGER, Rule
 from monitor.models import Classification
 
@@ -138,9 +138,15 @@ def analyse_many(texts: Sequence[str]) -> list[ClauseAnalysis]:
 
 def _learned(a: ClauseAnalysis, prov: LinearModel, margins: Sequence[float]) -> ClauseAnalysis:
     """``a`` with the learned provision component's evidence (``provision_model.py``)."""
-    if states_nothing(a.lower):
-        return a
-    cats, cands = add_learned(a.categories, a.candidates, margins, prov, MIN_CONFIDENCE)
+    addable = [
+        c
+        for c, m, low in zip(prov.categories, margins, prov.low_thresholds, strict=True)
+        if m >= low
+    ]
+    if not addable or states_nothing(a.lower):
+        return a  # nothing to add (most clauses): no need to look for vetoes
+    blocked = blocked_categories(a.lower, a.tokens, addable)
+    cats, cands = add_learned(a.categories, a.candidates, margins, prov, MIN_CONFIDENCE, blocked)
     return replace(a, categories=cats, candidates=cands)
 
 
