@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, and_, or_, select, update
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from monitor.changes import volatile
 from monitor.changes.decision import (
@@ -25,9 +24,10 @@ from monitor.changes.decision import (
     decide,
     plan_provisions,
 )
+from monitor.changes.provision_rows import ProvisionRecord, load_records, new_record, write_records
 from monitor.changes.version_analysis import ProvisionEntry, analyse_text
 from monitor.models import is_substantive
-from monitor.store import Change, Document, Provision, Service, Version
+from monitor.store import Change, Document, Service, Version
 
 # Called inside the transaction that records the changes (run id, or None outside a check run).
 ChangeHook = Callable[[Session, Document, Version, list[Change], int | None], None]
@@ -159,36 +159,29 @@ def update_provisions(
     entries: list[ProvisionEntry],
 ) -> None:
     """Match a version's provision entries (`provision_entries`) to the document's provision rows
-    (`plan_provisions`)."""
-    existing = list(
-        session.scalars(
-            select(Provision).where(Provision.document_id == document.id).order_by(Provision.id)
-        ).all()
-    )
+    (`plan_provisions`), and write what changed in one statement per kind (`provision_rows`)."""
+    document_id = document.id
 
-    def new(**columns: Any) -> Provision:
-        row = Provision(document_id=document.id, **columns)
-        session.add(row)  # flushed with the version, not one by one
-        return row
+    def new(**columns: Any) -> ProvisionRecord:
+        return new_record(document_id, **columns)
 
     plan = plan_provisions(
-        existing,
+        load_records(session, document_id),
         entries,
         version_id=version.id,
         captured_at=version.captured_at,
         doctype_ok=version.doctype_ok,
         new=new,
     )
-    if plan.untouched:
-        table = cast(Table, Provision.__table__)  # Core: no ORM bookkeeping per statement
-        session.execute(
-            update(table)
-            .where(table.c.id.in_([p.id for p in plan.untouched]))
-            .values(last_version_id=version.id, last_seen_at=version.captured_at)
-        )
-        for p in plan.untouched:
-            set_committed_value(p, "last_version_id", version.id)
-            set_committed_value(p, "last_seen_at", version.captured_at)
+    for p in plan.untouched:  # matching leaves "last seen" to the caller
+        p.last_version_id, p.last_seen_at = version.id, version.captured_at
+    created = {id(p) for p in plan.created}
+    write_records(
+        session,
+        plan.created,
+        [p for p in (*plan.changed, *plan.deactivated) if id(p) not in created],
+        plan.untouched,
+    )
 
 
 class StoreHistory:
