@@ -6,6 +6,8 @@ machine's noise falls on both), beside urlwatch and the floor; then their stores
 
 The first pass runs once, with the first tree; its store and archive are copied for every tree,
 then each tree's unchanged passes alternate with the others' (and urlwatch's, with --urlwatch).
+With --first-each, every tree makes its own first pass into its own store instead (timed, in
+turn), so a change to the first pass is compared too.
 With --changed, 10 % of the pages change and every tree makes one more pass; the stores are then
 compared table by table with `store_digest.py --rows`, as multisets of rows without the columns
 that hold a clock (`*_at`, snapshot paths, which name the capture time) and without capture ids
@@ -46,7 +48,9 @@ def cw_pass(label: str, tree: Path, folder: Path) -> tuple[Measured, object]:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = str(tree)
     cmd = [python_exe(), "-m", "monitor", "--config", str(folder / "clausewatch.toml"), "check"]
-    m = run_measured(label, [*cmd, "--json"], cwd=folder, env=env, timeout=3600, quiet=True)
+    m = run_measured(
+        label, [*cmd, "--json"], cwd=folder, env=env, timeout=3600, quiet=True, poll_tree=True
+    )
     try:
         counts: object = json.loads(m.stdout)["counts"]
     except (ValueError, KeyError):
@@ -79,6 +83,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--urlwatch", action="store_true")
     parser.add_argument("--changed", action="store_true")
+    parser.add_argument("--first-each", action="store_true", help="a first pass per tree")
     args = parser.parse_args()
     trees = {
         name: Path(path).resolve() for name, path in (t.split("=") for t in args.trees.split(","))
@@ -95,18 +100,28 @@ def main() -> int:
             floor = cc.run_floor(work, farm, args.n, args.workers, repeat=3)
             print(f"floor: {floor['median'].wall:.3f} s wall (median of 3)", flush=True)
             config = cc.clausewatch_setup(work, farm, args.n, args.workers)
-            first_name, first_tree = next(iter(trees.items()))
-            m, counts = cw_pass("first", first_tree, config.parent)
-            print(f"first pass ({first_name}): {m.wall:.2f} s {counts}", flush=True)
+            folders = {name: work / f"cw-{name}" for name in trees}
+            if args.first_each:
+                for name, tree in trees.items():
+                    shutil.copytree(config.parent, folders[name])
+                    m, counts = cw_pass("first", tree, folders[name])
+                    print(
+                        f"first pass ({name}): {m.wall:.2f} s wall, {m.user + m.sys:.2f} s CPU,"
+                        f" {m.peak_mib:.0f} MiB {counts}",
+                        flush=True,
+                    )
+            else:
+                first_name, first_tree = next(iter(trees.items()))
+                m, counts = cw_pass("first", first_tree, config.parent)
+                print(f"first pass ({first_name}): {m.wall:.2f} s {counts}", flush=True)
+                for folder in folders.values():
+                    shutil.copytree(config.parent, folder)
             exe = None
             if args.urlwatch:
                 exe, _ = cc.ensure_urlwatch()
             uw_files = cc.urlwatch_setup(work, farm, args.n, args.workers) if exe else None
             if exe and uw_files:
                 cc.urlwatch_pass("urlwatch first", exe, uw_files, 3600)
-            folders = {name: work / f"cw-{name}" for name in trees}
-            for folder in folders.values():
-                shutil.copytree(config.parent, folder)
             for r in range(args.rounds):
                 for name, tree in trees.items():
                     m, counts = cw_pass(name, tree, folders[name])
@@ -132,7 +147,11 @@ def main() -> int:
                 cc._change_pages(farm, dict.fromkeys(range(args.n), 0), 0.1)
                 for name, tree in trees.items():
                     m, counts = cw_pass(name, tree, folders[name])
-                    print(f"  changed pass {name}: {m.wall:.3f} s {counts}", flush=True)
+                    print(
+                        f"  changed pass {name}: {m.wall:.3f} s wall, {m.user + m.sys:.3f} s CPU,"
+                        f" {m.peak_mib:.0f} MiB {counts}",
+                        flush=True,
+                    )
                 stores = {n: f / "data" / "clausewatch.sqlite3" for n, f in folders.items()}
                 names = list(stores)
                 for table in TABLES:
