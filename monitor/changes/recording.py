@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from monitor.capture.archive import sha256_text
 from monitor.changes import volatile
 from monitor.changes.decision import (
     EarlierVersion,
@@ -25,7 +26,7 @@ from monitor.changes.decision import (
     plan_provisions,
 )
 from monitor.changes.provision_rows import ProvisionRecord, load_records, new_record, write_records
-from monitor.changes.version_analysis import ProvisionEntry, analyse_text
+from monitor.changes.version_analysis import ProvisionEntry, VersionAnalysis, analyse_text
 from monitor.models import is_substantive
 from monitor.store import Change, Document, Service, Version
 
@@ -97,18 +98,23 @@ def record_version(
     alertable: bool = True,
     source_ref: str | None = None,
     previous: Version | None = None,
+    analysis: VersionAnalysis | None = None,
     on_changes: ChangeHook | None = None,
     run_id: int | None = None,
     source_changed: bool = False,
 ) -> Recorded:
     """Store `text` as the document's newest version and what `decide` derives from it.
 
-    The history import stores versions with the same decisions through `HistoryWriter`
-    (history_writer.py), which keeps a document's state in memory instead of reading it back.
+    `analysis` is `analyse_text(text, terms_type)` (with the previous text or not) when the
+    caller computed it beforehand, e.g. outside its write lock; it is recomputed when it does not
+    belong to `text`. The history import stores versions with the same decisions through
+    `HistoryWriter` (history_writer.py), which keeps a document's state in memory instead of
+    reading it back.
     """
     if previous is None:
         previous = latest_version(session, document.id)
-    analysis = analyse_text(text, document.terms_type)
+    if analysis is None or analysis.sha256 != sha256_text(text):
+        analysis = analyse_text(text, document.terms_type)
     decision = decide(
         text,
         analysis,

@@ -1,0 +1,93 @@
+"""A run that analyses in worker processes, with its snapshots, extraction and analysis done
+outside the write lock, stores exactly what a run analysing in its own process stores: versions,
+provisions (with their first and last versions) and change events, first pass and changed pass."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alerting_helpers import Project, make_project, terms_page
+from sqlalchemy import select
+
+from monitor.demo.localserver import PageServer
+from monitor.store import Change, Document, Provision, Snapshot, Version
+
+NAMES = {"Framecast": "/f", "Parley": "/p", "Quillstack": "/q", "Lumenor": "/l"}
+
+
+@pytest.fixture
+def server() -> Iterator[PageServer]:
+    with PageServer() as srv:
+        for name, path in NAMES.items():
+            srv.put(path, terms_page(name).encode())
+        yield srv
+
+
+def _dump(project: Project) -> dict[str, Any]:
+    """The store's contents by document, without ids or clocks (threads finish in any order)."""
+    out: dict[str, Any] = {}
+    with project.store.session() as s:
+        for doc in s.scalars(select(Document).order_by(Document.service_id)):
+            versions = s.scalars(
+                select(Version).where(Version.document_id == doc.id).order_by(Version.id)
+            ).all()
+            rank = {v.id: i for i, v in enumerate(versions)}
+            snapshots = s.scalars(
+                select(Snapshot).where(Snapshot.document_id == doc.id).order_by(Snapshot.id)
+            ).all()
+            provisions = s.scalars(
+                select(Provision).where(Provision.document_id == doc.id).order_by(Provision.id)
+            ).all()
+            changes = s.scalars(
+                select(Change).where(Change.document_id == doc.id).order_by(Change.id)
+            ).all()
+            out[doc.service_id] = {
+                "versions": [
+                    (v.text, v.sha256, v.normalised_sha256, v.doctype_ok, v.doctype_reason,
+                     len(v.snapshot_ids), v.technical_upgrade) for v in versions
+                ],
+                "snapshots": [(x.sha256, x.size, x.status, x.source_index) for x in snapshots],
+                "provisions": [
+                    (p.category, p.anchor, p.heading_path, p.text, p.facts, p.confidence,
+                     p.unfair, p.exposure, p.reasons, rank[p.first_version_id],
+                     rank[p.last_version_id], p.active) for p in provisions
+                ],
+                "changes": [
+                    (c.from_version_id and rank[c.from_version_id], rank[c.to_version_id], c.kind,
+                     c.categories, c.editorial, c.exposure, c.reasons, c.fact_deltas, c.before,
+                     c.after, c.diff, c.alertable) for c in changes
+                ],
+            }  # fmt: skip
+    return out
+
+
+def _check(project: Project, workers: int) -> Any:
+    checker = project.checker(on_changes=None)
+    checker.analysis_workers = workers
+    try:
+        return checker.run(project.services())
+    finally:
+        checker.close()
+
+
+def test_worker_processes_store_what_the_checking_process_stores(
+    tmp_path: Path, server: PageServer
+) -> None:
+    here = make_project(tmp_path / "here", server.base_url, NAMES)
+    pooled = make_project(tmp_path / "pooled", server.base_url, NAMES)
+    for project, workers in ((here, 0), (pooled, 2)):
+        summary = _check(project, workers)
+        assert summary.count("new") == len(NAMES), summary.outcomes
+    for name in ("Framecast", "Quillstack"):  # two documents change their terms
+        server.put(NAMES[name], terms_page(name, jobs="three", expiry="thirty days").encode())
+    for project, workers in ((here, 0), (pooled, 2)):
+        summary = _check(project, workers)
+        assert summary.count("changed") == 2 and summary.count("unchanged") == 2
+    expected = _dump(here)
+    assert all(len(doc["provisions"]) > 5 for doc in expected.values())
+    assert [len(expected[n]["versions"]) for n in sorted(NAMES)] == [2, 1, 1, 2]
+    assert any(c[3] for c in expected["Framecast"]["changes"])  # categorised events
+    assert _dump(pooled) == expected
