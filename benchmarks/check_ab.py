@@ -9,9 +9,9 @@ then each tree's unchanged passes alternate with the others' (and urlwatch's, wi
 With --first-each, every tree makes its own first pass into its own store instead (timed, in
 turn), so a change to the first pass is compared too.
 With --changed, 10 % of the pages change and every tree makes one more pass; the stores are then
-compared table by table with `store_digest.py --rows`, as multisets of rows without the columns
-that hold a clock (`*_at`, snapshot paths, which name the capture time) and without capture ids
-(their order is the order in which threads finished).
+compared table by table with `store_compare.py`: rows without the columns that hold a clock
+(`*_at`, snapshot paths, which name the capture time), every id replaced by what it stands for
+(ids follow the order in which threads finished).
 """
 
 from __future__ import annotations
@@ -39,8 +39,7 @@ from _common import (  # noqa: E402
     run_measured,
 )
 
-DIGEST = Path(__file__).resolve().parent / "store_digest.py"
-TABLES = ["captures", "changes", "documents", "provisions", "services", "snapshots", "versions"]
+COMPARE = Path(__file__).resolve().parent / "store_compare.py"
 
 
 def cw_pass(label: str, tree: Path, folder: Path) -> tuple[Measured, object]:
@@ -56,23 +55,6 @@ def cw_pass(label: str, tree: Path, folder: Path) -> tuple[Measured, object]:
     except (ValueError, KeyError):
         counts = (m.stderr or m.stdout)[-600:]
     return m, counts
-
-
-def rows(database: Path, table: str) -> collections.Counter[str]:
-    out = subprocess.run(
-        [python_exe(), str(DIGEST), str(database), "--rows", table],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    kept: collections.Counter[str] = collections.Counter()
-    for line in out.splitlines():
-        row = json.loads(line)
-        dropped = {k for k in row if k.endswith("_at") or k == "path"}
-        if table == "captures":
-            dropped.add("id")
-        kept[json.dumps({k: v for k, v in row.items() if k not in dropped}, sort_keys=True)] += 1
-    return kept
 
 
 def main() -> int:
@@ -154,10 +136,12 @@ def main() -> int:
                     )
                 stores = {n: f / "data" / "clausewatch.sqlite3" for n, f in folders.items()}
                 names = list(stores)
-                for table in TABLES:
-                    first = rows(stores[names[0]], table)
-                    same = all(rows(stores[n], table) == first for n in names[1:])
-                    print(f"  {table:<12} {sum(first.values()):>7} rows  identical: {same}")
+                for name in names[1:]:
+                    print(f"  stores {names[0]} vs {name} (store_compare.py):", flush=True)
+                    subprocess.run(
+                        [python_exe(), str(COMPARE), str(stores[names[0]]), str(stores[name])],
+                        check=False,
+                    )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
