@@ -1,9 +1,11 @@
 """A run that analyses in worker processes, with its snapshots, extraction and analysis done
 outside the write lock, stores exactly what a run analysing in its own process stores: versions,
-provisions (with their first and last versions) and change events, first pass and changed pass."""
+provisions (with their first and last versions) and change events, first pass and changed pass;
+and so does a changed pass that reads the previous versions' clauses from the clause cache."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,11 @@ import pytest
 from alerting_helpers import Project, make_project, terms_page
 from sqlalchemy import select
 
+from monitor.capture.archive import sha256_text
+from monitor.changes.clause_cache import ClauseCache
+from monitor.clauses import extract_provisions
 from monitor.demo.localserver import PageServer
+from monitor.ops.checker import CLAUSE_CACHE
 from monitor.store import Change, Document, Provision, Snapshot, Version
 
 NAMES = {"Framecast": "/f", "Parley": "/p", "Quillstack": "/q", "Lumenor": "/l"}
@@ -78,12 +84,17 @@ def test_worker_processes_store_what_the_checking_process_stores(
 ) -> None:
     here = make_project(tmp_path / "here", server.base_url, NAMES)
     pooled = make_project(tmp_path / "pooled", server.base_url, NAMES)
-    for project, workers in ((here, 0), (pooled, 2)):
+    uncached = make_project(tmp_path / "uncached", server.base_url, NAMES)
+    runs = ((here, 0), (pooled, 2), (uncached, 0))
+    for project, workers in runs:
         summary = _check(project, workers)
         assert summary.count("new") == len(NAMES), summary.outcomes
+    cache = uncached.settings.data_dir / CLAUSE_CACHE
+    assert len(list(cache.rglob("*.json.z"))) == len(NAMES)  # one entry per recorded text
+    shutil.rmtree(cache)  # this one classifies the previous versions again
     for name in ("Framecast", "Quillstack"):  # two documents change their terms
         server.put(NAMES[name], terms_page(name, jobs="three", expiry="thirty days").encode())
-    for project, workers in ((here, 0), (pooled, 2)):
+    for project, workers in runs:
         summary = _check(project, workers)
         assert summary.count("changed") == 2 and summary.count("unchanged") == 2
     expected = _dump(here)
@@ -91,3 +102,27 @@ def test_worker_processes_store_what_the_checking_process_stores(
     assert [len(expected[n]["versions"]) for n in sorted(NAMES)] == [2, 1, 1, 2]
     assert any(c[3] for c in expected["Framecast"]["changes"])  # categorised events
     assert _dump(pooled) == expected
+    assert _dump(uncached) == expected
+
+
+def test_clause_cache_gives_back_what_extract_provisions_gives(tmp_path: Path) -> None:
+    text = _markdown(terms_page("Parley", jobs="three"))
+    clauses = extract_provisions(text, "Terms of Service")
+    assert clauses and any(cc.facts for cc in clauses)
+    cache = ClauseCache(tmp_path)
+    sha = sha256_text(text)
+    assert cache.get(text, sha, "Terms of Service") is None
+    cache.put(sha, "Terms of Service", clauses)
+    assert cache.get(text, sha, "Terms of Service") == clauses
+    assert cache.get(text, sha, "Privacy Policy") is None  # another type classifies apart
+    (entry,) = tmp_path.rglob("*.json.z")
+    entry.write_bytes(b"not zlib")  # a damaged entry is a miss, never an error
+    assert cache.get(text, sha, "Terms of Service") is None
+
+
+def _markdown(html: str) -> str:
+    from monitor.capture.declarations import SourceDocument
+    from monitor.capture.extract import extract_version
+
+    source = SourceDocument(fetch="http://127.0.0.1/", select=["article.legal"])
+    return extract_version(html.encode(), "text/html", source, "http://127.0.0.1/").markdown

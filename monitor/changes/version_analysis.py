@@ -58,6 +58,8 @@ class VersionAnalysis:
     events_against: str | None = None
     # `content_loss` from the `events_against` text to this one, when the history import asked
     content_loss: str | None = None
+    # the text's classified clauses, when asked for (`keep_clauses`)
+    clauses: list[ClassifiedClause] | None = None
 
 
 _CACHE_MAX = 65_536  # entries kept by each per-process cache here
@@ -67,8 +69,17 @@ _CACHE_MAX = 65_536  # entries kept by each per-process cache here
 _NORMALISED: dict[str, str] = {}
 
 
-def analyse_text(text: str, terms_type: str, previous_text: str | None = None) -> VersionAnalysis:
-    """Analysis of `text`; with `previous_text`, also the change events from it to `text`."""
+def analyse_text(
+    text: str,
+    terms_type: str,
+    previous_text: str | None = None,
+    *,
+    previous_clauses: list[ClassifiedClause] | None = None,
+    keep_clauses: bool = False,
+) -> VersionAnalysis:
+    """Analysis of `text`; with `previous_text`, also the change events from it to `text`
+    (`previous_clauses`: that text's `extract_provisions`, when the caller kept them). With
+    `keep_clauses`, the analysis carries the text's classified clauses."""
     doctype = check_document_type(text, terms_type)
     sha = sha256_text(text)
     normalised = _NORMALISED.get(sha)
@@ -77,16 +88,22 @@ def analyse_text(text: str, terms_type: str, previous_text: str | None = None) -
         if len(_NORMALISED) >= _CACHE_MAX:
             _NORMALISED.clear()
         _NORMALISED[sha] = normalised
+    clauses = provisions_of(text, terms_type)
     analysis = VersionAnalysis(
         sha256=sha,
         normalised_sha256=normalised,
         doctype_ok=doctype.ok,
         doctype_reason=None if doctype.ok else doctype.reason,
-        provisions=provision_entries(provisions_of(text, terms_type)),
+        provisions=provision_entries(clauses),
+        clauses=clauses if keep_clauses else None,
     )
     if previous_text is not None:
         old_sha = sha256_text(previous_text)
-        analysis.events = events_between(previous_text, old_sha, text, sha, terms_type)
+        if previous_clauses is None:
+            previous_clauses = provisions_of(previous_text, terms_type)
+        analysis.events = diff_versions(
+            previous_text, previous_clauses, text, clauses, old_sha256=old_sha, new_sha256=sha
+        )
         analysis.events_against = old_sha
     return analysis
 

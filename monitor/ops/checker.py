@@ -6,6 +6,7 @@ record a version only when the text changed -> provisions, changes (recording.py
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
@@ -55,6 +56,8 @@ NOT_MODIFIED_BATCH = 100
 # no version yet: starting them (imports, the clause model) costs about a second of CPU each, and
 # each holds its own model and caches.
 POOL_MIN_DOCUMENTS = 32
+# the folder of the data directory that keeps recorded texts' classified clauses (clause_cache.py)
+CLAUSE_CACHE = "clause-cache"
 
 
 @dataclass
@@ -405,28 +408,44 @@ class Checker:
         except ClauseWatchError:
             del capturing.warnings[warnings:]  # `_record` extracts again and reports it
             return
+        from monitor.changes.clause_cache import ClauseCache
         from monitor.changes.recording import latest_version
         from monitor.changes.version_analysis import analyse_text
 
-        previous_text = None
+        cache = ClauseCache(self.settings.data_dir / CLAUSE_CACHE)
+        previous_text = previous_clauses = None
         if state is None or state.has_version:
             with self.store.session() as s:  # a read: WAL lets it run beside the writer
                 previous = latest_version(s, doc_id)
-                previous_text = previous.text if previous is not None else None
+                if previous is not None:
+                    previous_text = previous.text
+                    previous_clauses = cache.get(previous.text, previous.sha256, terms_type)
         if previous_text == capturing.markdown:
             return  # the same text: nothing to analyse
-        args = (capturing.markdown, terms_type, previous_text)
+        job = functools.partial(
+            analyse_text,
+            capturing.markdown,
+            terms_type,
+            previous_text,
+            previous_clauses=previous_clauses,
+            keep_clauses=True,
+        )
         pool = self._pool
         if pool is None:
             with self._analysis_lock:  # the clause model and its caches serve one thread at a time
-                capturing.analysis = analyse_text(*args)
-            return
-        try:
-            capturing.analysis = pool.submit(analyse_text, *args).result()
-        except Exception as exc:  # e.g. a worker died: `record_version` analyses it here
-            log.warning(
-                "analysis worker failed for %s / %s: %s", service.service_id, terms_type, exc
-            )
+                analysis = job()
+        else:
+            try:
+                analysis = pool.submit(job).result()
+            except Exception as exc:  # e.g. a worker died: `record_version` analyses it here
+                log.warning(
+                    "analysis worker failed for %s / %s: %s", service.service_id, terms_type, exc
+                )
+                return
+        if analysis.clauses is not None:  # for the next check that compares with this text
+            cache.put(analysis.sha256, terms_type, analysis.clauses)
+            analysis.clauses = None
+        capturing.analysis = analysis
 
     def _capture(
         self,
