@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from monitor.capture.archive import sha256_text
 from monitor.changes.clause_cache import ClauseCache
-from monitor.clauses import extract_provisions
+from monitor.clauses import extract_provisions, known_clauses
 from monitor.demo.localserver import PageServer
 from monitor.ops.checker import CLAUSE_CACHE
 from monitor.store import Change, Document, Provision, Snapshot, Version
@@ -118,6 +118,17 @@ def test_clause_cache_gives_back_what_extract_provisions_gives(tmp_path: Path) -
     (entry,) = tmp_path.rglob("*.json.z")
     entry.write_bytes(b"not zlib")  # a damaged entry is a miss, never an error
     assert cache.get(text, sha, "Terms of Service") is None
+
+
+def test_clauses_shared_with_the_previous_text_are_taken_from_it() -> None:
+    kind = "Terms of Service"
+    old = _markdown(terms_page("Parley"))
+    new = _markdown(terms_page("Parley", jobs="three", expiry="thirty days"))
+    known = known_clauses(old, extract_provisions(old, kind))
+    fresh = extract_provisions(new, kind)
+    reused = [cc for cc in fresh if (cc.clause.text, cc.clause.heading_path) in known]
+    assert 0 < len(reused) < len(fresh)  # most clauses are shared, the changed ones are not
+    assert extract_provisions(new, kind, known=known) == fresh
 
 
 def _markdown(html: str) -> str:

@@ -16,7 +16,13 @@ from monitor.capture.archive import sha256_text
 from monitor.changes.analysis import assess
 from monitor.changes.blocks import normalised_hash
 from monitor.changes.diff import FactReader, diff_texts, read_passage_facts
-from monitor.clauses import anchor_for, check_document_type, extract_provisions, load_taxonomy
+from monitor.clauses import (
+    anchor_for,
+    check_document_type,
+    extract_provisions,
+    known_clauses,
+    load_taxonomy,
+)
 from monitor.models import ChangeEvent, Classification, ClassifiedClause
 
 
@@ -78,8 +84,9 @@ def analyse_text(
     keep_clauses: bool = False,
 ) -> VersionAnalysis:
     """Analysis of `text`; with `previous_text`, also the change events from it to `text`
-    (`previous_clauses`: that text's `extract_provisions`, when the caller kept them). With
-    `keep_clauses`, the analysis carries the text's classified clauses."""
+    (`previous_clauses`: that text's `extract_provisions`, when the caller kept them: the clauses
+    both texts share are then taken from them). With `keep_clauses`, the analysis carries the
+    text's classified clauses."""
     doctype = check_document_type(text, terms_type)
     sha = sha256_text(text)
     normalised = _NORMALISED.get(sha)
@@ -88,7 +95,13 @@ def analyse_text(
         if len(_NORMALISED) >= _CACHE_MAX:
             _NORMALISED.clear()
         _NORMALISED[sha] = normalised
-    clauses = provisions_of(text, terms_type)
+    if previous_text is not None and previous_clauses is not None:
+        # the clauses the previous text shares with this one are not classified again
+        clauses = extract_provisions(
+            text, terms_type, known=known_clauses(previous_text, previous_clauses)
+        )
+    else:
+        clauses = provisions_of(text, terms_type)
     analysis = VersionAnalysis(
         sha256=sha,
         normalised_sha256=normalised,
