@@ -131,6 +131,23 @@ def test_clauses_shared_with_the_previous_text_are_taken_from_it() -> None:
     assert extract_provisions(new, kind, known=known) == fresh
 
 
+def test_the_check_forgets_its_analysis_caches_and_gives_the_same_analyses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from monitor.changes import version_analysis as va
+
+    monkeypatch.setattr(va, "CHECK_CACHE_PERIOD", 2)
+    monkeypatch.setattr(va, "_checked", 0)
+    texts = [_markdown(terms_page(name)) for name in ("Parley", "Lumenor")]
+    expected = [va.analyse_text(text, "Terms of Service") for text in texts]
+    va.analyse_for_check(texts[0], "Terms of Service")
+    assert va.provisions_of.cache_info().currsize > 0
+    last = va.analyse_for_check(texts[1], "Terms of Service")  # the second: caches forgotten
+    assert va.provisions_of.cache_info().currsize == 0 and not va._NORMALISED
+    assert last == expected[1]
+    assert va.analyse_for_check(texts[0], "Terms of Service") == expected[0]
+
+
 def _markdown(html: str) -> str:
     from monitor.capture.declarations import SourceDocument
     from monitor.capture.extract import extract_version

@@ -410,7 +410,7 @@ class Checker:
             return
         from monitor.changes.clause_cache import ClauseCache
         from monitor.changes.recording import latest_version
-        from monitor.changes.version_analysis import analyse_text
+        from monitor.changes.version_analysis import analyse_for_check
 
         cache = ClauseCache(self.settings.data_dir / CLAUSE_CACHE)
         previous_text = previous_clauses = None
@@ -423,7 +423,7 @@ class Checker:
         if previous_text == capturing.markdown:
             return  # the same text: nothing to analyse
         job = functools.partial(
-            analyse_text,
+            analyse_for_check,
             capturing.markdown,
             terms_type,
             previous_text,
