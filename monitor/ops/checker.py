@@ -52,10 +52,13 @@ log = logging.getLogger(__name__)
 # Verified 304s written per statement: bounds what a crash mid-run can lose from the store (the
 # archive's checks.jsonl has every one of them already).
 NOT_MODIFIED_BATCH = 100
-# A run analyses texts in worker processes (one per core) when at least this many documents have
-# no version yet: starting them (imports, the clause model) costs about a second of CPU each, and
-# each holds its own model and caches.
+# A run analyses texts in worker processes (one per core but the checking process's) when the
+# machine has more than two cores and at least this many documents have no version yet: starting
+# a worker (imports, the clause model) costs about a second of CPU, and each holds its own model
+# and caches (~85 MiB). On two shared cores a worker gained nothing and cost 14 % more CPU and
+# ~120 MiB more in all (first pass of 100 synthetic pages, 3 paired runs; benchmarks/RESULTS.md).
 POOL_MIN_DOCUMENTS = 32
+POOL_MIN_CORES = 3
 # the folder of the data directory that keeps recorded texts' classified clauses (clause_cache.py)
 CLAUSE_CACHE = "clause-cache"
 
@@ -118,7 +121,8 @@ class Checker:
         analysis_workers: int | None = None,
     ) -> None:
         """`analysis_workers`: processes that analyse new texts during a run; None: one per core
-        when the run has at least `POOL_MIN_DOCUMENTS` documents without a version, 0: none."""
+        but this process's, on `POOL_MIN_CORES` cores or more, when the run has at least
+        `POOL_MIN_DOCUMENTS` documents without a version; 0: none."""
         self.settings = settings
         self.store = store
         self.archive = open_archive(settings, store)
@@ -211,7 +215,9 @@ class Checker:
             for svc, terms_type in jobs:
                 state = states.get((svc.service_id, terms_type))
                 new += state is None or not state.has_version
-            workers = (os.cpu_count() or 1) if new >= POOL_MIN_DOCUMENTS else 0
+            cores = os.cpu_count() or 1
+            big = new >= POOL_MIN_DOCUMENTS and cores >= POOL_MIN_CORES
+            workers = cores - 1 if big else 0
         if workers <= 0:
             return None
         # spawned, not forked: a fork would copy this process's threads' locks mid-use
