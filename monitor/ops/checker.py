@@ -140,7 +140,9 @@ class Checker:
         self._pending: list[NotModified] = []
         self.analysis_workers = analysis_workers
         self._pool: Executor | None = None
-        self._analysis_lock = threading.Lock()
+        # Extraction and analysis in this process, one thread at a time: they hold the GIL anyway,
+        # and it keeps one page's parse tree and the clause model's caches in memory, not eight
+        self._cpu_lock = threading.Lock()
 
     def close(self) -> None:
         self.fetcher.close()
@@ -405,9 +407,10 @@ class Checker:
             capturing.archived = archived
         warnings = len(capturing.warnings)
         try:
-            capturing.markdown = self._extract(
-                decl, capturing, self.settings.service(service.service_id).allowed_hosts
-            )
+            with self._cpu_lock:
+                capturing.markdown = self._extract(
+                    decl, capturing, self.settings.service(service.service_id).allowed_hosts
+                )
         except ExtractError as exc:
             capturing.extract_error = exc
             return
@@ -438,7 +441,7 @@ class Checker:
         )
         pool = self._pool
         if pool is None:
-            with self._analysis_lock:  # the clause model and its caches serve one thread at a time
+            with self._cpu_lock:
                 analysis = job()
         else:
             try:
@@ -610,7 +613,7 @@ class Checker:
             )
             return outcome
         # the clause model serves one thread at a time (`_prepare` analyses beside the writer)
-        with self._analysis_lock:
+        with self._cpu_lock:
             recorded: Recorded = record_version(
                 s,
                 doc,
