@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import functools
 import logging
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -222,6 +221,9 @@ class Checker:
             workers = cores - 1 if big else 0
         if workers <= 0:
             return None
+        import multiprocessing  # here: a pass without a pool does not import it (~15 ms)
+        from concurrent.futures import ProcessPoolExecutor
+
         # spawned, not forked: a fork would copy this process's threads' locks mid-use
         context = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(max_workers=workers, mp_context=context)
