@@ -6,10 +6,12 @@ machine's noise falls on both), beside urlwatch and the floor; then their stores
 
 The first pass runs once, with the first tree; its store and archive are copied for every tree,
 then each tree's unchanged passes alternate with the others' (and urlwatch's, with --urlwatch).
+With --first-each, every tree makes its own first pass into its own store instead (timed, in
+turn), so a change to the first pass is compared too.
 With --changed, 10 % of the pages change and every tree makes one more pass; the stores are then
-compared table by table with `store_digest.py --rows`, as multisets of rows without the columns
-that hold a clock (`*_at`, snapshot paths, which name the capture time) and without capture ids
-(their order is the order in which threads finished).
+compared table by table with `store_compare.py`: rows without the columns that hold a clock
+(`*_at`, snapshot paths, which name the capture time), every id replaced by what it stands for
+(ids follow the order in which threads finished).
 """
 
 from __future__ import annotations
@@ -37,8 +39,7 @@ from _common import (  # noqa: E402
     run_measured,
 )
 
-DIGEST = Path(__file__).resolve().parent / "store_digest.py"
-TABLES = ["captures", "changes", "documents", "provisions", "services", "snapshots", "versions"]
+COMPARE = Path(__file__).resolve().parent / "store_compare.py"
 
 
 def cw_pass(label: str, tree: Path, folder: Path) -> tuple[Measured, object]:
@@ -46,29 +47,14 @@ def cw_pass(label: str, tree: Path, folder: Path) -> tuple[Measured, object]:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = str(tree)
     cmd = [python_exe(), "-m", "monitor", "--config", str(folder / "clausewatch.toml"), "check"]
-    m = run_measured(label, [*cmd, "--json"], cwd=folder, env=env, timeout=3600, quiet=True)
+    m = run_measured(
+        label, [*cmd, "--json"], cwd=folder, env=env, timeout=3600, quiet=True, poll_tree=True
+    )
     try:
         counts: object = json.loads(m.stdout)["counts"]
     except (ValueError, KeyError):
         counts = (m.stderr or m.stdout)[-600:]
     return m, counts
-
-
-def rows(database: Path, table: str) -> collections.Counter[str]:
-    out = subprocess.run(
-        [python_exe(), str(DIGEST), str(database), "--rows", table],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    kept: collections.Counter[str] = collections.Counter()
-    for line in out.splitlines():
-        row = json.loads(line)
-        dropped = {k for k in row if k.endswith("_at") or k == "path"}
-        if table == "captures":
-            dropped.add("id")
-        kept[json.dumps({k: v for k, v in row.items() if k not in dropped}, sort_keys=True)] += 1
-    return kept
 
 
 def main() -> int:
@@ -79,6 +65,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--urlwatch", action="store_true")
     parser.add_argument("--changed", action="store_true")
+    parser.add_argument("--first-each", action="store_true", help="a first pass per tree")
     args = parser.parse_args()
     trees = {
         name: Path(path).resolve() for name, path in (t.split("=") for t in args.trees.split(","))
@@ -95,18 +82,28 @@ def main() -> int:
             floor = cc.run_floor(work, farm, args.n, args.workers, repeat=3)
             print(f"floor: {floor['median'].wall:.3f} s wall (median of 3)", flush=True)
             config = cc.clausewatch_setup(work, farm, args.n, args.workers)
-            first_name, first_tree = next(iter(trees.items()))
-            m, counts = cw_pass("first", first_tree, config.parent)
-            print(f"first pass ({first_name}): {m.wall:.2f} s {counts}", flush=True)
+            folders = {name: work / f"cw-{name}" for name in trees}
+            if args.first_each:
+                for name, tree in trees.items():
+                    shutil.copytree(config.parent, folders[name])
+                    m, counts = cw_pass("first", tree, folders[name])
+                    print(
+                        f"first pass ({name}): {m.wall:.2f} s wall, {m.user + m.sys:.2f} s CPU,"
+                        f" {m.peak_mib:.0f} MiB {counts}",
+                        flush=True,
+                    )
+            else:
+                first_name, first_tree = next(iter(trees.items()))
+                m, counts = cw_pass("first", first_tree, config.parent)
+                print(f"first pass ({first_name}): {m.wall:.2f} s {counts}", flush=True)
+                for folder in folders.values():
+                    shutil.copytree(config.parent, folder)
             exe = None
             if args.urlwatch:
                 exe, _ = cc.ensure_urlwatch()
             uw_files = cc.urlwatch_setup(work, farm, args.n, args.workers) if exe else None
             if exe and uw_files:
                 cc.urlwatch_pass("urlwatch first", exe, uw_files, 3600)
-            folders = {name: work / f"cw-{name}" for name in trees}
-            for folder in folders.values():
-                shutil.copytree(config.parent, folder)
             for r in range(args.rounds):
                 for name, tree in trees.items():
                     m, counts = cw_pass(name, tree, folders[name])
@@ -132,13 +129,19 @@ def main() -> int:
                 cc._change_pages(farm, dict.fromkeys(range(args.n), 0), 0.1)
                 for name, tree in trees.items():
                     m, counts = cw_pass(name, tree, folders[name])
-                    print(f"  changed pass {name}: {m.wall:.3f} s {counts}", flush=True)
+                    print(
+                        f"  changed pass {name}: {m.wall:.3f} s wall, {m.user + m.sys:.3f} s CPU,"
+                        f" {m.peak_mib:.0f} MiB {counts}",
+                        flush=True,
+                    )
                 stores = {n: f / "data" / "clausewatch.sqlite3" for n, f in folders.items()}
                 names = list(stores)
-                for table in TABLES:
-                    first = rows(stores[names[0]], table)
-                    same = all(rows(stores[n], table) == first for n in names[1:])
-                    print(f"  {table:<12} {sum(first.values()):>7} rows  identical: {same}")
+                for name in names[1:]:
+                    print(f"  stores {names[0]} vs {name} (store_compare.py):", flush=True)
+                    subprocess.run(
+                        [python_exe(), str(COMPARE), str(stores[names[0]]), str(stores[name])],
+                        check=False,
+                    )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

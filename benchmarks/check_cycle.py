@@ -10,6 +10,8 @@ Every measured program runs as a child process; wall and CPU (user + sys) are th
 polled sum over its process tree, whichever is larger; every Python tool runs with its bytecode
 compiled beforehand. Pages are spread over several loopback servers (one port = one host for
 per-host politeness) and `per_host_delay = 0` for every tool, so the network is never the limit.
+Beside the first pass, "archived": the same pages fetched, archived and extracted by ClauseWatch's
+capture functions without the store or the clause analysis.
 """
 
 from __future__ import annotations
@@ -82,6 +84,46 @@ FLOOR_SCRIPT = textwrap.dedent(
         results = list(pool.map(get, urls))
     print(json.dumps({"pages": len(results), "bytes": sum(n for _, n in results),
                       "seconds": time.perf_counter() - started}))
+    """
+)
+
+
+# "Archived": what a first pass costs without the store and the clause analysis: each page fetched,
+# archived (snapshot + sidecar) and extracted to Markdown, its capture checked, with ClauseWatch's
+# own functions on the same threads; the figure beside the first pass.
+ARCHIVED_SCRIPT = textwrap.dedent(
+    """\
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from monitor.capture.archive import Archive
+    from monitor.capture.check import check_capture
+    from monitor.capture.declarations import load_declarations
+    from monitor.capture.extract import extract_version
+    from monitor.capture.fetch import Fetcher
+    from monitor.config import load_settings
+
+    config = Path(sys.argv[1])
+    settings = load_settings(config, {}, config.parent)
+    services, _ = load_declarations(settings.declarations_dir)
+    fetcher = Fetcher(settings.fetch)
+    archive = Archive(Path(sys.argv[2]))
+
+    def capture(service):
+        for terms_type, decl in service.terms.items():
+            source = decl.sources[0]
+            result = fetcher.fetch(source.fetch)
+            archive.write_snapshot(service.service_id, terms_type, datetime.now(UTC),
+                                   result.content, result.mime_type, {"status": result.status})
+            markdown = extract_version(result.content, result.mime_type, source,
+                                       result.final_url, result.charset).markdown
+            check_capture(result.status, result.final_url, markdown, raw_html=result.content)
+
+    with ThreadPoolExecutor(settings.fetch.max_workers) as pool:
+        list(pool.map(capture, services.values()))
+    print(len(services))
     """
 )
 
@@ -172,6 +214,22 @@ def clausewatch_pass(label: str, config: Path, timeout: float) -> Measured:
     except (ValueError, KeyError):
         m.extra["counts"] = None
         m.extra["error"] = (m.stderr.strip() or m.stdout.strip())[-800:]
+    return m
+
+
+def archived_pass(label: str, config: Path, timeout: float) -> Measured:
+    script = config.parent.parent / "archived.py"
+    script.write_text(ARCHIVED_SCRIPT, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAUSEWATCH_")}
+    folder = config.parent.parent / "archived-snapshots"
+    m = run_measured(
+        label,
+        [python_exe(), str(script), str(config), str(folder)],
+        cwd=config.parent,
+        env=env,
+        timeout=timeout,
+    )
+    m.extra["counts"] = {"archived": int(m.stdout.strip() or 0)} if m.ok else None
     return m
 
 
@@ -272,6 +330,10 @@ def bench_size(
                 cw = clausewatch_pass(f"ClauseWatch {name} N={n}", config, timeout)
                 cw.extra["server"] = farm.reset_stats()
                 result[f"clausewatch_{name}"] = cw
+                if name == "first":
+                    archived = archived_pass(f"ClauseWatch archived N={n}", config, timeout)
+                    archived.extra["server"] = farm.reset_stats()
+                    result["clausewatch_archived"] = archived
                 if urlwatch and uw_files:
                     uw = urlwatch_pass(f"urlwatch {name} N={n}", urlwatch, uw_files, timeout)
                     uw.extra["server"] = farm.reset_stats()
@@ -516,6 +578,10 @@ def report(results: list[dict[str, Any]], ota: dict[str, Any] | None, info: dict
         ]
         for phase in ("first", "unchanged", "changed"):
             rows.append(_row("ClauseWatch", phase, r.get(f"clausewatch_{phase}"), n))
+            if phase == "first" and "clausewatch_archived" in r:
+                rows.append(
+                    _row("ClauseWatch", "archived (no analysis)", r["clausewatch_archived"], n)
+                )
             if f"urlwatch_{phase}" in r:
                 rows.append(_row(f"urlwatch {URLWATCH_VERSION}", phase, r[f"urlwatch_{phase}"], n))
         print_table(
@@ -525,9 +591,9 @@ def report(results: list[dict[str, Any]], ota: dict[str, Any] | None, info: dict
             [row[:7] for row in rows],
         )
         ratio_rows = []
-        for phase in ("first", "unchanged", "changed"):
+        for phase in ("first", "archived", "unchanged", "changed"):
             cw: Measured | None = r.get(f"clausewatch_{phase}")
-            uw: Measured | None = r.get(f"urlwatch_{phase}")
+            uw: Measured | None = r.get(f"urlwatch_{'first' if phase == 'archived' else phase}")
             if cw is None:
                 continue
             ratio_rows.append(
@@ -550,7 +616,12 @@ def report(results: list[dict[str, Any]], ota: dict[str, Any] | None, info: dict
     if results:
         largest = max(results, key=lambda r: r["n"])
         peak = max(
-            (largest[k].peak_mib for k in largest if k.startswith("clausewatch_")), default=0
+            (
+                largest[k].peak_mib
+                for k in largest
+                if k.startswith("clausewatch_") and k != "clausewatch_archived"
+            ),
+            default=0,
         )
         label = "N=1000" if largest["n"] == 1000 else f"N={largest['n']} (1000 not run)"
         targets.append(

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -54,6 +55,9 @@ def is_safe_component(name: str) -> bool:
 class Archive:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        # folders whose new entries are not yet fsynced (`write_snapshot(..., defer_sync=True)`)
+        self._unsynced: set[Path] = set()
+        self._unsynced_lock = threading.Lock()
 
     def document_dir(self, service_id: str, terms_type: str) -> Path:
         for part, label in ((service_id, "service id"), (terms_type, "terms type")):
@@ -73,9 +77,16 @@ class Archive:
         mime_type: str,
         metadata: dict[str, Any],
         session: Any = None,
+        *,
+        defer_sync: bool = False,
     ) -> ArchivedSnapshot:
         """Write raw bytes and their sidecar. Never replaces an existing file. (`session` is for
-        the database archive's sake: files are written at once, whatever the transaction.)"""
+        the database archive's sake: files are written at once, whatever the transaction.)
+
+        Both files' contents are fsynced before they get their names, and their folder once
+        after both; with `defer_sync`, the folder is fsynced by the next `sync()` instead (a
+        run over many documents syncs them together: the first folder's fsync commits the
+        file system's journal for all of them)."""
         folder = self.document_dir(service_id, terms_type)
         ext = EXTENSIONS.get(mime_type.split(";")[0].strip().lower(), "bin")
         stamp = captured_at.astimezone(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
@@ -87,11 +98,29 @@ class Archive:
             _write_new(target, content)
             _write_new(target.with_name(target.name + ".json"), _json_bytes(sidecar))
             os.utime(target, ns=(_stamp_ns(captured_at),) * 2)  # see intact_since_archived
+            if defer_sync:
+                with self._unsynced_lock:
+                    self._unsynced.add(folder)
+            else:
+                _fsync_dir(folder)
         except OSError as exc:
             raise ArchiveError(
                 f"cannot write snapshot under {folder}: {exc.strerror or exc}"
             ) from exc
         return ArchivedSnapshot(target.relative_to(self.root).as_posix(), digest, len(content))
+
+    def sync(self) -> None:
+        """fsync the folders of snapshots written with `defer_sync` since the last call."""
+        with self._unsynced_lock:
+            folders, self._unsynced = self._unsynced, set()
+        failed = []
+        for folder in sorted(folders):
+            try:
+                _fsync_dir(folder)
+            except OSError as exc:
+                failed.append(f"{folder}: {exc.strerror or exc}")
+        if failed:
+            raise ArchiveError(f"cannot fsync snapshot folders: {'; '.join(failed)}")
 
     def record_verification(
         self, service_id: str, terms_type: str, checked_at: datetime, entry: dict[str, Any]
@@ -175,7 +204,8 @@ def _free_name(folder: Path, stamp: str, ext: str) -> Path:
 
 
 def _write_new(target: Path, data: bytes) -> None:
-    """Temporary file, fsync, then a link that fails if the name exists: no partial, no overwrite."""
+    """Temporary file, fsync, then a link that fails if the name exists: no partial, no overwrite.
+    The caller fsyncs the folder (`_fsync_dir`), once for the snapshot and its sidecar."""
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -185,7 +215,11 @@ def _write_new(target: Path, data: bytes) -> None:
         os.link(tmp, target)  # atomic and refuses to replace an existing file
     finally:
         os.unlink(tmp)
-    dir_fd = os.open(target.parent, os.O_RDONLY)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the folder's new entries durable (the files' contents are fsynced already)."""
+    dir_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:

@@ -12,66 +12,28 @@ would store it, which tests/test_ota_import.py checks.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from monitor.capture.archive import sha256_text
 from monitor.changes import volatile
 from monitor.changes.decision import EarlierVersion, RecentVersion, decide, plan_provisions
+from monitor.changes.provision_rows import ProvisionRecord, load_records, new_record, write_records
 from monitor.changes.recording import last_flapping_states, latest_version
 from monitor.changes.version_analysis import VersionAnalysis, analyse_text
 from monitor.models import is_substantive
-from monitor.store import Change, Document, Provision, Version
+from monitor.store import Change, Document, Version
 
 _VERSIONS = cast(Table, Version.__table__)
-_PROVISIONS = cast(Table, Provision.__table__)
 _CHANGES = cast(Table, Change.__table__)
 # built once: a statement built per version costs more than executing it
 _INSERT_VERSION = insert(_VERSIONS).returning(_VERSIONS.c.id)
 KEEP_TEXTS = 4  # latest versions whose texts and lines stay in memory
-
-
-@dataclass(eq=False)  # identity, not value: two provisions may hold the same text
-class ProvisionRecord:
-    """A `provisions` row held in memory; `id` is None until the row is inserted."""
-
-    id: int | None
-    document_id: int
-    category: str
-    anchor: str
-    heading_path: list[Any]
-    text: str
-    facts: list[Any]
-    confidence: float
-    unfair: bool
-    exposure: str
-    reasons: list[Any]
-    first_version_id: int
-    last_version_id: int
-    first_seen_at: datetime
-    last_seen_at: datetime
-    active: bool
-
-
-_COLUMNS = [f.name for f in fields(ProvisionRecord)]
-_MUTABLE = [
-    "anchor",
-    "heading_path",
-    "text",
-    "facts",
-    "confidence",
-    "unfair",
-    "exposure",
-    "reasons",
-    "last_version_id",
-    "last_seen_at",
-    "active",
-]
 
 
 @dataclass(frozen=True)
@@ -103,14 +65,7 @@ class HistoryWriter:
     def __init__(self, session: Session, document: Document) -> None:
         self.session = session
         self.document = document
-        self.provisions = [
-            ProvisionRecord(**row._mapping)
-            for row in session.execute(
-                select(*(_PROVISIONS.c[name] for name in _COLUMNS))
-                .where(_PROVISIONS.c.document_id == document.id)
-                .order_by(_PROVISIONS.c.id)
-            )
-        ]
+        self.provisions = load_records(session, document.id)
         # every version of the document, oldest first by (capture time, id), and the versions of
         # each normalised state: the history `decide` reads (`DocumentHistory`, answered from
         # memory here as recording.StoreHistory answers it from the store); an import may bring
@@ -301,16 +256,7 @@ class HistoryWriter:
         document_id = self.document.id
 
         def new(**columns: Any) -> ProvisionRecord:
-            return ProvisionRecord(
-                id=None,
-                document_id=document_id,
-                heading_path=[],
-                facts=[],
-                unfair=False,
-                reasons=[],
-                active=True,
-                **columns,
-            )
+            return new_record(document_id, **columns)
 
         plan = plan_provisions(
             self.provisions,
@@ -332,39 +278,17 @@ class HistoryWriter:
         """Write the provisions and change events gathered since the last flush."""
         s = self.session
         fresh = [p for p in self.provisions if p.id is None]  # in creation order, as ids go
-        if fresh:
-            rows = [{name: getattr(p, name) for name in _COLUMNS[1:]} for p in fresh]
-            ids = s.execute(
-                insert(_PROVISIONS).returning(_PROVISIONS.c.id, sort_by_parameter_order=True),
-                rows,
-            ).scalars()
-            for p, id_ in zip(fresh, ids, strict=True):
-                p.id = id_
         fresh_ids = {id(p) for p in fresh}  # inserted with their latest columns already
-        changed = [p for k, p in self._changed.items() if k not in fresh_ids]
-        if changed:
-            s.execute(
-                update(_PROVISIONS)
-                .where(_PROVISIONS.c.id == bindparam("row_id"))
-                .values({name: bindparam(f"new_{name}") for name in _MUTABLE}),
-                [
-                    {"row_id": p.id, **{f"new_{name}": getattr(p, name) for name in _MUTABLE}}
-                    for p in changed
-                ],
-            )
-        seen_again = [
-            p for k, p in self._seen_again.items() if k not in fresh_ids and k not in self._changed
-        ]
-        if seen_again:
-            s.execute(
-                update(_PROVISIONS)
-                .where(_PROVISIONS.c.id == bindparam("row_id"))
-                .values(last_version_id=bindparam("version_id"), last_seen_at=bindparam("seen_at")),
-                [
-                    {"row_id": p.id, "version_id": p.last_version_id, "seen_at": p.last_seen_at}
-                    for p in seen_again
-                ],
-            )
+        write_records(
+            s,
+            fresh,
+            [p for k, p in self._changed.items() if k not in fresh_ids],
+            [
+                p
+                for k, p in self._seen_again.items()
+                if k not in fresh_ids and k not in self._changed
+            ],
+        )
         self._changed.clear()
         self._seen_again.clear()
         # one statement per run of rows with the same columns (a flapping row leaves the excerpts

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, and_, or_, select, update
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
+from monitor.capture.archive import sha256_text
 from monitor.changes import volatile
 from monitor.changes.decision import (
     EarlierVersion,
@@ -25,9 +25,10 @@ from monitor.changes.decision import (
     decide,
     plan_provisions,
 )
-from monitor.changes.version_analysis import ProvisionEntry, analyse_text
+from monitor.changes.provision_rows import ProvisionRecord, load_records, new_record, write_records
+from monitor.changes.version_analysis import ProvisionEntry, VersionAnalysis, analyse_text
 from monitor.models import is_substantive
-from monitor.store import Change, Document, Provision, Service, Version
+from monitor.store import Change, Document, Service, Version
 
 # Called inside the transaction that records the changes (run id, or None outside a check run).
 ChangeHook = Callable[[Session, Document, Version, list[Change], int | None], None]
@@ -97,18 +98,23 @@ def record_version(
     alertable: bool = True,
     source_ref: str | None = None,
     previous: Version | None = None,
+    analysis: VersionAnalysis | None = None,
     on_changes: ChangeHook | None = None,
     run_id: int | None = None,
     source_changed: bool = False,
 ) -> Recorded:
     """Store `text` as the document's newest version and what `decide` derives from it.
 
-    The history import stores versions with the same decisions through `HistoryWriter`
-    (history_writer.py), which keeps a document's state in memory instead of reading it back.
+    `analysis` is `analyse_text(text, terms_type)` (with the previous text or not) when the
+    caller computed it beforehand, e.g. outside its write lock; it is recomputed when it does not
+    belong to `text`. The history import stores versions with the same decisions through
+    `HistoryWriter` (history_writer.py), which keeps a document's state in memory instead of
+    reading it back.
     """
     if previous is None:
         previous = latest_version(session, document.id)
-    analysis = analyse_text(text, document.terms_type)
+    if analysis is None or analysis.sha256 != sha256_text(text):
+        analysis = analyse_text(text, document.terms_type)
     decision = decide(
         text,
         analysis,
@@ -159,36 +165,29 @@ def update_provisions(
     entries: list[ProvisionEntry],
 ) -> None:
     """Match a version's provision entries (`provision_entries`) to the document's provision rows
-    (`plan_provisions`)."""
-    existing = list(
-        session.scalars(
-            select(Provision).where(Provision.document_id == document.id).order_by(Provision.id)
-        ).all()
-    )
+    (`plan_provisions`), and write what changed in one statement per kind (`provision_rows`)."""
+    document_id = document.id
 
-    def new(**columns: Any) -> Provision:
-        row = Provision(document_id=document.id, **columns)
-        session.add(row)  # flushed with the version, not one by one
-        return row
+    def new(**columns: Any) -> ProvisionRecord:
+        return new_record(document_id, **columns)
 
     plan = plan_provisions(
-        existing,
+        load_records(session, document_id),
         entries,
         version_id=version.id,
         captured_at=version.captured_at,
         doctype_ok=version.doctype_ok,
         new=new,
     )
-    if plan.untouched:
-        table = cast(Table, Provision.__table__)  # Core: no ORM bookkeeping per statement
-        session.execute(
-            update(table)
-            .where(table.c.id.in_([p.id for p in plan.untouched]))
-            .values(last_version_id=version.id, last_seen_at=version.captured_at)
-        )
-        for p in plan.untouched:
-            set_committed_value(p, "last_version_id", version.id)
-            set_committed_value(p, "last_seen_at", version.captured_at)
+    for p in plan.untouched:  # matching leaves "last seen" to the caller
+        p.last_version_id, p.last_seen_at = version.id, version.captured_at
+    created = {id(p) for p in plan.created}
+    write_records(
+        session,
+        plan.created,
+        [p for p in (*plan.changed, *plan.deactivated) if id(p) not in created],
+        plan.untouched,
+    )
 
 
 class StoreHistory:

@@ -2,7 +2,8 @@
 
 Public API::
 
-    extract_provisions(text, terms_type) -> list[ClassifiedClause]
+    extract_provisions(text, terms_type, known=None) -> list[ClassifiedClause]
+    known_clauses(text, provisions) -> what extract_provisions may reuse of another text
     classify_text(line) -> ClassifiedClause
     anchor_for(cc, category=None) -> str
     similarity(a_text, b_text) -> float
@@ -18,7 +19,7 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from monitor.clauses.classify import MIN_CONFIDENCE, analyse_many, context_categories, with_context
@@ -38,6 +39,7 @@ __all__ = [
     "classify_text",
     "extract_facts",
     "extract_provisions",
+    "known_clauses",
     "load_taxonomy",
     "segment",
     "similarity",
@@ -106,23 +108,58 @@ def clear_cache() -> None:
         _CACHE.clear()
 
 
-def extract_provisions(text: str, terms_type: str = "") -> list[ClassifiedClause]:
+# a clause as `extract_provisions` reads it: its text and headings (with the document type, all
+# its classification depends on)
+ClauseKey = tuple[str, tuple[str, ...]]
+
+
+def extract_provisions(
+    text: str,
+    terms_type: str = "",
+    *,
+    known: Mapping[ClauseKey, ClassifiedClause | None] | None = None,
+) -> list[ClassifiedClause]:
     """Clauses of a version that carry at least one category, with their facts attached.
 
     A clause's text decides its categories; its headings and ``terms_type`` (the document type,
     e.g. "Acceptable Use Policy") support categories it already has some evidence for. Every
     category carries a confidence (at least ``classify.MIN_CONFIDENCE``) to filter on.
+
+    ``known``: clauses of another text of the same ``terms_type`` already classified, by
+    (text, heading path): the classified clause, or None for one without categories (see
+    `known_clauses`); a clause found there is taken from it, not classified again.
     """
     clauses = segment(text)
-    results = _classify_texts(dict.fromkeys(c.text for c in clauses))
+    known = known or {}
+    results = _classify_texts(
+        dict.fromkeys(c.text for c in clauses if (c.text, c.heading_path) not in known)
+    )
     out: list[ClassifiedClause] = []
     for clause in clauses:
+        key = (clause.text, clause.heading_path)
+        if key in known:
+            seen = known[key]
+            if seen is not None:
+                out.append(ClassifiedClause(clause, list(seen.categories), list(seen.facts)))
+            continue
         result = results[clause.text]
         if result[0] or result[2]:
             cc = _classified(clause, result, terms_type)
             if cc.categories:
                 out.append(cc)
     return out
+
+
+def known_clauses(
+    text: str, provisions: list[ClassifiedClause]
+) -> dict[ClauseKey, ClassifiedClause | None]:
+    """`extract_provisions`' ``known`` from a text and its provisions (that function's result)."""
+    known: dict[ClauseKey, ClassifiedClause | None] = {
+        (c.text, c.heading_path): None for c in segment(text)
+    }
+    for cc in provisions:
+        known[(cc.clause.text, cc.clause.heading_path)] = cc
+    return known
 
 
 def classify_text(line: str) -> ClassifiedClause:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["DocTypeResult", "check_document_type", "TYPE_KEYWORDS"]
+__all__ = ["DocTypeResult", "check_document_type", "clear_caches", "TYPE_KEYWORDS"]
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,12 @@ def _line_counts(line: str, kind: str) -> tuple[int, int, int, int, int, int]:
         # terms of service and their aliases: the same pattern twice, counted once
         kind_hits if kind_pattern == legal_pattern else len(legal_pattern.findall(line)),
     )
+
+
+def clear_caches() -> None:
+    """Forget the cached paragraph and line counts."""
+    _paragraph_counts.cache_clear()
+    _line_counts.cache_clear()
 
 
 def _counts(sample: str, kind: str) -> list[int]:

@@ -6,10 +6,12 @@ record a version only when the text changed -> provisions, changes (recording.py
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -18,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor import ENGINE_VERSION
-from monitor.capture.archive import Archive, sha256_bytes
+from monitor.capture.archive import Archive, ArchivedSnapshot, sha256_bytes
 from monitor.capture.db_archive import DatabaseArchive, open_archive
 from monitor.capture.declarations import ServiceDeclaration, SourceDocument, TermsDeclaration
 from monitor.capture.fetch import Fetcher
@@ -38,6 +40,7 @@ from monitor.store.runs import start_run
 
 if TYPE_CHECKING:
     from monitor.changes.recording import ChangeHook
+    from monitor.changes.version_analysis import VersionAnalysis
 
 # Extraction, capture validation and the change analysis (monitor.capture.extract and .check,
 # monitor.changes.recording and the clause model behind them) are imported where a text is extracted or recorded: an unchanged pass
@@ -48,6 +51,15 @@ log = logging.getLogger(__name__)
 # Verified 304s written per statement: bounds what a crash mid-run can lose from the store (the
 # archive's checks.jsonl has every one of them already).
 NOT_MODIFIED_BATCH = 100
+# A run analyses texts in worker processes (one per core but the checking process's) when the
+# machine has more than two cores and at least this many documents have no version yet: starting
+# a worker (imports, the clause model) costs about a second of CPU, and each holds its own model
+# and caches (~85 MiB). On two shared cores a worker gained nothing and cost 14 % more CPU and
+# ~120 MiB more in all (first pass of 100 synthetic pages, 3 paired runs; benchmarks/RESULTS.md).
+POOL_MIN_DOCUMENTS = 32
+POOL_MIN_CORES = 3
+# the folder of the data directory that keeps recorded texts' classified clauses (clause_cache.py)
+CLAUSE_CACHE = "clause-cache"
 
 
 @dataclass
@@ -84,6 +96,11 @@ class Capturing:
     markdown: str | None = None
     failure: ClauseWatchError | None = None
     warnings: list[str] = field(default_factory=list)
+    # done before the write lock (`Checker._prepare`): each source's snapshot written ahead (None:
+    # left to `_archive`), the extraction's outcome, the text's analysis
+    archived: list[ArchivedSnapshot | None] | None = None
+    extract_error: ExtractError | None = None
+    analysis: VersionAnalysis | None = None
 
 
 class Checker:
@@ -100,7 +117,11 @@ class Checker:
         on_failure: Callable[[Session, Document, DocumentOutcome], None] | None = None,
         on_recovery: Callable[[Session, Document], None] | None = None,
         on_run_finished: Callable[[int], None] | None = None,
+        analysis_workers: int | None = None,
     ) -> None:
+        """`analysis_workers`: processes that analyse new texts during a run; None: one per core
+        but this process's, on `POOL_MIN_CORES` cores or more, when the run has at least
+        `POOL_MIN_DOCUMENTS` documents without a version; 0: none."""
         self.settings = settings
         self.store = store
         self.archive = open_archive(settings, store)
@@ -116,6 +137,11 @@ class Checker:
         # documents waiting to be written together (see _not_modified).
         self._states: dict[tuple[str, str], DocumentState] | None = None
         self._pending: list[NotModified] = []
+        self.analysis_workers = analysis_workers
+        self._pool: Executor | None = None
+        # Extraction and analysis in this process, one thread at a time: they hold the GIL anyway,
+        # and it keeps one page's parse tree and the clause model's caches in memory, not eight
+        self._cpu_lock = threading.Lock()
 
     def close(self) -> None:
         self.fetcher.close()
@@ -163,6 +189,7 @@ class Checker:
         workers = max(1, min(self.settings.fetch.max_workers, len(jobs) or 1))
         with self._write_lock, self.store.session() as s:
             self._states = document_states(s)
+        self._pool = self._analysis_pool(jobs)
         try:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check") as pool:
                 for result in pool.map(work, jobs):
@@ -170,11 +197,44 @@ class Checker:
                         outcomes.append(result)
         finally:
             self._states = None
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+                self._pool = None
             self._flush_not_modified()
+            self._sync_archive()
         self._finish_run(run_id, outcomes)
         if self.on_run_finished is not None:
             self.on_run_finished(run_id)
         return RunSummary(run_id, outcomes)
+
+    def _analysis_pool(self, jobs: list[tuple[ServiceDeclaration, str]]) -> Executor | None:
+        """Worker processes for the run's analyses, or None (analysed in this process)."""
+        workers = self.analysis_workers
+        if workers is None:
+            states = self._states or {}
+            new = 0
+            for svc, terms_type in jobs:
+                state = states.get((svc.service_id, terms_type))
+                new += state is None or not state.has_version
+            cores = os.cpu_count() or 1
+            big = new >= POOL_MIN_DOCUMENTS and cores >= POOL_MIN_CORES
+            workers = cores - 1 if big else 0
+        if workers <= 0:
+            return None
+        import multiprocessing  # here: a pass without a pool does not import it (~15 ms)
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawned, not forked: a fork would copy this process's threads' locks mid-use
+        context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+    def _sync_archive(self) -> None:
+        """fsync the folders of the snapshots written ahead (`_prepare`), once per run."""
+        if isinstance(self.archive, Archive):
+            try:
+                self.archive.sync()
+            except ArchiveError as exc:
+                log.error("%s", exc)
 
     def _start_run(self, kind: str) -> int:
         with self._write_lock, self.store.session() as s:
@@ -285,6 +345,7 @@ class Checker:
         run_id: int | None,
     ) -> DocumentOutcome:
         """Record what a pass over the sources produced, in the document's own transaction."""
+        self._prepare(service, terms_type, decl, doc_id, capturing, checked_at)
         try:
             with self._write_lock, self.store.session() as s:
                 doc = s.get_one(Document, doc_id)
@@ -298,6 +359,104 @@ class Checker:
                 outcome = DocumentOutcome(service.service_id, terms_type, "failed")
                 outcome.warnings = capturing.warnings
                 return self._fail(s, doc, exc, outcome, checked_at, run_id, [])
+
+    def _prepare(
+        self,
+        service: ServiceDeclaration,
+        terms_type: str,
+        decl: TermsDeclaration,
+        doc_id: int,
+        capturing: Capturing,
+        checked_at: datetime,
+    ) -> None:
+        """Outside the write lock, what a full capture needs whatever `_record` then decides:
+        write the snapshots that differ from each source's latest (file archive: its folders
+        are fsynced at the run's end), extract the text, and analyse it when it differs from
+        the document's latest version (in the run's worker processes, when it has them). What
+        cannot be done here is left to `_record`, which does it as before."""
+        if (
+            capturing.failure is not None
+            or not capturing.results
+            or any(r.not_modified for r in capturing.results)
+        ):
+            return
+        state = self._states.get((service.service_id, terms_type)) if self._states else None
+        if isinstance(self.archive, Archive):
+            archived: list[ArchivedSnapshot | None] = []
+            for index, (source, result) in enumerate(
+                zip(decl.sources, capturing.results, strict=True)
+            ):
+                last = state.snapshots.get(index) if state is not None else None
+                if last is not None and last.sha256 == sha256_bytes(result.content):
+                    archived.append(None)  # maybe the same evidence: `_archive` decides
+                    continue
+                try:
+                    archived.append(
+                        self.archive.write_snapshot(
+                            service.service_id,
+                            terms_type,
+                            checked_at,
+                            result.content,
+                            result.mime_type,
+                            snapshot_metadata(
+                                service, terms_type, source, result, checked_at, index
+                            ),
+                            defer_sync=True,
+                        )
+                    )
+                except ArchiveError:
+                    return  # `_archive` tries again and reports it
+            capturing.archived = archived
+        warnings = len(capturing.warnings)
+        try:
+            with self._cpu_lock:
+                capturing.markdown = self._extract(
+                    decl, capturing, self.settings.service(service.service_id).allowed_hosts
+                )
+        except ExtractError as exc:
+            capturing.extract_error = exc
+            return
+        except ClauseWatchError:
+            del capturing.warnings[warnings:]  # `_record` extracts again and reports it
+            return
+        from monitor.changes.clause_cache import ClauseCache
+        from monitor.changes.recording import latest_version
+        from monitor.changes.version_analysis import analyse_for_check
+
+        cache = ClauseCache(self.settings.data_dir / CLAUSE_CACHE)
+        previous_text = previous_clauses = None
+        if state is None or state.has_version:
+            with self.store.session() as s:  # a read: WAL lets it run beside the writer
+                previous = latest_version(s, doc_id)
+                if previous is not None:
+                    previous_text = previous.text
+                    previous_clauses = cache.get(previous.text, previous.sha256, terms_type)
+        if previous_text == capturing.markdown:
+            return  # the same text: nothing to analyse
+        job = functools.partial(
+            analyse_for_check,
+            capturing.markdown,
+            terms_type,
+            previous_text,
+            previous_clauses=previous_clauses,
+            keep_clauses=True,
+        )
+        pool = self._pool
+        if pool is None:
+            with self._cpu_lock:
+                analysis = job()
+        else:
+            try:
+                analysis = pool.submit(job).result()
+            except Exception as exc:  # e.g. a worker died: `record_version` analyses it here
+                log.warning(
+                    "analysis worker failed for %s / %s: %s", service.service_id, terms_type, exc
+                )
+                return
+        if analysis.clauses is not None:  # for the next check that compares with this text
+            cache.put(analysis.sha256, terms_type, analysis.clauses)
+            analysis.clauses = None
+        capturing.analysis = analysis
 
     def _capture(
         self,
@@ -401,9 +560,13 @@ class Checker:
             doc.etag = capturing.results[0].headers.get("etag")
             doc.last_modified = capturing.results[0].headers.get("last-modified")
         try:
-            markdown = self._extract(
-                decl, capturing, self.settings.service(service.service_id).allowed_hosts
-            )
+            if capturing.extract_error is not None:
+                raise capturing.extract_error
+            markdown = capturing.markdown
+            if markdown is None:
+                markdown = self._extract(
+                    decl, capturing, self.settings.service(service.service_id).allowed_hosts
+                )
         except ExtractError as exc:
             return self._fail(s, doc, exc, outcome, checked_at, run_id, snapshot_ids)
         previous = latest_version(s, doc.id)
@@ -451,20 +614,23 @@ class Checker:
                 )
             )
             return outcome
-        recorded: Recorded = record_version(
-            s,
-            doc,
-            markdown,
-            captured_at=checked_at,
-            recorded_at=self.clock(),
-            url=capturing.results[0].final_url,
-            snapshot_ids=snapshot_ids,
-            previous=previous,
-            on_changes=self.on_changes,
-            # the alert hook resolves the run from the capture row written below; passing the id
-            # here changed how the daemon batches a run interrupted by a crash (see docs/daemon.md)
-            run_id=None,
-        )
+        # the clause model serves one thread at a time (`_prepare` analyses beside the writer)
+        with self._cpu_lock:
+            recorded: Recorded = record_version(
+                s,
+                doc,
+                markdown,
+                captured_at=checked_at,
+                recorded_at=self.clock(),
+                url=capturing.results[0].final_url,
+                snapshot_ids=snapshot_ids,
+                previous=previous,
+                analysis=capturing.analysis,
+                on_changes=self.on_changes,
+                # the alert hook resolves the run from the capture row written below; passing the id
+                # here changed how the daemon batches a run interrupted by a crash (see docs/daemon.md)
+                run_id=None,
+            )
         outcome.outcome = "new" if previous is None else "changed"
         outcome.version_id = recorded.version.id
         outcome.changes = len(recorded.changes)
@@ -555,7 +721,8 @@ class Checker:
                 ids.append(last.id)
                 continue
             all_known = False
-            archived = self.archive.write_snapshot(
+            ahead = capturing.archived[index] if capturing.archived is not None else None
+            archived = ahead or self.archive.write_snapshot(
                 service.service_id,
                 doc.terms_type,
                 checked_at,
