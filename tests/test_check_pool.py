@@ -120,6 +120,26 @@ def test_clause_cache_gives_back_what_extract_provisions_gives(tmp_path: Path) -
     assert cache.get(text, sha, "Terms of Service") is None
 
 
+def test_clause_cache_keeps_only_what_can_be_read_back(tmp_path: Path) -> None:
+    """A superseded version's entry is discarded, and entries of older clause code are pruned
+    (once per process, on a write), so the cache does not grow with every recorded text."""
+    import monitor.changes.clause_cache as clause_cache
+
+    text = _markdown(terms_page("Parley", jobs="three"))
+    clauses = extract_provisions(text, "Terms of Service")
+    sha = sha256_text(text)
+    stale = tmp_path / "0123456789abcdef" / "ab"
+    stale.mkdir(parents=True)
+    (stale / "old.json.z").write_bytes(b"x")
+    cache = ClauseCache(tmp_path)
+    clause_cache._pruned = False
+    cache.put(sha, "Terms of Service", clauses)
+    assert [p.name for p in tmp_path.iterdir()] == [clause_cache.code_fingerprint()]
+    cache.discard(sha, "Terms of Service")
+    assert cache.get(text, sha, "Terms of Service") is None
+    cache.discard(sha, "Terms of Service")  # already gone: no error
+
+
 def test_clauses_shared_with_the_previous_text_are_taken_from_it() -> None:
     kind = "Terms of Service"
     old = _markdown(terms_page("Parley"))

@@ -10,9 +10,11 @@ again", never an error.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import zlib
 from functools import lru_cache
@@ -23,6 +25,7 @@ import monitor.clauses
 from monitor.models import Classification, ClassifiedClause, Clause, Fact
 
 _FORMAT = 1
+_pruned = False  # stale fingerprints removed by this process already
 
 
 @lru_cache(maxsize=1)
@@ -55,6 +58,19 @@ class ClauseCache:
         except (OSError, ValueError, KeyError, TypeError, IndexError, zlib.error):
             return None
 
+    def discard(self, sha256: str, terms_type: str) -> None:
+        """Forget a text's entry (a superseded version: only the latest one is read back)."""
+        with contextlib.suppress(OSError):
+            self._path(sha256, terms_type).unlink(missing_ok=True)
+
+    def prune_stale(self) -> None:
+        """Remove the entries of other clause code (an upgrade never reads them again)."""
+        current = code_fingerprint()
+        with contextlib.suppress(OSError):
+            for entry in self.folder.iterdir():
+                if entry.is_dir() and entry.name != current:
+                    shutil.rmtree(entry, ignore_errors=True)
+
     def put(self, sha256: str, terms_type: str, clauses: list[ClassifiedClause]) -> None:
         """Keep `clauses` (best effort: a cache that cannot be written is skipped)."""
         path = self._path(sha256, terms_type)
@@ -69,6 +85,10 @@ class ClauseCache:
             os.replace(tmp, path)  # whole or absent
         except OSError:
             return
+        global _pruned
+        if not _pruned:  # once per process, when there is analysis work anyway
+            _pruned = True
+            self.prune_stale()
 
 
 def _item(cc: ClassifiedClause) -> list[Any]:

@@ -229,7 +229,7 @@ class Checker:
         return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
     def _sync_archive(self) -> None:
-        """fsync the folders of the snapshots written ahead (`_prepare`), once per run."""
+        """fsync the folders of snapshots written ahead (`_prepare`) but never recorded."""
         if isinstance(self.archive, Archive):
             try:
                 self.archive.sync()
@@ -424,12 +424,12 @@ class Checker:
         from monitor.changes.version_analysis import analyse_for_check
 
         cache = ClauseCache(self.settings.data_dir / CLAUSE_CACHE)
-        previous_text = previous_clauses = None
+        previous_text = previous_clauses = previous_sha256 = None
         if state is None or state.has_version:
             with self.store.session() as s:  # a read: WAL lets it run beside the writer
                 previous = latest_version(s, doc_id)
                 if previous is not None:
-                    previous_text = previous.text
+                    previous_text, previous_sha256 = previous.text, previous.sha256
                     previous_clauses = cache.get(previous.text, previous.sha256, terms_type)
         if previous_text == capturing.markdown:
             return  # the same text: nothing to analyse
@@ -456,6 +456,8 @@ class Checker:
         if analysis.clauses is not None:  # for the next check that compares with this text
             cache.put(analysis.sha256, terms_type, analysis.clauses)
             analysis.clauses = None
+            if previous_sha256 is not None:  # superseded: only the latest text is read back
+                cache.discard(previous_sha256, terms_type)
         capturing.analysis = analysis
 
     def _capture(
@@ -722,6 +724,10 @@ class Checker:
                 continue
             all_known = False
             ahead = capturing.archived[index] if capturing.archived is not None else None
+            if ahead is not None and isinstance(self.archive, Archive):
+                # evidence first: the folder entry is durable before the store refers to it;
+                # one sync covers every snapshot written ahead since the last one
+                self.archive.sync()
             archived = ahead or self.archive.write_snapshot(
                 service.service_id,
                 doc.terms_type,
