@@ -25,6 +25,8 @@ from typing import Any
 from sqlalchemy import select
 
 from monitor.capture.declarations import ServiceDeclaration
+from monitor.capture.fetch import Fetcher
+from monitor.capture.fetch.politeness import SharedHostPacer
 from monitor.clock import Clock, utc_now
 from monitor.config import Settings
 from monitor.notify.alerts import checker_hooks, compose_pending
@@ -33,6 +35,7 @@ from monitor.notify.mailer import RETRY_BASE, Mailer
 from monitor.ops.checker import Checker, DocumentOutcome
 from monitor.ops.daemon import DIGEST_META_KEY, DaemonOptions, last_digest_slot, next_fire
 from monitor.store import Document, Store
+from monitor.store.host_turns import host_turns
 from monitor.store.leases import (
     LEASE_SECONDS,
     Claim,
@@ -92,7 +95,17 @@ class Worker:
                 compose_run(run_id)
 
         hooks["on_run_finished"] = on_run_finished
-        self.checker = Checker(settings, store, clock=clock, **hooks)
+        # per-host politeness across workers: each host's turn is shared through the store
+        self.host_turns = host_turns(store, connections=settings.fetch.max_workers + 1)
+        fetcher = (
+            None
+            if self.host_turns is None
+            else Fetcher(
+                settings.fetch,
+                pacer=SharedHostPacer(settings.fetch.per_host_delay, self.host_turns),
+            )
+        )
+        self.checker = Checker(settings, store, clock=clock, fetcher=fetcher, **hooks)
         self._last_outbox = 0.0
 
     # ------------------------------------------------------------ lifecycle
@@ -142,6 +155,8 @@ class Worker:
             beats.join(timeout=10)
             retire_worker(self.store, self.id, self.clock())
             self.checker.close()
+            if self.host_turns is not None:
+                self.host_turns.close()
             log.info("worker %s stopped", self.id)
         return 0
 

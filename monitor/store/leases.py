@@ -210,7 +210,7 @@ def finish(
 # ---------------------------------------------------------------- cluster-wide locks
 
 
-def _advisory_key(name: str) -> int:
+def advisory_key(name: str) -> int:
     return int.from_bytes(
         hashlib.sha256(f"clausewatch:{name}".encode()).digest()[:8], "big", signed=True
     )
@@ -221,7 +221,7 @@ def cluster_lock(store: Store, name: str, *, wait: bool = True) -> Iterator[bool
     """Hold the store-wide lock `name` for the block; yields False (without waiting) when
     `wait=False` and another worker holds it."""
     if store.engine.dialect.name == "postgresql":
-        key = _advisory_key(name)
+        key = advisory_key(name)
         with store.engine.connect() as conn:
             if wait:
                 conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
