@@ -141,3 +141,42 @@ def test_a_turn_held_elsewhere_too_long_fails_the_fetch_clearly(
         pass
     holder.close()
     other.close()
+
+
+HOLDER = """
+import sys, time
+from monitor.store import Store
+from monitor.store.host_turns import host_turns
+turns = host_turns(Store(sys.argv[1]), connections=1)
+with turns.hold("example.org:443", 0.0):
+    print("held", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_dead_workers_turn_is_released(tmp_path: Path, turns: tuple[Store, str]) -> None:
+    """A worker SIGKILLed while it holds a host's turn does not block that host: the server (or
+    the kernel, for the SQLite file lock) releases the turn with the process."""
+    store, url = turns
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, url],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == b"held"
+        other = _second_gate(store, tmp_path)
+        with pytest.raises(HostTurnUnavailable), other.hold("example.org:443", 0.0):
+            pass
+    finally:
+        child.kill()
+        child.wait(30)
+    patient = (
+        PostgresHostTurns(store, connections=1, wait_limit=60)
+        if store.engine.dialect.name == "postgresql"
+        else FileHostTurns(tmp_path / "data" / "host-turns", wait_limit=60)
+    )
+    with patient.hold("example.org:443", 0.0):
+        pass
+    other.close()
+    patient.close()
