@@ -2,8 +2,8 @@
 
 Where the daemon schedules every document itself, workers divide the documents through leases
 (store/leases.py): each round a worker renews its claims, claims a batch of due documents, checks
-them (one run, the same Checker as the daemon) and moves each lease to the document's next
-scheduled time as soon as its check is recorded. What must happen once for the whole store is done
+them (one run, the same Checker as the daemon) and, once that run has returned (every check
+recorded, its alert batch composed), moves each lease to the document's next scheduled time. What must happen once for the whole store is done
 under a cluster-wide lock by whichever worker gets there first: composing alert batches (so each
 alert is composed once), delivering the outbox (so each message is sent once), the weekly digest
 (built once per week: the daemon's digest slot in the `meta` table says which week was done).
@@ -32,7 +32,7 @@ from monitor.config import Settings
 from monitor.notify.alerts import checker_hooks, compose_pending
 from monitor.notify.digest import queue_weekly_digests
 from monitor.notify.mailer import RETRY_BASE, Mailer
-from monitor.ops.checker import Checker, DocumentOutcome
+from monitor.ops.checker import Checker
 from monitor.ops.daemon import DIGEST_META_KEY, DaemonOptions, last_digest_slot, next_fire
 from monitor.store import Document, Store
 from monitor.store.host_turns import host_turns
@@ -203,7 +203,9 @@ class Worker:
                     " (its check was recorded: not checked again)" if recorded else "",
                 )
                 if recorded:
-                    self._release(c, self._next_due(c.service_id), checked=False)
+                    self._release(
+                        c, self._next_due(c.service_id), checked=False, checked_at=recorded
+                    )
                     continue
             single = todo.setdefault(c.service_id, replace(service, terms={}, history={}))
             single.terms[c.terms_type] = service.terms[c.terms_type]
@@ -211,11 +213,19 @@ class Worker:
                 single.history[c.terms_type] = service.history[c.terms_type]
         if not todo:
             return 0
-
-        def done(outcome: DocumentOutcome) -> None:  # as each check is recorded
-            self._release_key(outcome.service_id, outcome.terms_type, checked=True)
-
-        summary = self.checker.run(todo, progress=done, should_stop=self.stopping.is_set)
+        # The leases are released once the run has returned, not as each outcome comes: the
+        # checker writes some checks in batches (unchanged pages) after their outcome, and a
+        # lease released before its capture is durable would lose that check if we died then.
+        # Dying before the release is safe: the next owner finds the capture and moves on.
+        try:
+            summary = self.checker.run(todo, should_stop=self.stopping.is_set)
+        except Exception:
+            for c in claims:  # back to the pool, due as they were (retried, not lost)
+                if c.service_id in todo and c.terms_type in todo[c.service_id].terms:
+                    self._release(c, c.due_at, checked=False)
+            raise
+        for o in summary.outcomes:
+            self._release_key(o.service_id, o.terms_type, checked=True)
         for o in summary.outcomes:
             if o.outcome == "failed":
                 log.warning(
@@ -233,9 +243,18 @@ class Worker:
             days=365
         )
 
-    def _release(self, c: Claim, next_due: datetime, *, checked: bool) -> None:
+    def _release(
+        self, c: Claim, next_due: datetime, *, checked: bool, checked_at: datetime | None = None
+    ) -> None:
         finish(
-            self.store, self.id, c.service_id, c.terms_type, next_due, self.clock(), checked=checked
+            self.store,
+            self.id,
+            c.service_id,
+            c.terms_type,
+            next_due,
+            self.clock(),
+            checked=checked,
+            checked_at=checked_at,
         )
 
     def _release_key(self, service_id: str, terms_type: str, *, checked: bool) -> None:
