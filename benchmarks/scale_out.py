@@ -5,16 +5,20 @@
 
 Synthetic terms pages (benchmarks/_common.py) are served from loopback servers; a throwaway
 PostgreSQL server (tests/pgserver.py) holds one fresh database per worker count. For each count
-the workers run as child processes (`worker --no-send`, a one-day interval, so each document is
-due once per pass) and this script measures, from the database:
+the workers run as child processes (`clausewatch worker`, a one-day interval, so each document is
+due once per pass; they compose and deliver the outbox to a loopback SMTP sink every 2 s) and this
+script measures, from the database and the sink:
 
 - first pass: every document checked once (documents per second, wall from the workers' start
   until the last lease is released);
 - unchanged pass: every lease made due again; the same pages answer 304 or identical bytes;
-- changed pass: 10 % of the pages revised; alert items per change (must be 1) and unfinished
-  alert batches (must be 0: each batch composed once, by the worker that checked it);
-- killed pass (counts >= 2): a fresh database, one worker SIGKILLed when about a third of the
-  documents are done; the others take its claims over once they expire (`--lease`).
+- changed pass: 10 % of the pages revised; alert items per change (must be 1), unfinished
+  alert items (must be 0: each batch composed once), alert messages in the outbox, and messages
+  the SMTP sink received (each Message-ID exactly once);
+- killed run (the largest count >= 2): a fresh database; in the first pass one worker is
+  SIGKILLed when about a third of the documents are done, in the changed pass a second one; the
+  others take their claims over once they expire (`--lease`) and compose the batches the dead
+  ones left.
 
 Checks per document per pass must be exactly 1 everywhere: the report counts documents checked
 0 times (lost) and more than once (doubled) from the `captures` table.
@@ -23,13 +27,17 @@ Checks per document per pass must be exactly 1 everywhere: the report counts doc
 from __future__ import annotations
 
 import argparse
+import email
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +54,7 @@ from _common import (  # noqa: E402 (the script's own folder must be importable 
     python_exe,
     write_json,
 )
+from aiosmtpd.controller import Controller  # noqa: E402
 from pgserver import TempPostgres  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
@@ -59,7 +68,38 @@ def page_path(i: int) -> str:
     return f"/svc{i:05d}/terms"
 
 
-def setup(folder: Path, farm: PageFarm, n: int, fetch_workers: int) -> Path:
+class MailSink:
+    """A loopback SMTP server (aiosmtpd) that counts the Message-IDs it accepts."""
+
+    def __init__(self) -> None:
+        self.ids: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = email.message_from_bytes(envelope.content)
+        with self.lock:
+            self.ids[str(message.get("Message-ID", ""))] += 1
+        return "250 OK"
+
+    def take(self) -> Counter[str]:
+        """The Message-IDs received since the last call."""
+        with self.lock:
+            ids, self.ids = self.ids, Counter()
+        return ids
+
+    def __enter__(self) -> MailSink:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+
+def setup(folder: Path, farm: PageFarm, n: int, fetch_workers: int, smtp_port: int) -> Path:
     (folder / "declarations").mkdir(parents=True)
     for i in range(n):
         decl = {
@@ -76,7 +116,8 @@ def setup(folder: Path, farm: PageFarm, n: int, fetch_workers: int) -> Path:
         "[fetch]\nper_host_delay = 0.0  # loopback servers: the network is never the limit\n"
         f'max_workers = {fetch_workers}\nbrowser = "never"\n'
         'allow_private = ["127.0.0.1", "::1"]  # the benchmark serves pages on loopback\n\n'
-        f"[plans.everything]\nmax_platforms = {n}\nsame_day_alerts = true\n"
+        f"[plans.everything]\nmax_platforms = {n}\nsame_day_alerts = true\n\n"
+        f'[smtp]\nurl = "smtp://127.0.0.1:{smtp_port}"\nfrom_addr = "bench@clausewatch.test"\n'
     )
     return config
 
@@ -93,7 +134,7 @@ class Workers:
             self.procs.append(
                 subprocess.Popen(
                     [python_exe(), "-m", "monitor", "--config", str(config), "worker",
-                     "--no-send", "--interval", "86400", "--poll", "0.5",
+                     "--outbox-interval", "2", "--interval", "86400", "--poll", "0.5",
                      "--lease", str(lease)],
                     cwd=config.parent, env=env, stdout=log, stderr=subprocess.STDOUT,
                     start_new_session=True,
@@ -173,6 +214,7 @@ def make_due(engine: Engine) -> float:
 def run_count(
     pg: TempPostgres,
     farm: PageFarm,
+    sink: MailSink,
     config: Path,
     n: int,
     count: int,
@@ -192,53 +234,58 @@ def run_count(
          "--plan", "everything"],
         cwd=config.parent, env=env, check=True, capture_output=True,
     )  # fmt: skip
+    sink.take()
     since = time.time()
     workers = Workers(config, url, count, lease, log_dir)
+    victims = iter(workers.procs)
+
+    def killer(phase: str) -> Any:
+        """SIGKILL the next victim once a third of this pass is done (killed runs only)."""
+        if not kill or (phase == "changed" and count < 3):  # leave two workers at least
+            return None
+        victim = next(victims)
+
+        def maybe_kill(done: int) -> None:
+            if victim.poll() is None and done >= n // 3:
+                victim.send_signal(signal.SIGKILL)
+                result[f"{phase}_killed_at_done"] = done
+
+        return maybe_kill
+
     try:
-        if kill:
-            victim = workers.procs[0]
-
-            def maybe_kill(done: int) -> None:
-                if victim.poll() is None and done >= n // 3:
-                    victim.send_signal(signal.SIGKILL)
-                    result["killed_at_done"] = done
-
-            result["first"] = wait_all(engine, n, since, timeout, maybe_kill)
-            result["first_checks"] = checks_per_document(engine, since)
-            result["taken_over"] = int(
-                scalar(engine, "SELECT coalesce(sum(takeovers), 0) FROM document_leases")
-            )
-            return result
-        result["first"] = wait_all(engine, n, since, timeout)
+        result["first"] = wait_all(engine, n, since, timeout, killer("first"))
         result["first_checks"] = checks_per_document(engine, since)
-        since = make_due(engine)
-        result["unchanged"] = wait_all(engine, n, since, timeout)
-        result["unchanged_checks"] = checks_per_document(engine, since)
+        if not kill:
+            since = make_due(engine)
+            result["unchanged"] = wait_all(engine, n, since, timeout)
+            result["unchanged_checks"] = checks_per_document(engine, since)
         changed = list(range(0, n, 10))
         for i in changed:
             farm.put(page_path(i), generate_page(i, revision=1))
         since = make_due(engine)
-        result["changed"] = wait_all(engine, n, since, timeout)
+        result["changed"] = wait_all(engine, n, since, timeout, killer("changed"))
         result["changed_checks"] = checks_per_document(engine, since)
         result["changed_documents"] = len(changed)
-        # each worker composes its run's alert batches when the run ends, just after the leases
-        # are released: wait for that (a batch left unfinished would be a lost alert)
-        deadline = time.time() + 120
+        # the batches are composed when each run ends (a dead worker's by the others, once its
+        # claims are taken over) and delivered every 2 s: wait until nothing is left to do
+        deadline = time.time() + 120 + 2 * lease
         while time.time() < deadline and scalar(
-            engine, "SELECT count(*) FROM alert_items WHERE outbox_id IS NULL"
+            engine,
+            "SELECT (SELECT count(*) FROM alert_items WHERE outbox_id IS NULL) + "
+            "(SELECT count(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL)",
         ):
             time.sleep(0.5)
-        result["alert_items_per_change"] = [
-            int(c)
-            for c in {
-                row
+        time.sleep(1.0)  # a message whose commit follows the SMTP acceptance
+        result["alert_items_per_change"] = sorted(
+            {
+                int(row)
                 for (row,) in _rows(
                     engine,
                     "SELECT count(a.id) FROM changes ch LEFT JOIN alert_items a ON a.change_id = ch.id "
                     "WHERE ch.alertable AND NOT ch.editorial GROUP BY ch.id",
                 )
             }
-        ]
+        )
         result["alertable_changes"] = int(
             scalar(engine, "SELECT count(*) FROM changes WHERE alertable AND NOT editorial") or 0
         )
@@ -248,6 +295,22 @@ def run_count(
         result["alert_messages"] = int(
             scalar(engine, "SELECT count(*) FROM outbox WHERE kind = 'alert'") or 0
         )
+        result["messages_sent"] = int(
+            scalar(engine, "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL") or 0
+        )
+        result["messages_unsent"] = int(
+            scalar(engine, "SELECT count(*) FROM outbox WHERE sent_at IS NULL") or 0
+        )
+        received = sink.take()
+        result["smtp_received"] = sum(received.values())
+        result["smtp_distinct"] = len(received)
+        result["smtp_received_twice"] = sum(1 for c in received.values() if c > 1)
+        outbox_ids = {str(m) for (m,) in _rows(engine, "SELECT message_id FROM outbox")}
+        result["smtp_not_in_outbox"] = len(set(received) - outbox_ids)
+        if kill:
+            result["taken_over"] = int(
+                scalar(engine, "SELECT coalesce(sum(takeovers), 0) FROM document_leases")
+            )
         for i in changed:  # back to revision 0 for the next worker count
             farm.put(page_path(i), generate_page(i))
         return result
@@ -279,21 +342,25 @@ def main(argv: list[str] | None = None) -> int:
     info = machine_info()
     n = args.documents
     results: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="cw-scale-") as tmp, PageFarm(args.servers) as farm:
+    with (
+        tempfile.TemporaryDirectory(prefix="cw-scale-") as tmp,
+        PageFarm(args.servers) as farm,
+        MailSink() as sink,
+    ):
         for i in range(n):
             farm.put(page_path(i), generate_page(i))
-        config = setup(Path(tmp) / "project", farm, n, args.fetch_workers)
+        config = setup(Path(tmp) / "project", farm, n, args.fetch_workers, sink.port)
         with TempPostgres() as pg:
             for count in counts:
                 print(f"== {n} documents, {count} worker(s) ==", flush=True)
                 results.append(
-                    run_count(pg, farm, config, n, count, args.lease, args.timeout, False)
+                    run_count(pg, farm, sink, config, n, count, args.lease, args.timeout, False)
                 )
                 print(json.dumps(results[-1]), flush=True)
             for count in [c for c in counts if c >= 2][-1:] if not args.no_kill else []:
-                print(f"== {n} documents, {count} workers, one SIGKILLed ==", flush=True)
+                print(f"== {n} documents, {count} workers, one SIGKILLed per pass ==", flush=True)
                 results.append(
-                    run_count(pg, farm, config, n, count, args.lease, args.timeout, True)
+                    run_count(pg, farm, sink, config, n, count, args.lease, args.timeout, True)
                 )
                 print(json.dumps(results[-1]), flush=True)
     print_info(info)
@@ -306,7 +373,12 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(
                 [
                     r["workers"],
-                    phase + (" (one killed)" if r["killed"] else ""),
+                    phase
+                    + (
+                        f" ({r[f'{phase}_killed_at_done']} done: one killed)"
+                        if f"{phase}_killed_at_done" in r
+                        else ""
+                    ),
                     f"{r[phase]:.1f}",
                     f"{n / r[phase]:.1f}",
                     checks["once"],
@@ -320,16 +392,20 @@ def main(argv: list[str] | None = None) -> int:
         rows,
     )
     for r in results:
-        if "alert_items_per_change" in r:
-            print(
-                f"  {r['workers']} worker(s): {r['alertable_changes']} alertable changes, alert "
-                f"items per change {r['alert_items_per_change']}, unfinished "
-                f"{r['unfinished_alert_items']}, {r['alert_messages']} alert message(s)"
-            )
+        print(
+            f"  {r['workers']} worker(s){' (killed run)' if r['killed'] else ''}: "
+            f"{r['alertable_changes']} alertable changes, alert items per change "
+            f"{r['alert_items_per_change']}, unfinished {r['unfinished_alert_items']}; "
+            f"{r['alert_messages']} alert message(s), {r['messages_sent']} sent, "
+            f"{r['messages_unsent']} unsent; SMTP received {r['smtp_received']} "
+            f"({r['smtp_distinct']} distinct, {r['smtp_received_twice']} twice, "
+            f"{r['smtp_not_in_outbox']} not in the outbox)"
+        )
         if r["killed"]:
             print(
-                f"  killed run: victim SIGKILLed at {r.get('killed_at_done')} done, "
-                f"{r['taken_over']} claim(s) taken over"
+                f"  killed run: one worker SIGKILLed at {r.get('first_killed_at_done')} done in "
+                f"the first pass, another at {r.get('changed_killed_at_done')} in the changed "
+                f"pass; {r['taken_over']} claim(s) taken over"
             )
     path = write_json(out, "scale_out.json", {"machine": info, "documents": n, "results": results})
     print(f"\nJSON: {path}")
@@ -338,6 +414,12 @@ def main(argv: list[str] | None = None) -> int:
         for r in results
         for p in ("first", "unchanged", "changed")
         if p in r
+    ) and all(
+        r["alert_items_per_change"] == [1]
+        and r["unfinished_alert_items"] == 0
+        and r["messages_unsent"] == 0
+        and r["smtp_received"] == r["smtp_distinct"] == r["messages_sent"]
+        for r in results
     )
     return 0 if ok else 1
 

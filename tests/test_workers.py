@@ -151,6 +151,49 @@ def test_a_dead_workers_claims_are_taken_over_once(project: Project) -> None:
     assert status["leases"]["taken_over"] == len(lost) + len(recorded)
 
 
+class Died(BaseException):
+    """A worker's process ending mid-run (nothing after it runs, nothing is handed back)."""
+
+
+def test_a_worker_dying_before_its_unchanged_checks_are_written_loses_none(
+    project: Project, http_server: LocalHTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checker writes the checks of unchanged pages (304s) in a batch after their outcome;
+    a worker that dies before that batch is written must not have released those leases as
+    checked: the next owner checks them, so each document is checked once in the cycle."""
+    for sid, path in SERVICES.items():
+        body = terms_page(sid)
+
+        def answer(req: Any, body: str = body) -> Reply:
+            if req.headers.get("if-none-match") == '"v1"':
+                return Reply(304, {"ETag": '"v1"'})
+            return Reply(200, {"ETag": '"v1"', "Content-Type": "text/html"}, body)
+
+        http_server.routes[path] = answer
+    clock = Clock()
+    _drain(_worker(project, clock, "first"))
+    clock.advance(hours=1, seconds=1)  # the next cycle: every page answers 304
+    dead = _worker(project, clock, "dead")
+
+    def crash() -> None:
+        raise Died
+
+    monkeypatch.setattr(dead.checker, "_flush_not_modified", crash)
+    with pytest.raises(Died):
+        dead.round()
+    assert sum(_captures(project).values()) == len(SERVICES)  # its two checks were not written
+    with project.store.session() as s:
+        held = s.scalars(select(Lease).where(Lease.owner == "dead")).all()
+    assert len(held) == 2  # still its claims, not released as checked
+    survivor = _worker(project, clock, "survivor")
+    _drain(survivor)
+    clock.advance(seconds=61)  # the dead worker's claims expire
+    _drain(survivor)
+    assert _captures(project) == {sid: 2 for sid in SERVICES}
+    # both cycles, plus the dead worker's two requests whose checks it never wrote
+    assert len(http_server.requests) == 2 * len(SERVICES) + 2
+
+
 def test_each_alert_composed_once_and_each_message_sent_once(
     project: Project, http_server: LocalHTTPServer, sink: SMTPSink
 ) -> None:

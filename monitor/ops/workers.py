@@ -2,8 +2,8 @@
 
 Where the daemon schedules every document itself, workers divide the documents through leases
 (store/leases.py): each round a worker renews its claims, claims a batch of due documents, checks
-them (one run, the same Checker as the daemon) and moves each lease to the document's next
-scheduled time as soon as its check is recorded. What must happen once for the whole store is done
+them (one run, the same Checker as the daemon) and, once that run has returned (every check
+recorded, its alert batch composed), moves each lease to the document's next scheduled time. What must happen once for the whole store is done
 under a cluster-wide lock by whichever worker gets there first: composing alert batches (so each
 alert is composed once), delivering the outbox (so each message is sent once), the weekly digest
 (built once per week: the daemon's digest slot in the `meta` table says which week was done).
@@ -25,14 +25,17 @@ from typing import Any
 from sqlalchemy import select
 
 from monitor.capture.declarations import ServiceDeclaration
+from monitor.capture.fetch import Fetcher
+from monitor.capture.fetch.politeness import SharedHostPacer
 from monitor.clock import Clock, utc_now
 from monitor.config import Settings
 from monitor.notify.alerts import checker_hooks, compose_pending
 from monitor.notify.digest import queue_weekly_digests
 from monitor.notify.mailer import RETRY_BASE, Mailer
-from monitor.ops.checker import Checker, DocumentOutcome
+from monitor.ops.checker import Checker
 from monitor.ops.daemon import DIGEST_META_KEY, DaemonOptions, last_digest_slot, next_fire
 from monitor.store import Document, Store
+from monitor.store.host_turns import host_turns
 from monitor.store.leases import (
     LEASE_SECONDS,
     Claim,
@@ -92,7 +95,17 @@ class Worker:
                 compose_run(run_id)
 
         hooks["on_run_finished"] = on_run_finished
-        self.checker = Checker(settings, store, clock=clock, **hooks)
+        # per-host politeness across workers: each host's turn is shared through the store
+        self.host_turns = host_turns(store, connections=settings.fetch.max_workers + 1)
+        fetcher = (
+            None
+            if self.host_turns is None
+            else Fetcher(
+                settings.fetch,
+                pacer=SharedHostPacer(settings.fetch.per_host_delay, self.host_turns),
+            )
+        )
+        self.checker = Checker(settings, store, clock=clock, fetcher=fetcher, **hooks)
         self._last_outbox = 0.0
 
     # ------------------------------------------------------------ lifecycle
@@ -142,6 +155,8 @@ class Worker:
             beats.join(timeout=10)
             retire_worker(self.store, self.id, self.clock())
             self.checker.close()
+            if self.host_turns is not None:
+                self.host_turns.close()
             log.info("worker %s stopped", self.id)
         return 0
 
@@ -188,7 +203,9 @@ class Worker:
                     " (its check was recorded: not checked again)" if recorded else "",
                 )
                 if recorded:
-                    self._release(c, self._next_due(c.service_id), checked=False)
+                    self._release(
+                        c, self._next_due(c.service_id), checked=False, checked_at=recorded
+                    )
                     continue
             single = todo.setdefault(c.service_id, replace(service, terms={}, history={}))
             single.terms[c.terms_type] = service.terms[c.terms_type]
@@ -196,11 +213,19 @@ class Worker:
                 single.history[c.terms_type] = service.history[c.terms_type]
         if not todo:
             return 0
-
-        def done(outcome: DocumentOutcome) -> None:  # as each check is recorded
-            self._release_key(outcome.service_id, outcome.terms_type, checked=True)
-
-        summary = self.checker.run(todo, progress=done, should_stop=self.stopping.is_set)
+        # The leases are released once the run has returned, not as each outcome comes: the
+        # checker writes some checks in batches (unchanged pages) after their outcome, and a
+        # lease released before its capture is durable would lose that check if we died then.
+        # Dying before the release is safe: the next owner finds the capture and moves on.
+        try:
+            summary = self.checker.run(todo, should_stop=self.stopping.is_set)
+        except Exception:
+            for c in claims:  # back to the pool, due as they were (retried, not lost)
+                if c.service_id in todo and c.terms_type in todo[c.service_id].terms:
+                    self._release(c, c.due_at, checked=False)
+            raise
+        for o in summary.outcomes:
+            self._release_key(o.service_id, o.terms_type, checked=True)
         for o in summary.outcomes:
             if o.outcome == "failed":
                 log.warning(
@@ -218,9 +243,18 @@ class Worker:
             days=365
         )
 
-    def _release(self, c: Claim, next_due: datetime, *, checked: bool) -> None:
+    def _release(
+        self, c: Claim, next_due: datetime, *, checked: bool, checked_at: datetime | None = None
+    ) -> None:
         finish(
-            self.store, self.id, c.service_id, c.terms_type, next_due, self.clock(), checked=checked
+            self.store,
+            self.id,
+            c.service_id,
+            c.terms_type,
+            next_due,
+            self.clock(),
+            checked=checked,
+            checked_at=checked_at,
         )
 
     def _release_key(self, service_id: str, terms_type: str, *, checked: bool) -> None:

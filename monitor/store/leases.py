@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, text, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -151,22 +151,20 @@ def claim(
     return claims
 
 
-def finished_before_takeover(session: Session, c: Claim) -> bool:
-    """Did the previous owner of a taken-over claim record its check before it died?"""
+def finished_before_takeover(session: Session, c: Claim) -> datetime | None:
+    """When the previous owner of a taken-over claim recorded its check before it died (None:
+    it did not)."""
     if c.previous_owner is None or c.previous_claim is None:
-        return False
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    Capture.document_id == Document.id,
-                    Document.service_id == c.service_id,
-                    Document.terms_type == c.terms_type,
-                    Capture.checked_at >= c.previous_claim,
-                )
-            )
+        return None
+    recorded: datetime | None = session.scalar(
+        select(func.max(Capture.checked_at)).where(
+            Capture.document_id == Document.id,
+            Document.service_id == c.service_id,
+            Document.terms_type == c.terms_type,
+            Capture.checked_at >= c.previous_claim,
         )
     )
+    return recorded
 
 
 def finish(
@@ -178,8 +176,12 @@ def finish(
     now: datetime,
     *,
     checked: bool = True,
+    checked_at: datetime | None = None,
 ) -> bool:
-    """Release our claim, due again at `next_due`; False if it was no longer ours."""
+    """Release our claim, due again at `next_due`; False if it was no longer ours. `checked`:
+    we checked it (counted as ours, the lease's `checked_at` = now); `checked_at` alone: the check
+    was recorded then by a worker that died before releasing the claim."""
+    stamp = checked_at if checked_at is not None else (now if checked else None)
     with store.session() as s:
         # every transaction of a worker locks its `workers` row before its leases: one order,
         # so the heartbeat thread and the check threads never deadlock
@@ -200,7 +202,7 @@ def finish(
                 owner=None,
                 lease_until=None,
                 due_at=next_due,
-                **({"checked_at": now} if checked else {}),
+                **({"checked_at": stamp} if stamp is not None else {}),
             )
             .execution_options(synchronize_session=False)
         )
@@ -210,7 +212,7 @@ def finish(
 # ---------------------------------------------------------------- cluster-wide locks
 
 
-def _advisory_key(name: str) -> int:
+def advisory_key(name: str) -> int:
     return int.from_bytes(
         hashlib.sha256(f"clausewatch:{name}".encode()).digest()[:8], "big", signed=True
     )
@@ -221,7 +223,7 @@ def cluster_lock(store: Store, name: str, *, wait: bool = True) -> Iterator[bool
     """Hold the store-wide lock `name` for the block; yields False (without waiting) when
     `wait=False` and another worker holds it."""
     if store.engine.dialect.name == "postgresql":
-        key = _advisory_key(name)
+        key = advisory_key(name)
         with store.engine.connect() as conn:
             if wait:
                 conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})

@@ -307,3 +307,12 @@ class SnapshotBlob(Base):
     size: Mapped[int] = mapped_column(Integer)
     mime_type: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class HostTurn(Base):
+    """When a host may next be asked, shared by the workers so that per-host politeness holds
+    across them (store/host_turns.py; PostgreSQL only)."""
+
+    __tablename__ = "host_turns"
+    host: Mapped[str] = mapped_column(String(300), primary_key=True)  # host:port
+    free_at: Mapped[float] = mapped_column(Float)  # Unix seconds on the database server's clock

@@ -3,6 +3,9 @@
 The fetchers hold a slot while a request is being started (until the response headers arrive),
 not while its body is read: a server dripping its body must not make every other document on that
 host wait (the fetch deadline ends the drip itself).
+
+`HostPacer` paces the threads of one process. `SharedHostPacer` also takes the host's turn shared
+with the other workers on the store (store/host_turns.py), so the pacing holds across processes.
 """
 
 from __future__ import annotations
@@ -10,9 +13,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urlsplit
+
+from monitor.errors import ClauseWatchError, FetchError
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -70,4 +76,33 @@ class HostPacer:
             if wait > 0:
                 self._sleep(wait)
             state.last_start = self._clock()
+            yield
+
+
+class HostTurns(Protocol):
+    """Turns per host shared between processes (store/host_turns.py)."""
+
+    def hold(self, host: str, delay: float) -> AbstractContextManager[None]: ...
+
+
+class SharedHostPacer(HostPacer):
+    """Pacing that holds across the workers sharing a store.
+
+    The local per-host lock comes first, so one thread per process waits for the shared turn;
+    the shared turn gives one request at a time per host across all workers and spaces the turns
+    by `delay` from the end of the previous one (store/host_turns.py says why from the end).
+    """
+
+    def __init__(self, delay: float, turns: HostTurns) -> None:
+        super().__init__(delay)
+        self.turns = turns
+
+    @contextmanager
+    def slot(self, url: str) -> Iterator[None]:
+        key = host_key(url)
+        with self._state(key).lock, ExitStack() as stack:
+            try:
+                stack.enter_context(self.turns.hold(key, self.delay))
+            except ClauseWatchError as exc:  # the store failed, or a frozen worker holds the turn
+                raise FetchError(f"{url}: {exc}", url=url, transient=True) from exc
             yield
