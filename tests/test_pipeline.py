@@ -265,3 +265,26 @@ def test_rebuild_records_technical_upgrade_without_changes(project: Project) -> 
         assert s.scalars(select(Change)).all() == []
     # rebuilding again changes nothing
     assert [o.outcome for o in rebuild(project.settings, project.store, services)] == ["unchanged"]
+
+
+def test_unchanged_check_outside_a_run_leaves_no_unreferenced_file(project: Project) -> None:
+    """A check whose states were not preloaded (the daemon's per-service runs overlap, and one
+    run's end clears them) must not write the unchanged capture ahead: the store would keep
+    referring to the previous snapshot and the new file would be evidence of nothing."""
+    from monitor.ops.daemon import archive_report
+
+    project.server.routes["/terms"] = Reply(200, body=terms_page())  # no validators: a full GET
+    project.declare()
+    assert project.check().outcome == "new"
+    services, _ = load_declarations(project.root / "declarations")
+    checker = Checker(project.settings, project.store, clock=project.clock)
+    try:
+        for _ in range(2):
+            project.clock.advance(hours=24)
+            outcome = checker.check_document(services["Acme"], "Terms of Service")
+            assert outcome.outcome == "unchanged"
+    finally:
+        checker.close()
+    report = archive_report(project.settings, project.store)
+    assert report["unindexed"] == [] and report["missing_file"] == []
+    assert project.count(Snapshot) == 1

@@ -35,7 +35,13 @@ from monitor.errors import (
 )
 from monitor.models import FetchResult
 from monitor.store import Capture, Document, Run, Snapshot, Store
-from monitor.store.queries import DocumentState, NotModified, document_states, record_not_modified
+from monitor.store.queries import (
+    DocumentState,
+    NotModified,
+    document_states,
+    latest_snapshots,
+    record_not_modified,
+)
 from monitor.store.runs import start_run
 
 if TYPE_CHECKING:
@@ -382,11 +388,17 @@ class Checker:
             return
         state = self._states.get((service.service_id, terms_type)) if self._states else None
         if isinstance(self.archive, Archive):
+            if state is not None:
+                known = state.snapshots
+            else:  # not preloaded (e.g. the daemon's runs overlap): a write ahead of an
+                # unchanged capture would leave a file the store never refers to
+                with self.store.session() as s:
+                    known = latest_snapshots(s, doc_id).get(doc_id, {})
             archived: list[ArchivedSnapshot | None] = []
             for index, (source, result) in enumerate(
                 zip(decl.sources, capturing.results, strict=True)
             ):
-                last = state.snapshots.get(index) if state is not None else None
+                last = known.get(index)
                 if last is not None and last.sha256 == sha256_bytes(result.content):
                     archived.append(None)  # maybe the same evidence: `_archive` decides
                     continue

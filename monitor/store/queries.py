@@ -314,11 +314,13 @@ class DocumentState:
     snapshots: dict[int, LatestSnapshot]  # source index -> latest snapshot
 
 
-def document_states(s: Session) -> dict[tuple[str, str], DocumentState]:
-    """Every document's state keyed by (service id, terms type), in three queries in all (no
-    version text is read)."""
-    versioned = set(s.scalars(select(Version.document_id).distinct()))
+def latest_snapshots(
+    s: Session, document_id: int | None = None
+) -> dict[int, dict[int, LatestSnapshot]]:
+    """document id -> source index -> its latest snapshot, for one document or all of them."""
     latest_ids = select(func.max(Snapshot.id)).group_by(Snapshot.document_id, Snapshot.source_index)
+    if document_id is not None:
+        latest_ids = latest_ids.where(Snapshot.document_id == document_id)
     snapshots: dict[int, dict[int, LatestSnapshot]] = {}
     for snap in s.execute(
         select(
@@ -331,6 +333,14 @@ def document_states(s: Session) -> dict[tuple[str, str], DocumentState]:
         ).where(Snapshot.id.in_(latest_ids))
     ):
         snapshots.setdefault(snap[0], {})[snap[1]] = LatestSnapshot(*snap[2:])
+    return snapshots
+
+
+def document_states(s: Session) -> dict[tuple[str, str], DocumentState]:
+    """Every document's state keyed by (service id, terms type), in three queries in all (no
+    version text is read)."""
+    versioned = set(s.scalars(select(Version.document_id).distinct()))
+    snapshots = latest_snapshots(s)
     states: dict[tuple[str, str], DocumentState] = {}
     for row in s.execute(
         select(
