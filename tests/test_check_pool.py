@@ -174,3 +174,38 @@ def _markdown(html: str) -> str:
 
     source = SourceDocument(fetch="http://127.0.0.1/", select=["article.legal"])
     return extract_version(html.encode(), "text/html", source, "http://127.0.0.1/").markdown
+
+
+def test_overlapping_runs_share_states_and_pool_until_the_last_ends(
+    tmp_path: Path, server: PageServer
+) -> None:
+    """The daemon runs one check per service and they overlap: a run that ends must not take the
+    preloaded states or the analysis pool from one still going (nor leave its own pool running)."""
+    import threading
+
+    project = make_project(tmp_path, server.base_url, NAMES)
+    services = project.services()
+    checker = project.checker(on_changes=None)
+    checker.analysis_workers = 1
+    inside, release = threading.Event(), threading.Event()
+
+    def hold(_outcome: Any) -> None:
+        inside.set()
+        assert release.wait(30)
+
+    first = threading.Thread(
+        target=lambda: checker.run({"Framecast": services["Framecast"]}, progress=hold)
+    )
+    try:
+        first.start()
+        assert inside.wait(60)
+        pool = checker._pool
+        assert pool is not None and checker._states is not None
+        summary = checker.run({"Parley": services["Parley"]})
+        assert summary.count("new") == 1
+        assert checker._pool is pool and checker._states is not None  # the first still runs
+    finally:
+        release.set()
+        first.join(60)
+        checker.close()
+    assert checker._pool is None and checker._states is None

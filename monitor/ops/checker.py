@@ -145,6 +145,8 @@ class Checker:
         self._pending: list[NotModified] = []
         self.analysis_workers = analysis_workers
         self._pool: Executor | None = None
+        self._runs_lock = threading.Lock()
+        self._active_runs = 0
         # Extraction and analysis in this process, one thread at a time: they hold the GIL anyway,
         # and it keeps one page's parse tree and the clause model's caches in memory, not eight
         self._cpu_lock = threading.Lock()
@@ -194,18 +196,28 @@ class Checker:
 
         workers = max(1, min(self.settings.fetch.max_workers, len(jobs) or 1))
         with self._write_lock, self.store.session() as s:
-            self._states = document_states(s)
-        self._pool = self._analysis_pool(jobs)
+            states = document_states(s)
+        # The daemon's runs overlap (one per service): states and the analysis pool are shared
+        # and dropped only when the last run ends, so one run's end never pulls them from another.
+        with self._runs_lock:
+            self._active_runs += 1
+            self._states = states
+            if self._pool is None:
+                self._pool = self._analysis_pool(jobs)
         try:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check") as pool:
                 for result in pool.map(work, jobs):
                     if result is not None:
                         outcomes.append(result)
         finally:
-            self._states = None
-            if self._pool is not None:
-                self._pool.shutdown(cancel_futures=True)
-                self._pool = None
+            analysis_pool = None
+            with self._runs_lock:
+                self._active_runs -= 1
+                if self._active_runs == 0:
+                    self._states = None
+                    analysis_pool, self._pool = self._pool, None
+            if analysis_pool is not None:
+                analysis_pool.shutdown(cancel_futures=True)
             self._flush_not_modified()
             self._sync_archive()
         self._finish_run(run_id, outcomes)
