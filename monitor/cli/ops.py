@@ -26,6 +26,23 @@ def _now() -> Any:
 # ---------------------------------------------------------------- daemon
 
 
+# Options the daemon and the workers share (one definition each).
+OUTBOX_INTERVAL = click.option(
+    "--outbox-interval",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds between outbox deliveries.",
+)
+CHECK_INTERVAL = click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Check every document every N seconds instead of on its cron schedule (testing).",
+)
+VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+
+
 @main.command()
 @click.option(
     "--startup-spread",
@@ -33,19 +50,8 @@ def _now() -> Any:
     default=None,
     help=f"Seconds over which overdue documents are checked at start (default 90, or ${ENV_STARTUP_SPREAD}).",
 )
-@click.option(
-    "--outbox-interval",
-    type=click.FloatRange(min=0.1),
-    default=60.0,
-    show_default=True,
-    help="Seconds between outbox deliveries.",
-)
-@click.option(
-    "--interval",
-    type=click.FloatRange(min=0.1),
-    default=None,
-    help="Check every document every N seconds instead of on its cron schedule (testing).",
-)
+@OUTBOX_INTERVAL
+@CHECK_INTERVAL
 @click.option("--jitter", type=click.IntRange(min=0), default=None, help="Override jitter_seconds.")
 @click.option(
     "--retry-base",
@@ -61,7 +67,7 @@ def _now() -> Any:
     show_default=True,
     help="Seconds in-flight work gets after SIGTERM before it is abandoned.",
 )
-@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+@VERBOSE
 @click.pass_obj
 @handle_errors
 def daemon(
@@ -131,21 +137,10 @@ def daemon(
     show_default=True,
     help="Seconds between rounds when nothing is due.",
 )
-@click.option(
-    "--outbox-interval",
-    type=click.FloatRange(min=0.1),
-    default=60.0,
-    show_default=True,
-    help="Seconds between outbox deliveries.",
-)
-@click.option(
-    "--interval",
-    type=click.FloatRange(min=0.1),
-    default=None,
-    help="Check every document every N seconds instead of on its cron schedule (testing).",
-)
+@OUTBOX_INTERVAL
+@CHECK_INTERVAL
 @click.option("--no-send", is_flag=True, help="Check only: leave composing and delivery to others.")
-@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+@VERBOSE
 @click.pass_obj
 @handle_errors
 def worker(
