@@ -55,7 +55,11 @@ LIMITATION = (
 
 @pytest.mark.parametrize(
     ("old", "new"),
-    [("one two (2) years", "two (2) years"), ("three (3) months", "six three (3) months")],
+    [
+        ("one two (2) years", "two (2) years"),
+        ("three (3) months", "six three (3) months"),
+        ("eighty (80) days", "seventy eighty (80) days"),  # every number word numwords reads
+    ],
 )
 def test_a_stray_number_word_before_words_and_figures_is_a_typo(old: str, new: str) -> None:
     before, after = LIMITATION.format(old), LIMITATION.format(new)

@@ -20,6 +20,8 @@ import unicodedata
 from collections import Counter
 from difflib import SequenceMatcher
 
+from monitor.clauses.numwords import parse_number
+
 __all__ = [
     "EDITORIAL_KINDS",
     "editorial_kind",
@@ -791,34 +793,11 @@ def _doubled_word(old_norm: str, new_norm: str) -> bool:
     return False
 
 
-_NUMBER_VALUE = {
-    word: value
-    for value, word in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
-} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90}
+def _number_word(token: str) -> float | None:
+    """The value of a number written as one word ("two", "seventy"), else None."""
+    if not token.isalpha() or token in ("a", "an", "single"):
+        return None
+    return parse_number(token)
 
 
 def _stray_number_word(old_norm: str, new_norm: str) -> bool:
@@ -831,9 +810,9 @@ def _stray_number_word(old_norm: str, new_norm: str) -> bool:
     for i in range(len(long_) - 2):
         word, spelled, figures = long_[i : i + 3]
         if (
-            word in _NUMBER_VALUE
+            _number_word(word) is not None
             and figures.isdigit()
-            and _NUMBER_VALUE.get(spelled) == int(figures)
+            and _number_word(spelled) == int(figures)
             and long_[:i] + long_[i + 1 :] == short
         ):
             return True
