@@ -23,7 +23,8 @@ those blocks too (benchmarks/RESULTS.md, issue 13), and the direction tests pass
 candidate adds wrong provisions to the demo documents (a licence to the platform on "the reference
 recordings you provide", data retention on "Returned Credits keep their original expiry date",
 data sharing on "do not share your login", a price change on a fee schedule) and costs about
-10 ms per 50 KB document, so no file is packaged and the rules work alone; :func:`set_model`
+10 ms per 50 KB document; with the per-category gate (clause13c) data retention on "Returned Credits
+..." remains, so no file is packaged and the rules work alone; :func:`set_model`
 installs a candidate to measure it.
 """
 
