@@ -338,3 +338,56 @@ def test_classify_with_a_component_keeps_the_rules_vetoes() -> None:
         mine = [c for c in got[text] if c.category == cat]
         assert all(not r.startswith("provision-model:") for c in mine for r in c.reasons), text
         assert all(not c.unfair for c in mine), text
+
+
+def test_gate_keeps_a_category_only_with_support_and_gain() -> None:
+    """The per-category gate: the component stays on for a category only where, on the given
+    margins, it raises the category's F1 by GATE_MIN_GAIN with GATE_MIN_SUPPORT+ positives."""
+
+    def case(n_pos: int, rules_find: int) -> P.Choice:
+        its = [
+            P.Item(
+                f"p{k}",
+                frozenset({"refunds"}),
+                frozenset({"refunds"} if k < rules_find else ()),
+                frozenset(),
+                f"S{k}",
+            )
+            for k in range(n_pos)
+        ] + [P.Item(f"n{k}", frozenset(), frozenset(), frozenset(), f"T{k}") for k in range(20)]
+        # the model: above 0 on every positive, below on every negative
+        margins = np.array([[1.0]] * n_pos + [[-1.0]] * 20)
+        return P.gate(its, margins, ["refunds"], {"refunds": P.Choice(0.0, 0.0)})["refunds"]
+
+    assert case(P.GATE_MIN_SUPPORT, 0).on  # the rules find none, the model all: on
+    assert not case(P.GATE_MIN_SUPPORT - 1, 0).on  # too few positives to tell
+    assert not case(P.GATE_MIN_SUPPORT, P.GATE_MIN_SUPPORT).on  # the rules find all: no gain
+    # seen clauses do not count towards the support
+    its = [
+        P.Item(f"p{k}", frozenset({"refunds"}), frozenset(), frozenset(), f"S{k}", k < 3)
+        for k in range(P.GATE_MIN_SUPPORT)
+    ]
+    margins = np.ones((len(its), 1))
+    assert not P.gate(its, margins, ["refunds"], {"refunds": P.Choice(0.0, 0.0)})["refunds"].on
+
+
+def test_a_category_left_out_of_the_enabled_list_is_never_added(tmp_path: Path) -> None:
+    got = P.train(P.Data(items(), CATS), folds=3)
+    assert got is not None
+    data = P.export(*got, [])
+    assert data["enabled"] == CATS  # the gate left both on here
+    data["enabled"] = ["credit_expiry"]
+    lm = read_provision_model(json.dumps(data))
+    assert lm.thresholds[lm.categories.index("refunds")] == float("inf")
+    assert lm.low_thresholds[lm.categories.index("refunds")] == float("inf")
+    text = "No money is given back for studio plans once paid, even if you cancel."
+    try:
+        set_model(lm)
+        clear_cache()
+        cats = analyse(text).categories
+    finally:
+        set_model(None)
+        clear_cache()
+    assert not any(
+        r.startswith("provision-model:") for c in cats if c.category == "refunds" for r in c.reasons
+    )

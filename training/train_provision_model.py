@@ -26,7 +26,10 @@ unfair-clause model (``training/train_clause_model.py``: word 1-2 + char 3-5 TF-
 class-balanced SVM per category, the runtime's own feature code), with the recipe fixed
 (:data:`RECIPE`, 4,000 features for speed); only one pair of thresholds shared by the categories
 (:func:`choose_shared`) is chosen, on margins of models trained on other services. The component
-is on only when that raises the macro-F1 over the rules' by at least :data:`MIN_GAIN`.
+is on only when that raises the macro-F1 over the rules' by at least :data:`MIN_GAIN`; then the
+per-category gate (:func:`gate`, clause13c) leaves it on only for the categories whose F1 it raises
+by :data:`GATE_MIN_GAIN` with :data:`GATE_MIN_SUPPORT`+ fresh positives on the same margins. The
+file lists those categories under ``enabled``.
 
 The whole procedure is measured by nested cross-validation grouped by service (:func:`nested_cv`):
 on each outer fold, the thresholds are chosen on inner folds of the training services only, then
@@ -77,6 +80,12 @@ GRID = (NEVER, 1.5, 1.0, 0.75, 0.5, 0.25, 0.0, -0.25)
 MIN_GAIN = 0.02  # F1 gain over the rules a category needs to get the component
 MAX_PRECISION_DROP = 0.05  # ... while its precision stays within this of the rules'
 MIN_SCORED = 5  # a category enters the shared chooser's macro-F1 with this many scored positives
+# The per-category gate (clause13c), fixed before its first run: after the thresholds are chosen, a
+# category keeps the component only if, on the same out-of-fold margins (inner folds inside the
+# protocol), it raises that category's F1 over the rules' by at least GATE_MIN_GAIN, with at least
+# GATE_MIN_SUPPORT scored (fresh) positives there; otherwise the rules work alone for it.
+GATE_MIN_GAIN = 0.02
+GATE_MIN_SUPPORT = 8
 
 
 @dataclass
@@ -206,6 +215,35 @@ CHOOSERS = {"per-category": choose, "shared": choose_shared}
 CHOOSER = "shared"
 
 
+def gate(
+    items: Sequence[Item], margins: np.ndarray, cats: Sequence[str], choice: dict[str, Choice]
+) -> dict[str, Choice]:
+    """``choice`` with the component switched off (``Choice()``) for every category that has fewer
+    than GATE_MIN_SUPPORT scored positives, or whose F1 on out-of-fold ``margins`` it does not
+    raise over the rules' by GATE_MIN_GAIN: categories where it adds little evidence but its
+    false positives."""
+    keep = np.array([not it.rules_seen for it in items])
+    items = [it for it in items if not it.rules_seen]
+    margins = margins[keep]
+    out = dict(choice)
+    for j, cat in enumerate(cats):
+        if not choice[cat].on:
+            continue
+        gold = np.array([cat in it.gold for it in items])
+        f_rules = _prf(gold, _predict(items, margins[:, j], cat, Choice()))[2]
+        f_on = _prf(gold, _predict(items, margins[:, j], cat, choice[cat]))[2]
+        if gold.sum() < GATE_MIN_SUPPORT or f_on < f_rules + GATE_MIN_GAIN - 1e-9:
+            out[cat] = Choice()
+    return out
+
+
+def choose_gated(
+    items: Sequence[Item], margins: np.ndarray, cats: Sequence[str]
+) -> dict[str, Choice]:
+    """The configured chooser's thresholds, then the per-category gate, on the same margins."""
+    return gate(items, margins, cats, CHOOSERS[CHOOSER](items, margins, cats))
+
+
 class Data:
     """Features of every item (computed once), the label matrix and the groups."""
 
@@ -262,7 +300,7 @@ def nested_cv(data: Data, outer: int = OUTER_FOLDS, inner: int = INNER_FOLDS) ->
     chosen: list[dict[str, Choice]] = []
     for tr, te in data.folds(rows, outer):
         inner_m = data.oof(rows[tr], inner)
-        choice = CHOOSERS[CHOOSER]([data.items[i] for i in tr], inner_m, data.cats)
+        choice = choose_gated([data.items[i] for i in tr], inner_m, data.cats)
         chosen.append(choice)
         lm = data.fit(rows[tr])
         m = data.margins(lm, rows[te])
@@ -345,7 +383,7 @@ def train(data: Data, folds: int = OUTER_FOLDS) -> tuple[LinearModel, dict[str, 
     """Choices on out-of-fold margins of all items, then the model trained on all of them, kept
     only for the categories that get the component (None when none does)."""
     rows = np.arange(len(data.items))
-    choice = CHOOSERS[CHOOSER](data.items, data.oof(rows, folds), data.cats)
+    choice = choose_gated(data.items, data.oof(rows, folds), data.cats)
     keep = [c for c in data.cats if choice[c].on]
     if not keep:
         return None
@@ -416,6 +454,8 @@ def export(
         f"{NEVER:g} means never."
     )
     data["cv"] = list(cv_lines)
+    # the categories the gate left on (the model covers only those; the runtime honours the list)
+    data["enabled"] = [c for c in lm.categories if choice[c].on]
     return data
 
 
@@ -466,6 +506,8 @@ def main() -> None:
         _gain_line((lo, mid, hi)),
         f"protocol (the component wins when the interval's lower end is above 0): "
         f"{'wins' if lo > 0 else 'does not win'}",
+        f"per-category gate: on where it raises the inner folds' F1 by {GATE_MIN_GAIN:g} with "
+        f"{GATE_MIN_SUPPORT}+ fresh positives",
     ]
     print("\n".join(lines))
     print(

@@ -10,7 +10,9 @@ category chosen by cross-validation grouped by service:
 - ``low_thresholds``: at or above it the category becomes a candidate (:data:`WITH_HEADING`) that
   ``classify.with_context`` reports only when the clause's heading or document type names it.
 
-A category the rules already report is left as it is; the component never marks a clause unfair
+Only the categories listed under the file's ``enabled`` (when it has the key) are ever added:
+the training's per-category gate keeps those where the component raised the category's F1 with
+enough labels in its inner folds. A category the rules already report is left as it is; the component never marks a clause unfair
 and never adds a category the rules veto or negate, whose actor is the user or other users, or
 none of whose rules' trigger words occurs (:func:`blocked_categories`; the training protocol
 applies the same function).
@@ -21,13 +23,15 @@ those blocks too (benchmarks/RESULTS.md, issue 13), and the direction tests pass
 candidate adds wrong provisions to the demo documents (a licence to the platform on "the reference
 recordings you provide", data retention on "Returned Credits keep their original expiry date",
 data sharing on "do not share your login", a price change on a fee schedule) and costs about
-10 ms per 50 KB document, so no file is packaged and the rules work alone; :func:`set_model`
+10 ms per 50 KB document; with the per-category gate (clause13c) data retention on "Returned Credits
+..." remains, so no file is packaged and the rules work alone; :func:`set_model`
 installs a candidate to measure it.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
@@ -70,8 +74,24 @@ def set_model(model: LinearModel | None) -> None:
 
 
 def read_provision_model(text: str) -> LinearModel:
-    """A component from the text of its JSON file (ValueError or KeyError when it is not one)."""
-    return LinearModel.from_json(json.loads(text))
+    """A component from the text of its JSON file (ValueError or KeyError when it is not one).
+    A category missing from the file's ``enabled`` list (the training's per-category gate), when
+    it has one, is never added: both its thresholds become infinite."""
+    data = json.loads(text)
+    lm = LinearModel.from_json(data)
+    if "enabled" not in data:
+        return lm
+    on = {str(c) for c in data["enabled"]}
+    return replace(
+        lm,
+        thresholds=[
+            t if c in on else math.inf for c, t in zip(lm.categories, lm.thresholds, strict=True)
+        ],
+        low_thresholds=[
+            t if c in on else math.inf
+            for c, t in zip(lm.categories, lm.low_thresholds, strict=True)
+        ],
+    )
 
 
 @lru_cache(maxsize=1)
