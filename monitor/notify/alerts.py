@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from sqlalchemy import select, update
@@ -280,6 +280,28 @@ def compose_pending(
     return messages
 
 
+Item = TypeVar("Item", AlertItem, FeedItem)  # a subscriber's alert items or the feed's
+
+
+def _documents_to_send(
+    session: Session, settings: Settings, batch: list[Item], now: datetime
+) -> tuple[list[dict[str, Any]], Any, list[Item]]:
+    """The alert documents of `batch`'s changes, the taxonomy, and the items that go out now: those
+    of a document whose stored text fails its sha256 are held until it is restored (the
+    operators are told), so the other documents still go out."""
+    changes = [session.get_one(Change, item.change_id) for item in batch]
+    from monitor.clauses.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    docs, bad = checked_alert_documents(session, changes, taxonomy, settings.site.base_url)
+    if bad:
+        for broken in bad:
+            report_bad_version(session, settings, broken, now)
+        held = {cid for broken in bad for cid in broken.change_ids}
+        batch = [item for item in batch if item.change_id not in held]
+    return docs, taxonomy, batch
+
+
 def _compose_batch(
     session: Session,
     settings: Settings,
@@ -288,18 +310,9 @@ def _compose_batch(
     batch: list[AlertItem],
     now: datetime,
 ) -> OutboxMessage | None:
-    changes = [session.get_one(Change, item.change_id) for item in batch]
-    from monitor.clauses.taxonomy import load_taxonomy
-
-    taxonomy = load_taxonomy()
-    docs, bad = checked_alert_documents(session, changes, taxonomy, settings.site.base_url)
-    if bad:  # held until the text is restored; the other documents go out now
-        for broken in bad:
-            report_bad_version(session, settings, broken, now)
-        held = {cid for broken in bad for cid in broken.change_ids}
-        batch = [item for item in batch if item.change_id not in held]
-        if not batch:
-            return None
+    docs, taxonomy, batch = _documents_to_send(session, settings, batch, now)
+    if not batch:
+        return None
     email = _compose_email(settings, sub, docs, taxonomy)
     base_key = (
         f"alert:{run_id}:{sub.id}"
@@ -355,7 +368,7 @@ def _compose_batch(
         "queued alert %s to %s: %d change(s), %s",
         message.message_id,
         sub.email,
-        len(changes),
+        len(batch),
         email.subject,
     )
     _, web = unsubscribe_links(settings, sub.token)
@@ -444,18 +457,9 @@ def _compose_feed(
         for item in batch:
             session.delete(item)
         return None
-    changes = [session.get_one(Change, item.change_id) for item in batch]
-    from monitor.clauses.taxonomy import load_taxonomy
-
-    taxonomy = load_taxonomy()
-    docs, bad = checked_alert_documents(session, changes, taxonomy, settings.site.base_url)
-    if bad:  # held until the text is restored; the other documents go out now
-        for broken in bad:
-            report_bad_version(session, settings, broken, now)
-        held = {cid for broken in bad for cid in broken.change_ids}
-        batch = [item for item in batch if item.change_id not in held]
-        if not batch:
-            return None
+    docs, taxonomy, batch = _documents_to_send(session, settings, batch, now)
+    if not batch:
+        return None
     if not docs:
         for item in batch:
             session.delete(item)
