@@ -14,7 +14,7 @@ from itertools import accumulate
 from monitor.changes.editorial import normalise, normalise_many
 from monitor.clauses.segment import heading_at
 
-__all__ = ["Block", "blocks_of", "normalised_hash", "split_blocks"]
+__all__ = ["Block", "blocks_of", "clear_cache", "normalised_hash", "split_blocks"]
 
 _ITEM_RE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+\S")
 _TABLE_RE = re.compile(r"^[ \t]*\|")
@@ -115,6 +115,11 @@ def _has_context_chars(text: str) -> bool:
 
 _NORM_CACHE: dict[str, str] = {}
 _NORM_CACHE_MAX = 65_536
+
+
+def clear_cache() -> None:
+    """Forget the normalised blocks kept from earlier texts (results are unchanged)."""
+    _NORM_CACHE.clear()
 
 
 def _normalise_blocks(texts: list[str]) -> list[str]:

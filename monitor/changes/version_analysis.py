@@ -7,7 +7,6 @@ store, so the history import computes it in worker processes.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -27,6 +26,7 @@ from monitor.clauses import (
     known_clauses,
     load_taxonomy,
 )
+from monitor.clauses.segment import clear_cache as clear_segment_cache
 from monitor.models import ChangeEvent, Classification, ClassifiedClause
 
 
@@ -167,11 +167,8 @@ def clear_caches() -> None:
     _ENTRIES.clear()
     clauses.clear_cache()
     doctype.clear_caches()
-    # the segmenter's and the fingerprint's own memos (their modules keep no clearing function)
-    segment_module = sys.modules["monitor.clauses.segment"]
-    segment_module._segment_paragraph.cache_clear()
-    segment_module._SHARED.clear()
-    blocks._NORM_CACHE.clear()
+    clear_segment_cache()
+    blocks.clear_cache()
 
 
 # ------------------------------------------------------------------ change events

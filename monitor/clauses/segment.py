@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from monitor.models import Clause
 
-__all__ = ["segment", "split_sentences", "clean_heading", "heading_at"]
+__all__ = ["segment", "split_sentences", "clean_heading", "clear_cache", "heading_at"]
 
 # A paragraph longer than this is split into sentences (CLAUDETTE-style units classify better).
 LONG_PARAGRAPH = 400
@@ -143,6 +143,12 @@ def segment(text: str) -> list[Clause]:
 # processes (the history import).
 _SHARED: dict[str, str] = {}
 _SHARED_MAX = 65_536
+
+
+def clear_cache() -> None:
+    """Forget the memoised paragraphs and shared clause texts (results are unchanged)."""
+    _segment_paragraph.cache_clear()
+    _SHARED.clear()
 
 
 @lru_cache(maxsize=32768)

@@ -388,8 +388,8 @@ class Checker:
         checked_at: datetime,
     ) -> None:
         """Outside the write lock, what a full capture needs whatever `_record` then decides:
-        write the snapshots that differ from each source's latest (file archive: its folders
-        are fsynced at the run's end), extract the text, and analyse it when it differs from
+        write the snapshots that differ from each source's latest (file archive: their folders
+        are fsynced together just before `_archive` records one), extract the text, and analyse it when it differs from
         the document's latest version (in the run's worker processes, when it has them). What
         cannot be done here is left to `_record`, which does it as before."""
         if (
