@@ -11,8 +11,8 @@
   enough to normalise the same, or not at all).
 
 Whatever the kind, the version's provision entries are matched to the document's provisions
-(`plan_provisions`). `record_version` (recording.py: one live capture, through the ORM) and
-`HistoryWriter` (history_writer.py: an imported history, in bulk) only persist what is decided here:
+(`plan_provisions`). `record_version` (recording.py: one live capture) and `HistoryWriter`
+(history_writer.py: an imported history, in batches) only persist what is decided here:
 the version row, the provision plan and `VersionDecision.change_rows`. Pure: no store, no session.
 """
 
@@ -408,8 +408,8 @@ def _fact_delta_dict(delta: FactDelta) -> dict[str, Any]:
 
 
 class ProvisionFields(Protocol):
-    """The columns of a provision that matching reads and writes: a `Provision` row, or the
-    history writer's in-memory record of one."""
+    """The columns of a provision that matching reads and writes (both writers pass
+    `provision_rows.ProvisionRecord`; this module stays free of the store)."""
 
     category: str
     anchor: str
