@@ -225,6 +225,11 @@ class Checker:
             self.on_run_finished(run_id)
         return RunSummary(run_id, outcomes)
 
+    def _state(self, service_id: str, terms_type: str) -> DocumentState | None:
+        """The document's state preloaded by the run, or None (a new document, or outside one)."""
+        states = self._states
+        return states.get((service_id, terms_type)) if states else None
+
     def _analysis_pool(self, jobs: list[tuple[ServiceDeclaration, str]]) -> Executor | None:
         """Worker processes for the run's analyses, or None (analysed in this process)."""
         workers = self.analysis_workers
@@ -275,7 +280,7 @@ class Checker:
     ) -> DocumentOutcome:
         checked_at = self.clock()
         decl = service.terms_at(terms_type, checked_at)
-        state = self._states.get((service.service_id, terms_type)) if self._states else None
+        state = self._state(service.service_id, terms_type)
         if state is not None and state.url == decl.sources[0].fetch:
             quick = self._not_modified(service, terms_type, decl, state, checked_at, run_id)
             if quick is not None:
@@ -398,7 +403,7 @@ class Checker:
             or any(r.not_modified for r in capturing.results)
         ):
             return
-        state = self._states.get((service.service_id, terms_type)) if self._states else None
+        state = self._state(service.service_id, terms_type)
         if isinstance(self.archive, Archive):
             if state is not None:
                 known = state.snapshots
