@@ -362,10 +362,14 @@ def _revise(index: int, revision: int, sections: list[tuple[str, list[str], list
     return f"2025-{1 + revision % 12:02d}-{1 + (index + revision) % 28:02d}"
 
 
-def generate_page(index: int, revision: int = 0) -> bytes:
+def generate_page(index: int, revision: int = 0, sections_kept: int | None = None) -> bytes:
     """A synthetic ~50 KB terms page: site navigation, a table of contents, numbered clauses,
-    lists and footers around an `article.legal`. Same index and revision = same bytes."""
+    lists and footers around an `article.legal`. Same index and revision = same bytes.
+    `sections_kept` keeps only the first sections (14 are about 16 KB; 5 about 6 KB), for
+    benchmarks that measure coordination rather than clause analysis."""
     slots, sections = _clauses(index)
+    if sections_kept is not None:
+        sections = sections[:sections_kept]
     updated = _revise(index, revision, sections) if revision else f"2024-06-{1 + index % 28:02d}"
     company, domain = slots["company"], slots["domain"]
     out: list[str] = [

@@ -171,15 +171,26 @@ def done_since(engine: Engine, since: float) -> int:
     )
 
 
+def cpu_jiffies() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine since boot, from /proc/stat."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def wait_all(
     engine: Engine, n: int, since: float, timeout: float, on_progress: Any = None
-) -> float:
+) -> tuple[float, float]:
+    """Wall seconds until `n` documents are checked since `since`, and the machine's busy share
+    of all its cores meanwhile (near 1.0: the cores, not the workers, are the limit)."""
+    busy0, total0 = cpu_jiffies()
     while time.time() - since < timeout:
         done = done_since(engine, since)
         if on_progress is not None:
             on_progress(done)
         if done >= n:
-            return time.time() - since
+            busy1, total1 = cpu_jiffies()
+            return time.time() - since, (busy1 - busy0) / max(1, total1 - total0)
         time.sleep(0.5)
     raise SystemExit(f"timed out: {done_since(engine, since)} of {n} documents checked")
 
@@ -221,6 +232,7 @@ def run_count(
     lease: float,
     timeout: float,
     kill: bool,
+    sections: int | None,
 ) -> dict[str, Any]:
     url = pg.create_database(f"scale_w{count}{'_kill' if kill else ''}")
     engine = create_engine(url)
@@ -253,17 +265,21 @@ def run_count(
         return maybe_kill
 
     try:
-        result["first"] = wait_all(engine, n, since, timeout, killer("first"))
+        result["first"], result["first_cpu_busy"] = wait_all(
+            engine, n, since, timeout, killer("first")
+        )
         result["first_checks"] = checks_per_document(engine, since)
         if not kill:
             since = make_due(engine)
-            result["unchanged"] = wait_all(engine, n, since, timeout)
+            result["unchanged"], result["unchanged_cpu_busy"] = wait_all(engine, n, since, timeout)
             result["unchanged_checks"] = checks_per_document(engine, since)
         changed = list(range(0, n, 10))
         for i in changed:
-            farm.put(page_path(i), generate_page(i, revision=1))
+            farm.put(page_path(i), generate_page(i, revision=1, sections_kept=sections))
         since = make_due(engine)
-        result["changed"] = wait_all(engine, n, since, timeout, killer("changed"))
+        result["changed"], result["changed_cpu_busy"] = wait_all(
+            engine, n, since, timeout, killer("changed")
+        )
         result["changed_checks"] = checks_per_document(engine, since)
         result["changed_documents"] = len(changed)
         # the batches are composed when each run ends (a dead worker's by the others, once its
@@ -312,7 +328,7 @@ def run_count(
                 scalar(engine, "SELECT coalesce(sum(takeovers), 0) FROM document_leases")
             )
         for i in changed:  # back to revision 0 for the next worker count
-            farm.put(page_path(i), generate_page(i))
+            farm.put(page_path(i), generate_page(i, sections_kept=sections))
         return result
     finally:
         workers.stop()
@@ -330,6 +346,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default="1,2,4", help="worker counts, comma-separated")
     parser.add_argument("--fetch-workers", type=int, default=4, help="[fetch] max_workers")
     parser.add_argument("--servers", type=int, default=8, help="loopback page servers (hosts)")
+    parser.add_argument(
+        "--sections",
+        type=int,
+        help="keep only the first N sections of each page (default: the whole ~50 KB page; "
+        "5 sections is about 6 KB, for runs of 10,000 documents on a small machine)",
+    )
     parser.add_argument("--lease", type=float, default=15.0, help="worker --lease seconds")
     parser.add_argument("--timeout", type=float, default=4 * 3600.0, help="seconds per pass")
     parser.add_argument("--no-kill", action="store_true", help="skip the killed-worker pass")
@@ -348,19 +370,41 @@ def main(argv: list[str] | None = None) -> int:
         MailSink() as sink,
     ):
         for i in range(n):
-            farm.put(page_path(i), generate_page(i))
+            farm.put(page_path(i), generate_page(i, sections_kept=args.sections))
         config = setup(Path(tmp) / "project", farm, n, args.fetch_workers, sink.port)
         with TempPostgres() as pg:
             for count in counts:
                 print(f"== {n} documents, {count} worker(s) ==", flush=True)
                 results.append(
-                    run_count(pg, farm, sink, config, n, count, args.lease, args.timeout, False)
+                    run_count(
+                        pg,
+                        farm,
+                        sink,
+                        config,
+                        n,
+                        count,
+                        args.lease,
+                        args.timeout,
+                        False,
+                        args.sections,
+                    )
                 )
                 print(json.dumps(results[-1]), flush=True)
             for count in [c for c in counts if c >= 2][-1:] if not args.no_kill else []:
                 print(f"== {n} documents, {count} workers, one SIGKILLed per pass ==", flush=True)
                 results.append(
-                    run_count(pg, farm, sink, config, n, count, args.lease, args.timeout, True)
+                    run_count(
+                        pg,
+                        farm,
+                        sink,
+                        config,
+                        n,
+                        count,
+                        args.lease,
+                        args.timeout,
+                        True,
+                        args.sections,
+                    )
                 )
                 print(json.dumps(results[-1]), flush=True)
     print_info(info)
@@ -381,6 +425,7 @@ def main(argv: list[str] | None = None) -> int:
                     ),
                     f"{r[phase]:.1f}",
                     f"{n / r[phase]:.1f}",
+                    f"{r[f'{phase}_cpu_busy']:.0%}",
                     checks["once"],
                     checks["lost"],
                     checks["doubled"],
@@ -388,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     print_table(
         f"Scale-out: {n} documents, workers sharing one PostgreSQL",
-        ["workers", "pass", "wall s", "docs/s", "checked once", "lost", "doubled"],
+        ["workers", "pass", "wall s", "docs/s", "cores busy", "checked once", "lost", "doubled"],
         rows,
     )
     for r in results:
