@@ -449,9 +449,10 @@ def _response(status: str, headers: list[tuple[str, str]], body: bytes) -> bytes
 class PageFarm:
     """`count` threaded HTTP/1.1 servers on loopback ports, i.e. `count` distinct hosts for
     per-host politeness. Responses are pre-rendered bytes sent with one `sendall`; keep-alive,
-    ETag / If-None-Match and Last-Modified / If-Modified-Since (304) are supported."""
+    ETag / If-None-Match and Last-Modified / If-Modified-Since (304) are supported.
+    `latency` seconds pass before each answer, as from a distant origin (0: loopback speed)."""
 
-    def __init__(self, count: int = 8) -> None:
+    def __init__(self, count: int = 8, latency: float = 0.0) -> None:
         self.pages: dict[str, _Page] = {}
         self.stats = {"200": 0, "304": 0, "404": 0}
         self._lock = threading.Lock()
@@ -487,6 +488,8 @@ class PageFarm:
                     farm.stats[key] += 1
                 if head and key == "200":
                     raw = raw[: raw.index(b"\r\n\r\n") + 4]
+                if latency:
+                    time.sleep(latency)
                 self.wfile.write(raw)
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet

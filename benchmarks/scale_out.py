@@ -352,6 +352,13 @@ def main(argv: list[str] | None = None) -> int:
         help="keep only the first N sections of each page (default: the whole ~50 KB page; "
         "5 sections is about 6 KB, for runs of 10,000 documents on a small machine)",
     )
+    parser.add_argument(
+        "--origin-latency",
+        type=float,
+        default=0.0,
+        help="seconds each page server waits before answering, as a distant origin does "
+        "(default 0: loopback speed, the cores are the only limit)",
+    )
     parser.add_argument("--lease", type=float, default=15.0, help="worker --lease seconds")
     parser.add_argument("--timeout", type=float, default=4 * 3600.0, help="seconds per pass")
     parser.add_argument("--no-kill", action="store_true", help="skip the killed-worker pass")
@@ -366,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[dict[str, Any]] = []
     with (
         tempfile.TemporaryDirectory(prefix="cw-scale-") as tmp,
-        PageFarm(args.servers) as farm,
+        PageFarm(args.servers, args.origin_latency) as farm,
         MailSink() as sink,
     ):
         for i in range(n):

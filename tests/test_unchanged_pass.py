@@ -136,3 +136,26 @@ def test_selector_validation_agrees_with_soupsieve(selector: str) -> None:
     except Exception:
         accepted = False
     assert (_css_error(selector) is None) == accepted
+
+
+def test_a_run_reads_the_states_of_its_own_services_only(project: Project) -> None:
+    """A worker's round of a few documents must not read the whole store's states (a round per
+    eight documents over 10,000 made the worker's pass quadratic): the states of the named
+    services are those of the full read, and nobody else's."""
+    from monitor.store.queries import STATES_BY_SERVICE_MAX, document_states
+
+    with project.store.session() as s:
+        every = document_states(s)
+        some = document_states(s, {"Parley", "Quillstack", "NotDeclared"})
+        many = document_states(s, {f"S{i}" for i in range(STATES_BY_SERVICE_MAX + 1)})
+    assert {sid for sid, _ in every} == set(NAMES)
+    assert some == {key: state for key, state in every.items() if key[0] != "Framecast"}
+    assert all(state.has_version and state.snapshots for state in some.values())
+    assert many == every  # too many to name: the one read of every state
+    checker = project.checker()
+    try:  # a run of one service still takes the quick 304 path
+        summary = checker.run(project.services(), only=["Parley"])
+    finally:
+        checker.close()
+    assert summary.count("unchanged") == 1
+    assert _captures(project, summary.run_id)["Parley"].outcome == "not_modified"

@@ -196,12 +196,12 @@ class Checker:
 
         workers = max(1, min(self.settings.fetch.max_workers, len(jobs) or 1))
         with self._write_lock, self.store.session() as s:
-            states = document_states(s)
+            states = document_states(s, {svc.service_id for svc, _ in jobs})
         # The daemon's runs overlap (one per service): states and the analysis pool are shared
         # and dropped only when the last run ends, so one run's end never pulls them from another.
         with self._runs_lock:
             self._active_runs += 1
-            self._states = states
+            self._states = {**self._states, **states} if self._states else states
             if self._pool is None:
                 self._pool = self._analysis_pool(jobs)
         try:

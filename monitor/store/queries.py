@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from monitor.errors import NotFound
@@ -315,12 +316,15 @@ class DocumentState:
 
 
 def latest_snapshots(
-    s: Session, document_id: int | None = None
+    s: Session, document_id: int | None = None, documents: Select[Any] | None = None
 ) -> dict[int, dict[int, LatestSnapshot]]:
-    """document id -> source index -> its latest snapshot, for one document or all of them."""
+    """document id -> source index -> its latest snapshot, for one document, the documents a
+    subquery of ids selects, or all of them."""
     latest_ids = select(func.max(Snapshot.id)).group_by(Snapshot.document_id, Snapshot.source_index)
     if document_id is not None:
         latest_ids = latest_ids.where(Snapshot.document_id == document_id)
+    if documents is not None:
+        latest_ids = latest_ids.where(Snapshot.document_id.in_(documents))
     snapshots: dict[int, dict[int, LatestSnapshot]] = {}
     for snap in s.execute(
         select(
@@ -336,25 +340,40 @@ def latest_snapshots(
     return snapshots
 
 
-def document_states(s: Session) -> dict[tuple[str, str], DocumentState]:
-    """Every document's state keyed by (service id, terms type), in three queries in all (no
-    version text is read)."""
-    versioned = set(s.scalars(select(Version.document_id).distinct()))
-    snapshots = latest_snapshots(s)
+# Above this many services a run reads every document's state: a full pass wants nearly all of
+# them, and SQLite builds older than 3.32 take at most 999 bound values in a statement.
+STATES_BY_SERVICE_MAX = 500
+
+
+def document_states(
+    s: Session, service_ids: Collection[str] | None = None
+) -> dict[tuple[str, str], DocumentState]:
+    """The documents' states keyed by (service id, terms type), in three queries in all (no
+    version text is read): of every document, or only of `service_ids`' when they are few (a
+    worker's batch must not read the whole store's states each round)."""
+    documents: Select[Any] | None = None
+    if service_ids is not None and len(service_ids) <= STATES_BY_SERVICE_MAX:
+        documents = select(Document.id).where(Document.service_id.in_(sorted(service_ids)))
+    versioned_ids = select(Version.document_id).distinct()
+    if documents is not None:
+        versioned_ids = versioned_ids.where(Version.document_id.in_(documents))
+    versioned = set(s.scalars(versioned_ids))
+    snapshots = latest_snapshots(s, documents=documents)
+    rows = select(
+        Document.id,
+        Document.service_id,
+        Document.terms_type,
+        Document.url,
+        Document.etag,
+        Document.last_modified,
+        Document.consecutive_failures,
+        Document.last_error,
+        Document.last_error_reason,
+    )
+    if documents is not None:
+        rows = rows.where(Document.service_id.in_(sorted(service_ids or ())))
     states: dict[tuple[str, str], DocumentState] = {}
-    for row in s.execute(
-        select(
-            Document.id,
-            Document.service_id,
-            Document.terms_type,
-            Document.url,
-            Document.etag,
-            Document.last_modified,
-            Document.consecutive_failures,
-            Document.last_error,
-            Document.last_error_reason,
-        )
-    ):
+    for row in s.execute(rows):
         states[(row.service_id, row.terms_type)] = DocumentState(
             id=row.id,
             url=row.url,
