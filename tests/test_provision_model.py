@@ -391,3 +391,50 @@ def test_a_category_left_out_of_the_enabled_list_is_never_added(tmp_path: Path) 
     assert not any(
         r.startswith("provision-model:") for c in cats if c.category == "refunds" for r in c.reasons
     )
+
+
+# Credits and the like keeping or losing their expiry are not the user's data being kept: the
+# rules veto data retention there, so the component never adds it (the demo's "Returned Credits
+# keep their original expiry date" got it); a clause that also keeps data still can get it.
+CREDITS_KEEP = [
+    "If a job fails, its Credits go back to your balance. Returned Credits keep their original "
+    "expiry date. Outputs you simply dislike are not failed jobs.",
+    "Bonus points lose their validity twelve months after they are earned.",
+    "Gift cards and coupons retain their expiry date when they are transferred.",
+    "Your subscription remains valid until the end of the billing period.",
+]
+DATA_KEPT = [
+    "Returned Credits keep their original expiry date, and we keep your personal data for 30 days.",
+    "We keep your chat history for 30 days. Credits keep their original expiry date.",
+    "We retain your prompts and outputs for 30 days after the subscription ends.",
+]
+
+
+def test_credits_keeping_their_expiry_are_not_data_retention() -> None:
+    for text in CREDITS_KEEP:
+        lower = text.lower()
+        assert "data_retention" in blocked_categories(lower, tokenize(lower)), text
+    for text in DATA_KEPT:
+        lower = text.lower()
+        assert "data_retention" not in blocked_categories(lower, tokenize(lower)), text
+    # a component that would add data retention to any clause
+    lm = LinearModel(
+        categories=["data_retention"],
+        vocab={"w": {"the": array("d", [1.0])}, "c": {}},
+        bias=[5.0],
+        thresholds=[0.0],
+        low_thresholds=[0.0],
+    )
+    try:
+        set_model(lm)
+        clear_cache()
+        got = {t: {c.category for c in classify_text(t).categories} for t in CREDITS_KEEP}
+        kept = {t: {c.category for c in classify_text(t).categories} for t in DATA_KEPT}
+    finally:
+        set_model(None)
+        clear_cache()
+    assert all("data_retention" not in cats for cats in got.values()), got
+    assert all("data_retention" in cats for cats in kept.values()), kept
+    # the rules alone: the veto also holds where a retention rule matches the credits' wording
+    stored = "Credits kept in your account balance keep their validity for 12 months."
+    assert "data_retention" not in {c.category for c in classify_text(stored).categories}
