@@ -4,8 +4,8 @@ Offline only (scikit-learn). Usage:
     .venv/bin/python training/train_provision_model.py [BUNDLE] [--out FILE]
 
 Prints the nested cross-validation and its verdict; ``--out`` then trains on every labelled clause
-and writes the component (monitor/data/provision_model.json would ship it; it is not shipped, see
-benchmarks/RESULTS.md).
+and writes the component (``--out monitor/data/provision_model.json`` ships it, as done for issue
+13: benchmarks/RESULTS.md).
 
 The rules (``monitor/clauses/rules.py``) recognise the provisions precisely but miss phrasings of
 services they were not written from. This adds a category to a clause where a linear model is
