@@ -38,7 +38,7 @@ from importlib import resources
 from itertools import chain, repeat
 from typing import Any
 
-from monitor.clauses.model import WORD_TABLE_SIZE, LinearModel
+from monitor.clauses.model import BLOCKS, WORD_TABLE_SIZE, LinearModel
 from monitor.clauses.rules import RULES, Rule
 from monitor.models import Classification
 
@@ -236,7 +236,12 @@ def margins_of(
     reason is its margin). The per-word rows come from the model's own table (its character
     n-grams summed per word, see ``model.py``)."""
     out: list[list[float] | None] = [None] * len(token_lists)
-    fast = model.sublinear.get("w", True) and not model.sublinear.get("c", True)
+    # the layout the batch arithmetic below assumes (the runtime model's and the script's)
+    fast = (
+        set(model.vocab) == set(BLOCKS)
+        and model.sublinear.get("w", True)
+        and not model.sublinear.get("c", True)
+    )
     scope = _prepare(model).scope if fast else _scope(model)
     keep = [
         i
