@@ -1,11 +1,12 @@
 """Train the learned provision component on the labelled AI-platform clauses; export its weights.
 
 Offline only (scikit-learn). Usage:
-    .venv/bin/python training/train_provision_model.py [BUNDLE] [--out FILE]
+    .venv/bin/python training/train_provision_model.py [BUNDLE] [--out FILE] [--runtime]
 
 Prints the nested cross-validation and its verdict; ``--out`` then trains on every labelled clause
 and writes the component (``--out monitor/data/provision_model.json`` ships it, as done for issue
-13: benchmarks/RESULTS.md).
+13: benchmarks/RESULTS.md). ``--runtime`` also runs each outer fold's component through
+``extract_provisions`` on its held-out documents (:func:`runtime_heldout`: held-out facts).
 
 The rules (``monitor/clauses/rules.py``) recognise the provisions precisely but miss phrasings of
 services they were not written from. This adds a category to a clause where a linear model is
