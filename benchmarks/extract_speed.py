@@ -1,7 +1,7 @@
 """Clause extraction of a ~50 KB document with every clause new, against a floor in the same run.
 
 Usage: .venv/bin/python benchmarks/extract_speed.py [BUNDLE] [--repeats N]
-           [--rules-only | --provision-model FILE] [--synthetic-only]
+           [--rules-only | --provision-model FILE] [--synthetic-only] [--paired K]
 
 The issue's budget: extracting the provisions of a 50 KB document whose clauses are all new (the
 classification cache cleared before every run) takes about 50 ms. Timed, in the same process and
@@ -13,7 +13,9 @@ the floor, so a slower machine shows as a slower floor rather than as a regressi
 CPU time of this process (``time.process_time``): on a machine shared with other jobs, wall time
 mostly measures the others. ``--rules-only`` switches the learned provision component off and
 ``--provision-model`` uses a candidate file instead of the packaged one: run them alternately to
-compare the two in the same minutes.
+compare the two in the same minutes. ``--paired K`` does that in one run: K alternations of the
+component switched off then on (the packaged one, or ``--provision-model``), each timing the
+synthetic document and the real ones, then the medians of each side and their difference.
 """
 
 from __future__ import annotations
@@ -56,12 +58,16 @@ def timed(
     return out
 
 
-def measure(name: str, text: str, terms_type: str, repeats: int) -> tuple[float, float]:
+def measure(
+    name: str, text: str, terms_type: str, repeats: int, quiet: bool = False
+) -> tuple[float, float]:
     extract_provisions(text, terms_type)  # compiled regexes and the model loaded once
     floor = timed(lambda: segment(text), repeats)
     cold = timed(lambda: extract_provisions(text, terms_type), repeats, before=clear_cache)
     n = len(segment(text))
     f_med, c_med = statistics.median(floor), statistics.median(cold)
+    if quiet:
+        return f_med, c_med
     print(
         f"{name[:44]:44s} {len(text.encode()) / 1000:5.0f} KB {n:4d} clauses | segment "
         f"{f_med:6.1f} ms (min {min(floor):5.1f}) | extract, cold {c_med:6.1f} ms "
@@ -85,7 +91,15 @@ def main() -> None:
     )
     which.add_argument("--provision-model", help="use this provision component file instead")
     ap.add_argument("--synthetic-only", action="store_true", help="skip the real documents")
+    ap.add_argument(
+        "--paired",
+        type=int,
+        metavar="K",
+        help="K alternations of the component off, then on, in this run (not with --rules-only)",
+    )
     args = ap.parse_args()
+    if args.paired and args.rules_only:
+        ap.error("--paired compares with the component switched off: drop --rules-only")
     if args.rules_only:
         set_enabled(False)
     elif args.provision_model:
@@ -93,28 +107,15 @@ def main() -> None:
             set_model(read_provision_model(Path(args.provision_model).read_text("utf-8")))
         except (OSError, ValueError, KeyError) as exc:
             ap.error(f"{args.provision_model}: not a provision model ({exc})")
-    measure(
-        "synthetic, every clause distinct",
-        synthetic_terms(50_000, distinct=True),
-        "Terms of Service",
-        args.repeats,
-    )
-    if args.synthetic_only:
+    synthetic = synthetic_terms(50_000, distinct=True)
+    docs = [] if args.synthetic_only else real_documents(args.bundle)
+    if args.paired:
+        paired(synthetic, docs, args.paired, args.repeats)
         return
-    if not Path(args.bundle).exists():
-        print(f"{args.bundle}: not found; real documents skipped", flush=True)
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        repo = Path(tmp) / "versions"
-        subprocess.run(["git", "clone", "-q", args.bundle, str(repo)], check=True)
-        docs = [
-            (p, p.read_text("utf-8"))
-            for p in sorted(repo.glob("*/*.md"))
-            if 40_000 <= p.stat().st_size <= 60_000
-        ]
+    measure("synthetic, every clause distinct", synthetic, "Terms of Service", args.repeats)
     ratios = []
-    for path, text in docs:
-        f_med, c_med = measure(f"{path.parent.name} / {path.stem}", text, path.stem, args.repeats)
+    for name, text, terms_type in docs:
+        f_med, c_med = measure(name, text, terms_type, args.repeats)
         ratios.append((c_med, c_med / f_med))
     if ratios:
         print(
@@ -122,6 +123,46 @@ def main() -> None:
             f"{statistics.median(r[0] for r in ratios):.1f} ms, "
             f"x{statistics.median(r[1] for r in ratios):.1f} the segmentation floor"
         )
+
+
+def real_documents(bundle: str) -> list[tuple[str, str, str]]:
+    """(name, text, document type) of the bundle's latest versions of 40-60 KB."""
+    if not Path(bundle).exists():
+        print(f"{bundle}: not found; real documents skipped", flush=True)
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = Path(tmp) / "versions"
+        subprocess.run(["git", "clone", "-q", bundle, str(repo)], check=True)
+        return [
+            (f"{p.parent.name} / {p.stem}", p.read_text("utf-8"), p.stem)
+            for p in sorted(repo.glob("*/*.md"))
+            if 40_000 <= p.stat().st_size <= 60_000
+        ]
+
+
+def paired(synthetic: str, docs: list[tuple[str, str, str]], k: int, repeats: int) -> None:
+    """``k`` alternations of the learned component off, then on, in this process: the synthetic
+    document's cold extraction (median over ``repeats``) and the real documents' median of
+    medians, per alternation and side."""
+    got: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+    for i in range(k):
+        for on in (False, True):
+            set_enabled(on)
+            clear_cache()
+            syn = measure("synthetic", synthetic, "Terms of Service", repeats, quiet=True)[1]
+            real = [measure(*d, repeats, quiet=True)[1] for d in docs]
+            med = statistics.median(real) if real else float("nan")
+            got[on].append((syn, med))
+            print(
+                f"alternation {i + 1}, component {'on ' if on else 'off'}: synthetic 50 KB "
+                f"{syn:6.1f} ms, {len(real)} real 40-60 KB documents median {med:6.1f} ms",
+                flush=True,
+            )
+    set_enabled(True)
+    for j, what in enumerate(("synthetic 50 KB", "real documents (median of medians)")):
+        off = statistics.median(x[j] for x in got[False])
+        on = statistics.median(x[j] for x in got[True])
+        print(f"{what}: off {off:.1f} ms, on {on:.1f} ms, difference {on - off:+.1f} ms")
 
 
 if __name__ == "__main__":

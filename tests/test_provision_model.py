@@ -23,6 +23,7 @@ from monitor.clauses.provision_model import (  # noqa: E402
     add_learned,
     blocked_categories,
     load_provision_model,
+    margins_of,
     read_provision_model,
     set_enabled,
     set_model,
@@ -47,6 +48,7 @@ NEUTRAL = [
     "The {x} service is offered in several countries.",
     "Read the {x} documentation before you start.",
 ]
+PACKAGED = ROOT / "monitor" / "data" / "provision_model.json"
 WORDS = ["gold", "basic", "team", "studio"]
 CATS = sorted(PHRASINGS)
 
@@ -237,8 +239,13 @@ def test_switched_off_or_not_shipped_the_rules_work_alone(tmp_path: Path) -> Non
         set_enabled(True)
         set_model(None)
         clear_cache()
-    # no file is packaged (benchmarks/RESULTS.md: it did not beat the rules in nested CV)
-    assert load_provision_model() is None
+    # the packaged file (benchmarks/RESULTS.md, issue 13: it beat the rules in nested CV) adds
+    # only the categories its gate enabled
+    packaged = load_provision_model()
+    assert packaged is not None
+    enabled = set(json.loads(PACKAGED.read_text("utf-8"))["enabled"])
+    for cat, t in zip(packaged.categories, packaged.low_thresholds, strict=True):
+        assert (t < float("inf")) == (cat in enabled)
 
 
 # The rules' vetoes and negations, and the user or other users as actor: the component never adds
@@ -391,3 +398,80 @@ def test_a_category_left_out_of_the_enabled_list_is_never_added(tmp_path: Path) 
     assert not any(
         r.startswith("provision-model:") for c in cats if c.category == "refunds" for r in c.reasons
     )
+
+
+# Credits and the like keeping or losing their expiry are not the user's data being kept: the
+# rules veto data retention there, so the component never adds it (the demo's "Returned Credits
+# keep their original expiry date" got it); a clause that also keeps data still can get it.
+CREDITS_KEEP = [
+    "If a job fails, its Credits go back to your balance. Returned Credits keep their original "
+    "expiry date. Outputs you simply dislike are not failed jobs.",
+    "Bonus points lose their validity twelve months after they are earned.",
+    "Gift cards and coupons retain their expiry date when they are transferred.",
+    "Your subscription remains valid until the end of the billing period.",
+]
+DATA_KEPT = [
+    "Returned Credits keep their original expiry date, and we keep your personal data for 30 days.",
+    "We keep your chat history for 30 days. Credits keep their original expiry date.",
+    "We retain your prompts and outputs for 30 days after the subscription ends.",
+]
+
+
+def test_credits_keeping_their_expiry_are_not_data_retention() -> None:
+    for text in CREDITS_KEEP:
+        lower = text.lower()
+        assert "data_retention" in blocked_categories(lower, tokenize(lower)), text
+    for text in DATA_KEPT:
+        lower = text.lower()
+        assert "data_retention" not in blocked_categories(lower, tokenize(lower)), text
+    # a component that would add data retention to any clause
+    lm = LinearModel(
+        categories=["data_retention"],
+        vocab={"w": {"the": array("d", [1.0])}, "c": {}},
+        bias=[5.0],
+        thresholds=[0.0],
+        low_thresholds=[0.0],
+    )
+    try:
+        set_model(lm)
+        clear_cache()
+        got = {t: {c.category for c in classify_text(t).categories} for t in CREDITS_KEEP}
+        kept = {t: {c.category for c in classify_text(t).categories} for t in DATA_KEPT}
+    finally:
+        set_model(None)
+        clear_cache()
+    assert all("data_retention" not in cats for cats in got.values()), got
+    assert all("data_retention" in cats for cats in kept.values()), kept
+    # the rules alone: the veto also holds where a retention rule matches the credits' wording
+    stored = "Credits kept in your account balance keep their validity for 12 months."
+    assert "data_retention" not in {c.category for c in classify_text(stored).categories}
+
+
+def test_batch_margins_are_the_models_and_skip_clauses_without_a_trigger_word(
+    tmp_path: Path,
+) -> None:
+    lm = _trained_component(tmp_path)
+    texts = [
+        "No money is given back for studio plans once paid, even if you cancel.",
+        "Unused studio tokens expire; expired tokens expire again, and again, and again.",
+        "Refund, refund, refund: we refund team purchases made in the last fourteen days.",
+        "You can reach the studio support team by e-mail.",  # no trigger word of either category
+        "",
+        "Credits expire after a year unless you cancel the gold plan before it renews.",
+    ]
+    tokens = [tokenize(t.lower()) for t in texts]
+    got = margins_of(lm, tokens)
+    assert got[3] is None and got[4] is None
+    assert all(got[i] is not None for i in (0, 1, 2, 5))
+    for toks, m in zip(tokens, got, strict=True):
+        if m is not None:
+            assert np.allclose(m, lm.margins(toks), atol=1e-9)
+    # clause by clause or in a batch, the same
+    assert all(
+        (a is None and b is None) or np.allclose(a, b, atol=1e-9)  # type: ignore[arg-type]
+        for a, b in zip(got, [margins_of(lm, [t])[0] for t in tokens], strict=True)
+    )
+    # a clause left unscored could not have got a category from it anyway: the scope is the
+    # trigger words of the categories it may add
+    blocked = blocked_categories(texts[3].lower(), tokens[3])
+    assert set(lm.categories) <= blocked

@@ -1,11 +1,12 @@
 """Train the learned provision component on the labelled AI-platform clauses; export its weights.
 
 Offline only (scikit-learn). Usage:
-    .venv/bin/python training/train_provision_model.py [BUNDLE] [--out FILE]
+    .venv/bin/python training/train_provision_model.py [BUNDLE] [--out FILE] [--runtime]
 
 Prints the nested cross-validation and its verdict; ``--out`` then trains on every labelled clause
-and writes the component (monitor/data/provision_model.json would ship it; it is not shipped, see
-benchmarks/RESULTS.md).
+and writes the component (``--out monitor/data/provision_model.json`` ships it, as done for issue
+13: benchmarks/RESULTS.md). ``--runtime`` also runs each outer fold's component through
+``extract_provisions`` on its held-out documents (:func:`runtime_heldout`: held-out facts).
 
 The rules (``monitor/clauses/rules.py``) recognise the provisions precisely but miss phrasings of
 services they were not written from. This adds a category to a clause where a linear model is
@@ -66,7 +67,11 @@ import train_clause_model as T  # noqa: E402
 from monitor.clauses import clear_cache, context_categories, extract_provisions, segment  # noqa: E402
 from monitor.clauses.classify import states_nothing  # noqa: E402
 from monitor.clauses.model import LinearModel, tokenize  # noqa: E402
-from monitor.clauses.provision_model import blocked_categories, set_enabled  # noqa: E402
+from monitor.clauses.provision_model import (  # noqa: E402
+    blocked_categories,
+    set_enabled,
+    set_model,
+)
 
 DEFAULT_BUNDLE = ROOT.parent / "shared" / "data" / "ota-genai-contrib-versions.bundle"
 DEFAULT_OUT = ROOT / "monitor" / "data" / "provision_model.json"
@@ -298,17 +303,66 @@ def nested_cv(data: Data, outer: int = OUTER_FOLDS, inner: int = INNER_FOLDS) ->
     combined = base.copy()
     alone = np.zeros_like(base)  # the model on its own at margin 0 (for comparison only)
     chosen: list[dict[str, Choice]] = []
+    fitted: list[tuple[np.ndarray, LinearModel]] = []  # each outer fold's held-out rows and model
     for tr, te in data.folds(rows, outer):
         inner_m = data.oof(rows[tr], inner)
         choice = choose_gated([data.items[i] for i in tr], inner_m, data.cats)
         chosen.append(choice)
         lm = data.fit(rows[tr])
+        fitted.append((te, lm))
         m = data.margins(lm, rows[te])
         alone[te] = m >= 0
         for j, cat in enumerate(data.cats):
             combined[te, j] = _predict([data.items[i] for i in te], m[:, j], cat, choice[cat])
     gold = data.labels.astype(bool)
-    return {"gold": gold, "base": base, "combined": combined, "alone": alone, "choices": chosen}
+    return {
+        "gold": gold,
+        "base": base,
+        "combined": combined,
+        "alone": alone,
+        "choices": chosen,
+        "fitted": fitted,
+    }
+
+
+def runtime_heldout(
+    data: Data, cv: dict[str, object], texts: dict[tuple[str, str], str], certain: bool = False
+) -> tuple[dict[str, object], dict[str, object]]:
+    """The nested CV's outer folds through the runtime path: each fold's model, with the
+    thresholds its inner folds chose, installed as the component (``set_model``) to extract the
+    provisions of its held-out services' documents (headings, facts and all, as
+    ``eval_provisions.py`` does); scored on the fresh labels, with the rules alone beside it. Gives
+    the held-out fact accuracy the protocol's category-level simulation cannot."""
+    import eval_provisions as E
+
+    fitted, choices = cv["fitted"], cv["choices"]
+    assert isinstance(fitted, list) and isinstance(choices, list)
+    held_docs: dict[tuple[str, str], str] = {}
+    learned: dict[tuple[str, str], list[object]] = {}
+    try:
+        for (te, lm), choice in zip(fitted, choices, strict=True):
+            held = {data.items[i].service for i in te}
+            docs = {k: t for k, t in texts.items() if k[0] in held}
+            held_docs.update(docs)
+            comp = replace(
+                lm,
+                thresholds=[choice[c].t_alone for c in data.cats],
+                low_thresholds=[choice[c].t_ctx for c in data.cats],
+            )
+            set_model(comp)
+            clear_cache()
+            learned.update({k: extract_provisions(t, k[1]) for k, t in docs.items()})
+        set_enabled(False)
+        clear_cache()
+        rules = {k: extract_provisions(t, k[1]) for k, t in held_docs.items()}
+    finally:
+        set_model(None)
+        set_enabled(True)
+        clear_cache()
+    return (
+        E.evaluate_labels(rules, "fresh", None, held_docs, certain),  # type: ignore[arg-type]
+        E.evaluate_labels(learned, "fresh", None, held_docs, certain),  # type: ignore[arg-type]
+    )
 
 
 def report(
@@ -400,6 +454,15 @@ def train(data: Data, folds: int = OUTER_FOLDS) -> tuple[LinearModel, dict[str, 
     return lm, choice
 
 
+def read_documents(bundle: Path) -> dict[tuple[str, str], str]:
+    """The latest version of every (service, document type) in the bundle."""
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = Path(tmp) / "versions"
+        subprocess.run(["git", "clone", "-q", str(bundle), str(repo)], check=True)
+        docs = sorted(p for p in repo.glob("*/*.md") if p.parent.name != ".git")
+        return {(p.parent.name, p.stem): p.read_text("utf-8") for p in docs}
+
+
 def load_items(bundle: Path, fresh: bool = True) -> list[Item]:
     """The labelled clauses (the 600 of ai_provisions.jsonl, then with ``fresh`` the 377 of
     ai_provisions_fresh.jsonl) with their text, the rules' categories and the context."""
@@ -408,11 +471,7 @@ def load_items(bundle: Path, fresh: bool = True) -> list[Item]:
     rows = [(r, True) for r in E.load_rows(E.LABELS)]
     if fresh:
         rows += [(r, False) for r in E.load_rows(E.FRESH_LABELS)]
-    with tempfile.TemporaryDirectory() as tmp:
-        repo = Path(tmp) / "versions"
-        subprocess.run(["git", "clone", "-q", str(bundle), str(repo)], check=True)
-        docs = sorted(p for p in repo.glob("*/*.md") if p.parent.name != ".git")
-        texts = {(p.parent.name, p.stem): p.read_text("utf-8") for p in docs}
+    texts = read_documents(bundle)
     found: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {}
     set_enabled(False)  # what the rules report alone
     clear_cache()
@@ -478,6 +537,12 @@ def main() -> None:
         default=RECIPE.max_features,
         help="features kept (by weight) in the exported vocabulary: fewer score faster",
     )
+    ap.add_argument(
+        "--runtime",
+        action="store_true",
+        help="also apply each outer fold's component through extract_provisions to its held-out "
+        "documents: macro-F1 and fact accuracy on the fresh labels, rules alone beside it",
+    )
     args = ap.parse_args()
     RECIPE = replace(RECIPE, max_features=args.max_features)
     CHOOSER = args.chooser
@@ -514,6 +579,18 @@ def main() -> None:
         "choices per outer fold:",
         [sorted({(c.t_alone, c.t_ctx) for c in ch.values() if c.on}) for ch in cv["choices"]],
     )  # type: ignore[attr-defined]
+    if args.runtime:
+        import eval_provisions as E
+
+        texts = read_documents(Path(args.bundle))
+        for certain in (False, True):
+            rules, comp = runtime_heldout(data, cv, texts, certain)
+            print(
+                f"\n#### outer folds through extract_provisions: rules alone{' (not doubtful)' * certain}"
+            )
+            E.print_label_report(rules)
+            print(f"\n#### ... with each fold's component{' (not doubtful)' * certain}")
+            E.print_label_report(comp)
     if not args.out:
         return
     got = train(data)

@@ -19,7 +19,12 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from monitor.clauses.model import LinearModel, Scored, load_model, tokenize
-from monitor.clauses.provision_model import add_learned, blocked_categories, load_provision_model
+from monitor.clauses.provision_model import (
+    add_learned,
+    blocked_categories,
+    load_provision_model,
+    margins_of,
+)
 from monitor.clauses.rules import RULES_BY_TRIGGER, Rule
 from monitor.models import Classification
 
@@ -113,7 +118,7 @@ def analyse(text: str, model: LinearModel | None | object = _DEFAULT) -> ClauseA
     tokens = tokenize(lower)
     out = _analyse(lower, tokens, lin, None)
     prov = load_provision_model() if model is _DEFAULT else None
-    return _learned(out, prov, prov.margins(tokens)) if prov is not None else out
+    return _learned(out, prov, margins_of(prov, [tokens])[0]) if prov is not None else out
 
 
 def analyse_many(texts: Sequence[str]) -> list[ClauseAnalysis]:
@@ -132,12 +137,17 @@ def analyse_many(texts: Sequence[str]) -> list[ClauseAnalysis]:
     prov = load_provision_model()
     if prov is None:
         return out
-    margins = prov.score_many(tokens)
-    return [_learned(a, prov, sc.margins) for a, sc in zip(out, margins, strict=True)]
+    margins = margins_of(prov, tokens)
+    return [_learned(a, prov, m) for a, m in zip(out, margins, strict=True)]
 
 
-def _learned(a: ClauseAnalysis, prov: LinearModel, margins: Sequence[float]) -> ClauseAnalysis:
-    """``a`` with the learned provision component's evidence (``provision_model.py``)."""
+def _learned(
+    a: ClauseAnalysis, prov: LinearModel, margins: Sequence[float] | None
+) -> ClauseAnalysis:
+    """``a`` with the learned provision component's evidence (``provision_model.py``; ``margins``
+    None: a clause it cannot add a category to, not scored)."""
+    if margins is None:
+        return a
     addable = [
         c
         for c, m, low in zip(prov.categories, margins, prov.low_thresholds, strict=True)

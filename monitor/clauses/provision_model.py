@@ -17,15 +17,13 @@ and never adds a category the rules veto or negate, whose actor is the user or o
 none of whose rules' trigger words occurs (:func:`blocked_categories`; the training protocol
 applies the same function).
 
-Not shipped as of 2026-12-03. In nested cross-validation grouped by service over the 977 labelled
-clauses, scored on the 377 fresh ones where the rules are out of sample, it beats the rules with
-those blocks too (benchmarks/RESULTS.md, issue 13), and the direction tests pass with it; but the
-candidate adds wrong provisions to the demo documents (a licence to the platform on "the reference
-recordings you provide", data retention on "Returned Credits keep their original expiry date",
-data sharing on "do not share your login", a price change on a fee schedule) and costs about
-10 ms per 50 KB document; with the per-category gate (clause13c) data retention on "Returned Credits
-..." remains, so no file is packaged and the rules work alone; :func:`set_model`
-installs a candidate to measure it.
+Shipped since issue 13 (prov14): in nested cross-validation grouped by service over the 977
+labelled clauses, scored on the 377 fresh ones where the rules are out of sample, it beats the
+rules (macro-F1 0.638 -> 0.808, gain +0.18 [+0.11, +0.26]; benchmarks/RESULTS.md), and with the
+rules' veto of data retention on credits keeping their expiry it changes the demo documents'
+provisions only where it is right. It scores only the clauses that use a trigger word of a
+category it may add (:func:`margins_of`, a few ms per 50 KB document); :func:`set_enabled` switches
+it off and :func:`set_model` installs a candidate to measure it.
 """
 
 from __future__ import annotations
@@ -34,11 +32,13 @@ import json
 import math
 import re
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
+from itertools import chain, repeat
+from typing import Any
 
-from monitor.clauses.model import LinearModel
+from monitor.clauses.model import BLOCKS, WORD_TABLE_SIZE, LinearModel
 from monitor.clauses.rules import RULES, Rule
 from monitor.models import Classification
 
@@ -48,6 +48,7 @@ __all__ = [
     "add_learned",
     "blocked_categories",
     "load_provision_model",
+    "margins_of",
     "read_provision_model",
     "set_enabled",
     "set_model",
@@ -168,6 +169,150 @@ def blocked_categories(
     if actor and not _PROVIDER_ACTS.search(lower):
         out.update(c for c, pat in actor if pat.search(lower))
     return frozenset(out)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What :func:`margins_of` needs beyond the model, computed once per model."""
+
+    scope: frozenset[str] | None  # see :func:`_scope`
+    # the word block's bigrams as integer keys: each word of a bigram feature gets a number
+    # (``pair_word``); a bigram is ``first * len(pair_word) + second``, sorted in ``pair_keys``,
+    # ``pair_rows`` its row in the model's word-block array
+    pair_word: dict[str, int]
+    pair_keys: Any
+    pair_rows: Any
+
+
+# models last prepared (a LinearModel is not hashable): id -> (model, what was prepared)
+_PREPARED: dict[int, tuple[LinearModel, _Prepared]] = {}
+
+
+def _prepare(model: LinearModel) -> _Prepared:
+    got = _PREPARED.get(id(model))
+    if got is not None and got[0] is model:
+        return got[1]
+    import numpy as np
+
+    windex, _ = model._word_block()
+    pair_word: dict[str, int] = {}
+    keys: list[tuple[int, int, int]] = []
+    for feat, row in windex.items():
+        first, sep, second = feat.partition(" ")
+        if sep:
+            a = pair_word.setdefault(first, len(pair_word))
+            b = pair_word.setdefault(second, len(pair_word))
+            keys.append((a, b, row))
+    width = len(pair_word)
+    flat = np.asarray([a * width + b for a, b, _ in keys], dtype=np.int64)
+    order = np.argsort(flat)
+    rows = np.asarray([r for _, _, r in keys], dtype=np.intp)
+    prepared = _Prepared(_scope(model), pair_word, flat[order], rows[order])
+    if len(_PREPARED) >= 8:
+        _PREPARED.clear()
+    _PREPARED[id(model)] = (model, prepared)
+    return prepared
+
+
+def _scope(model: LinearModel) -> frozenset[str] | None:
+    """The words one of which a clause needs for the component to add any category to it: the
+    trigger words of the rules of the categories it may add (:func:`blocked_categories` blocks
+    the others); None when one of those categories has no rules (every clause is then scored)."""
+    on = [c for c, t in zip(model.categories, model.low_thresholds, strict=True) if t < math.inf]
+    if any(c not in _VOCABULARY for c in on):
+        return None
+    return frozenset().union(*(_VOCABULARY[c] for c in on))
+
+
+def margins_of(
+    model: LinearModel, token_lists: Sequence[Sequence[str]]
+) -> list[list[float] | None]:
+    """The component's margins for each clause's tokens, None for a clause it could add no category
+    to (no trigger word of a category it may add: see :func:`_scope`), which is not scored.
+
+    The margins of :meth:`LinearModel.margins` (up to the order of floating-point additions),
+    computed for the whole batch at once: (clause, word) and (clause, bigram) counts by one sort
+    each instead of a Counter per clause, and no per-clause explanation kept (the component's
+    reason is its margin). The per-word rows come from the model's own table (its character
+    n-grams summed per word, see ``model.py``)."""
+    out: list[list[float] | None] = [None] * len(token_lists)
+    # the layout the batch arithmetic below assumes (the runtime model's and the script's)
+    fast = (
+        set(model.vocab) == set(BLOCKS)
+        and model.sublinear.get("w", True)
+        and not model.sublinear.get("c", True)
+    )
+    scope = _prepare(model).scope if fast else _scope(model)
+    keep = [
+        i
+        for i, toks in enumerate(token_lists)
+        if toks and (scope is None or not scope.isdisjoint(toks))
+    ]
+    if not keep:
+        return out
+    if not fast:
+        for i in keep:  # another layout: the model's own scorer
+            out[i] = model.margins(token_lists[i])
+        return out
+    import numpy as np  # imported when first scoring (as model.py does): not for every process
+
+    n, k = len(keep), len(model.bias)
+    lists = [token_lists[i] for i in keep]
+    flat = list(chain.from_iterable(lists))
+    seg = np.repeat(np.arange(n), [len(t) for t in lists])
+    wid = model._word_ids
+    missing = sorted(set(flat).difference(wid))
+    if len(wid) + len(missing) > WORD_TABLE_SIZE:  # full: restart with this batch's words
+        wid.clear()
+        missing = sorted(set(flat))
+    table = model._add_words(missing) if missing else model._table()
+    ids = np.fromiter(map(wid.__getitem__, flat), np.intp, len(flat))
+    # words: tf per (clause, word), sublinear for the word block, raw for the character block
+    wseg, wids, tf = _pairs(seg, ids, len(wid))
+    rows = table[wids]
+    sub = 1.0 + np.log(tf)
+    acc_w = _sum_rows(n, wseg, rows[:, :k] * sub[:, None])
+    sq_w = np.bincount(wseg, rows[:, k] * sub * sub, minlength=n)
+    acc_c = _sum_rows(n, wseg, rows[:, k + 1 : 2 * k + 1] * tf[:, None])
+    sq_c = np.bincount(wseg, rows[:, 2 * k + 1] * tf, minlength=n)
+    # bigrams of the word block (within a clause only), looked up as integer keys
+    prep = _prepare(model)
+    _, warray = model._word_block()
+    pw = np.fromiter(map(prep.pair_word.get, flat, repeat(-1)), np.int64, len(flat))
+    ok = (pw[:-1] >= 0) & (pw[1:] >= 0) & (seg[:-1] == seg[1:])
+    keys = pw[:-1][ok] * len(prep.pair_word) + pw[1:][ok]
+    pos = np.minimum(np.searchsorted(prep.pair_keys, keys), max(len(prep.pair_keys) - 1, 0))
+    found = prep.pair_keys[pos] == keys if len(prep.pair_keys) else np.zeros(len(keys), bool)
+    if found.any():
+        bseg, bid, btf = _pairs(seg[:-1][ok][found], prep.pair_rows[pos[found]], len(warray))
+        bsub = 1.0 + np.log(btf)
+        acc_w += _sum_rows(n, bseg, warray[bid, :k] * bsub[:, None])
+        sq_w += np.bincount(bseg, warray[bid, k] * bsub * bsub, minlength=n)
+    norm_w = np.divide(model.scales.get("w", 1.0), np.sqrt(sq_w), out=np.zeros(n), where=sq_w > 0)
+    norm_c = np.divide(model.scales.get("c", 1.0), np.sqrt(sq_c), out=np.zeros(n), where=sq_c > 0)
+    got = np.asarray(model.bias) + acc_w * norm_w[:, None] + acc_c * norm_c[:, None]
+    for i, m in zip(keep, got.tolist(), strict=True):
+        out[i] = m
+    return out
+
+
+def _pairs(seg: Any, ids: Any, width: int) -> tuple[Any, Any, Any]:
+    """The distinct (segment, id) pairs, sorted by segment, and how often each occurs."""
+    import numpy as np
+
+    keys, tf = np.unique(seg.astype(np.int64) * width + ids, return_counts=True)
+    return keys // width, keys % width, tf.astype(np.float64)
+
+
+def _sum_rows(n: int, seg: Any, vals: Any) -> Any:
+    """Per segment (0..n-1), the sum of the rows of ``vals`` in it (``seg`` ascending)."""
+    import numpy as np
+
+    acc = np.zeros((n, vals.shape[1]))
+    if len(seg):
+        starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+        acc[seg[starts]] += np.add.reduceat(vals, starts, axis=0)
+    return acc
 
 
 def _or(a: float, b: float) -> float:

@@ -970,6 +970,25 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         r"content|conversations|history)\b",
     ),
     (
+        # Credits, balances, points, coupons or a subscription keeping or losing their expiry or
+        # validity ("Returned Credits keep their original expiry date") is about what they are
+        # worth, not about the user's data being kept; unless the clause also says data,
+        # information or content is kept or deleted (in one sentence, either order).
+        "retention_not_credits",
+        "data_retention",
+        "x",
+        1.0,
+        "keep keeps kept retain retains retained lose loses lost preserve preserves preserved "
+        "maintain maintains remain remains hold holds",
+        r"(?s)^(?!.*\b(?:data|information|content|records|logs|conversations|prompts|chats|history|"
+        r"inputs|outputs|files)\b[^.;]{0,60}\b(?:retain\w*|stor(?:e|ed|age)|keep|kept|delet\w+|eras\w+|"
+        r"purg\w+)\b|.*\b(?:retain\w*|stor(?:e|ed)|keep|kept|delet\w+|eras\w+|purg\w+)\b[^.;]{0,40}\b"
+        r"(?:data|information|content|records|logs|conversations|prompts|chats|history|inputs|files)\b)"
+        r".*?\b(?:credits?|balances?|points|coupons?|vouchers?|gift cards?|subscriptions?|tokens|prepaid)\b"
+        r"[^.;]{0,60}\b(?:keep|keeps|kept|retain\w*|los[et]s?|preserve[sd]?|maintain\w*|remains?|holds?)\b"
+        r"[^.;]{0,40}\b(?:expir\w*|validity|valid)\b",
+    ),
+    (
         "age_min",
         "age_eligibility",
         "n",
