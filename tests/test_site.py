@@ -27,7 +27,14 @@ from sqlalchemy import select
 from monitor.config import Settings
 from monitor.publish.site import build_site
 from monitor.publish.site.pages import highlight
-from monitor.publish.site.paths import SitePaths, iso_week, rel_url, slugify, week_bounds
+from monitor.publish.site.paths import (
+    SitePaths,
+    iso_week,
+    rel_url,
+    site_paths,
+    slugify,
+    week_bounds,
+)
 from monitor.store import Change, Document, Provision, Service, Snapshot, Store, Version
 
 NOW = datetime(2026, 11, 25, 12, 0)  # Wednesday of 2026-W48
@@ -1067,3 +1074,17 @@ def test_the_site_from_postgresql_is_the_site_from_sqlite(
     ours, theirs = tree(out), tree(reference)
     assert sorted(ours) == sorted(theirs)
     assert [name for name in ours if ours[name] != theirs[name]] == []
+
+
+def test_site_paths_are_reused_only_while_services_and_documents_are_the_same() -> None:
+    """Alert composition asks for the paths every few documents: the slugs are computed again
+    only when a service or document was added, removed or renamed."""
+    docs = [(1, "Le Chat", "Terms of Service"), (2, "le-chat", "Terms of Service")]
+    first = site_paths(["Le Chat", "le-chat"], docs)
+    assert site_paths(["Le Chat", "le-chat"], list(docs)) is first
+    assert first.document(1) != first.document(2)  # colliding slugs still told apart
+    grown = site_paths(["Le Chat", "le-chat"], [*docs, (3, "Le Chat", "Privacy Policy")])
+    assert grown is not first
+    assert grown.document(3).endswith("/privacy-policy/index.html")
+    renamed = site_paths(["Le Chat", "Mistral"], [(1, "Le Chat", "Terms"), (2, "Mistral", "Terms")])
+    assert renamed.document(2) == SitePaths(["Mistral"], [(2, "Mistral", "Terms")]).document(2)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 __all__ = [
     "SitePaths",
+    "site_paths",
     "iso_week",
     "rel_url",
     "slugify",
@@ -166,3 +167,22 @@ class SitePaths:
         elif path.endswith("/index.html"):
             path = path[: -len("index.html")]
         return base + path
+
+
+_last_paths: tuple[tuple[tuple[str, ...], tuple[tuple[int, str, str], ...]], SitePaths] | None = (
+    None
+)
+
+
+def site_paths(service_ids: Iterable[str], documents: Iterable[tuple[int, str, str]]) -> SitePaths:
+    """`SitePaths(service_ids, documents)`, reused while both are the same: a worker composes
+    alerts every few documents, and slugging a 10,000-document store each time cost more than
+    the checks themselves."""
+    global _last_paths
+    key = (tuple(service_ids), tuple(documents))
+    cached = _last_paths
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    paths = SitePaths(*key)
+    _last_paths = (key, paths)
+    return paths
