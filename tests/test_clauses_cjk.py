@@ -83,6 +83,7 @@ def test_each_category_is_recognised_in_chinese(category: str) -> None:
         # the user stopping is not the provider terminating
         ("你可以随时停止使用本服务。", "unilateral_termination"),
         ("如你的监护人不同意，请你立即终止使用我们的服务。", "unilateral_termination"),
+        ("你注销账号后，我们将停止为你提供任何服务。", "unilateral_termination"),
         # a user's duty not to leak data is conduct, not the provider sharing
         ("你不得将抓取的数据提供或泄露给任何第三方。", "data_sharing_third_parties"),
         # the user deleting their own works is no content removal

@@ -1412,6 +1412,18 @@ for _cat in (
     "license_to_platform",
 ):
     _SPEC.append((f"zh_reading_notice_{_cat}", _cat, "x", 1.0, "阅读 注意 理解", _READING_NOTICE))
+# What follows the user closing their own account ("你注销账号后，我们将停止为你提供服务") is not
+# the provider terminating.
+_SPEC.append(
+    (
+        "zh_after_user_closes",
+        "unilateral_termination",
+        "x",
+        1.0,
+        "注销",
+        rf"(?:你|您|用户){_ZS}{{0,6}}注销(?:你的|您的)?(?:账号|帐号|账户){_ZS}{{0,20}}(?:后|之后|时)",
+    )
+)
 # Service stopped by force majeure is neither a suspension nor a termination by the provider.
 for _cat in ("account_suspension", "unilateral_termination"):
     _SPEC.append(
