@@ -1059,7 +1059,7 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
     (
         "zh_jurisdiction",
         "jurisdiction",
-        "n",
+        "u",
         0.85,
         "管辖 法院 签订地",
         # "司法管辖区" (a jurisdiction, as in cross-border transfers) names no forum
@@ -1068,7 +1068,7 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
     (
         "zh_governing_law",
         "choice_of_law",
-        "n",
+        "u",
         0.85,
         "适用 法律",
         # "适用...法律" names a law: "在适用法律允许的范围内" (to the extent the law allows) does not
@@ -1098,7 +1098,7 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
     (
         "zh_warranty",
         "warranty_disclaimer",
-        "n",
+        "u",
         0.75,
         "保证 担保 现状",
         rf"(?:不|无法|不能|并不|不会){_ZS}{{0,20}}(?:保证|担保)|按{_ZS}{{0,20}}现状|现状{_ZS}{{0,4}}提供",
@@ -1128,7 +1128,7 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
     (
         "zh_by_using",
         "contract_by_using",
-        "n",
+        "u",
         0.7,
         "视为 表示 即",
         rf"(?:使用|继续使用|登录|注册|访问){_ZS}{{0,30}}(?:即|则|均|就)?(?:视为|表示|代表|意味着)"
@@ -1148,7 +1148,7 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
     (
         "zh_suspension",
         "account_suspension",
-        "u",
+        "n",
         0.8,
         "暂停 中止 中断 冻结 封禁 封号 限制",
         rf"{_ZH_PROV}{_ZS}{{0,60}}(?:暂停|中止|中断|冻结|封禁|封号|限制(?:功能|使用|账号|帐号|登录))"
@@ -1356,8 +1356,8 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         rf"(?:你|您|用户){_ZS}{{0,40}}(?:赔偿|补偿){_ZS}{{0,20}}(?:公司|我们|平台|关联方)"
         rf"|(?:公司|我们|平台){_ZS}{{0,20}}免受{_ZS}{{0,20}}(?:损害|损失|索赔)",
     ),
-    ("zh_class_action", "class_action_waiver", "n", 0.85, "集体诉讼 集团诉讼", r"集体诉讼|集团诉讼"),
-    ("zh_jury", "jury_trial_waiver", "n", 0.85, "陪审团", r"陪审团"),
+    ("zh_class_action", "class_action_waiver", "u", 0.85, "集体诉讼 集团诉讼", r"集体诉讼|集团诉讼"),
+    ("zh_jury", "jury_trial_waiver", "u", 0.85, "陪审团", r"陪审团"),
     (
         "zh_privacy_reference",
         "privacy_policy_by_reference",
@@ -1370,7 +1370,7 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
     (
         "zh_public_default",
         "public_by_default",
-        "n",
+        "u",
         0.8,
         "默认",
         rf"默认{_ZS}{{0,20}}(?:公开|可见)",
@@ -1391,7 +1391,7 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         "竞争",
         rf"(?:开发|训练|提供){_ZS}{{0,30}}竞争{_ZS}{{0,20}}(?:产品|服务|模型)",
     ),
-    ("zh_fund_hold", "fund_hold", "n", 0.8, "冻结", rf"冻结{_ZS}{{0,10}}(?:资金|款项|收益|余额)"),
+    ("zh_fund_hold", "fund_hold", "u", 0.8, "冻结", rf"冻结{_ZS}{{0,10}}(?:资金|款项|收益|余额)"),
     ("zh_export", "export_controls", "n", 0.85, "出口管制 制裁 禁运", r"出口管制|制裁|禁运"),
 ]
 # A survival clause lists the provisions that outlive the agreement ("limitation of liability,
