@@ -25,7 +25,7 @@ from monitor.clauses.provision_model import (
     load_provision_model,
     margins_of,
 )
-from monitor.clauses.rules import RULES_BY_TRIGGER, Rule
+from monitor.clauses.rules import RULES_BY_TRIGGER, Rule, cjk_triggers
 from monitor.models import Classification
 
 __all__ = [
@@ -51,9 +51,10 @@ NEGATED = 0.9  # confidence of a category recognised only by a negation rule
 FAIR_SHIFT = 1.0
 _SENTINEL: LinearModel | None = None
 
-# Text that states nothing: a bold title on its own line, a table-of-contents link.
+# Text that states nothing: a bold title on its own line (a bold Chinese sentence, ending in 。 or
+# ；, is not one), a table-of-contents link.
 _NEUTRAL = re.compile(
-    r"^\W*(?:\*\*|__)(?![^*_]*\b(?:may|must|will|shall|can|agree|are|is)\b)[^*_]{1,70}(?:\*\*|__)?\W*$"
+    r"^\W*(?:\*\*|__)(?![^*_]*(?:\b(?:may|must|will|shall|can|agree|are|is)\b|[。；]))[^*_]{1,70}(?:\*\*|__)?\W*$"
     r"|^\W*\|?\s*\[[^\]]{0,120}\]\(#[^)]*\)"
 )
 
@@ -75,12 +76,15 @@ def states_nothing(lower: str) -> bool:
 
 
 def fired_rules(lower: str, tokens: Sequence[str]) -> list[Rule]:
-    """Rules whose trigger word occurs and whose pattern matches the lower-cased text. A veto
-    ("x") rule is only tried when another rule of its category matched."""
+    """Rules whose trigger word (or, in Chinese text, trigger term) occurs and whose pattern
+    matches the lower-cased text. A veto ("x") rule is only tried when another rule of its
+    category matched."""
     seen: set[str] = set()
     out: list[Rule] = []
     vetoes: list[Rule] = []
-    for tok in RULES_BY_TRIGGER.keys() & tokens:
+    keys = RULES_BY_TRIGGER.keys() & tokens
+    cjk = cjk_triggers(lower)
+    for tok in keys | cjk if cjk else keys:
         for rule in RULES_BY_TRIGGER[tok]:
             if rule.id in seen:
                 continue
@@ -165,7 +169,7 @@ def _learned(
 # has some evidence for the category (a weaker rule, the model) to MIN_CONFIDENCE. "Prohibited
 # uses" over a list item "(h) interfere with or disrupt the Services" makes it an acceptable-use
 # provision; "Rights you give to us" over "This licence survives termination" a licence to the
-# platform.
+# platform. Chinese headings are matched by the same patterns (their Chinese alternatives).
 
 # (category, pattern on the lower-cased last two headings)
 _HEADING: list[tuple[str, str]] = [
@@ -173,36 +177,39 @@ _HEADING: list[tuple[str, str]] = [
         "acceptable_use",
         r"acceptable|usage polic|use polic|prohibit|restrict|conduct|guidelines|obligations|"
         r"responsibilit|abuse|misuse|\brules\b|dos and don|safety|permitted use|content standards|"
-        r"community|your use of|use of (?:the|our) services",
+        r"community|your use of|use of (?:the|our) services|规范|禁止|不得|违规|危害|的行为",
     ),
     (
         "license_to_platform",
         r"(?<!our )licen[cs]es?\b(?! to use| to you| to the services)|rights? you give|permission|feedback|"
-        r"content rights|your content|user content|submissions",
+        r"content rights|your content|user content|submissions|授权|许可",
     ),
-    ("unilateral_termination", r"terminat"),
-    ("account_suspension", r"suspen"),
-    ("data_retention", r"retention|retain|deletion|delete|storage|how long"),
-    ("refunds", r"refund|cancellation|withdrawal|cooling"),
-    ("auto_renewal", r"renew|subscription|cancellation|recurring"),
-    ("price_change", r"pric|\bfees\b"),
-    ("warranty_disclaimer", r"disclaim|warrant|accuracy|as[- ]is"),
-    ("limitation_of_liability", r"liabilit"),
-    ("ai_training_on_user_content", r"\btrain|improve|model"),
-    ("output_ownership", r"output|ownership|generated|creations"),
-    ("age_eligibility", r"\bage\b|eligib|children|minor|\bkids"),
+    ("unilateral_termination", r"terminat|终止"),
+    ("account_suspension", r"suspen|暂停|中止|冻结"),
+    (
+        "data_retention",
+        r"retention|retain|deletion|delete|storage|how long|存储|保存|保留|留存|删除",
+    ),
+    ("refunds", r"refund|cancellation|withdrawal|cooling|退款"),
+    ("auto_renewal", r"renew|subscription|cancellation|recurring|续费|订阅"),
+    ("price_change", r"pric|\bfees\b|价格|收费|费用"),
+    ("warranty_disclaimer", r"disclaim|warrant|accuracy|as[- ]is|免责|保证|担保"),
+    ("limitation_of_liability", r"liabilit|免责|责任限制"),
+    ("ai_training_on_user_content", r"\btrain|improve|model|训练|改进|优化"),
+    ("output_ownership", r"output|ownership|generated|creations|输出|生成内容|知识产权"),
+    ("age_eligibility", r"\bage\b|eligib|children|minor|\bkids|未成年|儿童|年龄"),
     # and the headings over lists of recipients: sub-processors, vendors, analytics tools, cookies
     (
         "data_sharing_third_parties",
         r"\bshar|disclos|third part|\bsell|\bsale|sub-?processor|recipients|vendors|service providers|"
-        r"analytic|cookies|trackers",
+        r"analytic|cookies|trackers|共享|转让|披露|第三方|合作方|委托处理",
     ),
-    ("unilateral_change", r"changes? to|modification|amendment|updates? to"),
-    ("rate_limit", r"rate limit|usage limit|fair use|quota"),
-    ("arbitration", r"arbitra"),
-    ("content_removal", r"moderat|takedown|take down|removal"),
-    ("credit_expiry", r"credit"),
-    ("export_controls", r"export|sanction"),
+    ("unilateral_change", r"changes? to|modification|amendment|updates? to|变更|修订|修改"),
+    ("rate_limit", r"rate limit|usage limit|fair use|quota|限额|配额"),
+    ("arbitration", r"arbitra|仲裁"),
+    ("content_removal", r"moderat|takedown|take down|removal|违约处理|内容管理"),
+    ("credit_expiry", r"credit|积分|额度"),
+    ("export_controls", r"export|sanction|出口|制裁"),
 ]
 _HEADING_RES = [(cat, re.compile(p)) for cat, p in _HEADING]
 # A nearest heading about the user's own right to leave ("Your right to terminate", "Termination

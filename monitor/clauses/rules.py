@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Rule", "RULES", "RULES_BY_TRIGGER"]
+__all__ = ["Rule", "RULES", "RULES_BY_TRIGGER", "cjk_triggers"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,12 @@ _MODAL = (
 # the long exclusion list of _PROV is only tried there
 _PROV_MAY = rf"\b(?=(?:either party|each party|[a-z][\w&’'-]*)\s+{_ADVERB}{_MODAL}\b){_PROV}\s+{_ADVERB}{_MODAL}\b"
 _USER = r"(?:you|users?|customers?|subscribers?|members?|licensees?|developers?|end users?)"
+# Any character inside one sentence of Chinese text (the CJK rules' ``.``).
+_ZS = r"[^。；;！？!?\n]"
+# The provider acting in Chinese terms: "公司", "我们", "平台", or a right only the provider
+# reserves ("百度公司有权", "保留...的权利"), whatever its name.
+_ZH_RIGHT = rf"(?:(?<![你您户也均亦还都])有权|保留{_ZS}{{0,10}}权利)"
+_ZH_PROV = rf"(?:公司|我们|平台|{_ZH_RIGHT})"
 # A list item's marker ("(a) ", "3. ", "iv) ") and optional bold lead, at the start of a clause.
 _ITEM = (
     r"^\W{0,3}(?:\(?(?:[a-z]{1,2}|[ivx]{1,5}|\d{1,3}(?:\.\d{1,3})*)\\?[.)]\s*|\d{1,3}(?:\.\d{1,3})+\s+)?"
@@ -1063,6 +1069,349 @@ _SPEC: list[tuple[str, str, str, float, str, str]] = [
         r"\bexport (?:control|administration|laws?|regulations?|restrictions)|\bsanction\w*|\bembargo\w*|"
         r"\bofac\b|\bdenied (?:persons?|part(?:y|ies))|\bspecially designated|\brelease or export\b",
     ),
+    # ------------------------------------------------------------ Chinese (CJK) text
+    # Chinese has no spaces between words, so these rules' triggers are Chinese terms found by
+    # substring (``cjk_triggers``) and their patterns work on characters, a clause's sentences
+    # bounded by 。；！？ (``_ZS``: any character inside one sentence). The terms come from what each
+    # category means in Chinese legal drafting, not from any one document.
+    ("zh_arbitration", "arbitration", "n", 0.85, "仲裁", r"仲裁"),
+    (
+        "zh_jurisdiction",
+        "jurisdiction",
+        "u",
+        0.85,
+        "管辖 法院 签订地",
+        # "司法管辖区" (a jurisdiction, as in cross-border transfers) names no forum
+        rf"管辖(?!区)|(?:法院){_ZS}{{0,20}}(?:诉讼|起诉|解决)|(?:诉讼|起诉|提交){_ZS}{{0,25}}法院|签订地",
+    ),
+    (
+        "zh_governing_law",
+        "choice_of_law",
+        "u",
+        0.85,
+        "适用 法律",
+        # "适用...法律" names a law: "在适用法律允许的范围内" (to the extent the law allows) does not
+        rf"适用{_ZS}{{0,6}}(?:中华人民共和国|中国|香港|澳门|新加坡|美国|英国|日本|[\u4e00-\u9fff]{{1,6}}(?:国|州|省)"
+        rf")[^。；！？\n]{{0,12}}法律|(?:成立|生效|履行|解释){_ZS}{{0,30}}(?:受|依照|依据|按照){_ZS}{{0,12}}法律"
+        r"(?:管辖|解释)",
+    ),
+    (
+        "zh_liability_none",
+        "limitation_of_liability",
+        "u",
+        0.85,
+        "责任 赔偿",
+        rf"不(?:承担|负|负有|予|作)?{_ZS}{{0,12}}(?:责任|赔偿)|免除{_ZS}{{0,10}}责任|责任限制|限制{_ZS}{{0,6}}责任"
+        rf"|(?:赔偿|责任){_ZS}{{0,20}}(?:总额|上限|不超过)|免于承担|免责|(?:无需|无须|不需){_ZS}{{0,6}}(?:承担|负)"
+        rf"{_ZS}{{0,6}}责任",
+    ),
+    (
+        "zh_liability_user_bears",
+        "limitation_of_liability",
+        "u",
+        0.6,
+        "承担",
+        rf"(?:后果|风险){_ZS}{{0,10}}(?:均|全部|一概)?由(?:你|您|用户){_ZS}{{0,4}}承担|损失{_ZS}{{0,10}}由(?:你|您|用户)自行承担"
+        rf"|(?:你|您|用户)(?:应)?(?:自行|独立)承担{_ZS}{{0,10}}(?:后果|风险|责任)",
+    ),
+    (
+        "zh_warranty",
+        "warranty_disclaimer",
+        "u",
+        0.75,
+        "保证 担保 现状",
+        rf"(?:不|无法|不能|并不|不会){_ZS}{{0,20}}(?:保证|担保)|按{_ZS}{{0,20}}现状|现状{_ZS}{{0,4}}提供",
+    ),
+    (
+        "zh_change_terms",
+        "unilateral_change",
+        "u",
+        0.75,
+        "修订 修改 变更 更新",
+        r"(?:修订|修改|变更|更新)(?:本协议|本条款|本政策|本隐私政策|本规则|服务条款|用户协议)"
+        rf"|(?:对|将)(?:本协议|本条款|本政策|本隐私政策|本规则|协议|条款){_ZS}{{0,10}}(?:进行)?(?:修订|修改|变更|更新)"
+        rf"|(?:协议|条款|政策|规则){_ZS}{{0,20}}(?:可能|会|将|有权|可)(?:由)?{_ZS}{{0,10}}(?:不时|随时|适时)?(?:被)?"
+        r"(?:修订|修改|变更|更新)|修订后的(?:本协议|本条款|本政策|本隐私政策|协议|条款|政策)"
+        rf"|对(?:本|服务|用户)?(?:协议|条款|政策|规则){_ZS}{{0,10}}(?:修订|修改|变更|更新)",
+    ),
+    (
+        # changes to the service itself
+        "zh_change_service",
+        "unilateral_change",
+        "u",
+        0.6,
+        "修改 变更 调整",
+        rf"(?:公司|我们|平台){_ZS}{{0,20}}(?:有权|可以|可能|将){_ZS}{{0,30}}(?:修改|变更|调整){_ZS}{{0,20}}"
+        r"(?:服务|功能|本软件)",
+    ),
+    (
+        "zh_by_using",
+        "contract_by_using",
+        "u",
+        0.7,
+        "视为 表示 即",
+        rf"(?:使用|继续使用|登录|注册|访问){_ZS}{{0,30}}(?:即|则|均|就)?(?:视为|表示|代表|意味着)"
+        rf"{_ZS}{{0,40}}(?:同意|接受)",
+    ),
+    (
+        "zh_provider_terminates",
+        "unilateral_termination",
+        "u",
+        0.8,
+        "终止 停止 注销 收回 回收 封禁",
+        # (not the user stopping: "请您立即终止使用我们的服务")
+        rf"{_ZH_PROV}{_ZS}{{0,60}}(?:终止|停止)(?!使用)(?:向(?:你|您|用户))?(?:提供)?{_ZS}{{0,8}}"
+        rf"(?:服务|协议|提供)|{_ZH_RIGHT}{_ZS}{{0,60}}(?:注销|收回|回收)|封禁(?:你的|您的|该)?(?:账号|帐号|账户)"
+        r"|对(?:该)?(?:账号|帐号|账户)进行回收",
+    ),
+    (
+        "zh_suspension",
+        "account_suspension",
+        "n",
+        0.8,
+        "暂停 中止 中断 冻结 封禁 封号 限制",
+        rf"{_ZH_PROV}{_ZS}{{0,60}}(?:暂停|中止|中断|冻结|封禁|封号|限制(?:功能|使用|账号|帐号|登录))"
+        r"|(?:冻结|暂停|限制)(?:你的|您的|该)?(?:账号|帐号|账户)",
+    ),
+    (
+        "zh_content_removal",
+        "content_removal",
+        "u",
+        0.8,
+        "删除 屏蔽 下架 移除 重置 拒绝发布 停止传输",
+        rf"{_ZH_PROV}{_ZS}{{0,60}}(?:删除|屏蔽|下架|移除|重置){_ZS}{{0,8}}(?:信息内容|内容|作品|评论|链接|头像|帖子|违规信息|违法信息|不良信息)"
+        r"|拒绝发布|停止传输",
+    ),
+    (
+        "zh_conduct",
+        "acceptable_use",
+        "n",
+        0.6,
+        "不得 禁止 严禁 不应",
+        rf"(?:不得|禁止|严禁|不应(?!再)|不可以)(?:{_ZS}{{0,20}})?(?:利用|使用|从事|进行|制作|上传|发布|传播|复制|"
+        r"以任何方式|用于|将|把|对|出现|含有|包含|转让|出售|出借)",
+    ),
+    (
+        # items of a list of prohibited conduct state their wrong on their own ("危害国家安全的")
+        "zh_wrong",
+        "acceptable_use",
+        "n",
+        0.35,
+        "违法 违反 侵犯 侵害 危害 非法 破坏 损害 宣扬 散布 煽动 侮辱 诽谤 恐怖 暴力 色情 淫秽 赌博 欺诈 诈骗 歧视 "
+        "仇恨 谣言 虚假 侵入 窃取 恶意 未经 擅自 冒充 伪造 干扰 逃避 规避 遵守 符合",
+        r"违法|违反|侵犯|侵害|危害|非法|破坏|损害|宣扬|散布|煽动|侮辱|诽谤|恐怖|暴力|色情|淫秽|赌博|欺诈|诈骗|歧视|仇恨"
+        rf"|谣言|虚假|侵入|窃取|恶意|未经{_ZS}{{0,8}}(?:许可|允许|授权|同意)|擅自|冒充|伪造|干扰|逃避|规避"
+        rf"|(?:遵守|符合){_ZS}{{0,20}}(?:规范|规则|法律法规)",
+    ),
+    (
+        "zh_training",
+        "ai_training_on_user_content",
+        "u",
+        0.85,
+        "训练",
+        # the data goes into training: "将...数据用于模型训练", "使用你的内容训练模型" (not "a model
+        # trained on limited training data")
+        rf"(?:数据|信息|内容|输入|输出|对话|资料)(?:用于|用户|用作|进行|作为|参与){_ZS}{{0,15}}训练"
+        rf"|(?:用于|用作|参与){_ZS}{{0,10}}训练|使用{_ZS}{{0,20}}(?:数据|信息|内容|输入|输出|对话){_ZS}{{0,10}}训练",
+    ),
+    (
+        "zh_no_training",
+        "ai_training_on_user_content",
+        "neg",
+        1.0,
+        "训练",
+        rf"(?:不会|不|不得|绝不|不再)(?:将|把|使用|利用|用于|会)?{_ZS}{{0,40}}(?:用于|进行|用作|作为)?{_ZS}{{0,10}}训练",
+    ),
+    (
+        # a ban on users training models on the service's outputs is not the provider training
+        "zh_user_may_not_train",
+        "ai_training_on_user_content",
+        "x",
+        1.0,
+        "训练",
+        rf"(?:你|您|用户){_ZS}{{0,10}}不得{_ZS}{{0,40}}训练",
+    ),
+    (
+        "zh_license_grant",
+        "license_to_platform",
+        "u",
+        0.8,
+        "授予 授权 许可",
+        rf"(?:你|您|用户){_ZS}{{0,20}}(?:授予|授权|许可)(?:给)?{_ZS}{{0,4}}(?:公司|我们|平台|百度|关联方)"
+        rf"{_ZS}{{0,80}}(?:许可|使用权|权利)",
+    ),
+    (
+        "zh_output_rights",
+        "output_ownership",
+        "n",
+        0.8,
+        "输出 生成",
+        rf"(?:输出|生成)(?:的)?(?:内容|结果|作品|物)?{_ZS}{{0,30}}(?:所有权|知识产权|著作权|权利|权益)"
+        rf"(?:归|属于)?|(?:所有权|知识产权|著作权|权益)(?:归|属于)?{_ZS}{{0,30}}(?:输出|生成(?:的)?内容)",
+    ),
+    (
+        "zh_age",
+        "age_eligibility",
+        "n",
+        0.85,
+        "周岁 岁 未成年 监护人",
+        r"(?:未满|不满|年满|已满|满)\s*\d{1,2}\s*(?:周岁|岁)|\d{1,2}\s*(?:周岁|岁)(?:以下|以上)"
+        rf"|未成年{_ZS}{{0,30}}(?:监护人|父母)|(?:监护人|父母){_ZS}{{0,30}}(?:同意|陪同|指导|监护){_ZS}{{0,20}}未成年",
+    ),
+    (
+        "zh_retention",
+        "data_retention",
+        "n",
+        0.7,
+        "保存 保留 存储 留存 匿名化 删除",
+        rf"(?:保存|保留|存储|留存){_ZS}{{0,30}}(?:期限|期间|时间|年|个月|天|日)|(?:存储|保存|保留|留存)期限"
+        rf"|删除或匿名化|匿名化处理|注销{_ZS}{{0,30}}删除|(?:不会|不){_ZS}{{0,6}}(?:留存|保存|保留|存储)"
+        # (not "存储信息", stored information, in a list of things not to alter)
+        r"|(?<!增加)(?<!、)(?:保留|留存|保存|存储)(?:你的|您的|相关|上述|该等)?(?:个人)?(?:信息|数据|记录|手机号码)"
+        rf"|(?:信息|数据|记录|内容)(?:的)?(?:保留|留存|保存|存储)",
+    ),
+    (
+        "zh_deletion",
+        "data_retention",
+        "n",
+        0.55,
+        "删除 注销",
+        rf"删除{_ZS}{{0,10}}(?:个人信息|数据|账号|帐号|记录|对话)|注销(?:账号|帐号|账户)",
+    ),
+    (
+        "zh_sharing",
+        "data_sharing_third_parties",
+        "n",
+        0.75,
+        "第三方 合作方 合作伙伴 关联方 关联公司 关联产品 监管 机关 部门 机构 银行 运营商 共享 转让 披露",
+        rf"(?:我们|公司|平台){_ZS}{{0,40}}(?:提供|共享|披露|转让|转移|传输|分享|发送|报送)(?:给|至|予)?{_ZS}{{0,30}}"
+        rf"(?:第三方|合作方|合作伙伴|关联方|关联公司|关联产品|监管|机关|部门|机构|银行|运营商)"
+        rf"|向{_ZS}{{0,20}}(?:第三方|合作方|合作伙伴|关联方|关联公司|监管|机关|部门|机构){_ZS}{{0,20}}(?:提供|披露|共享|发送)"
+        r"|(?:共享|转让|公开披露)(?:您的|你的)?个人信息|(?:第三方|合作方|合作伙伴|关联方|关联公司)"
+        rf"{_ZS}{{0,40}}(?:收集|获取|使用|处理){_ZS}{{0,30}}(?:信息|数据|姓名|手机号|身份证|账号|设备)",
+    ),
+    (
+        # a user's duty not to disclose data is conduct, not the provider sharing
+        "zh_user_may_not_disclose",
+        "data_sharing_third_parties",
+        "x",
+        1.0,
+        "不得 禁止 严禁",
+        rf"(?:不得|禁止|严禁){_ZS}{{0,60}}(?:泄露|提供|披露|共享)",
+    ),
+    (
+        "zh_no_sale",
+        "data_sharing_third_parties",
+        "neg",
+        1.0,
+        "出售 共享 公开 转让 泄露 披露",
+        rf"(?:不会|不)(?:向{_ZS}{{0,20}})?(?:出售|共享|公开|转让|泄露|披露){_ZS}{{0,20}}个人信息",
+    ),
+    (
+        "zh_refund_none",
+        "refunds",
+        "u",
+        0.9,
+        "退款 退还 退费 不退",
+        r"不(?:予|支持|提供|可|能|会)?(?:退款|退还|退费)|概不退|不退(?:款|还|费)",
+    ),
+    ("zh_refund", "refunds", "n", 0.6, "退款 退费", r"退款|退费"),
+    (
+        "zh_auto_renewal",
+        "auto_renewal",
+        "n",
+        0.9,
+        "自动续费 自动续订 自动续期 连续包月 连续包年 自动扣费 自动扣款",
+        r"自动续费|自动续订|自动续期|连续包月|连续包年|自动扣费|自动扣款",
+    ),
+    (
+        "zh_price_change",
+        "price_change",
+        "n",
+        0.75,
+        "价格 收费标准 资费 费用",
+        rf"(?:调整|变更|修改){_ZS}{{0,10}}(?:价格|收费标准|资费)|(?:价格|收费标准|资费){_ZS}{{0,10}}(?:调整|变更)",
+    ),
+    (
+        "zh_credit_expiry",
+        "credit_expiry",
+        "u",
+        0.85,
+        "积分 点数 余额 虚拟币 额度 有效期",
+        rf"(?:积分|点数|余额|虚拟币|代币|额度){_ZS}{{0,40}}(?:有效期|过期|失效|清零|作废)"
+        rf"|(?:有效期|过期|失效|清零){_ZS}{{0,20}}(?:积分|点数|余额|额度)",
+    ),
+    (
+        "zh_credit_never_expire",
+        "credit_expiry",
+        "neg",
+        1.0,
+        "永久有效 不会过期 不设有效期",
+        r"永久有效|不会过期|不设有效期",
+    ),
+    (
+        "zh_rate_limit",
+        "rate_limit",
+        "n",
+        0.7,
+        "次数 用量 频率 上限 每日 每天 每分钟 每小时",
+        rf"(?:次数|用量|频率|调用量){_ZS}{{0,10}}(?:限制|上限)|限制{_ZS}{{0,10}}(?:次数|用量|频率)"
+        r"|每(?:日|天|分钟|小时|月)\s*(?:最多)?\s*\d+\s*(?:次|条)",
+    ),
+    (
+        "zh_concurrency",
+        "concurrency_limit",
+        "n",
+        0.85,
+        "并发 同时",
+        rf"并发|同时{_ZS}{{0,10}}(?:运行|进行|生成|处理){_ZS}{{0,10}}(?:任务|请求|会话)",
+    ),
+    (
+        "zh_indemnity",
+        "indemnification",
+        "u",
+        0.8,
+        "赔偿 补偿 免受",
+        rf"(?:你|您|用户){_ZS}{{0,40}}(?:赔偿|补偿){_ZS}{{0,20}}(?:公司|我们|平台|关联方)"
+        rf"|(?:公司|我们|平台){_ZS}{{0,20}}免受{_ZS}{{0,20}}(?:损害|损失|索赔)",
+    ),
+    ("zh_class_action", "class_action_waiver", "u", 0.85, "集体诉讼 集团诉讼", r"集体诉讼|集团诉讼"),
+    ("zh_jury", "jury_trial_waiver", "u", 0.85, "陪审团", r"陪审团"),
+    (
+        "zh_privacy_reference",
+        "privacy_policy_by_reference",
+        "n",
+        0.7,
+        "隐私",
+        rf"(?:组成部分|包括但不限于|同时适用|一并){_ZS}{{0,60}}《{_ZS}{{0,12}}隐私{_ZS}{{0,8}}》"
+        rf"|《{_ZS}{{0,12}}隐私{_ZS}{{0,8}}》{_ZS}{{0,40}}(?:组成部分|同意|接受)",
+    ),
+    (
+        "zh_public_default",
+        "public_by_default",
+        "u",
+        0.8,
+        "默认",
+        rf"默认{_ZS}{{0,20}}(?:公开|可见)",
+    ),
+    (
+        "zh_biometrics",
+        "voice_likeness_biometrics",
+        "n",
+        0.75,
+        "生物识别 人脸 面部 声纹 肖像 声音",
+        rf"生物识别|人脸|面部(?:信息|特征|识别)|声纹|(?:声音|肖像){_ZS}{{0,10}}(?:信息|数据|特征)",
+    ),
+    (
+        "zh_non_compete",
+        "output_non_compete",
+        "n",
+        0.55,
+        "竞争",
+        rf"(?:开发|训练|提供){_ZS}{{0,30}}竞争{_ZS}{{0,20}}(?:产品|服务|模型)",
+    ),
+    ("zh_fund_hold", "fund_hold", "u", 0.8, "冻结", rf"冻结{_ZS}{{0,10}}(?:资金|款项|收益|余额)"),
+    ("zh_export", "export_controls", "n", 0.85, "出口管制 制裁 禁运", r"出口管制|制裁|禁运"),
 ]
 # A survival clause lists the provisions that outlive the agreement ("limitation of liability,
 # indemnification and this Section survive termination"); it states none of them.
@@ -1071,6 +1420,41 @@ _SURVIVAL = (
     r"(?:the )?(?:expiration|expiry|termination|cancellation)\b|\b(?:termination|expiration|expiry)\b[^.;]{0,60}"
     r"\b(?:will|shall) surviv)"
 )
+# An introduction that points the reader at the liability, licence and dispute clauses ("请认真阅读
+# ...特别是免除或者限制责任的条款、法律适用和争议解决条款") states none of them.
+_READING_NOTICE = rf"(?:阅读|注意|理解){_ZS}{{0,80}}条款"
+for _cat in (
+    "limitation_of_liability",
+    "choice_of_law",
+    "jurisdiction",
+    "arbitration",
+    "license_to_platform",
+):
+    _SPEC.append((f"zh_reading_notice_{_cat}", _cat, "x", 1.0, "阅读 注意 理解", _READING_NOTICE))
+# What follows the user closing their own account ("你注销账号后，我们将停止为你提供服务") is not
+# the provider terminating.
+_SPEC.append(
+    (
+        "zh_after_user_closes",
+        "unilateral_termination",
+        "x",
+        1.0,
+        "注销",
+        rf"(?:你|您|用户){_ZS}{{0,6}}注销(?:你的|您的)?(?:账号|帐号|账户){_ZS}{{0,20}}(?:后|之后|时)",
+    )
+)
+# Service stopped by force majeure is neither a suspension nor a termination by the provider.
+for _cat in ("account_suspension", "unilateral_termination"):
+    _SPEC.append(
+        (
+            f"zh_force_majeure_{_cat}",
+            _cat,
+            "x",
+            1.0,
+            "不可抗力",
+            rf"(?:因|由于)不可抗力{_ZS}{{0,20}}(?:暂停|中止|终止|中断)",
+        )
+    )
 for _cat in (
     "limitation_of_liability",
     "unilateral_termination",
@@ -1098,3 +1482,14 @@ RULES_BY_TRIGGER: dict[str, list[Rule]] = {}
 for _r in RULES:
     for _t in _r.triggers:
         RULES_BY_TRIGGER.setdefault(_t, []).append(_r)
+
+# Chinese has no spaces between words: the CJK rules' trigger terms are looked up by substring.
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK_TRIGGERS = tuple(sorted(t for t in RULES_BY_TRIGGER if _CJK.search(t)))
+
+
+def cjk_triggers(lower: str) -> set[str]:
+    """The CJK trigger terms that occur in ``lower`` (none when it holds no CJK character)."""
+    if _CJK.search(lower) is None:
+        return set()
+    return {t for t in _CJK_TRIGGERS if t in lower}
