@@ -85,16 +85,22 @@ MAX_FEATURES = 30_000  # the cap a recipe may apply: features kept by weight aft
 TOL = 1e-3  # liblinear's stopping tolerance (1e-4 is 4x slower; margins differ by < 1e-3)
 INNER_FOLDS = 4  # folds of the selection's cross-validation, grouped by service
 LOW_MARGIN = 0.5  # category recognised (maybe fair) this far below the unfair threshold
-# candidate configurations: (char_min, max_features, C); the first, with thresholds at margin 0,
-# is the former fixed recipe and wins ties; the last is the baseline's form
-Config = tuple[int, int | None, float]
+# candidate configurations: (char_min, max_features, C, char_l2); the first, with thresholds at
+# margin 0, is the former fixed recipe and wins ties. char_l2: the character block weighted as the
+# baseline weights it (sublinear tf over the clause's n-gram counts, L2 norm) instead of raw tf
+# normalised word by word; the last candidate is the baseline's own recipe in that weighting
+# (word 1-2 + char 2-5, every feature, C 1), so the procedure can reproduce it. Fixed before the
+# nested run of issue 13 (RESULTS.md, helper unfair14), with C 0.25 for the shipped size.
+Config = tuple[int, int | None, float, bool]
 GRID: list[Config] = [
-    (3, MAX_FEATURES, 0.5),
-    (3, MAX_FEATURES, 1.0),
-    (3, None, 0.5),
-    (3, None, 1.0),
-    (2, None, 0.5),
-    (2, None, 1.0),
+    (3, MAX_FEATURES, 0.5, False),
+    (3, MAX_FEATURES, 1.0, False),
+    (3, MAX_FEATURES, 0.25, False),
+    (3, None, 0.5, False),
+    (3, None, 1.0, False),
+    (2, None, 0.5, False),
+    (2, None, 1.0, False),
+    (2, None, 1.0, True),
 ]
 # unfair thresholds (one margin offset shared by the 8 scored categories) the inner folds choose
 # from, with the configuration; the first wins ties. Only margin 0: OFFSETS as candidates lost on
@@ -111,14 +117,17 @@ class Recipe:
     max_features: int | None = MAX_FEATURES
     c: float = 0.5
     offsets: tuple[float, ...] = (0.0,) * len(CODES)
+    char_l2: bool = False  # character block: sublinear tf + L2 norm (else raw tf, per-word norm)
 
     def describe(self) -> str:
         cap = "all features" if self.max_features is None else f"{self.max_features} features"
         thr = ", ".join(
             f"{code} {o:+.2f}" for code, o in zip(CODES, self.offsets, strict=True) if o
         )
+        l2 = " (sublinear, L2)" if self.char_l2 else ""
         return (
-            f"word 1-2 + char {self.char_min}-5, {cap}, C {self.c:g}, thresholds {thr or 'all 0'}"
+            f"word 1-2 + char {self.char_min}-5{l2}, {cap}, C {self.c:g}, "
+            f"thresholds {thr or 'all 0'}"
         )
 
 
@@ -188,6 +197,9 @@ class Features:
             self.mats[block] = m
             self.names[block] = list(index)
         self.char_len = np.array([len(f) for f in self.names["c"]])
+        # the character counts with sublinear tf, for recipes that weight them as the baseline does
+        self.char_sub = self.mats["c"].copy()
+        self.char_sub.data = 1.0 + np.log(self.char_sub.data)
         # The rules' evidence as the shipped path applies it (classify._analyse): negated[i, j],
         # a negation or veto rule of category j fired on sentence i, or the sentence is a bare
         # title (never unfair then); fair[i, j], the summed weight of its fair-leaning rules,
@@ -215,9 +227,13 @@ class _Design:
 
     cols: dict[str, np.ndarray]
     idf: dict[str, np.ndarray]
+    char_l2: bool = False  # character block: sublinear tf + L2 norm
+
+    def sublinear(self, block: str) -> bool:
+        return SUBLINEAR[block] or (block == "c" and self.char_l2)
 
     @classmethod
-    def fit(cls, feats: Features, rows: np.ndarray, char_min: int) -> _Design:
+    def fit(cls, feats: Features, rows: np.ndarray, char_min: int, char_l2: bool = False) -> _Design:
         cols, idf = {}, {}
         n = len(rows)
         for block in BLOCKS:
@@ -228,23 +244,25 @@ class _Design:
             keep = np.flatnonzero(ok)
             cols[block] = keep
             idf[block] = np.log((1.0 + n) / (1.0 + df[keep])) + 1.0
-        return cls(cols, idf)
+        return cls(cols, idf, char_l2)
 
     def restrict(self, keep: dict[str, np.ndarray]) -> _Design:
         """The same design over a subset of its columns (positions into ``cols``)."""
         return _Design(
             {b: self.cols[b][keep[b]] for b in BLOCKS},
             {b: self.idf[b][keep[b]] for b in BLOCKS},
+            self.char_l2,
         )
 
     def transform(self, feats: Features, rows: np.ndarray | None = None) -> sparse.csr_matrix:
         parts = []
         for block in BLOCKS:
-            m = feats.mats[block] if rows is None else feats.mats[block][rows]
+            full = feats.char_sub if block == "c" and self.char_l2 else feats.mats[block]
+            m = full if rows is None else full[rows]
             m = m[:, self.cols[block]]
             if m.shape[1] == 0:  # a block the cap emptied
                 pass
-            elif SUBLINEAR[block]:
+            elif self.sublinear(block):
                 m = normalize(m @ sparse.diags(self.idf[block]))
             else:
                 # raw tf, normalised by sqrt(sum tf * idf^2) (see LinearModel._score_raw)
@@ -344,12 +362,12 @@ def select(
     oof = {cfg: np.zeros((len(rows), n_cat)) for cfg in grid}
     k = min(inner_folds, len(set(g)))
     for tr, te in GroupKFold(n_splits=k).split(rows, groups=g):
-        for char_min in dict.fromkeys(cm for cm, _, _ in grid):
-            design = _Design.fit(feats, rows[tr], char_min)
+        for char_min, l2 in dict.fromkeys((cm, l2) for cm, _, _, l2 in grid):
+            design = _Design.fit(feats, rows[tr], char_min, l2)
             xte = design.transform(feats, rows[te])
-            for c in dict.fromkeys(cc for cm, _, cc in grid if cm == char_min):
+            for c in dict.fromkeys(cc for cm, _, cc, ll in grid if (cm, ll) == (char_min, l2)):
                 wmat, bias = _fit_all(feats, labels, rows[tr], design, c)
-                for cfg in [x for x in grid if (x[0], x[2]) == (char_min, c)]:
+                for cfg in [x for x in grid if (x[0], x[2], x[3]) == (char_min, c, l2)]:
                     small = None if cfg[1] is None else _cap(design, wmat, cfg[1])
                     if small is None:
                         oof[cfg][te] = xte @ wmat + bias
@@ -364,7 +382,7 @@ def select(
     order = [(cfg, t) for cfg in grid for t in thresholds]
     cfg, offset = max(order, key=lambda key: (scores[key], -order.index(key)))
     offsets = [offset if j in EVAL_IDX else 0.0 for j in range(n_cat)]
-    recipe = Recipe(cfg[0], cfg[1], cfg[2], tuple(offsets))
+    recipe = Recipe(cfg[0], cfg[1], cfg[2], tuple(offsets), cfg[3])
     return Selection(recipe, scores, k, len(set(g)))
 
 
@@ -374,7 +392,7 @@ def fit(
     """Train ``recipe`` on ``rows`` (all sentences by default) and build the runtime model."""
     rows = np.arange(feats.n) if rows is None else np.asarray(rows)
     n_cat = labels.shape[1]
-    design = _Design.fit(feats, rows, recipe.char_min)
+    design = _Design.fit(feats, rows, recipe.char_min, recipe.char_l2)
     wmat, biases = _fit_all(feats, labels, rows, design, recipe.c)
     if recipe.max_features is not None:
         # keep the features that matter most to some category, then refit on that vocabulary so
@@ -401,7 +419,7 @@ def fit(
         thresholds=[round(t, 4) for t in thresholds],
         low_thresholds=[round(t - LOW_MARGIN, 4) for t in thresholds],
         scales=dict(SCALES),
-        sublinear=dict(SUBLINEAR),
+        sublinear={b: design.sublinear(b) for b in BLOCKS},
         char_min=recipe.char_min,
     )
 
@@ -420,9 +438,10 @@ def train(
 
 
 def describe_config(key: tuple[Config, float]) -> str:
-    (cm, cap, c), offset = key
+    (cm, cap, c, l2), offset = key
     capt = "all" if cap is None else str(cap)
-    return f"char {cm}-5, features {capt}, C {c:g}, threshold {offset:+.1f}"
+    norm = " sublinear L2" if l2 else ""
+    return f"char {cm}-5{norm}, features {capt}, C {c:g}, threshold {offset:+.1f}"
 
 
 def describe_grid(sel: Selection) -> list[str]:
