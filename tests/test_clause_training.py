@@ -107,6 +107,12 @@ def test_selection_sees_only_its_services() -> None:
     assert a.recipe == b.recipe and a.scores == b.scores
     assert a.folds == 3 and a.services == 6
     assert set(a.scores) == {(cfg, t) for cfg in grid for t in both}
+    # the held-out margins behind the scores (eval_claudette --inner-diagnosis reads them)
+    assert set(a.margins) == set(grid)
+    y = labels[rows].astype(bool)
+    for cfg, m in a.margins.items():
+        pred = T.predict_unfair(m, feats, rows, 0.2)
+        assert T.inner_macro_f1(y, pred) == a.scores[(cfg, 0.2)]
     r = a.recipe
     assert (r.char_min, r.max_features, r.c, r.char_l2) in grid
     # one threshold shared by the scored categories; pinc (not scored) stays at margin 0
