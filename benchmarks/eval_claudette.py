@@ -47,9 +47,14 @@ from train_clause_model import (  # noqa: E402
     INNER_FOLDS,
     OFFSETS,
     THRESHOLDS,
+    Corpus,
     Features,
+    describe_config,
     describe_grid,
+    inner_macro_f1,
     load_claudette,
+    predict_unfair,
+    select,
     train,
 )
 
@@ -181,6 +186,34 @@ def speed(repeats: int = 30) -> None:
     )
 
 
+def inner_diagnosis(corpus: Corpus, feats: Features, inner_folds: int) -> None:
+    """Inside the selection's own folds on all services (no outer test services: a diagnosis of
+    the candidates, never a choice): each candidate with and without the rules' adjustments, and
+    the baseline trained on the same inner folds."""
+    n = len(corpus.sentences)
+    y = corpus.labels
+    sel = select(feats, y, corpus.groups, inner_folds=inner_folds)
+    base = np.zeros_like(y)
+    groups = np.asarray(corpus.groups)
+    for tr, te in GroupKFold(n_splits=sel.folds).split(np.zeros(n), groups=groups):
+        base[te] = baseline_predict(
+            [corpus.sentences[i] for i in tr], y[tr], [corpus.sentences[i] for i in te]
+        )
+    yb = y.astype(bool)
+    rows = np.arange(n)
+    print(
+        f"\ninner diagnosis ({sel.folds} folds grouped by service over all {sel.services} services):"
+    )
+    print(f"  {'candidate':52s} {'rules':>6s} {'no rules':>8s}")
+    for cfg, m in sel.margins.items():
+        with_rules = inner_macro_f1(yb, predict_unfair(m, feats, rows, 0.0))
+        without = inner_macro_f1(yb, m >= 0.0)
+        print(f"  {describe_config((cfg, 0.0)):52s} {with_rules:6.3f} {without:8.3f}")
+    print(
+        f"  {'baseline (scikit-learn, no rules)':52s} {'':6s} {inner_macro_f1(yb, base == 1):8.3f}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
@@ -191,6 +224,12 @@ def main() -> None:
     ap.add_argument("--bootstrap", type=int, default=5000, help="resamples of the services")
     ap.add_argument("--skip-cv", action="store_true", help="only run the speed benchmark")
     ap.add_argument(
+        "--inner-diagnosis",
+        action="store_true",
+        help="only score every candidate with and without the rules, and the baseline, in the "
+        "selection's inner folds over all services",
+    )
+    ap.add_argument(
         "--offsets",
         action="store_true",
         help="let the inner folds also choose a shared unfair threshold among OFFSETS "
@@ -199,6 +238,10 @@ def main() -> None:
     args = ap.parse_args()
     # the baseline keeps scikit-learn's default tolerance and iterations, and says when they run out
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    if args.inner_diagnosis:
+        corpus = load_claudette(Path(args.data))
+        inner_diagnosis(corpus, Features(corpus.sentences), args.inner_folds)
+        return
     if not args.skip_cv:
         t0 = time.perf_counter()
         corpus = load_claudette(Path(args.data))

@@ -57,6 +57,8 @@ RECIPES = [
     T.Recipe(2, None, 1.0),
     T.Recipe(3, 60, 0.5, (0.1,) * 9),
     T.Recipe(2, 60, 0.25, (-0.2,) * 9),
+    T.Recipe(2, None, 1.0, char_l2=True),
+    T.Recipe(3, 60, 0.5, char_l2=True),
 ]
 
 
@@ -69,6 +71,7 @@ def test_exported_model_reproduces_training_margins(recipe: T.Recipe) -> None:
     rows = np.arange(0, len(sents), 2)
     model = LinearModel.from_json(T.fit(feats, labels, recipe, rows).to_json())
     assert model.char_min == recipe.char_min
+    assert model.sublinear == {"w": True, "c": recipe.char_l2}
     assert model.thresholds == list(recipe.offsets)
     assert all(len(g) >= recipe.char_min for g in model.vocab["c"])
     assert any(len(g) == 2 for g in model.vocab["c"]) == (recipe.char_min == 2)
@@ -77,7 +80,7 @@ def test_exported_model_reproduces_training_margins(recipe: T.Recipe) -> None:
     # the training margins, from the training script's own design over the exported vocabulary
     cols = {b: [feats.names[b].index(f) for f in model.vocab[b]] for b in model.vocab}
     idf = {b: np.array([r[0] for r in model.vocab[b].values()]) for b in model.vocab}
-    design = T._Design({b: np.array(c) for b, c in cols.items()}, idf)
+    design = T._Design({b: np.array(c) for b, c in cols.items()}, idf, recipe.char_l2)
     wmat = np.vstack(
         [np.array([r[1:] for r in model.vocab[b].values()]).reshape(-1, 9) for b in T.BLOCKS]
     )
@@ -95,7 +98,7 @@ def test_selection_sees_only_its_services() -> None:
     feats = T.Features(sents)
     test = np.array([g in ("S0", "S1") for g in groups])
     rows = np.flatnonzero(~test)
-    grid = [(3, None, 0.5), (2, 30, 1.0)]
+    grid = [(3, None, 0.5, False), (2, 30, 1.0, False), (2, None, 1.0, True)]
     both = (0.0, 0.2)
     a = T.select(feats, labels, groups, rows, inner_folds=3, grid=grid, thresholds=both)
     scrambled = labels.copy()
@@ -104,8 +107,14 @@ def test_selection_sees_only_its_services() -> None:
     assert a.recipe == b.recipe and a.scores == b.scores
     assert a.folds == 3 and a.services == 6
     assert set(a.scores) == {(cfg, t) for cfg in grid for t in both}
+    # the held-out margins behind the scores (eval_claudette --inner-diagnosis reads them)
+    assert set(a.margins) == set(grid)
+    y = labels[rows].astype(bool)
+    for cfg, m in a.margins.items():
+        pred = T.predict_unfair(m, feats, rows, 0.2)
+        assert T.inner_macro_f1(y, pred) == a.scores[(cfg, 0.2)]
     r = a.recipe
-    assert (r.char_min, r.max_features, r.c) in grid
+    assert (r.char_min, r.max_features, r.c, r.char_l2) in grid
     # one threshold shared by the scored categories; pinc (not scored) stays at margin 0
     assert {a.recipe.offsets[j] for j in T.EVAL_IDX} <= set(both)
     assert len({a.recipe.offsets[j] for j in T.EVAL_IDX}) == 1
@@ -179,10 +188,11 @@ def test_bootstrap_by_service() -> None:
 
 
 def test_grid_holds_former_recipe_and_baseline_form() -> None:
-    assert T.GRID[0] == (3, T.MAX_FEATURES, 0.5)  # the former recipe, first on ties
+    assert T.GRID[0] == (3, T.MAX_FEATURES, 0.5, False)  # the former recipe, first on ties
     assert T.THRESHOLDS == (0.0,)  # shared offsets lost on unseen services (RESULTS.md)
     assert T.OFFSETS[0] == 0.0
-    assert (2, None, 1.0) in T.GRID  # word 1-2 + char 2-5, every feature, C 1: the baseline's form
+    assert (2, None, 1.0, False) in T.GRID  # word 1-2 + char 2-5, all features, C 1, runtime norm
+    assert (2, None, 1.0, True) in T.GRID  # the same weighted as the baseline (sublinear, L2)
     assert len(set(T.GRID)) == len(T.GRID)
     assert [c for c in T.CODES if c != "pinc"] == T.EVAL_CODES
 
@@ -207,3 +217,30 @@ def test_model_file_without_char_min_reads_char_3_to_5() -> None:
     toks = tokenize("we")
     assert new.margins(toks)[0] > old.margins(toks)[0]
     assert LinearModel.from_json(new.to_json()).char_min == 2
+
+
+def test_char_l2_block_weights_as_the_baseline() -> None:
+    """With ``char_l2`` the character block is scikit-learn's char_wb 2-5 TF-IDF (sublinear tf,
+    min_df 2, L2 norm), as in the baseline of eval_claudette.py, on texts whose words are letters."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    sents = [
+        "we may terminate your account at any time",
+        "we may change these terms terms at any time",
+        "your account may be suspended at our discretion",
+        "disputes are resolved by arbitration in our county",
+        "the terms may change and we may terminate",
+    ]
+    feats = T.Features(sents)
+    rows = np.arange(len(sents))
+    design = T._Design.fit(feats, rows, 2, char_l2=True)
+    ours = design.transform(feats).toarray()[:, len(design.cols["w"]) :]
+    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
+    ref = vec.fit_transform(sents).toarray()
+    names = [feats.names["c"][c] for c in design.cols["c"]]
+    assert sorted(names) == sorted(vec.get_feature_names_out())
+    order = [vec.vocabulary_[f] for f in names]
+    assert np.abs(ours - ref[:, order]).max() < 1e-9
+    # the runtime form (raw tf, per-word norm) differs on a clause that repeats a word
+    raw = T._Design.fit(feats, rows, 2).transform(feats).toarray()[:, len(design.cols["w"]) :]
+    assert np.abs(raw[1] - ours[1]).max() > 1e-3
