@@ -141,16 +141,27 @@ class Workers:
                 )
             )  # fmt: skip
 
-    def stop(self) -> None:
+    def stop(self) -> list[float]:
+        """Stop the workers; returns the peak RSS (MiB) of each one that was not killed before."""
         for p in self.procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
+        peaks: list[float] = []
+        deadline = time.time() + 60
         for p in self.procs:
-            try:
-                p.wait(60)
-            except subprocess.TimeoutExpired:
+            if p.returncode is not None:  # SIGKILLed and reaped during the pass: no rusage left
+                continue
+            while time.time() < deadline:
+                pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+                if pid:
+                    p.returncode = os.waitstatus_to_exitcode(status)
+                    peaks.append(usage.ru_maxrss / 1024)  # KiB on Linux
+                    break
+                time.sleep(0.1)
+            else:
                 p.kill()
                 p.wait(10)
+        return peaks
 
 
 def scalar(engine: Engine, sql: str, **params: Any) -> Any:
@@ -331,7 +342,7 @@ def run_count(
             farm.put(page_path(i), generate_page(i, sections_kept=sections))
         return result
     finally:
-        workers.stop()
+        result["worker_peak_rss_mib"] = workers.stop()
         engine.dispose()
 
 
@@ -451,7 +462,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['alert_messages']} alert message(s), {r['messages_sent']} sent, "
             f"{r['messages_unsent']} unsent; SMTP received {r['smtp_received']} "
             f"({r['smtp_distinct']} distinct, {r['smtp_received_twice']} twice, "
-            f"{r['smtp_not_in_outbox']} not in the outbox)"
+            f"{r['smtp_not_in_outbox']} not in the outbox); workers' peak RSS "
+            + ", ".join(f"{m:.0f}" for m in r.get("worker_peak_rss_mib", []))
+            + " MiB"
         )
         if r["killed"]:
             print(
