@@ -391,40 +391,22 @@ def main(argv: list[str] | None = None) -> int:
             farm.put(page_path(i), generate_page(i, sections_kept=args.sections))
         config = setup(Path(tmp) / "project", farm, n, args.fetch_workers, sink.port)
         with TempPostgres() as pg:
+
+            def measure(count: int, kill: bool) -> None:
+                results.append(
+                    run_count(
+                        pg, farm, sink, config, n, count, args.lease, args.timeout, kill,
+                        args.sections,
+                    )
+                )  # fmt: skip
+                print(json.dumps(results[-1]), flush=True)
+
             for count in counts:
                 print(f"== {n} documents, {count} worker(s) ==", flush=True)
-                results.append(
-                    run_count(
-                        pg,
-                        farm,
-                        sink,
-                        config,
-                        n,
-                        count,
-                        args.lease,
-                        args.timeout,
-                        False,
-                        args.sections,
-                    )
-                )
-                print(json.dumps(results[-1]), flush=True)
+                measure(count, False)
             for count in [c for c in counts if c >= 2][-1:] if not args.no_kill else []:
                 print(f"== {n} documents, {count} workers, one SIGKILLed per pass ==", flush=True)
-                results.append(
-                    run_count(
-                        pg,
-                        farm,
-                        sink,
-                        config,
-                        n,
-                        count,
-                        args.lease,
-                        args.timeout,
-                        True,
-                        args.sections,
-                    )
-                )
-                print(json.dumps(results[-1]), flush=True)
+                measure(count, True)
     print_info(info)
     rows = []
     for r in results:
