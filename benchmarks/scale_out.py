@@ -373,6 +373,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lease", type=float, default=15.0, help="worker --lease seconds")
     parser.add_argument("--timeout", type=float, default=4 * 3600.0, help="seconds per pass")
     parser.add_argument("--no-kill", action="store_true", help="skip the killed-worker pass")
+    parser.add_argument(
+        "--killed-only", action="store_true", help="only the killed-worker run (largest count)"
+    )
     parser.add_argument("--out", help="folder for the JSON results (default: a temp folder)")
     args = parser.parse_args(argv)
     # SIGTERM unwinds like Ctrl-C: the workers, the page servers and PostgreSQL are stopped
@@ -401,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
                 )  # fmt: skip
                 print(json.dumps(results[-1]), flush=True)
 
-            for count in counts:
+            for count in counts if not args.killed_only else []:
                 print(f"== {n} documents, {count} worker(s) ==", flush=True)
                 measure(count, False)
             for count in [c for c in counts if c >= 2][-1:] if not args.no_kill else []:
