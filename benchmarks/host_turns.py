@@ -51,30 +51,23 @@ def main(argv: list[str] | None = None) -> int:
     pacer = HostPacer(0.0)
     local = per_turn(lambda: pacer.slot("http://127.0.0.1:8000/"), args.turns)
     rows.append(["daemon (in-process HostPacer)", f"{local * 1e6:.1f}"])
+
+    def shared_turns(label: str, store: Store) -> None:
+        gate = host_turns(store, connections=1)
+        assert gate is not None
+        turn = per_turn(lambda: gate.hold("127.0.0.1:8000", 0.0), args.turns)
+        rows.append([label, f"{turn * 1e6:.1f}"])
+        gate.close()
+        store.dispose()
+
     with tempfile.TemporaryDirectory(prefix="cw-turns-") as tmp:
-        store = Store(f"sqlite:///{Path(tmp) / 'clausewatch.db'}")
-        gate = host_turns(store, connections=1)
-        assert gate is not None
-        rows.append(
-            [
-                "workers on SQLite (file lock)",
-                f"{per_turn(lambda: gate.hold('127.0.0.1:8000', 0.0), args.turns) * 1e6:.1f}",
-            ]
+        shared_turns(
+            "workers on SQLite (file lock)", Store(f"sqlite:///{Path(tmp) / 'clausewatch.db'}")
         )
-        gate.close()
-        store.dispose()
     with TempPostgres() as pg:
-        store = Store(pg.create_database("turns"))
-        gate = host_turns(store, connections=1)
-        assert gate is not None
-        rows.append(
-            [
-                "workers on PostgreSQL (advisory lock + row)",
-                f"{per_turn(lambda: gate.hold('127.0.0.1:8000', 0.0), args.turns) * 1e6:.1f}",
-            ]
+        shared_turns(
+            "workers on PostgreSQL (advisory lock + row)", Store(pg.create_database("turns"))
         )
-        gate.close()
-        store.dispose()
     print_info(info)
     print_table(f"One host turn, {args.turns} in a row", ["pacing", "µs per turn"], rows)
     return 0

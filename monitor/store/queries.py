@@ -371,7 +371,7 @@ def document_states(
         Document.last_error_reason,
     )
     if documents is not None:
-        rows = rows.where(Document.service_id.in_(sorted(service_ids or ())))
+        rows = rows.where(Document.id.in_(documents))
     states: dict[tuple[str, str], DocumentState] = {}
     for row in s.execute(rows):
         states[(row.service_id, row.terms_type)] = DocumentState(
