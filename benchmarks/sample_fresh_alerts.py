@@ -1,6 +1,6 @@
 """Draw the recorded changes of the fresh held-out alert sample (benchmarks/labels/alerts_fresh.tsv).
 
-Usage: python benchmarks/sample_fresh_alerts.py OUT_DIR [BUNDLE] [--size N]
+Usage: python benchmarks/sample_fresh_alerts.py OUT_DIR [BUNDLE] [--size N] [--second]
 
 The population is every (commit, file) pair of the GenAI versions bundle whose commit subject says
 the source changed (`subject_kind` "change": "Record new changes of" and the pre-2023 "Update ..."
@@ -13,6 +13,9 @@ parent commit of the words a reader sees, with link targets, images and markup d
 diff when those words are equal; whether either text occurred earlier in the file's history; for a
 return from a much shorter text, the diff from the version before it; long diffs cut) and `OUT_DIR/rows.tsv` (commit, parent, file, sha256 of the new
 version's bytes, to be completed with the verdict columns).
+
+``--second`` draws the second fresh sample (alerts_fresh2.tsv), made when the first had been read
+for errors: the pairs of alerts_fresh.tsv are left out as well, seed SECOND_SEED.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from monitor.changes.ota_import import subject_kind  # noqa: E402
 DEFAULT_BUNDLE = ROOT.parent / "shared" / "data" / "ota-genai-contrib-versions.bundle"
 LABELLED = ROOT / "benchmarks" / "labels" / "alerts_sample.tsv"
 SEED = 20261203_18  # alerts_sample.tsv used 20261203
+SECOND_SEED = 20261203_19
+FIRST_FRESH = ROOT / "benchmarks" / "labels" / "alerts_fresh.tsv"
 DIFF_CHARS = 2500  # enough to judge; the rest of a long diff is counted, not shown
 
 
@@ -174,6 +179,7 @@ def main() -> int:
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("bundle", nargs="?", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument("--size", type=int, default=360)
+    parser.add_argument("--second", action="store_true", help="draw the second fresh sample")
     args = parser.parse_args()
     args.out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="cw-fresh-alerts-") as tmp:
@@ -181,8 +187,11 @@ def main() -> int:
         subprocess.run(["git", "clone", "-q", str(args.bundle), str(repo)], check=True)
         pairs = population(repo)
         done = labelled_pairs()
+        if args.second:
+            done |= labelled_pairs(FIRST_FRESH)
         fresh = [p for p in pairs if (p[0], p[2]) not in done]
-        drawn = random.Random(SEED).sample(fresh, min(args.size, len(fresh)))
+        seed = SECOND_SEED if args.second else SEED
+        drawn = random.Random(seed).sample(fresh, min(args.size, len(fresh)))
         with (
             (args.out_dir / "diffs.txt").open("w", encoding="utf-8") as diffs,
             (args.out_dir / "rows.tsv").open("w", encoding="utf-8") as rows,
@@ -208,7 +217,7 @@ def main() -> int:
                 rows.write(f"{n}\t{commit}\t{parent}\t{path}\t{sha}\n")
     print(
         f"{len(pairs)} recorded changes, {len(pairs) - len(fresh)} already labelled; "
-        f"{len(drawn)} drawn (seed {SEED}) to {args.out_dir}"
+        f"{len(drawn)} drawn (seed {seed}) to {args.out_dir}"
     )
     return 0
 
