@@ -10,7 +10,14 @@ import pytest
 import test_ota_import as ota
 from sqlalchemy import select
 
-from monitor.capture.check import content_loss
+from monitor.capture.check import (
+    LEGAL_MIN,
+    MIN_JUDGED_WORDS,
+    MIN_KEPT_SHARE,
+    content_loss,
+    legal_counts,
+    word_counts,
+)
 from monitor.changes import unconfirmed
 from monitor.changes.ota_import import import_repository
 from monitor.clock import utc_now
@@ -56,30 +63,59 @@ Book a demo, read our blog or follow us on social media for the latest product n
 PARTIAL = TERMS.split("## 4. Credits")[0]  # only the first section: a truncated capture
 
 
-@pytest.mark.parametrize(
-    ("before", "after"),
-    [
-        (TERMS.format(days=90, notice=30), TERMS.format(days=30, notice=7)),
-        (TERMS.format(days=90, notice=30), LANDING),
-        (TERMS.format(days=90, notice=30), PARTIAL.format()),
-        (TERMS.format(days=90, notice=30), TERMS.format(days=90, notice=30) * 2),
-        # the legal words go, the others stay: lost legal vocabulary only
-        (
-            TERMS.format(days=90, notice=30),
-            TERMS.format(days=90, notice=30)
-            .replace("terms", "pages")
-            .replace("account", "profile")
-            .replace("liab", "respons")
-            .replace("arbitration", "mediation")
-            .replace("claim", "request"),
-        ),
-        (LANDING, TERMS.format(days=90, notice=30)),  # too short to judge
-    ],
-)
+# pairs of texts: a real change, a landing page, a truncation, a doubled page, lost legal words,
+# a text too short to judge, and a letter whose lower case is two characters ("İ")
+LOSS_CASES = [
+    (TERMS.format(days=90, notice=30), TERMS.format(days=30, notice=7)),
+    (TERMS.format(days=90, notice=30), LANDING),
+    (TERMS.format(days=90, notice=30), PARTIAL.format()),
+    (TERMS.format(days=90, notice=30), TERMS.format(days=90, notice=30) * 2),
+    # the legal words go, the others stay: lost legal vocabulary only
+    (
+        TERMS.format(days=90, notice=30),
+        TERMS.format(days=90, notice=30)
+        .replace("terms", "pages")
+        .replace("account", "profile")
+        .replace("liab", "respons")
+        .replace("arbitration", "mediation")
+        .replace("claim", "request"),
+    ),
+    (LANDING, TERMS.format(days=90, notice=30)),  # too short to judge
+    (TERMS.format(days=90, notice=30).replace("i", "İ"), PARTIAL.format().replace("i", "İ")),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), LOSS_CASES)
 def test_loss_counted_from_the_changed_lines_equals_content_loss(before: str, after: str) -> None:
     verdict, counted = unconfirmed.loss(unconfirmed.tally(before), after)
     assert verdict == content_loss(before, after)
     assert counted == unconfirmed.tally(after)  # the tally of the new text, as if counted anew
+
+
+@pytest.mark.parametrize(("before", "after"), LOSS_CASES)
+def test_content_loss_from_the_changed_lines_equals_counting_both_texts(
+    before: str, after: str
+) -> None:
+    """`content_loss` counts only the lines that differ; counting every word of both texts
+    gives the same verdict."""
+    words_before, words_after = word_counts(before), word_counts(after)
+    legal_before, legal_after = legal_counts(before), legal_counts(after)
+    expected = None
+    if words_before.total() >= MIN_JUDGED_WORDS:
+        kept = (words_before & words_after).total() / words_before.total()
+        legal_kept = (
+            (legal_before & legal_after).total() / legal_before.total()
+            if legal_before.total() >= LEGAL_MIN
+            else 1.0
+        )
+        if kept < MIN_KEPT_SHARE:
+            expected = f"it keeps {kept:.0%} of the previous version's words (lost {1 - kept:.0%})"
+        elif legal_kept < MIN_KEPT_SHARE:
+            expected = (
+                f"it keeps {legal_kept:.0%} of the previous version's legal vocabulary"
+                f" (lost {1 - legal_kept:.0%})"
+            )
+    assert content_loss(before, after) == expected
 
 
 def _history(tmp_path: Path, texts: list[tuple[str, str]]) -> Path:

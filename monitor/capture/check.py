@@ -19,7 +19,7 @@ import html
 import itertools
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -157,10 +157,11 @@ def _page(markdown: str, raw_html: bytes | None) -> _Page:
         label for label in (" ".join(lb.split()) for lb in labels)
         if label and len(label.split()) <= MAX_TITLE_WORDS
     )  # fmt: skip
-    words = list(_WORD.finditer(text))
-    cut = words[LEAD_WORDS - 1].end() if len(words) >= LEAD_WORDS else len(text)
+    # the opening words from a bounded scan; the count without a match object per word
+    opening = list(itertools.islice(_WORD.finditer(text), LEAD_WORDS))
+    cut = opening[-1].end() if len(opening) == LEAD_WORDS else len(text)
     lead = " ".join(text[:cut].split())
-    return _Page(text=text, words=len(words), labels=short, lead=lead, raw=raw)
+    return _Page(text=text, words=len(_WORD.findall(text)), labels=short, lead=lead, raw=raw)
 
 
 def _looks_like_html(raw: bytes) -> bool:
@@ -348,19 +349,44 @@ def legal_counts(text: str) -> Counter[str]:
 def content_loss(previous: str, current: str) -> str | None:
     """Why `current` looks like a broken capture of the document whose last version is
     `previous` (it lost most of its words or of its legal vocabulary), or None."""
-    before = word_counts(previous)
-    total = sum(before.values())
+    total = word_total(previous)
     if total < MIN_JUDGED_WORDS:
         return None
-    after = word_counts(current)
-    kept = sum((before & after).values()) / total
+    before, after = Counter(previous.splitlines()), Counter(current.splitlines())
+    return loss_of(total, lambda: legal_total(previous), before - after, after - before)
+
+
+def word_total(text: str) -> int:
+    """How many words `word_counts` counts in `text`."""
+    return len(_WORD.findall(_MD_LINK_TARGET.sub("]", text).lower()))
+
+
+def legal_total(text: str) -> int:
+    """How many legal words `legal_counts` counts in `text`."""
+    return sum(1 for word in _WORD.findall(text.lower()) if _is_legal(word))
+
+
+def loss_of(
+    words: int, legal: Callable[[], int], gone: Counter[str], came: Counter[str]
+) -> str | None:
+    """`content_loss` of a previous version of `words` words and `legal()` legal words, from the
+    lines it lost (`gone`) and the lines the new text brought (`came`), multisets of lines.
+    Exact: no word or link target spans two lines, so the words of the lines both texts share
+    cancel out, and only the lines that differ are counted."""
+    gone_text, came_text = "\n".join(gone.elements()), "\n".join(came.elements())
+    words_gone, words_came = word_counts(gone_text), word_counts(came_text)
+    kept = (words - words_gone.total() + (words_gone & words_came).total()) / words
     if kept < MIN_KEPT_SHARE:
         return f"it keeps {kept:.0%} of the previous version's words (lost {1 - kept:.0%})"
-    legal_before = legal_counts(previous)
-    legal_total = sum(legal_before.values())
-    if legal_total >= LEGAL_MIN:
-        legal_after = legal_counts(current)
-        legal_kept = sum((legal_before & legal_after).values()) / legal_total
+    legal_gone = legal_counts(gone_text)
+    if not legal_gone:
+        return None  # nothing of its legal vocabulary lost
+    legal_before = legal()
+    if legal_before >= LEGAL_MIN:
+        legal_came = legal_counts(came_text)
+        legal_kept = (
+            legal_before - legal_gone.total() + (legal_gone & legal_came).total()
+        ) / legal_before
         if legal_kept < MIN_KEPT_SHARE:
             return (
                 f"it keeps {legal_kept:.0%} of the previous version's legal vocabulary"

@@ -10,10 +10,9 @@ partial or landing page): it is counted as refused and never becomes a version, 
 held capture would not. A run that is followed by more of the same, or ends the history, stays:
 the loss was real, as a repeated capture confirms it live.
 
-`Tally` measures the loss incrementally, line by line: `content_loss` counts every word of both
-texts, which over a whole history costs more than the rest of the import; the words and legal
-vocabulary of the lines both texts share cancel out, so only the lines that differ are counted.
-The verdict is the same as `content_loss`'s (tests/test_unconfirmed.py holds them equal).
+`Tally` carries a text's lines and totals from one version to the next, so that over a whole
+history no text is counted twice; the verdict is `content_loss`'s own (`loss_of`, from the lines
+that differ; tests/test_unconfirmed.py holds them equal).
 """
 
 from __future__ import annotations
@@ -21,13 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from monitor.capture.check import (
-    LEGAL_MIN,
-    MIN_JUDGED_WORDS,
-    MIN_KEPT_SHARE,
-    legal_counts,
-    word_counts,
-)
+from monitor.capture.check import MIN_JUDGED_WORDS, legal_counts, loss_of, word_counts
 
 # Successive versions that may form one broken state before their loss counts as confirmed (a
 # partial capture that lasted until the declaration was fixed spans two versions in the GenAI
@@ -53,29 +46,13 @@ def tally(text: str) -> Tally:
 def loss(previous: Tally, text: str) -> tuple[str | None, Tally]:
     """`content_loss(previous text, text)` and the tally of `text`, from the lines that differ."""
     lines = Counter(text.splitlines())
-    gone = "\n".join((previous.lines - lines).elements())
-    came = "\n".join((lines - previous.lines).elements())
-    words_gone, words_came = word_counts(gone), word_counts(came)
-    legal_gone, legal_came = legal_counts(gone), legal_counts(came)
+    gone, came = previous.lines - lines, lines - previous.lines
+    gone_text, came_text = "\n".join(gone.elements()), "\n".join(came.elements())
     new = Tally(
         lines,
-        previous.words - words_gone.total() + words_came.total(),
-        previous.legal - legal_gone.total() + legal_came.total(),
+        previous.words - word_counts(gone_text).total() + word_counts(came_text).total(),
+        previous.legal - legal_counts(gone_text).total() + legal_counts(came_text).total(),
     )
     if previous.words < MIN_JUDGED_WORDS:
         return None, new
-    kept = (
-        previous.words - words_gone.total() + (words_gone & words_came).total()
-    ) / previous.words
-    if kept < MIN_KEPT_SHARE:
-        return f"it keeps {kept:.0%} of the previous version's words (lost {1 - kept:.0%})", new
-    if previous.legal >= LEGAL_MIN:
-        legal_kept = (
-            previous.legal - legal_gone.total() + (legal_gone & legal_came).total()
-        ) / previous.legal
-        if legal_kept < MIN_KEPT_SHARE:
-            return (
-                f"it keeps {legal_kept:.0%} of the previous version's legal vocabulary"
-                f" (lost {1 - legal_kept:.0%})"
-            ), new
-    return None, new
+    return loss_of(previous.words, lambda: previous.legal, gone, came), new
