@@ -84,7 +84,8 @@ def test_bad_stored_text_is_isolated_and_reported(
     _set_text(project, bad_id, good_text.replace("two concurrent", "twenty concurrent"))
 
     runner = CliRunner()
-    runner.invoke(main, ["--config", str(project.config), "send"])
+    first = runner.invoke(main, ["--config", str(project.config), "send"])
+    assert first.exit_code == 1, first.output  # held alerts are not a clean run for cron
     got = _by_rcpt(sink)
     assert sorted(got) == sorted([OPS, "all@example.com", "parley@example.com"])
     (everything,) = got["all@example.com"]
@@ -92,13 +93,16 @@ def test_bad_stored_text_is_isolated_and_reported(
     (notice,) = got[OPS]
     assert "Framecast / Terms of Service" in notice and f"version {bad_id}" in notice
     with project.store.session() as s:
-        assert unfinished_batches(s) > 0  # Framecast's changes are held, not dropped
+        held = unfinished_batches(s)
+    assert held > 0  # Framecast's changes are held, not dropped
 
-    runner.invoke(main, ["--config", str(project.config), "send"])
+    again = runner.invoke(main, ["--config", str(project.config), "send", "--json"])
+    assert again.exit_code == 1 and f'"held": {held}' in again.output, again.output
     assert len(_by_rcpt(sink)[OPS]) == 1  # told once
 
     _set_text(project, bad_id, good_text)  # the operator restores the text
-    runner.invoke(main, ["--config", str(project.config), "send"])
+    restored = runner.invoke(main, ["--config", str(project.config), "send"])
+    assert restored.exit_code == 0, restored.output
     got = _by_rcpt(sink)
     assert len(got["framecast@example.com"]) == 1
     assert "Framecast / Terms of Service" in got["all@example.com"][1]

@@ -217,6 +217,16 @@ def _still_running(
     return run is not None and run.finished_at is None and run.started_at > now - stale_after
 
 
+def held_items(session: Session, now: datetime, stale_after: timedelta | None = STALE_RUN) -> int:
+    """Alert and feed items that `compose_pending` met and left without a message: their
+    document's stored text fails its sha256, or composing them failed (the operators are told)."""
+    held = 0
+    for table in (AlertItem, FeedItem):
+        runs = session.scalars(select(table.run_id).where(table.outbox_id.is_(None))).all()
+        held += sum(1 for run in runs if not _still_running(session, run, now, stale_after))
+    return held
+
+
 def compose_pending(
     session: Session,
     settings: Settings,
