@@ -133,6 +133,9 @@ class Settings:
     failure_threshold: int = 3  # consecutive failures before a document is reported
     default_schedule: str = "0 6 * * *"
     jitter_seconds: int = 300
+    # processes that analyse new texts during a check run; None ("auto"): one per core but the
+    # checker's own, on 3 cores or more, for runs with many new documents; 0: in the checker
+    analysis_workers: int | None = None
 
     def __post_init__(self) -> None:
         # Relative paths are relative to root (the config file's folder); empty means default.
@@ -653,6 +656,7 @@ _TOP_KEYS = {
     "failure_threshold",
     "default_schedule",
     "jitter_seconds",
+    "analysis_workers",
 }
 _SECTIONS = {"fetch", "services", "smtp", "plans", "site", "notify"}
 
@@ -696,7 +700,19 @@ def _build(
         failure_threshold=r.integer("failure_threshold", 3, minimum=1),
         default_schedule=r.string("default_schedule", "0 6 * * *", check_cron),
         jitter_seconds=r.integer("jitter_seconds", 300),
+        analysis_workers=_read_analysis_workers(r),
     )
+
+
+def _read_analysis_workers(r: _Reader) -> int | None:
+    """ "auto" (None) or a number of processes, 0 for none."""
+    value = r.table.get("analysis_workers", "auto")
+    if value == "auto":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        r.error("analysis_workers", f'expected "auto" or an integer >= 0, got {_show(value)}')
+        return None
+    return value
 
 
 # ---------------------------------------------------------------- public API
@@ -825,6 +841,9 @@ failure_threshold = 3
 default_schedule = "0 6 * * *"
 # Random delay (seconds) added to each scheduled check so hosts are not hit all at once.
 jitter_seconds = 300
+# Processes that analyse new texts during a check: "auto" = one per core but the checker's own,
+# on 3 cores or more, when a run has many documents without a version; 0 = in the checker only.
+analysis_workers = "auto"
 
 [fetch]
 # Sent with every request so site owners can identify the monitor.

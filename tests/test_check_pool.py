@@ -5,6 +5,7 @@ and so does a changed pass that reads the previous versions' clauses from the cl
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +18,10 @@ from sqlalchemy import select
 from monitor.capture.archive import sha256_text
 from monitor.changes.clause_cache import ClauseCache
 from monitor.clauses import extract_provisions, known_clauses
+from monitor.config import Settings
 from monitor.demo.localserver import PageServer
-from monitor.ops.checker import CLAUSE_CACHE
-from monitor.store import Change, Document, Provision, Snapshot, Version
+from monitor.ops.checker import CLAUSE_CACHE, Checker
+from monitor.store import Change, Document, Provision, Snapshot, Store, Version
 
 NAMES = {"Framecast": "/f", "Parley": "/p", "Quillstack": "/q", "Lumenor": "/l"}
 
@@ -209,3 +211,17 @@ def test_overlapping_runs_share_states_and_pool_until_the_last_ends(
         first.join(60)
         checker.close()
     assert checker._pool is None and checker._states is None
+
+
+def test_the_pool_size_comes_from_the_settings_unless_the_caller_gives_one(
+    tmp_path: Path,
+) -> None:
+    settings = dataclasses.replace(Settings(root=tmp_path), analysis_workers=1)
+    store = Store(settings.database_url)
+    configured, explicit = Checker(settings, store), Checker(settings, store, analysis_workers=0)
+    try:
+        assert (configured.analysis_workers, explicit.analysis_workers) == (1, 0)
+        assert Checker(Settings(root=tmp_path), store).analysis_workers is None  # "auto"
+    finally:
+        configured.close()
+        explicit.close()

@@ -55,6 +55,7 @@ def test_defaults_without_a_file(tmp_path: Path) -> None:
         300,
     )
     assert settings.operators == [] and settings.services == {}
+    assert settings.analysis_workers is None  # "auto"
     assert settings == Settings(root=tmp_path)
 
 
@@ -90,6 +91,7 @@ operators = ["ops@example.com", "legal@localhost"]
 failure_threshold = 4
 default_schedule = "15 */4 * * 1-5"
 jitter_seconds = 0
+analysis_workers = 3
 
 [fetch]
 user_agent = "TestAgent/1"
@@ -159,6 +161,7 @@ def test_overrides_and_relative_paths(tmp_path: Path) -> None:
     assert settings.plans["team"] == PlanSettings("team", 100, True, True)
     assert settings.plans["free"].max_platforms == 1
     assert settings.operators == ["ops@example.com", "legal@localhost"]
+    assert settings.analysis_workers == 3
 
 
 def test_env_database_url_overrides_file(tmp_path: Path) -> None:
@@ -207,6 +210,8 @@ def test_env_database_url_overrides_file(tmp_path: Path) -> None:
         ("[plans.gold]\nalerts = true\n", "plans.gold.alerts: unknown key"),
         ('fetch = "x"\n', "fetch: expected a table"),
         ("failure_threshold = 0\n", "failure_threshold: must be at least 1"),
+        ('analysis_workers = "many"\n', 'analysis_workers: expected "auto" or an integer >= 0'),
+        ("analysis_workers = -1\n", 'analysis_workers: expected "auto" or an integer >= 0'),
         ('[fetch]\nuser_agent = "a\\r\\nX-Evil: 1"\n', "fetch.user_agent: must be a single line"),
         ("[services.X]\nlocale = ''\n", "services.X.locale: must not be empty"),
     ],

@@ -125,9 +125,10 @@ class Checker:
         on_run_finished: Callable[[int], None] | None = None,
         analysis_workers: int | None = None,
     ) -> None:
-        """`analysis_workers`: processes that analyse new texts during a run; None: one per core
-        but this process's, on `POOL_MIN_CORES` cores or more, when the run has at least
-        `POOL_MIN_DOCUMENTS` documents without a version; 0: none."""
+        """`analysis_workers`: processes that analyse new texts during a run (None: the
+        settings' `analysis_workers`, whose own None is automatic: one per core but this
+        process's, on `POOL_MIN_CORES` cores or more, when the run has at least
+        `POOL_MIN_DOCUMENTS` documents without a version); 0: none."""
         self.settings = settings
         self.store = store
         self.archive = open_archive(settings, store)
@@ -143,7 +144,9 @@ class Checker:
         # documents waiting to be written together (see _not_modified).
         self._states: dict[tuple[str, str], DocumentState] | None = None
         self._pending: list[NotModified] = []
-        self.analysis_workers = analysis_workers
+        self.analysis_workers = (
+            analysis_workers if analysis_workers is not None else settings.analysis_workers
+        )
         self._pool: Executor | None = None
         self._runs_lock = threading.Lock()
         self._active_runs = 0
